@@ -1,0 +1,1 @@
+//! Async gateway client (written next).

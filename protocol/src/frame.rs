@@ -1,0 +1,354 @@
+//! The envelope `{op, d, s, t}` (PROTOCOL.md §1–2), opcodes, and the two codecs:
+//! JSON in text frames, MessagePack with named fields in binary frames.
+//!
+//! Decoding goes through a codec-neutral [`serde_json::Value`] for `d`, so both
+//! encodings share one set of typed rules. Dispatches are encoded once per
+//! encoding as a [`DispatchPrefix`]; each session appends only its own `s`.
+
+use crate::event::Event;
+use crate::model::RequestedStatus;
+use crate::request::{Cursors, Request, Response};
+use crate::Snowflake;
+use bytes::{BufMut, Bytes, BytesMut};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Opcodes of PROTOCOL.md §2.
+pub mod op {
+    pub const DISPATCH: u8 = 0;
+    pub const HEARTBEAT: u8 = 1;
+    pub const IDENTIFY: u8 = 2;
+    pub const PRESENCE_UPDATE: u8 = 3;
+    pub const RESUME: u8 = 6;
+    pub const RECONNECT: u8 = 7;
+    pub const REQUEST: u8 = 8;
+    pub const INVALID_SESSION: u8 = 9;
+    pub const HELLO: u8 = 10;
+    pub const HEARTBEAT_ACK: u8 = 11;
+    pub const RESPONSE: u8 = 12;
+}
+
+/// The wire encoding chosen in the upgrade URL (`encoding=json|msgpack`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// UTF-8 JSON in text frames.
+    Json,
+    /// MessagePack maps in binary frames.
+    MsgPack,
+}
+
+impl Encoding {
+    /// Parses the `encoding` query value.
+    pub fn parse(s: &str) -> Option<Encoding> {
+        match s {
+            "json" => Some(Encoding::Json),
+            "msgpack" => Some(Encoding::MsgPack),
+            _ => None,
+        }
+    }
+
+    /// The query spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Json => "json",
+            Encoding::MsgPack => "msgpack",
+        }
+    }
+}
+
+/// Why a frame could not be decoded. Maps to close 4001 or 4002.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// Not valid JSON / MessagePack, not an envelope, or a `d` of the wrong shape (close 4002).
+    #[error("decode error: {0}")]
+    Malformed(String),
+    /// An opcode the receiver does not accept (close 4001).
+    #[error("unknown opcode {0}")]
+    UnknownOpcode(u8),
+}
+
+/// Encoding failed; only possible for values that cannot be represented (never for our types).
+#[derive(Debug, thiserror::Error)]
+#[error("encode error: {0}")]
+pub struct EncodeError(pub String);
+
+/// `d` of IDENTIFY.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identify {
+    pub token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence: Option<PresenceUpdate>,
+    /// Channels to subscribe to; `None` = every channel the user may read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Vec<Snowflake>>,
+}
+
+/// `d` of PRESENCE_UPDATE (op 3) and IDENTIFY `presence`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PresenceUpdate {
+    pub status: RequestedStatus,
+}
+
+/// `d` of RESUME.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resume {
+    pub token: String,
+    pub session_id: String,
+    /// Last `s` the client saw.
+    pub seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursors: Option<Cursors>,
+}
+
+/// `d` of HELLO.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hello {
+    pub heartbeat_interval_ms: u32,
+    pub node_id: String,
+}
+
+/// `d` of INVALID_SESSION.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct InvalidSession {
+    pub resumable: bool,
+}
+
+/// A frame a client sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientFrame {
+    /// op 1 with the last `s` seen.
+    Heartbeat(Option<u64>),
+    Identify(Box<Identify>),
+    PresenceUpdate(PresenceUpdate),
+    Resume(Box<Resume>),
+    Request(Box<Request>),
+}
+
+/// A frame the server sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerFrame {
+    Dispatch { s: u64, event: Event },
+    /// op 1 S→C: the server asks for a heartbeat now.
+    Heartbeat,
+    Reconnect,
+    InvalidSession(InvalidSession),
+    Hello(Hello),
+    HeartbeatAck,
+    Response(Box<Response>),
+}
+
+/// The envelope with `d` left generic, as decoded before the opcode is known.
+#[derive(Debug, Deserialize)]
+struct RawEnvelope {
+    op: u8,
+    #[serde(default)]
+    d: Value,
+    #[serde(default)]
+    s: Option<u64>,
+    #[serde(default)]
+    t: Option<String>,
+}
+
+/// The envelope as encoded; field order op, t, d, s matches [`DispatchPrefix`].
+#[derive(Serialize)]
+struct OutEnvelope<'a, D: Serialize> {
+    op: u8,
+    t: Option<&'a str>,
+    d: D,
+    s: Option<u64>,
+}
+
+fn decode_raw(enc: Encoding, bytes: &[u8]) -> Result<RawEnvelope, DecodeError> {
+    match enc {
+        Encoding::Json => serde_json::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string())),
+        Encoding::MsgPack => rmp_serde::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string())),
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(op: u8, d: Value) -> Result<T, DecodeError> {
+    serde_json::from_value(d).map_err(|e| DecodeError::Malformed(format!("op {op}: {e}")))
+}
+
+fn encode_value<T: Serialize>(enc: Encoding, v: &T) -> Result<Vec<u8>, EncodeError> {
+    match enc {
+        Encoding::Json => serde_json::to_vec(v).map_err(|e| EncodeError(e.to_string())),
+        Encoding::MsgPack => rmp_serde::to_vec_named(v).map_err(|e| EncodeError(e.to_string())),
+    }
+}
+
+impl ClientFrame {
+    /// Decodes one client frame. Unknown opcodes (including server-only ones) → [`DecodeError::UnknownOpcode`].
+    pub fn decode(enc: Encoding, bytes: &[u8]) -> Result<ClientFrame, DecodeError> {
+        let raw = decode_raw(enc, bytes)?;
+        Ok(match raw.op {
+            op::HEARTBEAT => ClientFrame::Heartbeat(typed(raw.op, raw.d)?),
+            op::IDENTIFY => ClientFrame::Identify(Box::new(typed(raw.op, raw.d)?)),
+            op::PRESENCE_UPDATE => ClientFrame::PresenceUpdate(typed(raw.op, raw.d)?),
+            op::RESUME => ClientFrame::Resume(Box::new(typed(raw.op, raw.d)?)),
+            op::REQUEST => ClientFrame::Request(Box::new(typed(raw.op, raw.d)?)),
+            other => return Err(DecodeError::UnknownOpcode(other)),
+        })
+    }
+
+    /// The opcode of this frame.
+    pub fn op(&self) -> u8 {
+        match self {
+            ClientFrame::Heartbeat(_) => op::HEARTBEAT,
+            ClientFrame::Identify(_) => op::IDENTIFY,
+            ClientFrame::PresenceUpdate(_) => op::PRESENCE_UPDATE,
+            ClientFrame::Resume(_) => op::RESUME,
+            ClientFrame::Request(_) => op::REQUEST,
+        }
+    }
+
+    /// Encodes this frame as a client would send it.
+    pub fn encode(&self, enc: Encoding) -> Result<Vec<u8>, EncodeError> {
+        let op = self.op();
+        match self {
+            ClientFrame::Heartbeat(d) => encode_value(enc, &OutEnvelope { op, t: None, d, s: None }),
+            ClientFrame::Identify(d) => encode_value(enc, &OutEnvelope { op, t: None, d, s: None }),
+            ClientFrame::PresenceUpdate(d) => encode_value(enc, &OutEnvelope { op, t: None, d, s: None }),
+            ClientFrame::Resume(d) => encode_value(enc, &OutEnvelope { op, t: None, d, s: None }),
+            ClientFrame::Request(d) => encode_value(enc, &OutEnvelope { op, t: None, d, s: None }),
+        }
+    }
+}
+
+impl ServerFrame {
+    /// Decodes one server frame (used by clients and tests).
+    pub fn decode(enc: Encoding, bytes: &[u8]) -> Result<ServerFrame, DecodeError> {
+        let raw = decode_raw(enc, bytes)?;
+        Ok(match raw.op {
+            op::DISPATCH => {
+                let s = raw.s.ok_or_else(|| DecodeError::Malformed("dispatch without s".into()))?;
+                let t = raw.t.ok_or_else(|| DecodeError::Malformed("dispatch without t".into()))?;
+                let event = Event::from_parts(&t, raw.d).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+                ServerFrame::Dispatch { s, event }
+            }
+            op::HEARTBEAT => ServerFrame::Heartbeat,
+            op::RECONNECT => ServerFrame::Reconnect,
+            op::INVALID_SESSION => ServerFrame::InvalidSession(typed(raw.op, raw.d)?),
+            op::HELLO => ServerFrame::Hello(typed(raw.op, raw.d)?),
+            op::HEARTBEAT_ACK => ServerFrame::HeartbeatAck,
+            op::RESPONSE => ServerFrame::Response(Box::new(typed(raw.op, raw.d)?)),
+            other => return Err(DecodeError::UnknownOpcode(other)),
+        })
+    }
+
+    /// Encodes this frame. Dispatches on the fan-out path use [`DispatchPrefix`] instead.
+    pub fn encode(&self, enc: Encoding) -> Result<Vec<u8>, EncodeError> {
+        let none: Option<()> = None;
+        match self {
+            ServerFrame::Dispatch { s, event } => {
+                let prefix = DispatchPrefix::encode(enc, event)?;
+                let mut out = Vec::with_capacity(prefix.len() + 12);
+                prefix.finish_into(*s, &mut out);
+                Ok(out)
+            }
+            ServerFrame::Heartbeat => encode_value(enc, &OutEnvelope { op: op::HEARTBEAT, t: None, d: none, s: None }),
+            ServerFrame::Reconnect => encode_value(enc, &OutEnvelope { op: op::RECONNECT, t: None, d: none, s: None }),
+            ServerFrame::InvalidSession(d) => {
+                encode_value(enc, &OutEnvelope { op: op::INVALID_SESSION, t: None, d, s: None })
+            }
+            ServerFrame::Hello(d) => encode_value(enc, &OutEnvelope { op: op::HELLO, t: None, d, s: None }),
+            ServerFrame::HeartbeatAck => {
+                encode_value(enc, &OutEnvelope { op: op::HEARTBEAT_ACK, t: None, d: none, s: None })
+            }
+            ServerFrame::Response(d) => encode_value(enc, &OutEnvelope { op: op::RESPONSE, t: None, d, s: None }),
+        }
+    }
+}
+
+/// A DISPATCH encoded once for every recipient of one encoding: all of the
+/// envelope up to the value of `s`, which comes last. Cloning shares the bytes.
+///
+/// JSON: `{"op":0,"t":"…","d":…,"s":` then the number and `}`.
+/// MessagePack: a 4-entry map `op, t, d, s` then the number as a uint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchPrefix {
+    encoding: Encoding,
+    bytes: Bytes,
+}
+
+impl DispatchPrefix {
+    /// Encodes `event` up to the `s` value.
+    pub fn encode(enc: Encoding, event: &Event) -> Result<DispatchPrefix, EncodeError> {
+        let mut buf = BytesMut::with_capacity(256);
+        match enc {
+            Encoding::Json => {
+                buf.put_slice(b"{\"op\":0,\"t\":\"");
+                buf.put_slice(event.name().as_bytes());
+                buf.put_slice(b"\",\"d\":");
+                let mut w = (&mut buf).writer();
+                event
+                    .serialize_data(&mut serde_json::Serializer::new(&mut w))
+                    .map_err(|e| EncodeError(e.to_string()))?;
+                buf.put_slice(b",\"s\":");
+            }
+            Encoding::MsgPack => {
+                let mut w = (&mut buf).writer();
+                rmp::encode::write_map_len(&mut w, 4).map_err(enc_err)?;
+                rmp::encode::write_str(&mut w, "op").map_err(enc_err)?;
+                rmp::encode::write_uint(&mut w, 0).map_err(enc_err)?;
+                rmp::encode::write_str(&mut w, "t").map_err(enc_err)?;
+                rmp::encode::write_str(&mut w, event.name()).map_err(enc_err)?;
+                rmp::encode::write_str(&mut w, "d").map_err(enc_err)?;
+                event
+                    .serialize_data(&mut rmp_serde::Serializer::new(&mut w).with_struct_map())
+                    .map_err(enc_err)?;
+                rmp::encode::write_str(&mut w, "s").map_err(enc_err)?;
+            }
+        }
+        Ok(DispatchPrefix { encoding: enc, bytes: buf.freeze() })
+    }
+
+    /// Which encoding these bytes are in.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// Length of the shared part in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Never true for an encoded dispatch.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Appends the complete frame with sequence `s` to `out`.
+    pub fn finish_into(&self, s: u64, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.bytes);
+        match self.encoding {
+            Encoding::Json => {
+                write_decimal(s, out);
+                out.push(b'}');
+            }
+            Encoding::MsgPack => {
+                // Writing into a Vec cannot fail.
+                let _ = rmp::encode::write_uint(out, s);
+            }
+        }
+    }
+}
+
+fn enc_err(e: impl std::fmt::Display) -> EncodeError {
+    EncodeError(e.to_string())
+}
+
+fn write_decimal(mut v: u64, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}

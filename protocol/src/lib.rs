@@ -1,0 +1,24 @@
+//! Arena's gateway contract (docs/protocol.md) as typed Rust.
+//!
+//! - [`frame`]: the envelope `{op, d, s, t}`, opcodes, JSON and MessagePack codecs,
+//!   and [`DispatchPrefix`] for encode-once fan-out.
+//! - [`event`]: DISPATCH events; [`request`]: REQUEST methods, params and results.
+//! - [`model`]: users, channels, messages, presences.
+//! - [`error`]: request error codes; [`close`]: close codes.
+//! - [`snowflake`]: 64-bit time-sorted ids sent as decimal strings.
+//! - [`client`]: an async gateway client used by tests, bots and the load generator.
+
+pub mod client;
+pub mod close;
+pub mod error;
+pub mod event;
+pub mod frame;
+pub mod model;
+pub mod request;
+pub mod snowflake;
+
+pub use close::CloseCode;
+pub use error::{ErrorBody, ErrorCode};
+pub use event::Event;
+pub use frame::{ClientFrame, DecodeError, DispatchPrefix, Encoding, ServerFrame};
+pub use snowflake::{Snowflake, SnowflakeGenerator};

@@ -1,0 +1,255 @@
+//! REQUEST (op 8) methods and their params and results (PROTOCOL.md §4).
+
+use crate::error::{ErrorBody, ErrorCode};
+use crate::event::LoggedEvent;
+use crate::model::{Card, Message, Panel, Presence, User};
+use crate::Snowflake;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// `d` of op 8: `{id, method, params}`. `id` is the client's, echoed in RESPONSE.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: String,
+    pub method: String,
+    #[serde(default)]
+    pub params: Value,
+}
+
+/// `d` of op 12: `{id, ok: true, result}` or `{id, ok: false, error}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    pub id: String,
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+impl Response {
+    /// A successful answer.
+    pub fn ok(id: String, result: Value) -> Self {
+        Response { id, ok: true, result: Some(result), error: None }
+    }
+
+    /// A failed answer; the connection lives on.
+    pub fn err(id: String, error: ErrorBody) -> Self {
+        Response { id, ok: false, result: None, error: Some(error) }
+    }
+}
+
+/// `message.create`; also the body of `POST /api/v1/channels/{id}/messages` (without `channel_id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageCreate {
+    pub channel_id: Snowflake,
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<Card>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Snowflake>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+}
+
+/// `message.edit {message_id, content}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageEdit {
+    pub message_id: Snowflake,
+    pub content: String,
+}
+
+/// `message.delete`, `message.pin`, `message.unpin`: `{message_id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRef {
+    pub message_id: Snowflake,
+}
+
+/// `reaction.add` / `reaction.remove {message_id, emoji}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReactionParams {
+    pub message_id: Snowflake,
+    pub emoji: String,
+}
+
+/// `typing.start`, `panel.get`: `{channel_id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelRef {
+    pub channel_id: Snowflake,
+}
+
+/// `channel.history {channel_id, before?, after?, limit? (1..100, default 50)}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelHistory {
+    pub channel_id: Snowflake,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Snowflake>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Snowflake>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// Result of `channel.history`: newest first for `before` (and no cursor), oldest first for `after`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryResult {
+    pub messages: Vec<Message>,
+}
+
+/// `channel.events {channel_id, after_seq, limit? (1..1000)}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelEvents {
+    pub channel_id: Snowflake,
+    pub after_seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// Result of `channel.events`: the log after the cursor, oldest first, and the channel's last seq.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventsResult {
+    pub events: Vec<LoggedEvent>,
+    pub last_seq: u64,
+}
+
+/// `channel.ack {channel_id, message_id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelAck {
+    pub channel_id: Snowflake,
+    pub message_id: Snowflake,
+}
+
+/// `panel.action {channel_id, action, params}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelAction {
+    pub channel_id: Snowflake,
+    pub action: String,
+    #[serde(default)]
+    pub params: Value,
+}
+
+/// Result of `panel.get`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelResult {
+    pub panel: Panel,
+}
+
+/// Result of `presence.list`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PresenceList {
+    pub presences: Vec<Presence>,
+}
+
+/// Result of `member.list` (Arena extension): every member of the tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberList {
+    pub members: Vec<User>,
+}
+
+/// `channel.update {channel_id, slow_mode_s?, locked?, topic?}` (staff).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelPatch {
+    pub channel_id: Snowflake,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_mode_s: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+}
+
+/// `moderation.timeout {user_id, minutes, reason}` (staff; 0 minutes lifts it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModerationTimeout {
+    pub user_id: Snowflake,
+    pub minutes: u32,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `moderation.kick {user_id, reason}` (staff).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModerationKick {
+    pub user_id: Snowflake,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Empty params/result `{}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Empty {}
+
+/// A request's method and typed params, parsed from [`Request`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Method {
+    MessageCreate(MessageCreate),
+    MessageEdit(MessageEdit),
+    MessageDelete(MessageRef),
+    MessagePin(MessageRef),
+    MessageUnpin(MessageRef),
+    ReactionAdd(ReactionParams),
+    ReactionRemove(ReactionParams),
+    TypingStart(ChannelRef),
+    ChannelHistory(ChannelHistory),
+    ChannelEvents(ChannelEvents),
+    ChannelAck(ChannelAck),
+    ChannelUpdate(ChannelPatch),
+    PanelGet(ChannelRef),
+    PanelAction(PanelAction),
+    PresenceList,
+    MemberList,
+    ModerationTimeout(ModerationTimeout),
+    ModerationKick(ModerationKick),
+}
+
+fn params<T: DeserializeOwned>(method: &str, v: Value) -> Result<T, ErrorBody> {
+    let v = if v.is_null() { Value::Object(Default::default()) } else { v };
+    serde_json::from_value(v).map_err(|e| ErrorBody::new(ErrorCode::BadRequest, format!("{method}: {e}")))
+}
+
+impl Method {
+    /// Parses `method` and `params`; an unknown method or bad params is a
+    /// `bad_request` answer, never a closed connection.
+    pub fn parse(method: &str, p: Value) -> Result<Method, ErrorBody> {
+        Ok(match method {
+            "message.create" => Method::MessageCreate(params(method, p)?),
+            "message.edit" => Method::MessageEdit(params(method, p)?),
+            "message.delete" => Method::MessageDelete(params(method, p)?),
+            "message.pin" => Method::MessagePin(params(method, p)?),
+            "message.unpin" => Method::MessageUnpin(params(method, p)?),
+            "reaction.add" => Method::ReactionAdd(params(method, p)?),
+            "reaction.remove" => Method::ReactionRemove(params(method, p)?),
+            "typing.start" => Method::TypingStart(params(method, p)?),
+            "channel.history" => Method::ChannelHistory(params(method, p)?),
+            "channel.events" => Method::ChannelEvents(params(method, p)?),
+            "channel.ack" => Method::ChannelAck(params(method, p)?),
+            "channel.update" => Method::ChannelUpdate(params(method, p)?),
+            "panel.get" => Method::PanelGet(params(method, p)?),
+            "panel.action" => Method::PanelAction(params(method, p)?),
+            "presence.list" => Method::PresenceList,
+            "member.list" => Method::MemberList,
+            "moderation.timeout" => Method::ModerationTimeout(params(method, p)?),
+            "moderation.kick" => Method::ModerationKick(params(method, p)?),
+            other => {
+                return Err(ErrorBody::new(ErrorCode::BadRequest, format!("unknown method {other:?}")))
+            }
+        })
+    }
+}
+
+/// `channel.events` cursors sent in RESUME: channel id → last `channel_seq` seen.
+pub type Cursors = HashMap<Snowflake, u64>;
