@@ -1,0 +1,343 @@
+// In-process fake Arena server (PROTOCOL.md subset) for unit tests and for
+// developing the UI without the Rust server:
+//   node test/fake-server.mjs 8099   then   ARENA_DEV_TARGET=http://127.0.0.1:8099 npm run dev
+// Holds one tenant in memory; tokens are "tok:<user id>". Test hooks let a
+// test drop sockets, forget sessions (as after a crash) and inject messages.
+import http from 'node:http';
+import { WebSocketServer } from 'ws';
+import { encode, decode } from '@msgpack/msgpack';
+
+const USERS = [
+  { id: '1001', display_name: 'Avery Admin', role: 'admin', email: 'admin@demo.test' },
+  { id: '1002', display_name: 'Sam Staff', role: 'staff', email: 'staff@demo.test' },
+  { id: '1003', display_name: 'Ana Gold', role: 'partner', tier: 'gold', email: 'ana@demo.test' },
+  { id: '1004', display_name: 'Ben Silver', role: 'partner', tier: 'silver', email: 'ben@demo.test' },
+];
+const CATEGORIES = [
+  { key: 'activation', name: 'Activation', position: 0 },
+  { key: 'communications', name: 'Daily Communications', position: 1 },
+  { key: 'revenue', name: 'Revenue & Performance', position: 2 },
+  { key: 'support', name: 'Support & Operations', position: 3 },
+];
+const CHANNELS = [
+  { id: '2001', key: 'welcome', name: 'welcome', category: 'activation', kind: 'chat', topic: 'Say hi!', position: 0 },
+  { id: '2002', key: 'announcements', name: 'announcements', category: 'activation', kind: 'announcement', topic: 'Official updates', position: 1, staffOnly: true },
+  { id: '2003', key: 'general-chat', name: 'general-chat', category: 'communications', kind: 'chat', topic: 'Open community discussion', position: 2 },
+  { id: '2004', key: 'deal-wins', name: 'deal-wins', category: 'communications', kind: 'feed', topic: 'Structured win posts', position: 3, staffOnly: true },
+  { id: '2005', key: 'commissions', name: 'commissions', category: 'revenue', kind: 'panel', domain: 'revenue', position: 4 },
+  { id: '2006', key: 'leaderboard', name: 'leaderboard', category: 'revenue', kind: 'panel', domain: 'revenue', position: 5 },
+  { id: '2007', key: 'system-status', name: 'system-status', category: 'support', kind: 'feed', position: 6, staffOnly: true },
+];
+
+let idCounter = 5_000_000_000n;
+const nextId = () => String(++idCounter);
+const now = () => new Date().toISOString();
+const pub = (u) => ({ id: u.id, display_name: u.display_name, role: u.role, ...(u.tier ? { tier: u.tier } : {}) });
+const isStaff = (u) => u.role === 'admin' || u.role === 'staff';
+
+export function createFakeServer(opts = {}) {
+  const options = { heartbeatMs: 30_000, resumeMode: 'buffer', ...opts };
+  const channels = CHANNELS.map((c) => ({ ...c, log: [], messages: new Map(), slow_mode_s: 0, locked: false }));
+  const byId = new Map(channels.map((c) => [c.id, c]));
+  const sessions = new Map(); // session_id -> {user, buffer, s, socket}
+  const presences = new Map();
+  const sockets = new Set();
+  const panels = new Map([['2005', { kind: 'revenue.commissions', version: 1, data: { title: 'Your commissions', blocks: [
+    { type: 'figures', items: [{ label: 'This month', value: '4,250.00', unit: 'USD' }, { label: 'Deals won', value: 7 }] },
+    { type: 'progress', items: [{ label: 'Gold tier', value: 7, max: 10 }] },
+    { type: 'table', columns: ['Client', 'Amount'], rows: [['Acme', '1,200.00'], ['Globex', '3,050.00']] },
+    { type: 'list', items: [{ title: 'Revenue overview', subtitle: 'Ledger and payouts', href: 'https://example.com/revenue' }] },
+    { type: 'text', text: 'Payouts run on the 1st.' },
+  ] } }]]);
+  const received = [];
+
+  const channelView = (c, user) => ({
+    id: c.id, key: c.key, name: c.name, category: c.category, kind: c.kind, ...(c.domain ? { domain: c.domain } : {}),
+    ...(c.topic ? { topic: c.topic } : {}), position: c.position,
+    can_post: c.kind !== 'panel' && (!c.staffOnly || isStaff(user)) && !c.locked,
+    slow_mode_s: c.slow_mode_s, locked: c.locked, last_seq: c.log.length,
+  });
+
+  function sendFrame(ws, frame) {
+    if (ws.readyState !== 1) return;
+    ws.send(ws.encoding === 'msgpack' ? encode(frame) : JSON.stringify(frame));
+  }
+  function dispatchTo(session, t, d) {
+    session.s += 1;
+    const frame = { op: 0, d, s: session.s, t };
+    session.buffer.push(frame);
+    if (session.socket) sendFrame(session.socket, frame);
+  }
+  function broadcast(t, d) {
+    for (const s of sessions.values()) dispatchTo(s, t, d);
+  }
+  function appendLog(c, t, d) {
+    const ev = { t, d: { ...d, channel_seq: c.log.length + 1 } };
+    c.log.push(ev);
+    if (t === 'MESSAGE_CREATE') ev.d.channel_seq = ev.d.channel_seq; // message carries its seq
+    broadcast(t, ev.d);
+    return ev.d;
+  }
+  function postMessage(channelId, user, content, extra = {}) {
+    const c = byId.get(channelId);
+    const msg = { id: nextId(), channel_id: c.id, channel_seq: c.log.length + 1, author: pub(user), content, created_at: now(), pinned: false, reactions: [], ...extra };
+    c.messages.set(msg.id, msg);
+    appendLog(c, 'MESSAGE_CREATE', msg);
+    return msg;
+  }
+
+  function handleRequest(session, { id, method, params }) {
+    const user = session.user;
+    const ok = (result) => ({ id, ok: true, result });
+    const err = (code, message, retry_after_ms) => ({ id, ok: false, error: { code, message, ...(retry_after_ms ? { retry_after_ms } : {}) } });
+    const chan = byId.get(params?.channel_id);
+    switch (method) {
+      case 'message.create': {
+        if (!chan) return err('not_found', 'no such channel');
+        if (!channelView(chan, user).can_post) return err('forbidden', 'You cannot post here');
+        if (options.failCreate) return err(options.failCreate.code, options.failCreate.message, options.failCreate.retry_after_ms);
+        const extra = {};
+        if (params.nonce) extra.nonce = params.nonce;
+        if (params.reply_to) extra.reply_to = params.reply_to;
+        if (params.card) extra.card = params.card;
+        return ok(postMessage(chan.id, user, String(params.content ?? ''), extra));
+      }
+      case 'message.edit':
+      case 'message.delete': {
+        const c = channels.find((x) => x.messages.has(params.message_id));
+        if (!c) return err('not_found', 'no such message');
+        const m = c.messages.get(params.message_id);
+        if (m.author.id !== user.id && !(method === 'message.delete' && isStaff(user))) return err('forbidden', 'not yours');
+        if (method === 'message.delete') {
+          c.messages.delete(m.id);
+          appendLog(c, 'MESSAGE_DELETE', { id: m.id, channel_id: c.id });
+          return ok({});
+        }
+        m.content = params.content;
+        m.edited_at = now();
+        return ok(appendLog(c, 'MESSAGE_UPDATE', { ...m }));
+      }
+      case 'reaction.add':
+      case 'reaction.remove': {
+        const c = channels.find((x) => x.messages.has(params.message_id));
+        if (!c) return err('not_found', 'no such message');
+        const m = c.messages.get(params.message_id);
+        const r = m.reactions.find((x) => x.emoji === params.emoji);
+        if (method === 'reaction.add') r ? r.count++ : m.reactions.push({ emoji: params.emoji, count: 1 });
+        else if (r) r.count--;
+        m.reactions = m.reactions.filter((x) => x.count > 0);
+        appendLog(c, method === 'reaction.add' ? 'REACTION_ADD' : 'REACTION_REMOVE', { message_id: m.id, channel_id: c.id, user_id: user.id, emoji: params.emoji });
+        return ok({});
+      }
+      case 'typing.start':
+        if (!chan) return err('not_found', 'no such channel');
+        for (const s of sessions.values()) if (s !== session) dispatchTo(s, 'TYPING_START', { channel_id: chan.id, user_id: user.id, at: now() });
+        return ok({});
+      case 'channel.history': {
+        if (!chan) return err('not_found', 'no such channel');
+        let list = [...chan.messages.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+        const limit = params.limit ?? 50;
+        if (params.after) return ok({ messages: list.filter((m) => BigInt(m.id) > BigInt(params.after)).slice(0, limit) });
+        if (params.before) list = list.filter((m) => BigInt(m.id) < BigInt(params.before));
+        return ok({ messages: list.slice(-limit).reverse() });
+      }
+      case 'channel.events': {
+        if (!chan) return err('not_found', 'no such channel');
+        const limit = params.limit ?? 1000;
+        return ok({ events: chan.log.slice(params.after_seq, params.after_seq + limit), last_seq: chan.log.length });
+      }
+      case 'channel.ack':
+        return ok({});
+      case 'panel.get': {
+        const p = panels.get(params.channel_id);
+        return p ? ok({ panel: p }) : err('not_found', 'panel not built yet');
+      }
+      case 'presence.list':
+        return ok({ presences: [...presences.values()] });
+      case 'member.list':
+        return ok({ members: USERS.map(pub) });
+      default:
+        return err('bad_request', `unknown method ${method}`);
+    }
+  }
+
+  function setPresence(user, status) {
+    const p = { user_id: user.id, status: status === 'invisible' ? 'offline' : status, since: now() };
+    if (p.status === 'offline') presences.delete(user.id);
+    else presences.set(user.id, p);
+    broadcast('PRESENCE_UPDATE', p);
+  }
+
+  function userFromToken(token) {
+    const m = /^tok:(\d+)$/.exec(String(token ?? ''));
+    return m ? USERS.find((u) => u.id === m[1]) : undefined;
+  }
+
+  const httpServer = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const json = (status, obj) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(obj));
+      };
+      if (req.url === '/readyz') return json(200, { ok: true });
+      if (req.method === 'POST' && req.url === '/api/v1/auth/login') {
+        const b = JSON.parse(body || '{}');
+        const u = USERS.find((x) => x.email === b.email);
+        if (b.tenant !== 'demo' || !u || b.password !== 'arena-demo') return json(401, { error: { code: 'unauthorized', message: 'Invalid workspace, email or password' } });
+        return json(200, { access_token: `tok:${u.id}`, refresh_token: `ref:${u.id}`, expires_in: 900 });
+      }
+      if (req.method === 'POST' && req.url === '/api/v1/auth/refresh') {
+        const b = JSON.parse(body || '{}');
+        const m = /^ref:(\d+)$/.exec(b.refresh_token ?? '');
+        if (!m) return json(401, { error: { code: 'unauthorized', message: 'bad refresh token' } });
+        return json(200, { access_token: `tok:${m[1]}`, refresh_token: `ref:${m[1]}`, expires_in: 900 });
+      }
+      json(404, { error: { code: 'not_found', message: 'not found' } });
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  httpServer.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url, 'http://x');
+    const encoding = url.searchParams.get('encoding');
+    if (url.pathname !== '/gateway' || url.searchParams.get('v') !== '1' || !['json', 'msgpack'].includes(encoding)) {
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.encoding = encoding;
+      sockets.add(ws);
+      let session = null;
+      sendFrame(ws, { op: 10, d: { heartbeat_interval_ms: options.heartbeatMs, node_id: 'fake-1' }, s: null, t: null });
+      ws.on('message', (data, isBinary) => {
+        let f;
+        try {
+          f = encoding === 'msgpack' ? decode(isBinary ? data : Buffer.from(data)) : JSON.parse(data.toString());
+        } catch {
+          ws.close(4002, 'decode error');
+          return;
+        }
+        received.push(f);
+        if (f.op === 1) return sendFrame(ws, { op: 11, d: null, s: null, t: null });
+        if (f.op === 2) {
+          if (session) return ws.close(4005, 'already authenticated');
+          const user = userFromToken(f.d?.token);
+          if (!user) return ws.close(4004, 'authentication failed');
+          session = { id: `sess-${nextId()}`, user, buffer: [], s: 0, socket: ws };
+          sessions.set(session.id, session);
+          dispatchTo(session, 'READY', {
+            session_id: session.id, user: pub(user), tenant: { id: '1', slug: 'demo', name: 'Demo Partners' },
+            categories: CATEGORIES, channels: channels.map((c) => channelView(c, user)), presences: [...presences.values()],
+            read_states: channels.map((c) => ({ channel_id: c.id, last_read_id: null, unread: 0 })), node_id: 'fake-1',
+          });
+          setPresence(user, f.d?.presence?.status ?? 'online');
+          return;
+        }
+        if (f.op === 6) {
+          const user = userFromToken(f.d?.token);
+          if (!user) return ws.close(4004, 'authentication failed');
+          const old = sessions.get(f.d.session_id);
+          if (old && options.resumeMode === 'buffer') {
+            session = old;
+            session.socket = ws;
+            const missed = session.buffer.filter((fr) => fr.s > f.d.seq);
+            for (const fr of missed) sendFrame(ws, fr);
+            dispatchTo(session, 'RESUMED', { replayed: missed.length, unrecovered: options.unrecovered ?? [] });
+            return;
+          }
+          if (options.resumeMode === 'log') {
+            session = { id: f.d.session_id, user, buffer: [], s: f.d.seq, socket: ws };
+            sessions.set(session.id, session);
+            let replayed = 0;
+            for (const [cid, cur] of Object.entries(f.d.cursors ?? {})) {
+              const c = byId.get(cid);
+              if (!c) continue;
+              for (const ev of c.log.slice(cur)) {
+                dispatchTo(session, ev.t, ev.d);
+                replayed++;
+              }
+            }
+            dispatchTo(session, 'RESUMED', { replayed, unrecovered: [] });
+            return;
+          }
+          sendFrame(ws, { op: 9, d: { resumable: false }, s: null, t: null });
+          return;
+        }
+        if (!session) return ws.close(4003, 'not authenticated');
+        if (f.op === 3) return setPresence(session.user, f.d?.status);
+        if (f.op === 8) {
+          const r = handleRequest(session, f.d);
+          if (options.dropResponses) return;
+          return sendFrame(ws, { op: 12, d: r, s: null, t: null });
+        }
+        ws.close(4001, 'unknown opcode');
+      });
+      ws.on('close', () => {
+        sockets.delete(ws);
+        if (session && session.socket === ws) {
+          session.socket = null;
+          const stillOn = [...sessions.values()].some((s) => s.user.id === session.user.id && s.socket);
+          if (!stillOn && presences.has(session.user.id)) setPresence(session.user, 'invisible');
+        }
+      });
+    });
+  });
+
+  return {
+    options,
+    received,
+    channels,
+    sessions,
+    /** Starts listening; resolves with the port. */
+    listen(port = 0) {
+      return new Promise((resolve) => httpServer.listen(port, '127.0.0.1', () => resolve(httpServer.address().port)));
+    },
+    /** Terminates every socket (as if the network dropped). */
+    dropAll() {
+      for (const ws of sockets) ws.terminate();
+    },
+    /** Forgets all sessions (as after a crash): RESUME then gets INVALID_SESSION or a log replay. */
+    forgetSessions() {
+      sessions.clear();
+    },
+    closeAll(code, reason) {
+      for (const ws of sockets) ws.close(code, reason);
+    },
+    post(channelId, userEmail, content, extra) {
+      return postMessage(channelId, USERS.find((u) => u.email === userEmail), content, extra);
+    },
+    /** Appends a log event without dispatching it (a dispatch the client missed). */
+    appendSilently(channelId, userEmail, content) {
+      const c = byId.get(channelId);
+      const user = USERS.find((u) => u.email === userEmail);
+      const msg = { id: nextId(), channel_id: c.id, channel_seq: c.log.length + 1, author: pub(user), content, created_at: now(), pinned: false, reactions: [] };
+      c.messages.set(msg.id, msg);
+      c.log.push({ t: 'MESSAGE_CREATE', d: msg });
+      return msg;
+    },
+    /** Sends a raw dispatch to every session (for gap/duplicate tests). */
+    dispatchRaw(t, d) {
+      broadcast(t, d);
+    },
+    updatePanel(channelId, panel) {
+      panels.set(channelId, panel);
+      broadcast('PANEL_UPDATE', { channel_id: channelId, panel });
+    },
+    close() {
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      return new Promise((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const srv = createFakeServer();
+  const port = await srv.listen(Number(process.argv[2] ?? 8099));
+  srv.post('2003', 'staff@demo.test', 'Welcome to #general-chat — say hi to the other partners! https://example.com/guide');
+  srv.post('2004', 'staff@demo.test', '', { card: { type: 'deal_win', data: { partner_name: 'Ana Gold', client: 'Globex', amount_minor: 305000, currency: 'USD' } } });
+  srv.post('2002', 'admin@demo.test', 'Q3 launch notes are live.');
+  console.log(`fake arena on http://127.0.0.1:${port}`);
+}
