@@ -122,11 +122,11 @@ describe.each(['json', 'msgpack'] as const)('client over %s', (encoding) => {
 
 describe('errors', () => {
   it('surfaces retry_after_ms on slow_mode', async () => {
-    server.options.failCreate = { code: 'slow_mode', message: 'Slow mode is on', retry_after_ms: 4000 };
+    (server.options as Record<string, unknown>).failCreate = { code: 'slow_mode', message: 'Slow mode is on', retry_after_ms: 4000 };
     const { client } = makeClient();
     client.connect();
     await client.whenConnected();
-    const err = await client.request('message.create', { channel_id: GENERAL, content: 'x' }).catch((e) => e);
+    const err = (await client.request('message.create', { channel_id: GENERAL, content: 'x' }).catch((e) => e)) as RequestError;
     expect(err).toBeInstanceOf(RequestError);
     expect(err.code).toBe('slow_mode');
     expect(err.retryAfterMs).toBe(4000);
@@ -135,7 +135,7 @@ describe('errors', () => {
     const { client } = makeClient();
     client.connect();
     await client.whenConnected();
-    server.options.dropResponses = true;
+    (server.options as Record<string, unknown>).dropResponses = true;
     const p = client.request('message.create', { channel_id: GENERAL, content: 'lost?' });
     await waitFor(() => server.received.some((f: { op: number; d: { method?: string } }) => f.op === 8 && f.d.method === 'message.create'));
     server.dropAll();
@@ -202,7 +202,7 @@ describe('resume and backfill', () => {
     await client.whenConnected();
     server.post(GENERAL, 'ben@demo.test', 'a');
     await waitFor(() => created().length === 1);
-    server.options.resumeMode = 'log';
+    (server.options as Record<string, unknown>).resumeMode = 'log';
     server.forgetSessions();
     server.dropAll();
     server.appendSilently(GENERAL, 'ben@demo.test', 'b');
@@ -217,7 +217,7 @@ describe('resume and backfill', () => {
     await client.whenConnected();
     server.post(GENERAL, 'ben@demo.test', 'before');
     await waitFor(() => created().length === 1);
-    server.options.resumeMode = 'invalid';
+    (server.options as Record<string, unknown>).resumeMode = 'invalid';
     server.forgetSessions();
     server.dropAll();
     server.appendSilently(GENERAL, 'ben@demo.test', 'while away 1');
@@ -237,7 +237,7 @@ describe('resume and backfill', () => {
     const { client, created } = makeClient();
     client.connect();
     await client.whenConnected();
-    server.options.unrecovered = [GENERAL];
+    (server.options as Record<string, unknown>).unrecovered = [GENERAL];
     server.dropAll();
     server.appendSilently(GENERAL, 'ben@demo.test', 'gap filled');
     await waitFor(() => created().includes('gap filled'));
@@ -268,7 +268,7 @@ describe('resume and backfill', () => {
     await Promise.all([a.client.whenConnected(), b.client.whenConnected()]);
     const msg = await b.client.request<Message>('message.create', { channel_id: GENERAL, content: 'v1' });
     await waitFor(() => a.created().length === 1);
-    server.options.resumeMode = 'log';
+    (server.options as Record<string, unknown>).resumeMode = 'log';
     server.forgetSessions();
     server.dropAll();
     await b.client.whenConnected();

@@ -1,0 +1,36 @@
+//! Top level: the login page when signed out, the workspace shell when signed in.
+import { useEffect, useState } from 'react';
+import { LoginPage } from '../features/auth/LoginPage';
+import type { Encoding } from '../lib/realtime/codec';
+import { loadSession } from '../workspace/session';
+import { useWorkspace, workspace } from '../workspace/store';
+import { Shell } from './Shell';
+
+/** `?encoding=json` or localStorage `arena.encoding` picks the gateway codec; MessagePack by default. */
+function chosenEncoding(): Encoding {
+  const q = new URLSearchParams(location.search).get('encoding') ?? localStorage.getItem('arena.encoding');
+  return q === 'json' ? 'json' : 'msgpack';
+}
+
+export function App() {
+  const [signedIn, setSignedIn] = useState(() => !!loadSession());
+  const fatal = useWorkspace((s) => s.fatal);
+
+  useEffect(() => {
+    if (fatal) setSignedIn(false);
+  }, [fatal]);
+
+  useEffect(() => {
+    if (signedIn) workspace.start(chosenEncoding());
+  }, [signedIn]);
+
+  if (!signedIn) return <LoginPage notice={fatal} onLoggedIn={() => setSignedIn(true)} />;
+  return (
+    <Shell
+      onLogout={() => {
+        workspace.logout();
+        setSignedIn(false);
+      }}
+    />
+  );
+}

@@ -1,0 +1,67 @@
+//! Login form: workspace slug, email, password. Errors are shown inline; on
+//! success the tokens go to sessionStorage and `onLoggedIn` starts the app.
+import { useState, type FormEvent } from 'react';
+import { ApiError, login } from '../../lib/api/auth';
+import { saveSession } from '../../workspace/session';
+
+const LAST_TENANT = 'arena.lastTenant';
+
+export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; notice?: string }) {
+  const [tenant, setTenant] = useState(() => localStorage.getItem(LAST_TENANT) ?? 'demo');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!tenant.trim() || !email.trim() || !password) {
+      setError('Enter your workspace, email and password.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const tokens = await login(tenant.trim(), email.trim(), password);
+      saveSession(tenant.trim(), email.trim(), tokens);
+      localStorage.setItem(LAST_TENANT, tenant.trim());
+      onLoggedIn();
+    } catch (err) {
+      const e2 = err as ApiError;
+      setError(e2.status === 401 || e2.code === 'unauthorized' ? 'Wrong workspace, email or password.' : e2.message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="login-page">
+      <form className="login-card" onSubmit={submit} noValidate aria-labelledby="login-title">
+        <div className="login-brand" aria-hidden="true">
+          <span className="brand-mark">A</span>
+        </div>
+        <h1 id="login-title">Welcome back to Arena</h1>
+        <p className="login-sub">Your partner program workspace.</p>
+        {notice && (
+          <p className="login-notice" role="status">
+            {notice}
+          </p>
+        )}
+        <label htmlFor="login-tenant">Workspace</label>
+        <input id="login-tenant" name="tenant" autoComplete="organization" value={tenant} onChange={(e) => setTenant(e.target.value)} placeholder="demo" />
+        <label htmlFor="login-email">Email</label>
+        <input id="login-email" name="email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} placeholder="you@company.com" />
+        <label htmlFor="login-password">Password</label>
+        <input id="login-password" name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="btn-primary" disabled={busy}>
+          {busy ? 'Logging in…' : 'Log in'}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,111 @@
+//! The scrollable message list: loads older history near the top (keeping
+//! the reader's position), sticks to the bottom for new messages while the
+//! reader is at the bottom, and shows pending (unacknowledged) messages.
+import { useLayoutEffect, useRef } from 'react';
+import { Avatar } from '../../components/Avatar';
+import type { Channel, Message } from '../../lib/realtime/types';
+import { useWorkspace, workspace } from '../../workspace/store';
+import { MessageItem } from './MessageItem';
+import { RichText } from './RichText';
+
+/** Messages by the same author within this many ms are grouped under one header. */
+const GROUP_MS = 5 * 60_000;
+const EMPTY: never[] = [];
+
+export function MessageList({ channel, onReply }: { channel: Channel; onReply: (m: Message) => void }) {
+  const cm = useWorkspace((s) => s.messages[channel.id]);
+  const pending = useWorkspace((s) => s.pending[channel.id]) ?? EMPTY;
+  const me = useWorkspace((s) => s.me);
+  const myReactions = useWorkspace((s) => s.myReactions);
+  const ref = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const prevHeight = useRef(0);
+  const prevFirst = useRef<string | undefined>(undefined);
+  const items = cm?.items ?? EMPTY;
+
+  // Keep the viewport anchored: at the bottom for new messages, in place when older ones are prepended.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const first = items[0]?.id;
+    if (prevFirst.current && first !== prevFirst.current && !atBottom.current) {
+      el.scrollTop += el.scrollHeight - prevHeight.current;
+    } else if (atBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+    prevFirst.current = first;
+    prevHeight.current = el.scrollHeight;
+  }, [items, pending]);
+
+  useLayoutEffect(() => {
+    atBottom.current = true;
+    prevFirst.current = undefined;
+  }, [channel.id]);
+
+  function onScroll() {
+    const el = ref.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    prevHeight.current = el.scrollHeight;
+    if (el.scrollTop < 300) void workspace.loadOlder(channel.id);
+  }
+
+  const byId = new Map(items.map((m) => [m.id, m]));
+
+  return (
+    <div className="message-scroller" ref={ref} onScroll={onScroll} data-testid="message-scroller">
+      {cm && !cm.hasMore && (
+        <div className="channel-intro">
+          <h2>Welcome to #{channel.name || channel.key}</h2>
+          <p>{channel.topic || 'This is the start of the channel.'}</p>
+        </div>
+      )}
+      {cm?.loading && <div className="loading-older" role="status">Loading messages…</div>}
+      <ol className="messages" aria-label={`Messages in #${channel.key}`} aria-live="polite" aria-relevant="additions">
+        {items.map((m, i) => {
+          const prev = items[i - 1];
+          const grouped =
+            !!prev && !m.reply_to && !m.card && prev.author.id === m.author.id && Date.parse(m.created_at) - Date.parse(prev.created_at) < GROUP_MS;
+          return (
+            <MessageItem
+              key={m.id}
+              message={m}
+              grouped={grouped}
+              me={me}
+              replyTarget={m.reply_to ? byId.get(m.reply_to) : undefined}
+              mine={myReactions[m.id] ?? EMPTY}
+              onReply={onReply}
+            />
+          );
+        })}
+        {pending.map((p) => (
+          <li key={p.nonce} className={`message pending ${p.status}`} data-pending={p.status}>
+            <div className="message-row">
+              <div className="message-gutter">{me && <Avatar id={me.id} name={me.display_name} size={40} />}</div>
+              <div className="message-body">
+                <div className="message-head">
+                  <span className="author">{me?.display_name}</span>
+                  <span className="muted">{p.status === 'sending' ? 'Sending…' : 'Not delivered'}</span>
+                </div>
+                <div className="message-content">
+                  <RichText text={p.content} />
+                </div>
+                {p.status === 'failed' && (
+                  <div className="pending-actions">
+                    <span className="form-error">{p.error}</span>
+                    <button type="button" className="link-btn" onClick={() => workspace.retryPending(p)}>
+                      Retry
+                    </button>
+                    <button type="button" className="link-btn" onClick={() => workspace.discardPending(p)}>
+                      Discard
+                    </button>
+                  </div>
+                )}
+              </div>
+            </div>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,11 @@
+//! Entry point: mounts the app. No inline scripts (the server's CSP forbids them).
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app/App';
+import './styles.css';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

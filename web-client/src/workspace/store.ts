@@ -1,0 +1,566 @@
+//! The workspace store: the single source of UI state, fed by the realtime
+//! client's ordered dispatches and by request results. Components read it with
+//! `useWorkspace(selector)`; state objects are replaced, never mutated, so
+//! selectors can compare by reference.
+import { useSyncExternalStore } from 'react';
+import { RealtimeClient, RequestError, type ConnectionState } from '../lib/realtime/client';
+import type { Encoding } from '../lib/realtime/codec';
+import type {
+  Category,
+  Channel,
+  DispatchEvent,
+  Id,
+  Message,
+  OwnStatus,
+  Panel,
+  Presence,
+  ReactionEvent,
+  Ready,
+  User,
+} from '../lib/realtime/types';
+import { compareIds, makeNonce } from './ids';
+import { clearSession, getAccessToken } from './session';
+
+/** Messages fetched per history page (PROTOCOL.md default). */
+export const HISTORY_PAGE = 50;
+/** How long a TYPING_START shows, in ms. */
+const TYPING_TTL_MS = 8_000;
+/** Minimum gap between our own typing.start requests per channel, in ms. */
+const TYPING_SEND_EVERY_MS = 5_000;
+
+export interface ChannelMessages {
+  /** Loaded messages, oldest first. */
+  items: Message[];
+  loading: boolean;
+  /** False once history returned a short page. */
+  hasMore: boolean;
+  error?: string;
+}
+
+/** A message sent but not yet acknowledged (or that failed). */
+export interface PendingMessage {
+  nonce: string;
+  channel_id: Id;
+  content: string;
+  reply_to?: Id;
+  status: 'sending' | 'failed';
+  error?: string;
+}
+
+export interface PanelState {
+  panel?: Panel;
+  loading: boolean;
+  error?: { code: string; message: string };
+}
+
+export interface WorkspaceState {
+  connection: ConnectionState;
+  /** True once any READY arrived; before it the UI shows a loading screen. */
+  ready: boolean;
+  /** Set when the session ended for good (auth failure, kicked); shown on the login page. */
+  fatal?: string;
+  me?: User;
+  tenant?: Ready['tenant'];
+  categories: Category[];
+  channels: Channel[];
+  members: Record<Id, User>;
+  presences: Record<Id, Presence>;
+  ownStatus: OwnStatus;
+  unread: Record<Id, number>;
+  messages: Record<Id, ChannelMessages>;
+  pending: Record<Id, PendingMessage[]>;
+  /** channel id → user id → expiry epoch ms. */
+  typing: Record<Id, Record<Id, number>>;
+  panels: Record<Id, PanelState>;
+  /** message id → emojis this user reacted with (the wire only has counts). */
+  myReactions: Record<Id, string[]>;
+  activeChannelId?: Id;
+  /** Last failed action outside the composer (edit, delete, react), shown as a toast. */
+  notice?: { text: string; at: number };
+}
+
+const STATUS_KEY = 'arena.status';
+
+function initialState(): WorkspaceState {
+  let ownStatus: OwnStatus = 'online';
+  try {
+    ownStatus = (sessionStorage.getItem(STATUS_KEY) as OwnStatus) || 'online';
+  } catch {
+    /* storage unavailable */
+  }
+  return {
+    connection: 'disconnected',
+    ready: false,
+    categories: [],
+    channels: [],
+    members: {},
+    presences: {},
+    ownStatus,
+    unread: {},
+    messages: {},
+    pending: {},
+    typing: {},
+    panels: {},
+    myReactions: {},
+  };
+}
+
+function insertSorted(items: Message[], msg: Message): Message[] {
+  const idx = items.findIndex((m) => m.id === msg.id);
+  if (idx >= 0) {
+    const copy = items.slice();
+    copy[idx] = msg;
+    return copy;
+  }
+  const copy = [...items, msg];
+  if (items.length && compareIds(items[items.length - 1].id, msg.id) > 0) copy.sort((a, b) => compareIds(a.id, b.id));
+  return copy;
+}
+
+function mergeMessages(items: Message[], more: Message[]): Message[] {
+  const byId = new Map(items.map((m) => [m.id, m]));
+  for (const m of more) if (!byId.has(m.id)) byId.set(m.id, m);
+  return [...byId.values()].sort((a, b) => compareIds(a.id, b.id));
+}
+
+export class WorkspaceStore {
+  private state: WorkspaceState = initialState();
+  private listeners = new Set<() => void>();
+  private client: RealtimeClient | null = null;
+  private lastTypingSent = new Map<Id, number>();
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  private typingSweep: ReturnType<typeof setInterval> | null = null;
+
+  getState = (): WorkspaceState => this.state;
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  private set(patch: Partial<WorkspaceState> | ((s: WorkspaceState) => Partial<WorkspaceState>)): void {
+    const p = typeof patch === 'function' ? patch(this.state) : patch;
+    this.state = { ...this.state, ...p };
+    for (const fn of this.listeners) fn();
+  }
+
+  // ── lifecycle ─────────────────────────────────────────────────────
+
+  /** Connects the gateway for the stored session. */
+  start(encoding: Encoding): void {
+    if (this.client) return;
+    const proto = location.protocol === 'https:' ? 'wss' : 'ws';
+    const client = new RealtimeClient({
+      url: `${proto}://${location.host}/gateway`,
+      encoding,
+      getToken: getAccessToken,
+      presence: () => this.state.ownStatus,
+      isHeld: (id) => !!this.state.messages[id],
+    });
+    this.client = client;
+    client.on('state', ({ state }) => this.set({ connection: state }));
+    client.on('dispatch', (ev) => this.apply(ev));
+    client.on('fatal', ({ code, reason }) => {
+      const text =
+        code === 4014
+          ? 'You were signed out: this session was replaced or removed by a moderator.'
+          : code === 0 || code === 4004
+            ? 'Your session has expired. Please log in again.'
+            : `Disconnected: ${reason}`;
+      this.stop();
+      clearSession();
+      this.set({ ...initialState(), fatal: text });
+    });
+    client.on('warning', ({ message, error }) => console.warn(`[arena] ${message}`, error ?? ''));
+    this.typingSweep = setInterval(() => this.sweepTyping(), 1000);
+    client.connect();
+  }
+
+  /** Disconnects and forgets everything (logout). */
+  stop(): void {
+    this.client?.disconnect();
+    this.client = null;
+    if (this.typingSweep) clearInterval(this.typingSweep);
+    this.typingSweep = null;
+  }
+
+  logout(): void {
+    this.stop();
+    clearSession();
+    this.state = initialState();
+    for (const fn of this.listeners) fn();
+  }
+
+  private request<T>(method: string, params: object): Promise<T> {
+    if (!this.client) return Promise.reject(new RequestError('disconnected', 'Not connected'));
+    return this.client.request<T>(method, params);
+  }
+
+  // ── dispatches ────────────────────────────────────────────────────
+
+  private apply(ev: DispatchEvent): void {
+    switch (ev.t) {
+      case 'READY':
+        return this.onReady(ev.d);
+      case 'RESUMED':
+        void this.refreshPresences();
+        return;
+      case 'MESSAGE_CREATE':
+        return this.onMessageCreate(ev.d);
+      case 'MESSAGE_UPDATE':
+        return this.updateMessages(ev.d.channel_id, (items) =>
+          items.some((m) => m.id === ev.d.id) ? items.map((m) => (m.id === ev.d.id ? ev.d : m)) : items,
+        );
+      case 'MESSAGE_DELETE':
+        return this.updateMessages(ev.d.channel_id, (items) => items.filter((m) => m.id !== ev.d.id));
+      case 'REACTION_ADD':
+      case 'REACTION_REMOVE':
+        return this.onReaction(ev.d, ev.t === 'REACTION_ADD' ? 1 : -1);
+      case 'TYPING_START': {
+        const { channel_id, user_id } = ev.d;
+        if (user_id === this.state.me?.id) return;
+        this.set((s) => ({
+          typing: { ...s.typing, [channel_id]: { ...s.typing[channel_id], [user_id]: Date.now() + TYPING_TTL_MS } },
+        }));
+        return;
+      }
+      case 'PRESENCE_UPDATE':
+        this.set((s) => ({ presences: { ...s.presences, [ev.d.user_id]: ev.d } }));
+        return;
+      case 'CHANNEL_UPDATE': {
+        const ch = ev.d;
+        this.set((s) => ({ channels: s.channels.map((c) => (c.id === ch.id ? { ...c, ...ch } : c)) }));
+        return;
+      }
+      case 'PANEL_UPDATE': {
+        const { channel_id, panel } = ev.d;
+        this.set((s) => {
+          const cur = s.panels[channel_id]?.panel;
+          if (cur && cur.version >= panel.version) return {};
+          return { panels: { ...s.panels, [channel_id]: { panel, loading: false } } };
+        });
+        return;
+      }
+      case 'MEMBER_UPDATE': {
+        const { user_id, role, tier } = ev.d;
+        this.set((s) => {
+          const m = s.members[user_id];
+          if (!m) return {};
+          return { members: { ...s.members, [user_id]: { ...m, ...(role ? { role } : {}), ...(tier !== undefined ? { tier } : {}) } } };
+        });
+        return;
+      }
+    }
+  }
+
+  private onReady(ready: Ready): void {
+    const channels = [...ready.channels].sort((a, b) => a.position - b.position);
+    const visible = new Set(channels.map((c) => c.id));
+    const unread: Record<Id, number> = {};
+    for (const rs of ready.read_states ?? []) unread[rs.channel_id] = rs.unread;
+    const presences: Record<Id, Presence> = {};
+    for (const p of ready.presences) presences[p.user_id] = p;
+    this.set((s) => ({
+      ready: true,
+      fatal: undefined,
+      me: ready.user,
+      tenant: ready.tenant,
+      categories: [...ready.categories].sort((a, b) => a.position - b.position),
+      channels,
+      presences,
+      unread: { ...unread, ...(s.activeChannelId ? { [s.activeChannelId]: 0 } : {}) },
+      members: { ...s.members, [ready.user.id]: ready.user },
+      // A channel we may no longer read is dropped with its messages.
+      messages: Object.fromEntries(Object.entries(s.messages).filter(([id]) => visible.has(id))),
+    }));
+    void this.loadMembers();
+    const active = this.state.activeChannelId;
+    if (active && !this.state.messages[active]) this.openChannel(active);
+    if (active && this.state.panels[active]?.error) void this.loadPanel(active);
+  }
+
+  private async loadMembers(): Promise<void> {
+    try {
+      const { members } = await this.request<{ members: User[] }>('member.list', {});
+      this.set((s) => ({ members: { ...s.members, ...Object.fromEntries(members.map((m) => [m.id, m])) } }));
+    } catch (err) {
+      console.warn('[arena] member.list failed', err);
+    }
+  }
+
+  private async refreshPresences(): Promise<void> {
+    try {
+      const { presences } = await this.request<{ presences: Presence[] }>('presence.list', {});
+      this.set({ presences: Object.fromEntries(presences.map((p) => [p.user_id, p])) });
+    } catch (err) {
+      console.warn('[arena] presence.list failed', err);
+    }
+  }
+
+  private onMessageCreate(msg: Message): void {
+    const me = this.state.me?.id;
+    const cid = msg.channel_id;
+    this.set((s) => {
+      const patch: Partial<WorkspaceState> = {};
+      if (s.messages[cid]) patch.messages = { ...s.messages, [cid]: { ...s.messages[cid], items: insertSorted(s.messages[cid].items, msg) } };
+      if (msg.nonce && s.pending[cid]?.some((p) => p.nonce === msg.nonce)) {
+        patch.pending = { ...s.pending, [cid]: s.pending[cid].filter((p) => p.nonce !== msg.nonce) };
+      }
+      if (s.typing[cid]?.[msg.author.id]) {
+        const t = { ...s.typing[cid] };
+        delete t[msg.author.id];
+        patch.typing = { ...s.typing, [cid]: t };
+      }
+      const activeAndSeen = s.activeChannelId === cid && document.visibilityState === 'visible';
+      if (msg.author.id !== me && !activeAndSeen) patch.unread = { ...s.unread, [cid]: (s.unread[cid] ?? 0) + 1 };
+      if (!s.members[msg.author.id]) patch.members = { ...s.members, [msg.author.id]: msg.author };
+      return patch;
+    });
+    if (this.state.activeChannelId === cid) this.scheduleAck(cid);
+  }
+
+  private onReaction(r: ReactionEvent, delta: 1 | -1): void {
+    this.updateMessages(r.channel_id, (items) =>
+      items.map((m) => {
+        if (m.id !== r.message_id) return m;
+        const reactions = m.reactions.map((x) => ({ ...x }));
+        const found = reactions.find((x) => x.emoji === r.emoji);
+        if (found) found.count += delta;
+        else if (delta > 0) reactions.push({ emoji: r.emoji, count: 1 });
+        return { ...m, reactions: reactions.filter((x) => x.count > 0) };
+      }),
+    );
+    if (r.user_id === this.state.me?.id) {
+      this.set((s) => {
+        const cur = new Set(s.myReactions[r.message_id] ?? []);
+        if (delta > 0) cur.add(r.emoji);
+        else cur.delete(r.emoji);
+        return { myReactions: { ...s.myReactions, [r.message_id]: [...cur] } };
+      });
+    }
+  }
+
+  private updateMessages(channelId: Id, fn: (items: Message[]) => Message[]): void {
+    this.set((s) => {
+      const cm = s.messages[channelId];
+      if (!cm) return {};
+      const items = fn(cm.items);
+      return items === cm.items ? {} : { messages: { ...s.messages, [channelId]: { ...cm, items } } };
+    });
+  }
+
+  private sweepTyping(): void {
+    const now = Date.now();
+    let changed = false;
+    const typing: WorkspaceState['typing'] = {};
+    for (const [cid, users] of Object.entries(this.state.typing)) {
+      const live = Object.fromEntries(Object.entries(users).filter(([, exp]) => exp > now));
+      if (Object.keys(live).length !== Object.keys(users).length) changed = true;
+      typing[cid] = live;
+    }
+    if (changed) this.set({ typing });
+  }
+
+  // ── actions ───────────────────────────────────────────────────────
+
+  /** Makes a channel active: loads its latest history or panel and marks it read. */
+  openChannel(channelId: Id): void {
+    this.set((s) => ({ activeChannelId: channelId, unread: { ...s.unread, [channelId]: 0 } }));
+    if (!this.state.ready) return;
+    const ch = this.state.channels.find((c) => c.id === channelId);
+    if (!ch) return;
+    if (ch.kind === 'panel') {
+      if (!this.state.panels[channelId]?.panel) void this.loadPanel(channelId);
+      return;
+    }
+    if (!this.state.messages[channelId]) void this.loadHistory(channelId);
+    else this.scheduleAck(channelId);
+  }
+
+  private async loadHistory(channelId: Id): Promise<void> {
+    this.set((s) => ({ messages: { ...s.messages, [channelId]: { items: [], loading: true, hasMore: true } } }));
+    try {
+      const { messages } = await this.request<{ messages: Message[] }>('channel.history', { channel_id: channelId, limit: HISTORY_PAGE });
+      this.set((s) => {
+        const cm = s.messages[channelId] ?? { items: [], loading: false, hasMore: true };
+        return {
+          messages: {
+            ...s.messages,
+            [channelId]: { items: mergeMessages(cm.items, messages), loading: false, hasMore: messages.length >= HISTORY_PAGE },
+          },
+        };
+      });
+      this.scheduleAck(channelId);
+    } catch (err) {
+      // Not held: drop the entry so the next READY or visit loads again.
+      this.set((s) => {
+        const messages = { ...s.messages };
+        delete messages[channelId];
+        return { messages };
+      });
+      console.warn('[arena] channel.history failed', err);
+    }
+  }
+
+  /** Loads the page before the oldest loaded message (scroll-up). */
+  async loadOlder(channelId: Id): Promise<void> {
+    const cm = this.state.messages[channelId];
+    if (!cm || cm.loading || !cm.hasMore || cm.items.length === 0) return;
+    const before = cm.items[0].id;
+    this.set((s) => ({ messages: { ...s.messages, [channelId]: { ...s.messages[channelId], loading: true } } }));
+    try {
+      const { messages } = await this.request<{ messages: Message[] }>('channel.history', { channel_id: channelId, before, limit: HISTORY_PAGE });
+      this.set((s) => ({
+        messages: {
+          ...s.messages,
+          [channelId]: { items: mergeMessages(s.messages[channelId]?.items ?? [], messages), loading: false, hasMore: messages.length >= HISTORY_PAGE },
+        },
+      }));
+    } catch (err) {
+      this.set((s) => ({ messages: { ...s.messages, [channelId]: { ...s.messages[channelId], loading: false } } }));
+      console.warn('[arena] older history failed', err);
+    }
+  }
+
+  async loadPanel(channelId: Id): Promise<void> {
+    this.set((s) => ({ panels: { ...s.panels, [channelId]: { ...s.panels[channelId], loading: true } } }));
+    try {
+      const { panel } = await this.request<{ panel: Panel }>('panel.get', { channel_id: channelId });
+      this.set((s) => {
+        const cur = s.panels[channelId]?.panel;
+        const keep = cur && cur.version > panel.version ? cur : panel;
+        return { panels: { ...s.panels, [channelId]: { panel: keep, loading: false } } };
+      });
+    } catch (err) {
+      const e = err as RequestError;
+      this.set((s) => ({ panels: { ...s.panels, [channelId]: { loading: false, error: { code: e.code ?? 'internal', message: e.message } } } }));
+    }
+  }
+
+  private scheduleAck(channelId: Id): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = setTimeout(() => {
+      const items = this.state.messages[channelId]?.items;
+      const last = items?.[items.length - 1];
+      if (!last || this.state.activeChannelId !== channelId) return;
+      this.request('channel.ack', { channel_id: channelId, message_id: last.id }).catch(() => {});
+    }, 500);
+  }
+
+  /** Sends a message. Resolves with an error to show in the composer, or null. */
+  async sendMessage(channelId: Id, content: string, replyTo?: Id, nonce = makeNonce()): Promise<RequestError | null> {
+    const pending: PendingMessage = { nonce, channel_id: channelId, content, reply_to: replyTo, status: 'sending' };
+    this.set((s) => ({ pending: { ...s.pending, [channelId]: [...(s.pending[channelId] ?? []).filter((p) => p.nonce !== nonce), pending] } }));
+    try {
+      const msg = await this.request<Message>('message.create', {
+        channel_id: channelId,
+        content,
+        nonce,
+        ...(replyTo ? { reply_to: replyTo } : {}),
+      });
+      this.set((s) => {
+        const cm = s.messages[channelId];
+        return {
+          pending: { ...s.pending, [channelId]: (s.pending[channelId] ?? []).filter((p) => p.nonce !== nonce) },
+          ...(cm ? { messages: { ...s.messages, [channelId]: { ...cm, items: insertSorted(cm.items, cm.items.find((m) => m.id === msg.id) ?? msg) } } } : {}),
+        };
+      });
+      return null;
+    } catch (err) {
+      const e = err instanceof RequestError ? err : new RequestError('internal', String(err));
+      // If the request may have reached the server, keep the bubble: the
+      // backfill after reconnect removes it by nonce if it was committed.
+      const maybeSent = e.code === 'disconnected' || e.code === 'timeout';
+      this.set((s) => ({
+        pending: {
+          ...s.pending,
+          [channelId]: maybeSent
+            ? (s.pending[channelId] ?? []).map((p) => (p.nonce === nonce ? { ...p, status: 'failed' as const, error: e.message } : p))
+            : (s.pending[channelId] ?? []).filter((p) => p.nonce !== nonce),
+        },
+      }));
+      return e;
+    }
+  }
+
+  retryPending(p: PendingMessage): void {
+    void this.sendMessage(p.channel_id, p.content, p.reply_to, p.nonce);
+  }
+
+  discardPending(p: PendingMessage): void {
+    this.set((s) => ({ pending: { ...s.pending, [p.channel_id]: (s.pending[p.channel_id] ?? []).filter((x) => x.nonce !== p.nonce) } }));
+  }
+
+  private notify(err: unknown, what: string): void {
+    const e = err as RequestError;
+    this.set({ notice: { text: `Could not ${what}: ${e.message ?? String(err)}`, at: Date.now() } });
+  }
+
+  dismissNotice(): void {
+    this.set({ notice: undefined });
+  }
+
+  async editMessage(messageId: Id, content: string): Promise<boolean> {
+    try {
+      const msg = await this.request<Message>('message.edit', { message_id: messageId, content });
+      if (msg?.id) this.updateMessages(msg.channel_id, (items) => items.map((m) => (m.id === msg.id ? msg : m)));
+      return true;
+    } catch (err) {
+      this.notify(err, 'edit the message');
+      return false;
+    }
+  }
+
+  async deleteMessage(messageId: Id): Promise<void> {
+    try {
+      await this.request('message.delete', { message_id: messageId });
+    } catch (err) {
+      this.notify(err, 'delete the message');
+    }
+  }
+
+  async toggleReaction(messageId: Id, emoji: string): Promise<void> {
+    const mine = this.state.myReactions[messageId]?.includes(emoji);
+    try {
+      await this.request(mine ? 'reaction.remove' : 'reaction.add', { message_id: messageId, emoji });
+    } catch (err) {
+      const e = err as RequestError;
+      if (!mine && e.code === 'conflict') {
+        // Already reacted in an earlier session: the toggle means remove.
+        await this.request('reaction.remove', { message_id: messageId, emoji }).catch((e2) => this.notify(e2, 'react'));
+        return;
+      }
+      this.notify(err, 'react');
+    }
+  }
+
+  /** Called on composer input; throttled per channel. */
+  typing(channelId: Id): void {
+    const now = Date.now();
+    if (now - (this.lastTypingSent.get(channelId) ?? 0) < TYPING_SEND_EVERY_MS) return;
+    this.lastTypingSent.set(channelId, now);
+    this.request('typing.start', { channel_id: channelId }).catch(() => {});
+  }
+
+  /** Resets the typing throttle after a send so the next keystroke announces again. */
+  sent(channelId: Id): void {
+    this.lastTypingSent.delete(channelId);
+  }
+
+  setStatus(status: OwnStatus): void {
+    try {
+      sessionStorage.setItem(STATUS_KEY, status);
+    } catch {
+      /* ignore */
+    }
+    this.set({ ownStatus: status });
+    this.client?.setPresence(status);
+  }
+}
+
+export const workspace = new WorkspaceStore();
+
+/** Reads a slice of the workspace state; re-renders when that slice changes. */
+export function useWorkspace<T>(selector: (s: WorkspaceState) => T): T {
+  return useSyncExternalStore(workspace.subscribe, () => selector(workspace.getState()));
+}
