@@ -48,7 +48,7 @@ export const MessageItem = memo(function MessageItem({ message: m, grouped, me, 
   }
 
   return (
-    <li className={`message${grouped ? ' grouped' : ''}${own ? ' own' : ''}`} data-message-id={m.id} aria-label={`${m.author.display_name}: ${m.content || m.card?.type || ''}`}>
+    <li tabIndex={-1} className={`message${grouped ? ' grouped' : ''}${own ? ' own' : ''}`} data-message-id={m.id} aria-label={`${m.author.display_name}: ${m.content || m.card?.type || ''}`}>
       {m.reply_to && (
         <div className="reply-preview">
           <ReplyIcon size={14} />

@@ -1,0 +1,219 @@
+// End-to-end tests of the browser client against a real `arena serve`
+// (started and SIGKILLed by this suite). Run: ARENA_BIN=… ARENA_DATABASE_URL=… npm run e2e
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ArenaServer, apiLogin, ensureBuilt, freePort, launchBrowser, login, missingEnv, shotPath, waitUntil } from './harness.mjs';
+
+const missing = missingEnv();
+const RUN = `${Date.now().toString(36)}`; // makes this run's messages unique in a reused database
+
+describe('arena web client', { skip: missing.length ? `set ${missing.join(', ')}` : false }, () => {
+  /** @type {ArenaServer} */ let server;
+  let browser, ana, ben, anaPage, benPage;
+  const dialogs = [];
+
+  const messages = (page, text) => page.locator('ol.messages > li.message:not(.pending)', { hasText: text });
+  async function send(page, key, text) {
+    const box = page.getByRole('textbox', { name: `Message #${key}` });
+    await box.fill(text);
+    await box.press('Enter');
+    await messages(page, text).first().waitFor({ timeout: 15_000 });
+  }
+  async function openChannel(page, key) {
+    const mobile = (page.viewportSize()?.width ?? 1000) < 768;
+    if (mobile) await page.getByRole('button', { name: 'Open channels' }).click();
+    await page.getByRole('link', { name: key, exact: true }).click();
+    await page.waitForURL(`**/channels/${key}`);
+  }
+
+  before(async () => {
+    ensureBuilt();
+    server = new ArenaServer(await freePort());
+    await server.start();
+    browser = await launchBrowser();
+    ana = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    ben = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    anaPage = await ana.newPage();
+    benPage = await ben.newPage();
+    for (const p of [anaPage, benPage]) {
+      p.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+    }
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  });
+
+  test('serves the app with a Content-Security-Policy and shows login errors inline', async () => {
+    const res = await fetch(server.base + '/');
+    assert.equal(res.status, 200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'self'/);
+    await anaPage.goto(server.base + '/');
+    await anaPage.getByLabel('Workspace').fill('demo');
+    await anaPage.getByLabel('Email').fill('ana@demo.test');
+    await anaPage.getByLabel('Password').fill('wrong-password');
+    await anaPage.screenshot({ path: shotPath('login.png') });
+    await anaPage.getByRole('button', { name: 'Log in' }).click();
+    await anaPage.getByRole('alert').waitFor();
+    assert.match(await anaPage.getByRole('alert').innerText(), /wrong|invalid|password/i);
+  });
+
+  test('ana and ben chat and see each other’s presence and typing', async () => {
+    await login(anaPage, server.base, 'ana@demo.test');
+    await login(benPage, server.base, 'ben@demo.test');
+    for (const p of [anaPage, benPage]) await openChannel(p, 'general-chat');
+    // Presence: each sees the other in the Online group.
+    await benPage.locator('[data-presence-group="online"]').getByText('Ana Ortiz').waitFor();
+    await anaPage.locator('[data-presence-group="online"]').getByText('Ben Carter').waitFor();
+    // Typing.
+    await anaPage.getByRole('textbox', { name: 'Message #general-chat' }).pressSequentially('hi Ben', { delay: 30 });
+    await benPage.getByText(/Ana is typing…/).waitFor({ timeout: 10_000 });
+    await anaPage.getByRole('textbox', { name: 'Message #general-chat' }).fill('');
+    // Chat both ways.
+    const a1 = `Hi Ben, ready for the Globex demo? [${RUN}-a1]`;
+    await send(anaPage, 'general-chat', a1);
+    await messages(benPage, a1).waitFor({ timeout: 10_000 });
+    const b1 = `Yes! Sharing the deck now https://example.com/deck [${RUN}-b1]`;
+    await send(benPage, 'general-chat', b1);
+    await messages(anaPage, b1).waitFor({ timeout: 10_000 });
+    assert.equal(await messages(anaPage, b1).getByRole('link', { name: 'https://example.com/deck' }).count(), 1);
+    // Status change is live.
+    await benPage.getByRole('combobox', { name: 'Status' }).selectOption('dnd');
+    await anaPage.locator('[data-presence-group="dnd"]').getByText('Ben Carter').waitFor();
+    await benPage.getByRole('combobox', { name: 'Status' }).selectOption('online');
+    await anaPage.locator('[data-presence-group="online"]').getByText('Ben Carter').waitFor();
+    await anaPage.screenshot({ path: shotPath('desktop-channel.png') });
+  });
+
+  test('a partner cannot post into #announcements', async () => {
+    await openChannel(anaPage, 'announcements');
+    await anaPage.getByRole('note').waitFor();
+    assert.match(await anaPage.getByRole('note').innerText(), /permission/i);
+    assert.equal(await anaPage.getByRole('textbox', { name: 'Message #announcements' }).count(), 0);
+    await openChannel(anaPage, 'general-chat');
+  });
+
+  test('HTML in a message is shown as text and runs nothing', async () => {
+    const payload = `<img src=x onerror=alert(1)> ${RUN}-xss`;
+    await send(benPage, 'general-chat', payload);
+    const row = messages(anaPage, `${RUN}-xss`);
+    await row.waitFor({ timeout: 10_000 });
+    assert.match(await row.locator('.message-content').innerText(), /<img src=x onerror=alert\(1\)>/);
+    assert.equal(await anaPage.locator('ol.messages img').count(), 0);
+    await anaPage.waitForTimeout(500);
+    assert.deepEqual(dialogs, []);
+  });
+
+  test('a reload keeps the session', async () => {
+    await anaPage.reload();
+    await anaPage.getByRole('textbox', { name: 'Message #general-chat' }).waitFor({ timeout: 20_000 });
+    assert.equal(await anaPage.getByLabel('Password').count(), 0);
+  });
+
+  test('killing and restarting the server mid-conversation loses and doubles nothing', async () => {
+    const texts = [];
+    for (let i = 1; i <= 3; i++) {
+      const t = `before crash ${i} [${RUN}-k${i}]`;
+      texts.push(t);
+      await send(i % 2 ? anaPage : benPage, 'general-chat', t);
+    }
+    await server.kill();
+    await anaPage.getByTestId('reconnecting').waitFor({ timeout: 15_000 });
+    await benPage.getByTestId('reconnecting').waitFor({ timeout: 15_000 });
+    await server.start();
+    // Posted over HTTP right after the restart, possibly before the browsers reconnect.
+    const staff = await apiLogin(server.base, 'staff@demo.test');
+    const channels = await (await fetch(`${server.base}/api/v1/channels`, { headers: { authorization: `Bearer ${staff}` } })).json();
+    const list = Array.isArray(channels) ? channels : channels.channels;
+    const general = list.find((c) => c.key === 'general-chat');
+    const during = `posted during reconnect [${RUN}-k4]`;
+    const res = await fetch(`${server.base}/api/v1/channels/${general.id}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${staff}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ content: during }),
+    });
+    assert.ok(res.ok, `HTTP post failed: ${res.status}`);
+    texts.push(during);
+    for (const p of [anaPage, benPage]) await p.getByTestId('reconnecting').waitFor({ state: 'detached', timeout: 30_000 });
+    const after1 = `after restart [${RUN}-k5]`;
+    await send(benPage, 'general-chat', after1);
+    const after2 = `after restart reply [${RUN}-k6]`;
+    await send(anaPage, 'general-chat', after2);
+    texts.push(after1, after2);
+    for (const p of [anaPage, benPage]) {
+      for (const t of texts) {
+        await waitUntil(async () => (await messages(p, t).count()) >= 1, 15_000, `"${t}" on ${p === anaPage ? 'ana' : 'ben'}`);
+      }
+      await p.waitForTimeout(300);
+      for (const t of texts) assert.equal(await messages(p, t).count(), 1, `"${t}" exactly once`);
+      const ids = await p.locator('ol.messages > li[data-message-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-message-id')));
+      assert.equal(new Set(ids).size, ids.length, 'no duplicate message ids');
+      assert.equal(await p.locator('li.message.pending').count(), 0, 'no stuck pending messages');
+    }
+  });
+
+  test('panel channels render or show an empty state', async () => {
+    await openChannel(anaPage, 'commissions');
+    await anaPage.locator('.panel-view:not([aria-busy])').waitFor({ timeout: 15_000 });
+    await anaPage.waitForTimeout(300);
+    await anaPage.screenshot({ path: shotPath('desktop-panel.png') });
+    await openChannel(anaPage, 'general-chat');
+  });
+
+  test('usable at 375 px: drawers, no horizontal scroll, 44 px targets', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const page = await ctx.newPage();
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await login(page, server.base, 'ben@demo.test');
+    await page.getByRole('textbox', { name: 'Message #general-chat' }).waitFor();
+    const noHScroll = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth && document.body.scrollWidth <= window.innerWidth);
+    assert.ok(await noHScroll(), 'no horizontal scroll in channel view');
+    const menu = page.getByRole('button', { name: 'Open channels' });
+    const box = await menu.boundingBox();
+    assert.ok(box && box.width >= 44 && box.height >= 44, `menu button ${JSON.stringify(box)}`);
+    await page.screenshot({ path: shotPath('mobile-channel.png') });
+    await menu.click();
+    const link = page.getByRole('link', { name: 'announcements', exact: true });
+    await link.waitFor();
+    const lb = await link.boundingBox();
+    assert.ok(lb && lb.height >= 44, `channel link height ${lb?.height}`);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: shotPath('mobile-drawer.png') });
+    await link.click();
+    await page.waitForURL('**/channels/announcements');
+    await page.getByRole('note').waitFor();
+    await page.getByRole('button', { name: 'Members' }).click();
+    await page.locator('[data-presence-group="online"]').getByText('Ana Ortiz').waitFor();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: shotPath('mobile-members.png') });
+    await page.getByRole('button', { name: 'Close members' }).click();
+    await openChannel(page, 'general-chat');
+    const t = `from my phone [${RUN}-m1]`;
+    await send(page, 'general-chat', t);
+    await messages(anaPage, t).waitFor({ timeout: 10_000 });
+    assert.ok(await noHScroll(), 'no horizontal scroll after sending');
+    await ctx.close();
+  });
+
+  test('cold load: time to interactive login form', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    await page.goto(server.base + '/', { waitUntil: 'commit' });
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    const tti = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      return { interactiveMs: Math.round(performance.now()), domContentLoadedMs: Math.round(nav?.domContentLoadedEventEnd ?? 0) };
+    });
+    console.log(`# cold load: login form interactive after ${tti.interactiveMs} ms (DOMContentLoaded ${tti.domContentLoadedMs} ms)`);
+    assert.ok(tti.interactiveMs < 5000);
+    await ctx.close();
+  });
+});
