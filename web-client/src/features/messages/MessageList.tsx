@@ -1,7 +1,7 @@
 //! The scrollable message list: loads older history near the top (keeping
 //! the reader's position), sticks to the bottom for new messages while the
 //! reader is at the bottom, and shows pending (unacknowledged) messages.
-import { useLayoutEffect, useRef } from 'react';
+import { Fragment, useLayoutEffect, useRef } from 'react';
 import { Avatar } from '../../components/Avatar';
 import type { Channel, Message } from '../../lib/realtime/types';
 import { useWorkspace, workspace } from '../../workspace/store';
@@ -11,6 +11,7 @@ import { RichText } from './RichText';
 /** Messages by the same author within this many ms are grouped under one header. */
 const GROUP_MS = 5 * 60_000;
 const EMPTY: never[] = [];
+const dayFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
 
 export function MessageList({ channel, onReply }: { channel: Channel; onReply: (m: Message) => void }) {
   const cm = useWorkspace((s) => s.messages[channel.id]);
@@ -64,9 +65,17 @@ export function MessageList({ channel, onReply }: { channel: Channel; onReply: (
       <ol className="messages" aria-label={`Messages in #${channel.key}`} aria-live="polite" aria-relevant="additions">
         {items.map((m, i) => {
           const prev = items[i - 1];
+          const day = dayFmt.format(new Date(m.created_at));
+          const newDay = !prev || dayFmt.format(new Date(prev.created_at)) !== day;
           const grouped =
-            !!prev && !m.reply_to && !m.card && prev.author.id === m.author.id && Date.parse(m.created_at) - Date.parse(prev.created_at) < GROUP_MS;
+            !newDay && !!prev && !m.reply_to && !m.card && prev.author.id === m.author.id && Date.parse(m.created_at) - Date.parse(prev.created_at) < GROUP_MS;
           return (
+            <Fragment key={m.id}>
+            {newDay && (
+              <li className="day-divider" role="separator" aria-label={day}>
+                <span>{day}</span>
+              </li>
+            )}
             <MessageItem
               key={m.id}
               message={m}
@@ -76,6 +85,7 @@ export function MessageList({ channel, onReply }: { channel: Channel; onReply: (
               mine={myReactions[m.id] ?? EMPTY}
               onReply={onReply}
             />
+            </Fragment>
           );
         })}
         {pending.map((p) => (
