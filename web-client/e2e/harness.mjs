@@ -120,7 +120,7 @@ export async function login(page, base, email, tenant = 'demo') {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('navigation', { name: 'Channels' }).waitFor({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'Members' }).waitFor({ timeout: 20_000 });
 }
 
 /** Logs in over HTTP (for API calls made by the test itself). */

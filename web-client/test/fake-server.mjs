@@ -1,17 +1,20 @@
+#!/usr/bin/env node
 // In-process fake Arena server (PROTOCOL.md subset) for unit tests and for
 // developing the UI without the Rust server:
 //   node test/fake-server.mjs 8099   then   ARENA_DEV_TARGET=http://127.0.0.1:8099 npm run dev
 // Holds one tenant in memory; tokens are "tok:<user id>". Test hooks let a
 // test drop sockets, forget sessions (as after a crash) and inject messages.
 import http from 'node:http';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import { encode, decode } from '@msgpack/msgpack';
 
 const USERS = [
   { id: '1001', display_name: 'Avery Admin', role: 'admin', email: 'admin@demo.test' },
   { id: '1002', display_name: 'Sam Staff', role: 'staff', email: 'staff@demo.test' },
-  { id: '1003', display_name: 'Ana Gold', role: 'partner', tier: 'gold', email: 'ana@demo.test' },
-  { id: '1004', display_name: 'Ben Silver', role: 'partner', tier: 'silver', email: 'ben@demo.test' },
+  { id: '1003', display_name: 'Ana Ortiz', role: 'partner', tier: 'gold', email: 'ana@demo.test' },
+  { id: '1004', display_name: 'Ben Carter', role: 'partner', tier: 'silver', email: 'ben@demo.test' },
 ];
 const CATEGORIES = [
   { key: 'activation', name: 'Activation', position: 0 },
@@ -51,6 +54,24 @@ export function createFakeServer(opts = {}) {
   ] } }]]);
   const received = [];
 
+  // Optional persistence (so a SIGKILLed fake "arena serve" keeps its log).
+  if (options.persistFile && existsSync(options.persistFile)) {
+    const saved = JSON.parse(readFileSync(options.persistFile, 'utf8'));
+    idCounter = BigInt(saved.idCounter);
+    for (const c of channels) {
+      c.log = saved.logs[c.id] ?? [];
+      c.messages = new Map((saved.messages[c.id] ?? []).map((m) => [m.id, m]));
+    }
+  }
+  function persist() {
+    if (!options.persistFile) return;
+    writeFileSync(options.persistFile, JSON.stringify({
+      idCounter: String(idCounter),
+      logs: Object.fromEntries(channels.map((c) => [c.id, c.log])),
+      messages: Object.fromEntries(channels.map((c) => [c.id, [...c.messages.values()]])),
+    }));
+  }
+
   const channelView = (c, user) => ({
     id: c.id, key: c.key, name: c.name, category: c.category, kind: c.kind, ...(c.domain ? { domain: c.domain } : {}),
     ...(c.topic ? { topic: c.topic } : {}), position: c.position,
@@ -74,6 +95,7 @@ export function createFakeServer(opts = {}) {
   function appendLog(c, t, d) {
     const ev = { t, d: { ...d, channel_seq: c.log.length + 1 } };
     c.log.push(ev);
+    persist();
     if (t === 'MESSAGE_CREATE') ev.d.channel_seq = ev.d.channel_seq; // message carries its seq
     broadcast(t, ev.d);
     return ev.d;
@@ -194,6 +216,29 @@ export function createFakeServer(opts = {}) {
         if (!m) return json(401, { error: { code: 'unauthorized', message: 'bad refresh token' } });
         return json(200, { access_token: `tok:${m[1]}`, refresh_token: `ref:${m[1]}`, expires_in: 900 });
       }
+      const bearer = userFromToken((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+      if (req.url === '/api/v1/channels' && req.method === 'GET') {
+        if (!bearer) return json(401, { error: { code: 'unauthorized', message: 'no token' } });
+        return json(200, channels.map((c) => channelView(c, bearer)));
+      }
+      const post = /^\/api\/v1\/channels\/(\d+)\/messages$/.exec(req.url ?? '');
+      if (post && req.method === 'POST') {
+        if (!bearer) return json(401, { error: { code: 'unauthorized', message: 'no token' } });
+        const b = JSON.parse(body || '{}');
+        const r = handleRequest({ user: bearer }, { id: 'http', method: 'message.create', params: { ...b, channel_id: post[1] } });
+        return r.ok ? json(201, r.result) : json(403, { error: r.error });
+      }
+      if (options.webDir && req.method === 'GET' && !req.url.startsWith('/api/')) {
+        const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
+        let file = path.join(options.webDir, rel);
+        if (!file.startsWith(options.webDir) || !rel || !existsSync(file)) file = path.join(options.webDir, 'index.html');
+        const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
+        res.writeHead(200, {
+          'content-type': types[path.extname(file)] ?? 'application/octet-stream',
+          'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+        });
+        return res.end(readFileSync(file));
+      }
       json(404, { error: { code: 'not_found', message: 'not found' } });
     });
   });
@@ -228,7 +273,7 @@ export function createFakeServer(opts = {}) {
           session = { id: `sess-${nextId()}`, user, buffer: [], s: 0, socket: ws };
           sessions.set(session.id, session);
           dispatchTo(session, 'READY', {
-            session_id: session.id, user: pub(user), tenant: { id: '1', slug: 'demo', name: 'Demo Partners' },
+            session_id: session.id, user: pub(user), tenant: { id: '1', slug: 'demo', name: 'SISO Partners' },
             categories: CATEGORIES, channels: channels.map((c) => channelView(c, user)), presences: [...presences.values()],
             read_states: channels.map((c) => ({ channel_id: c.id, last_read_id: null, unread: 0 })), node_id: 'fake-1',
           });
@@ -260,6 +305,7 @@ export function createFakeServer(opts = {}) {
               }
             }
             dispatchTo(session, 'RESUMED', { replayed, unrecovered: [] });
+            if (!presences.has(user.id)) setPresence(user, 'online');
             return;
           }
           sendFrame(ws, { op: 9, d: { resumable: false }, s: null, t: null });
@@ -291,8 +337,8 @@ export function createFakeServer(opts = {}) {
     channels,
     sessions,
     /** Starts listening; resolves with the port. */
-    listen(port = 0) {
-      return new Promise((resolve) => httpServer.listen(port, '127.0.0.1', () => resolve(httpServer.address().port)));
+    listen(port = 0, host = '127.0.0.1') {
+      return new Promise((resolve) => httpServer.listen(port, host, () => resolve(httpServer.address().port)));
     },
     /** Terminates every socket (as if the network dropped). */
     dropAll() {
@@ -333,11 +379,22 @@ export function createFakeServer(opts = {}) {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'serve') {
+  // Stand-in for `arena serve` (ARENA_ADDR, ARENA_WEB_DIR; ARENA_DATABASE_URL is
+  // taken as a JSON file path) so the e2e suite can be exercised without the
+  // Rust server: ARENA_BIN=test/fake-server.mjs ARENA_DATABASE_URL=/tmp/fake.json npm run e2e
+  const [host, port] = (process.env.ARENA_ADDR ?? '127.0.0.1:8099').split(':');
+  const file = process.env.ARENA_DATABASE_URL ?? '/tmp/arena-fake.json';
+  const fresh = !existsSync(file);
+  const srv = createFakeServer({ resumeMode: 'log', persistFile: file, webDir: process.env.ARENA_WEB_DIR });
+  if (fresh) srv.post('2003', 'staff@demo.test', 'Welcome to #general-chat!');
+  await srv.listen(Number(port), host);
+  console.log(`fake arena serving on ${host}:${port}`);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const srv = createFakeServer();
   const port = await srv.listen(Number(process.argv[2] ?? 8099));
   srv.post('2003', 'staff@demo.test', 'Welcome to #general-chat — say hi to the other partners! https://example.com/guide');
-  srv.post('2004', 'staff@demo.test', '', { card: { type: 'deal_win', data: { partner_name: 'Ana Gold', client: 'Globex', amount_minor: 305000, currency: 'USD' } } });
+  srv.post('2004', 'staff@demo.test', '', { card: { type: 'deal_win', data: { partner_name: 'Ana Ortiz', client: 'Globex', amount_minor: 305000, currency: 'USD' } } });
   srv.post('2002', 'admin@demo.test', 'Q3 launch notes are live.');
   console.log(`fake arena on http://127.0.0.1:${port}`);
 }

@@ -14,6 +14,15 @@ export const QUICK_EMOJIS = ['👍', '❤️', '😂', '🎉', '🔥', '👀'];
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
+/** "Today at 14:05", "Yesterday at 09:12", else the full date. */
+export function friendlyTime(d: Date, now = new Date()): string {
+  const startOfDay = (x: Date) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  const days = Math.round((startOfDay(now) - startOfDay(d)) / 86_400_000);
+  if (days === 0) return `Today at ${timeFmt.format(d)}`;
+  if (days === 1) return `Yesterday at ${timeFmt.format(d)}`;
+  return dateFmt.format(d);
+}
+
 interface Props {
   message: Message;
   grouped: boolean;
@@ -78,7 +87,7 @@ export const MessageItem = memo(function MessageItem({ message: m, grouped, me, 
               <span className={`author role-${m.author.role}`}>{m.author.display_name}</span>
               {m.author.role !== 'partner' && <span className={`role-tag role-${m.author.role}`}>{m.author.role}</span>}
               <time dateTime={m.created_at} title={dateFmt.format(created)}>
-                {dateFmt.format(created)}
+                {friendlyTime(created)}
               </time>
             </div>
           )}
