@@ -12,7 +12,8 @@ describe('arena web client', { skip: missing.length ? `set ${missing.join(', ')}
   let browser, ana, ben, anaPage, benPage;
   const dialogs = [];
 
-  const messages = (page, text) => page.locator('ol.messages > li.message:not(.pending)', { hasText: text });
+  const messages = (page, text) =>
+    page.locator('ol.messages > li.message:not(.pending)').filter({ has: page.locator('.message-content', { hasText: text }) });
   async function send(page, key, text) {
     const box = page.getByRole('textbox', { name: `Message #${key}` });
     await box.fill(text);
@@ -88,6 +89,47 @@ describe('arena web client', { skip: missing.length ? `set ${missing.join(', ')}
     await benPage.getByRole('combobox', { name: 'Status' }).selectOption('online');
     await anaPage.locator('[data-presence-group="online"]').getByText('Ben Carter').waitFor();
     await anaPage.screenshot({ path: shotPath('desktop-channel.png') });
+  });
+
+  test('replies, reactions, edits, deletes and unread badges are live', async () => {
+    const original = `typo here [${RUN}-e1]`;
+    await send(anaPage, 'general-chat', original);
+    const onBen = messages(benPage, original);
+    await onBen.waitFor();
+    // Ben replies to it.
+    await onBen.hover();
+    await onBen.getByRole('button', { name: 'Reply' }).click();
+    const reply = `replying to you [${RUN}-e2]`;
+    await send(benPage, 'general-chat', reply);
+    await messages(anaPage, reply).locator('.reply-preview', { hasText: 'Ana Ortiz' }).waitFor();
+    // Ben reacts; Ana sees the count.
+    await onBen.hover();
+    await onBen.getByRole('button', { name: 'Add reaction' }).click();
+    await onBen.getByRole('menuitem', { name: 'React with 🎉' }).click();
+    await messages(anaPage, original).getByRole('button', { name: '🎉 1' }).waitFor();
+    // Ana edits her message; Ben sees the edit.
+    const onAna = messages(anaPage, original);
+    await onAna.hover();
+    await onAna.getByRole('button', { name: 'Edit message' }).click();
+    const edited = `fixed it [${RUN}-e3]`;
+    await anaPage.getByRole('textbox', { name: 'Edit message' }).fill(edited);
+    await anaPage.getByRole('textbox', { name: 'Edit message' }).press('Enter');
+    await messages(benPage, edited).getByText('(edited)').waitFor();
+    // Ana deletes it; it disappears for Ben.
+    const onAna2 = messages(anaPage, edited);
+    await onAna2.hover();
+    await onAna2.getByRole('button', { name: 'Delete message' }).click();
+    await onAna2.getByRole('button', { name: 'Delete', exact: true }).click();
+    await messages(benPage, edited).waitFor({ state: 'detached' });
+    // Ben cannot edit Ana's messages.
+    const other = messages(benPage, reply);
+    assert.equal(await messages(benPage, `[${RUN}-a1]`).getByRole('button', { name: 'Edit message', includeHidden: true }).count(), 0);
+    assert.ok(other);
+    // Unread badge: Ben posts in #welcome while Ana reads #general-chat.
+    await openChannel(benPage, 'welcome');
+    await send(benPage, 'welcome', `hello welcome [${RUN}-u1]`);
+    await anaPage.getByRole('link', { name: 'welcome', exact: true }).getByTestId('unread-badge').waitFor();
+    await openChannel(benPage, 'general-chat');
   });
 
   test('a partner cannot post into #announcements', async () => {
