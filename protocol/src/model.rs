@@ -40,6 +40,11 @@ impl Role {
         })
     }
 
+    /// Admins may do everything.
+    pub fn is_admin(self) -> bool {
+        self == Role::Admin
+    }
+
     /// Admins and staff moderate.
     pub fn is_staff(self) -> bool {
         matches!(self, Role::Admin | Role::Staff)

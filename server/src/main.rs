@@ -1,1 +1,131 @@
-fn main() {}
+//! `arena`: serve, migrate, seed-demo, seed-load, token.
+
+use anyhow::Context;
+use arena_server::config::Config;
+use arena_server::registry::RegistryFile;
+use arena_server::store::Store;
+use arena_protocol::model::Role;
+use arena_protocol::SnowflakeGenerator;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+/// Arena real-time workspace server. Settings come from `arena.toml` and
+/// `ARENA_*` variables (see docs/operations.md).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the gateway, API and web client on ARENA_ADDR.
+    Serve,
+    /// Apply database migrations.
+    Migrate,
+    /// Create the demo workspace (tenants demo and acme); safe to rerun.
+    SeedDemo,
+    /// Create a load-test tenant with N partner users user{i}@{tenant}.test.
+    SeedLoad {
+        #[arg(long, default_value = "load")]
+        tenant: String,
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+    },
+    /// Print an access token for a member (or, with --all, `user_id<TAB>token` for every member).
+    Token {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, required_unless_present = "all")]
+        email: Option<String>,
+        #[arg(long)]
+        all: bool,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl_s: u64,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let cfg = Config::load()?;
+    if cfg.jwt_secret == arena_server::config::DEV_SECRET {
+        tracing::warn!("ARENA_JWT_SECRET is not set: using the development secret");
+    }
+    match cli.command {
+        Command::Serve => serve(cfg).await,
+        Command::Migrate => {
+            let store = Store::connect(&cfg.database_url, 2).await?;
+            store.migrate().await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let file = RegistryFile::load(&cfg.channels)?;
+            let store = Store::connect(&cfg.database_url, 4).await?;
+            store.migrate().await?;
+            arena_server::seed::seed_demo(&store, &SnowflakeGenerator::new(cfg.node_id), &file).await?;
+            println!("demo workspace seeded");
+            Ok(())
+        }
+        Command::SeedLoad { tenant, users } => {
+            let file = RegistryFile::load(&cfg.channels)?;
+            let store = Store::connect(&cfg.database_url, 4).await?;
+            store.migrate().await?;
+            arena_server::seed::seed_load(&store, &SnowflakeGenerator::new(cfg.node_id), &file, &tenant, users).await?;
+            Ok(())
+        }
+        Command::Token { tenant, email, all, ttl_s } => {
+            let store = Store::connect(&cfg.database_url, 2).await?;
+            let t = store.fetch_tenant_by_slug(&tenant).await.with_context(|| format!("tenant {tenant}"))?;
+            let tokens = arena_server::auth::Tokens::new(&cfg.jwt_secret, ttl_s);
+            let role = |r: &str| Role::parse(r).unwrap_or(Role::Partner);
+            if all {
+                use std::io::Write;
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                for u in store.fetch_members(t.id).await? {
+                    writeln!(out, "{}\t{}", u.id, tokens.issue(t.id, u.id, role(&u.role), u.tier.clone(), ttl_s))?;
+                }
+            } else {
+                let email = email.unwrap_or_default();
+                let u = store.fetch_user_by_email(t.id, &email).await.with_context(|| format!("user {email}"))?;
+                println!("{}", tokens.issue(t.id, u.id, role(&u.role), u.tier.clone(), ttl_s));
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(cfg: Config) -> anyhow::Result<()> {
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("metrics recorder")?;
+    let shutdown = CancellationToken::new();
+    let addr = cfg.addr;
+    let state = arena_server::build(cfg, shutdown.clone(), Some(metrics)).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("bind {addr}"))?;
+    tracing::info!(%addr, "arena serving");
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term.recv() => {},
+        }
+        tracing::info!("shutting down");
+        stop.cancel();
+    });
+    arena_server::run(listener, state).await?;
+    Ok(())
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Shared set-up for scripts/up, scripts/test and scripts/bench: installs what is
+# missing from Debian, runs a private Postgres on loopback under a directory of
+# ours, and builds the server and web client. Source it; do not run it.
+set -euo pipefail
+
+ARENA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ARENA_ROOT
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+
+# apt_install PKG... : installs Debian packages that are not installed yet.
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]} (apt-get)"
+  if [ "$(id -u)" -ne 0 ]; then echo "need root to apt-get install ${missing[*]}" >&2; return 1; fi
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# pg_bindir: the newest installed PostgreSQL server's bin directory.
+pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+# free_port: an unused TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+# pg_start DIR PORT: initialises (first time) and starts a private Postgres in
+# DIR listening on 127.0.0.1:PORT only, owned by the postgres user (Postgres
+# refuses to run as root). Sets DATABASE_URL for database "arena".
+pg_start() {
+  local dir="$1" port="$2" bin
+  bin="$(pg_bindir)"
+  mkdir -p "$dir"
+  chown postgres:postgres "$dir"
+  chmod 700 "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    log "initialising Postgres in $dir/data"
+    head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$dir/password"
+    chown postgres:postgres "$dir/password"; chmod 600 "$dir/password"
+    runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U arena --pwfile="$dir/password" \
+      --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  log "starting Postgres on 127.0.0.1:$port"
+  runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c shared_buffers=256MB -c fsync=${ARENA_PG_FSYNC:-on}" start >/dev/null
+  local pw; pw="$(cat "$dir/password")"
+  export PGPASSWORD="$pw"
+  if ! psql -h 127.0.0.1 -p "$port" -U arena -d postgres -tAc "select 1 from pg_database where datname='arena'" | grep -q 1; then
+    psql -h 127.0.0.1 -p "$port" -U arena -d postgres -qc "create database arena" >/dev/null
+  fi
+  export DATABASE_URL="postgres://arena:${pw}@127.0.0.1:${port}/arena"
+  export ARENA_DATABASE_URL="$DATABASE_URL"
+  PG_DIR="$dir"
+}
+
+# pg_stop DIR: fast shutdown of the Postgres started by pg_start.
+pg_stop() {
+  local dir="$1"
+  [ -f "$dir/data/postmaster.pid" ] || return 0
+  runuser -u postgres -- "$(pg_bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# build_web: installs the web client's npm packages and builds it into web-client/dist.
+build_web() {
+  [ -f "$ARENA_ROOT/web-client/package.json" ] || return 0
+  log "building the web client"
+  ( cd "$ARENA_ROOT/web-client" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build >/dev/null )
+}

@@ -1,0 +1,131 @@
+//! Typed settings, read from `arena.toml` (if present) and `ARENA_*` environment
+//! variables (figment). Unknown keys are refused; every field has a default.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Server settings. Environment variables are `ARENA_` + the field name in
+/// upper case, e.g. `ARENA_ADDR`, `ARENA_DATABASE_URL`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Listen address. Default `127.0.0.1:8080`.
+    pub addr: SocketAddr,
+    /// Postgres URL. Default `postgres://arena@127.0.0.1:5432/arena`.
+    pub database_url: String,
+    /// Postgres pool size. Default 16.
+    pub database_pool: u32,
+    /// Path of the channel registry. Default `channels.toml`.
+    pub channels: PathBuf,
+    /// Built web client served at `/`. Default `web-client/dist`; missing = API only.
+    pub web_dir: PathBuf,
+    /// HS256 secret for access tokens. Default: a development secret (logged as a warning).
+    pub jwt_secret: String,
+    /// Access token lifetime in seconds. Default 3600.
+    pub access_ttl_s: u64,
+    /// Refresh token lifetime in seconds. Default 30 days.
+    pub refresh_ttl_s: u64,
+    /// This node's id (0..1024) for snowflakes and HELLO. Default 1.
+    pub node_id: u16,
+    /// Heartbeat interval announced in HELLO, ms. Default 41250 (Discord's figure).
+    pub heartbeat_interval_ms: u32,
+    /// Time allowed between the upgrade and IDENTIFY, ms. Default 10000 (PROTOCOL.md §2).
+    pub identify_timeout_ms: u64,
+    /// Largest accepted WebSocket frame and message, bytes; larger closes with 4011. Default 65536.
+    pub max_frame_bytes: usize,
+    /// Per-session outbound queue limit in frames; overflow closes with 4010. Default 1024.
+    pub outbound_queue_frames: usize,
+    /// Per-session outbound queue limit in bytes; overflow closes with 4010. Default 1 MiB.
+    pub outbound_queue_bytes: usize,
+    /// Dispatches kept per session for RESUME. Default 256.
+    pub replay_frames: usize,
+    /// How long a disconnected session stays resumable, seconds. Default 120.
+    pub resume_window_s: u64,
+    /// Client frames allowed per minute per session before close 4008. Default 240 (burst 60).
+    pub frames_per_minute: u32,
+    /// Longest message content in characters. Default 4000 (Discord's limit for long messages).
+    pub max_content_chars: usize,
+    /// Most concurrent `message.create`s committed in one transaction. Default 512.
+    pub commit_batch: usize,
+    /// Presences sent in READY at most (large tenants use presence.list). Default 1000.
+    pub ready_presence_limit: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "postgres://arena@127.0.0.1:5432/arena".into(),
+            database_pool: 16,
+            channels: "channels.toml".into(),
+            web_dir: "web-client/dist".into(),
+            jwt_secret: DEV_SECRET.into(),
+            access_ttl_s: 3600,
+            refresh_ttl_s: 30 * 24 * 3600,
+            node_id: 1,
+            heartbeat_interval_ms: 41_250,
+            identify_timeout_ms: 10_000,
+            max_frame_bytes: 64 * 1024,
+            outbound_queue_frames: 1024,
+            outbound_queue_bytes: 1024 * 1024,
+            replay_frames: 256,
+            resume_window_s: 120,
+            frames_per_minute: 240,
+            max_content_chars: 4000,
+            commit_batch: 512,
+            ready_presence_limit: 1000,
+        }
+    }
+}
+
+/// The development JWT secret used when none is configured.
+pub const DEV_SECRET: &str = "arena-development-secret-change-me";
+
+/// A setting that failed to load or validate; names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration key `{key}`: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+impl Config {
+    /// Loads defaults, then `arena.toml` in the working directory, then `ARENA_*` variables.
+    pub fn load() -> Result<Config, ConfigError> {
+        let cfg: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file("arena.toml"))
+            .merge(Env::prefixed("ARENA_"))
+            .extract()
+            .map_err(Box::new)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks ranges that serde cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, reason: &str| Err(ConfigError::Invalid { key, reason: reason.into() });
+        if self.node_id >= 1024 {
+            return invalid("node_id", "must be below 1024 (10 bits of the snowflake)");
+        }
+        if self.heartbeat_interval_ms < 1000 {
+            return invalid("heartbeat_interval_ms", "must be at least 1000");
+        }
+        if self.max_frame_bytes < 1024 {
+            return invalid("max_frame_bytes", "must be at least 1024");
+        }
+        if self.outbound_queue_frames == 0 || self.outbound_queue_bytes < self.max_frame_bytes {
+            return invalid("outbound_queue_bytes", "queue limits must hold at least one maximum frame");
+        }
+        if self.jwt_secret.len() < 16 {
+            return invalid("jwt_secret", "must be at least 16 bytes");
+        }
+        if self.commit_batch == 0 {
+            return invalid("commit_batch", "must be at least 1");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,59 @@
+//! The WebSocket gateway (PROTOCOL.md §1–6): the upgrade ([`upgrade`]), one
+//! connection's reader ([`connection`]) and writer ([`writer`]) tasks,
+//! IDENTIFY/RESUME ([`handshake`]), sessions and their replay buffers
+//! ([`session`]), and REQUEST routing ([`requests`]).
+
+pub mod connection;
+pub mod handshake;
+pub mod requests;
+pub mod session;
+pub mod writer;
+
+use crate::state::AppState;
+use arena_protocol::Encoding;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Query of `GET /gateway?v=1&encoding=json|msgpack`.
+#[derive(Debug, Deserialize)]
+pub struct GatewayQuery {
+    #[serde(default)]
+    v: Option<String>,
+    #[serde(default)]
+    encoding: Option<String>,
+}
+
+/// Upgrades to a gateway connection; unknown `v` or `encoding` is HTTP 400
+/// before the upgrade (PROTOCOL.md §1). The WebSocket is configured small:
+/// a 4 KiB read buffer (tungstenite's default is 128 KiB per connection), a
+/// bounded write buffer, and a maximum frame/message size (above: close 4011).
+pub async fn upgrade(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let q = GatewayQuery { v: q.get("v").cloned(), encoding: q.get("encoding").cloned() };
+    if q.v.as_deref() != Some("1") {
+        return crate::error::ApiError::new(arena_protocol::ErrorCode::BadRequest, "unsupported gateway version: use v=1")
+            .into_response();
+    }
+    let Some(enc) = q.encoding.as_deref().and_then(Encoding::parse) else {
+        return crate::error::ApiError::new(arena_protocol::ErrorCode::BadRequest, "encoding must be json or msgpack")
+            .into_response();
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(e) => return e.into_response(),
+    };
+    let max = state.cfg.max_frame_bytes;
+    ws.read_buffer_size(4096)
+        .write_buffer_size(8 * 1024)
+        .max_write_buffer_size(state.cfg.outbound_queue_bytes.max(64 * 1024) * 2)
+        .max_frame_size(max)
+        .max_message_size(max)
+        .on_upgrade(move |socket| connection::serve(socket, state, enc))
+        .into_response()
+}

@@ -1,0 +1,156 @@
+//! The one task per socket that owns the sink. It drains the session's
+//! bounded queue in batches (feed every queued frame, then one flush), assigns
+//! each dispatch its `s`, and sends the close frame when the session or the
+//! socket is ended.
+
+use super::session::Session;
+use crate::hub::Outbound;
+use arena_protocol::{CloseCode, DispatchPrefix, Encoding};
+use axum::extract::ws::{CloseFrame, Message};
+use bytes::Bytes;
+use futures_util::{Sink, SinkExt};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Frames a writer sends before draining the queue (READY, or a resume's replay).
+#[derive(Debug)]
+pub enum First {
+    /// A complete frame.
+    Frame(Bytes),
+    /// A dispatch that gets the next `s`.
+    Dispatch(DispatchPrefix),
+    /// A dispatch re-sent with the `s` it had.
+    Replayed(u64, DispatchPrefix),
+}
+
+/// Ends one socket (not the session) with a close code, e.g. 4009.
+#[derive(Debug, Default)]
+pub struct SocketClose {
+    pub token: CancellationToken,
+    code: AtomicU16,
+}
+
+impl SocketClose {
+    /// Closes the socket with `code`; the first code wins.
+    pub fn close(&self, code: CloseCode) {
+        let _ = self.code.compare_exchange(0, code.code(), Ordering::AcqRel, Ordering::Acquire);
+        self.token.cancel();
+    }
+
+    /// Closes without a close frame of ours (the peer went away or another socket took over).
+    pub fn drop_silently(&self) {
+        self.token.cancel();
+    }
+
+    fn code(&self) -> Option<CloseCode> {
+        CloseCode::from_code(self.code.load(Ordering::Acquire))
+    }
+}
+
+/// Wraps encoded bytes in the frame type of the encoding (text for JSON).
+pub fn frame(enc: Encoding, bytes: Vec<u8>) -> Option<Message> {
+    match enc {
+        Encoding::MsgPack => Some(Message::Binary(bytes.into())),
+        Encoding::Json => match String::from_utf8(bytes) {
+            Ok(s) => Some(Message::Text(s.into())),
+            Err(e) => {
+                tracing::error!(error = %e, "non-UTF-8 JSON frame dropped");
+                None
+            }
+        },
+    }
+}
+
+/// A close frame with `code` and its reason.
+pub fn close_frame(code: CloseCode) -> Message {
+    Message::Close(Some(CloseFrame { code: code.code(), reason: code.reason().into() }))
+}
+
+/// Frames taken off the queue per batch before a flush.
+const BATCH: usize = 64;
+/// How long a close frame may take to go out before the socket is dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// Runs until the session is killed, the socket is closed, or a write fails.
+pub async fn run<S>(mut sink: S, session: Arc<Session>, first: Vec<First>, socket: Arc<SocketClose>)
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    let enc = session.outbox.encoding;
+    let mut rx = session.rx.lock().await;
+    let mut buf = Vec::with_capacity(BATCH);
+    let mut out = Vec::new();
+    let mut ok = true;
+    for f in first {
+        let bytes = match f {
+            First::Frame(b) => b.to_vec(),
+            First::Dispatch(p) => match session.sequence(&p, 0, 0) {
+                Some(s) => finish(&p, s, &mut out),
+                None => continue,
+            },
+            First::Replayed(s, p) => finish(&p, s, &mut out),
+        };
+        if let Some(m) = frame(enc, bytes) {
+            if sink.feed(m).await.is_err() {
+                ok = false;
+                break;
+            }
+        }
+    }
+    if ok && sink.flush().await.is_err() {
+        ok = false;
+    }
+    while ok {
+        tokio::select! {
+            biased;
+            _ = session.outbox.kill.cancelled() => {
+                let code = session.outbox.close_code().unwrap_or(CloseCode::UnknownError);
+                let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close_frame(code))).await;
+                break;
+            }
+            _ = socket.token.cancelled() => {
+                if let Some(code) = socket.code() {
+                    let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close_frame(code))).await;
+                }
+                break;
+            }
+            n = rx.recv_many(&mut buf, BATCH) => {
+                if n == 0 {
+                    break;
+                }
+                for item in buf.drain(..) {
+                    session.outbox.taken(&item);
+                    let bytes = match item {
+                        Outbound::Frame(b) => b.to_vec(),
+                        Outbound::Dispatch { prefix, channel_id, channel_seq } => {
+                            match session.sequence(&prefix, channel_id, channel_seq) {
+                                Some(s) => finish(&prefix, s, &mut out),
+                                None => continue,
+                            }
+                        }
+                    };
+                    if let Some(m) = frame(enc, bytes) {
+                        if sink.feed(m).await.is_err() {
+                            ok = false;
+                            break;
+                        }
+                    }
+                }
+                if ok && sink.flush().await.is_err() {
+                    ok = false;
+                }
+            }
+        }
+    }
+    // Let the reader know the socket is done if the write side failed first.
+    socket.drop_silently();
+}
+
+fn finish(p: &DispatchPrefix, s: u64, scratch: &mut Vec<u8>) -> Vec<u8> {
+    scratch.clear();
+    let mut v = Vec::with_capacity(p.len() + 21);
+    p.finish_into(s, &mut v);
+    v
+}

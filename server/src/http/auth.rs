@@ -1,0 +1,87 @@
+//! `POST /api/v1/auth/login` and `/auth/refresh`: argon2-checked passwords,
+//! short-lived JWT access tokens, single-use rotating refresh tokens.
+
+use super::extract::Body;
+use crate::auth::{password, random_token, token_hash};
+use crate::error::ApiError;
+use crate::state::AppState;
+use arena_protocol::ErrorCode;
+use axum::extract::State;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Login body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    /// Workspace slug, e.g. `demo`.
+    pub tenant: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// Refresh body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refresh {
+    pub refresh_token: String,
+}
+
+/// `{access_token, refresh_token, expires_in}` (seconds).
+#[derive(Debug, Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: u64,
+}
+
+fn bad_credentials() -> ApiError {
+    ApiError::new(ErrorCode::Unauthorized, "wrong workspace, email or password")
+}
+
+async fn issue(state: &AppState, user: &crate::store::UserRow) -> Result<TokenPair, ApiError> {
+    let role = arena_protocol::model::Role::parse(&user.role).unwrap_or(arena_protocol::model::Role::Partner);
+    let access = state.tokens.issue(user.tenant_id, user.id, role, user.tier.clone(), state.cfg.access_ttl_s);
+    let refresh = random_token();
+    let expires = OffsetDateTime::now_utc() + time::Duration::seconds(state.cfg.refresh_ttl_s as i64);
+    state.store.insert_refresh_token(user.tenant_id, user.id, &token_hash(&refresh), expires).await?;
+    Ok(TokenPair { access_token: access, refresh_token: refresh, expires_in: state.cfg.access_ttl_s })
+}
+
+/// Checks the password (argon2, off the async threads) and issues tokens; 401 on any mismatch.
+pub async fn login(State(state): State<AppState>, Body(b): Body<Login>) -> Result<Json<TokenPair>, ApiError> {
+    if b.password.len() > 1024 || b.email.len() > 320 || b.tenant.len() > 64 {
+        return Err(ApiError::new(ErrorCode::BadRequest, "field too long"));
+    }
+    let tenant = match state.store.fetch_tenant_by_slug(&b.tenant).await {
+        Ok(t) => t,
+        Err(crate::store::StoreError::NotFound) => return Err(bad_credentials()),
+        Err(e) => return Err(e.into()),
+    };
+    let user = match state.store.fetch_user_by_email(tenant.id, &b.email).await {
+        Ok(u) => u,
+        Err(crate::store::StoreError::NotFound) => return Err(bad_credentials()),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(hash) = user.password_hash.clone() else { return Err(bad_credentials()) };
+    let pw = b.password;
+    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash)).await.unwrap_or(false);
+    if !ok {
+        return Err(bad_credentials());
+    }
+    Ok(Json(issue(&state, &user).await?))
+}
+
+/// Exchanges a refresh token (single use) for a new pair.
+pub async fn refresh(State(state): State<AppState>, Body(b): Body<Refresh>) -> Result<Json<TokenPair>, ApiError> {
+    let (tenant_id, user_id) = match state.store.delete_refresh_token(&token_hash(&b.refresh_token)).await {
+        Ok(v) => v,
+        Err(crate::store::StoreError::NotFound) => {
+            return Err(ApiError::new(ErrorCode::Unauthorized, "refresh token is invalid, used or expired"))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let user = state.store.fetch_user(tenant_id, user_id).await?;
+    Ok(Json(issue(&state, &user).await?))
+}

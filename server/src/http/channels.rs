@@ -1,0 +1,128 @@
+//! Channel and message routes (PROTOCOL.md §7); the same rules as the gateway
+//! through [`crate::chat::Chat`], so a REST post fans out like a gateway one.
+
+use super::extract::{Authed, Body};
+use crate::error::ApiError;
+use crate::state::AppState;
+use arena_protocol::model::{Card, Category, Channel, Message};
+use arena_protocol::request::{ChannelHistory, HistoryResult, MessageCreate, MessageEdit};
+use arena_protocol::{ErrorCode, Snowflake};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+/// `GET /channels` result: the caller's readable channels and the categories.
+#[derive(Debug, Serialize)]
+pub struct ChannelList {
+    pub categories: Vec<Category>,
+    pub channels: Vec<Channel>,
+}
+
+/// The readable channels, in registry order.
+pub async fn list(State(state): State<AppState>, Authed(actor): Authed) -> Result<Json<ChannelList>, ApiError> {
+    let reg = state.registry.tenant(actor.tenant_id);
+    let heads = state.store.fetch_channel_states(actor.tenant_id).await?;
+    let channels = reg
+        .channels
+        .iter()
+        .filter(|c| c.can_read(&actor))
+        .map(|c| {
+            let h = heads.iter().find(|h| h.id == c.id);
+            c.to_wire(&actor, h.map_or(0, |h| h.last_seq as u64), h.and_then(|h| h.last_message_id))
+        })
+        .collect();
+    Ok(Json(ChannelList { categories: reg.categories.clone(), channels }))
+}
+
+fn parse_id(s: &str) -> Result<Snowflake, ApiError> {
+    s.parse().map_err(|_| ApiError::new(ErrorCode::BadRequest, format!("{s:?} is not an id")))
+}
+
+/// Query of `GET /channels/{id}/messages`.
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// A page of history (same rules as `channel.history`).
+pub async fn history(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Json<HistoryResult>, ApiError> {
+    let p = ChannelHistory {
+        channel_id: parse_id(&id)?,
+        before: q.before.as_deref().map(parse_id).transpose()?,
+        after: q.after.as_deref().map(parse_id).transpose()?,
+        limit: q.limit,
+    };
+    Ok(Json(HistoryResult { messages: state.chat.history(&actor, p).await? }))
+}
+
+/// Body of `POST /channels/{id}/messages` (`message.create` without `channel_id`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBody {
+    #[serde(default)]
+    pub content: String,
+    #[serde(default)]
+    pub card: Option<Card>,
+    #[serde(default)]
+    pub reply_to: Option<Snowflake>,
+    #[serde(default)]
+    pub nonce: Option<String>,
+}
+
+/// Posts a message: 201 with the committed message, after the commit.
+pub async fn create(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    Body(b): Body<CreateBody>,
+) -> Result<(StatusCode, Json<Message>), ApiError> {
+    let author = state.store.fetch_user(actor.tenant_id, actor.user_id).await?.to_user();
+    let p = MessageCreate { channel_id: parse_id(&id)?, content: b.content, card: b.card, reply_to: b.reply_to, nonce: b.nonce };
+    Ok((StatusCode::CREATED, Json(state.chat.create(&actor, &author, p).await?)))
+}
+
+/// Body of `PATCH /channels/{id}/messages/{message_id}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditBody {
+    pub content: String,
+}
+
+/// Edits one's own message.
+pub async fn edit(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path((id, message_id)): Path<(String, String)>,
+    Body(b): Body<EditBody>,
+) -> Result<Json<Message>, ApiError> {
+    let channel = parse_id(&id)?;
+    let mid = parse_id(&message_id)?;
+    if state.store.fetch_message(actor.tenant_id, mid.0 as i64).await?.channel_id != channel {
+        return Err(ApiError::new(ErrorCode::NotFound, "no such message in this channel"));
+    }
+    Ok(Json(state.chat.edit(&actor, MessageEdit { message_id: mid, content: b.content }).await?))
+}
+
+/// Deletes a message (author or staff): 204.
+pub async fn delete(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path((id, message_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let channel = parse_id(&id)?;
+    let mid = parse_id(&message_id)?;
+    let m = state.store.fetch_message(actor.tenant_id, mid.0 as i64).await?;
+    if m.channel_id != channel {
+        return Err(ApiError::new(ErrorCode::NotFound, "no such message in this channel"));
+    }
+    state.chat.delete(&actor, mid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

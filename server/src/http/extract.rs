@@ -1,0 +1,45 @@
+//! Request extractors: the bearer token as an [`Actor`], and JSON bodies whose
+//! rejections answer in our error shape.
+
+use crate::error::ApiError;
+use crate::registry::Actor;
+use crate::state::AppState;
+use arena_protocol::ErrorCode;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+/// The member an HTTP request acts for (`Authorization: Bearer <jwt>`); 401 otherwise.
+pub struct Authed(pub Actor);
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "missing bearer token"))?;
+        state
+            .tokens
+            .verify(token.trim())
+            .map(Authed)
+            .map_err(|_| ApiError::new(ErrorCode::Unauthorized, "invalid or expired token"))
+    }
+}
+
+/// A JSON body; malformed JSON or a wrong shape is 400 `bad_request` with the reason.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Body(v)),
+            Err(e) => Err(ApiError::new(ErrorCode::BadRequest, e.body_text())),
+        }
+    }
+}

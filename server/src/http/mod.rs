@@ -1,0 +1,47 @@
+//! The HTTP API (PROTOCOL.md §7) and the web client's static files.
+
+pub mod auth;
+pub mod channels;
+pub mod extract;
+pub mod health;
+
+use crate::state::AppState;
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Content-Security-Policy for the web client: same-origin scripts, API and gateway only.
+pub const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
+                       style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/// The whole router: API, gateway, health, metrics, then the web client.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/channels", get(channels::list))
+        .route("/channels/{id}/messages", get(channels::history).post(channels::create))
+        .route(
+            "/channels/{id}/messages/{message_id}",
+            axum::routing::patch(channels::edit).delete(channels::delete),
+        )
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024));
+    let web_dir = state.cfg.web_dir.clone();
+    let index = web_dir.join("index.html");
+    let web = ServeDir::new(&web_dir).fallback(ServeFile::new(index));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/gateway", get(crate::gateway::upgrade))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .fallback_service(web)
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,136 @@
+//! The hub: which local sessions listen to which channel and tenant, and
+//! fan-out of pre-encoded dispatches into their queues. It knows nothing of
+//! domains or permissions: sessions are subscribed only to channels they may read.
+//!
+//! Each event is encoded at most once per encoding ([`DispatchPrefix`]) and
+//! the shared bytes are pushed into every subscriber's bounded queue without
+//! waiting; the per-socket writer tasks do the I/O in parallel.
+
+pub mod outbox;
+
+pub use outbox::{Outbound, Outbox, Push};
+
+use arena_protocol::{DispatchPrefix, Encoding, Event};
+use dashmap::DashMap;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type Subscribers = HashMap<u64, Arc<Outbox>>;
+
+/// Cheap-clone handle to the subscriber indexes (sharded maps: the fan-out path).
+#[derive(Clone, Debug, Default)]
+pub struct Hub {
+    channels: Arc<DashMap<i64, Subscribers>>,
+    tenants: Arc<DashMap<i64, Subscribers>>,
+}
+
+/// Encodes an event lazily, once per encoding.
+struct Encoded<'a> {
+    event: &'a Event,
+    json: Option<DispatchPrefix>,
+    msgpack: Option<DispatchPrefix>,
+}
+
+impl<'a> Encoded<'a> {
+    fn new(event: &'a Event) -> Self {
+        Encoded { event, json: None, msgpack: None }
+    }
+
+    fn get(&mut self, enc: Encoding) -> Option<DispatchPrefix> {
+        let slot = match enc {
+            Encoding::Json => &mut self.json,
+            Encoding::MsgPack => &mut self.msgpack,
+        };
+        if slot.is_none() {
+            match DispatchPrefix::encode(enc, self.event) {
+                Ok(p) => *slot = Some(p),
+                Err(e) => {
+                    tracing::error!(error = %e, event = self.event.name(), "dispatch encode failed");
+                    return None;
+                }
+            }
+        }
+        slot.clone()
+    }
+}
+
+impl Hub {
+    /// Subscribes a session to a channel.
+    pub fn subscribe(&self, channel_id: i64, outbox: &Arc<Outbox>) {
+        self.channels.entry(channel_id).or_default().insert(outbox.key, Arc::clone(outbox));
+    }
+
+    /// Removes a session from a channel.
+    pub fn unsubscribe(&self, channel_id: i64, key: u64) {
+        if let Some(mut subs) = self.channels.get_mut(&channel_id) {
+            subs.remove(&key);
+        }
+        self.channels.remove_if(&channel_id, |_, s| s.is_empty());
+    }
+
+    /// Adds a session to its tenant's audience (presence and member events).
+    pub fn join_tenant(&self, outbox: &Arc<Outbox>) {
+        self.tenants.entry(outbox.actor.tenant_id).or_default().insert(outbox.key, Arc::clone(outbox));
+    }
+
+    /// Removes a session from its tenant's audience.
+    pub fn leave_tenant(&self, tenant_id: i64, key: u64) {
+        if let Some(mut subs) = self.tenants.get_mut(&tenant_id) {
+            subs.remove(&key);
+        }
+        self.tenants.remove_if(&tenant_id, |_, s| s.is_empty());
+    }
+
+    /// Sessions of a tenant on this node.
+    pub fn tenant_sessions(&self, tenant_id: i64) -> usize {
+        self.tenants.get(&tenant_id).map_or(0, |s| s.len())
+    }
+
+    /// Local subscribers of a channel.
+    pub fn channel_subscribers(&self, channel_id: i64) -> usize {
+        self.channels.get(&channel_id).map_or(0, |s| s.len())
+    }
+
+    /// Delivers a channel event to every local subscriber. `filter` may veto a
+    /// recipient (e.g. a per-user variant is sent separately). Returns deliveries.
+    pub fn fanout_channel(&self, channel_id: i64, event: &Event) -> usize {
+        let Some(subs) = self.channels.get(&channel_id) else { return 0 };
+        let seq = event.channel_seq().unwrap_or(0);
+        Self::deliver(subs.values(), event, channel_id, seq)
+    }
+
+    /// Delivers a tenant-wide event (presence, member updates) to its sessions.
+    pub fn fanout_tenant(&self, tenant_id: i64, event: &Event) -> usize {
+        let Some(subs) = self.tenants.get(&tenant_id) else { return 0 };
+        Self::deliver(subs.values(), event, 0, 0)
+    }
+
+    /// Delivers to the given sessions only, each event encoded once.
+    pub fn deliver<'a>(
+        targets: impl Iterator<Item = &'a Arc<Outbox>>,
+        event: &Event,
+        channel_id: i64,
+        channel_seq: u64,
+    ) -> usize {
+        let mut enc = Encoded::new(event);
+        let mut n = 0;
+        for o in targets {
+            let Some(prefix) = enc.get(o.encoding) else { return n };
+            if o.push(Outbound::Dispatch { prefix, channel_id, channel_seq }) == Push::Queued {
+                n += 1;
+            }
+        }
+        metrics::counter!("arena_fanout_deliveries_total").increment(n as u64);
+        n
+    }
+
+    /// The sessions subscribed to a channel (for per-recipient variants such as CHANNEL_UPDATE).
+    pub fn channel_outboxes(&self, channel_id: i64) -> Vec<Arc<Outbox>> {
+        self.channels.get(&channel_id).map(|s| s.values().cloned().collect()).unwrap_or_default()
+    }
+
+    /// The sessions of a tenant on this node.
+    pub fn tenant_outboxes(&self, tenant_id: i64) -> Vec<Arc<Outbox>> {
+        self.tenants.get(&tenant_id).map(|s| s.values().cloned().collect()).unwrap_or_default()
+    }
+}

@@ -1,0 +1,213 @@
+//! The channel registry: `channels.toml` parsed and validated ([`file`]), who
+//! may read and post ([`permission`]), and the per-tenant in-memory copy that
+//! every read and post is checked against ([`Registry`]).
+
+pub mod file;
+pub mod permission;
+
+pub use file::{RegistryFile, RegistryError};
+pub use permission::{Actor, Principal};
+
+use crate::store::{CategoryRow, ChannelRow, Store, StoreError};
+use arena_protocol::model::{Category, Channel, ChannelKind};
+use arena_protocol::{Snowflake, SnowflakeGenerator};
+use dashmap::DashMap;
+use std::sync::Arc;
+
+/// One channel as the server checks it; `last_seq` lives in Postgres, not here.
+#[derive(Debug, Clone)]
+pub struct ChannelInfo {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+    pub category: String,
+    pub kind: ChannelKind,
+    pub domain: Option<String>,
+    pub panel: Option<String>,
+    pub topic: Option<String>,
+    pub position: i32,
+    pub read: Vec<Principal>,
+    pub post: Vec<Principal>,
+    pub slow_mode_s: u32,
+    pub locked: bool,
+}
+
+impl ChannelInfo {
+    /// Builds the in-memory form of a stored channel (unknown principals are dropped).
+    pub fn from_row(r: &ChannelRow) -> ChannelInfo {
+        ChannelInfo {
+            tenant_id: r.tenant_id,
+            id: r.id,
+            key: r.key.clone(),
+            name: r.name.clone(),
+            category: r.category.clone(),
+            kind: ChannelKind::parse(&r.kind).unwrap_or(ChannelKind::Chat),
+            domain: r.domain.clone(),
+            panel: r.panel.clone(),
+            topic: r.topic.clone(),
+            position: r.position,
+            read: r.read_rule.iter().filter_map(|p| Principal::parse(p)).collect(),
+            post: r.post_rule.iter().filter_map(|p| Principal::parse(p)).collect(),
+            slow_mode_s: r.slow_mode_s.max(0) as u32,
+            locked: r.locked,
+        }
+    }
+
+    /// May `actor` see this channel and its history? Admins always may.
+    pub fn can_read(&self, actor: &Actor) -> bool {
+        actor.role.is_admin() || permission::allows(&self.read, actor)
+    }
+
+    /// May `actor` post here? Needs read; panels take no messages; a locked
+    /// channel takes staff posts only; then the post rule decides.
+    pub fn can_post(&self, actor: &Actor) -> bool {
+        if !self.can_read(actor) || self.kind == ChannelKind::Panel {
+            return false;
+        }
+        if actor.role.is_admin() {
+            return true;
+        }
+        if self.locked && !actor.role.is_staff() {
+            return false;
+        }
+        permission::allows(&self.post, actor)
+    }
+
+    /// The wire `Channel` with `can_post` false, for the shared log.
+    pub fn to_wire_neutral(&self, last_seq: u64, last_message_id: Option<i64>) -> Channel {
+        let nobody = Actor { tenant_id: self.tenant_id, user_id: 0, role: arena_protocol::model::Role::Bot, tier: None };
+        let mut c = self.to_wire(&nobody, last_seq, last_message_id);
+        c.can_post = false;
+        c
+    }
+
+    /// The wire `Channel` for `actor`, with the log head given.
+    pub fn to_wire(&self, actor: &Actor, last_seq: u64, last_message_id: Option<i64>) -> Channel {
+        Channel {
+            id: Snowflake(self.id as u64),
+            key: self.key.clone(),
+            name: self.name.clone(),
+            category: self.category.clone(),
+            kind: self.kind,
+            domain: self.domain.clone(),
+            topic: self.topic.clone(),
+            position: self.position,
+            can_post: self.can_post(actor),
+            slow_mode_s: self.slow_mode_s,
+            locked: self.locked,
+            last_seq,
+            last_message_id: last_message_id.map(|i| Snowflake(i as u64)),
+        }
+    }
+}
+
+/// A tenant's channels and categories, replaced whole on change (copy on write).
+#[derive(Debug, Default)]
+pub struct TenantChannels {
+    pub categories: Vec<Category>,
+    /// In registry order (category position, then channel position).
+    pub channels: Vec<ChannelInfo>,
+}
+
+impl TenantChannels {
+    /// The channel with this id, if it belongs to this tenant.
+    pub fn get(&self, id: i64) -> Option<&ChannelInfo> {
+        self.channels.iter().find(|c| c.id == id)
+    }
+
+    /// The channel with this key.
+    pub fn by_key(&self, key: &str) -> Option<&ChannelInfo> {
+        self.channels.iter().find(|c| c.key == key)
+    }
+}
+
+/// Cheap-clone handle to every tenant's channel registry. Reads clone an `Arc`
+/// out of a sharded map; writers (start-up sync, `channel.update`) swap it.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    tenants: Arc<DashMap<i64, Arc<TenantChannels>>>,
+}
+
+impl Registry {
+    /// The tenant's registry (empty if the tenant has none loaded).
+    pub fn tenant(&self, tenant_id: i64) -> Arc<TenantChannels> {
+        self.tenants.get(&tenant_id).map(|t| Arc::clone(&t)).unwrap_or_default()
+    }
+
+    /// Looks a channel up within its tenant: a channel id of another tenant is `None`.
+    pub fn channel(&self, tenant_id: i64, channel_id: i64) -> Option<ChannelInfo> {
+        self.tenants.get(&tenant_id)?.get(channel_id).cloned()
+    }
+
+    /// Writes `file` into Postgres for `tenant_id` (new channels get fresh ids)
+    /// and reloads the tenant's in-memory copy from Postgres.
+    pub async fn sync_tenant(
+        &self,
+        store: &Store,
+        ids: &SnowflakeGenerator,
+        tenant_id: i64,
+        file: &RegistryFile,
+    ) -> Result<(), StoreError> {
+        let categories: Vec<CategoryRow> = file
+            .category
+            .iter()
+            .enumerate()
+            .map(|(i, c)| CategoryRow { key: c.key.clone(), name: c.name.clone(), position: i as i32 })
+            .collect();
+        let mut positions: std::collections::HashMap<&str, i32> = Default::default();
+        let channels: Vec<ChannelRow> = file
+            .channel
+            .iter()
+            .map(|c| {
+                let pos = positions.entry(c.category.as_str()).or_insert(0);
+                let position = *pos;
+                *pos += 1;
+                ChannelRow {
+                    tenant_id,
+                    id: ids.next_id().0 as i64,
+                    key: c.key.clone(),
+                    name: c.key.clone(),
+                    category: c.category.clone(),
+                    kind: c.kind.as_str().to_owned(),
+                    domain: c.domain.clone(),
+                    panel: c.panel.clone(),
+                    topic: c.topic.clone(),
+                    position: c.position.unwrap_or(position),
+                    read_rule: c.read.clone(),
+                    post_rule: c.post.clone(),
+                    slow_mode_s: c.slow_mode_s as i32,
+                    locked: false,
+                    last_seq: 0,
+                    last_message_id: None,
+                }
+            })
+            .collect();
+        store.update_registry(tenant_id, &categories, &channels).await?;
+        self.reload_tenant(store, tenant_id).await
+    }
+
+    /// Reloads one tenant's registry from Postgres.
+    pub async fn reload_tenant(&self, store: &Store, tenant_id: i64) -> Result<(), StoreError> {
+        let cats = store.fetch_categories(tenant_id).await?;
+        let rows = store.fetch_channels(tenant_id).await?;
+        let t = TenantChannels {
+            categories: cats.into_iter().map(|c| Category { key: c.key, name: c.name, position: c.position }).collect(),
+            channels: rows.iter().map(ChannelInfo::from_row).collect(),
+        };
+        self.tenants.insert(tenant_id, Arc::new(t));
+        Ok(())
+    }
+
+    /// Replaces one channel after a run-time change (slow mode, lock, topic).
+    pub fn update_channel(&self, row: &ChannelRow) {
+        let info = ChannelInfo::from_row(row);
+        if let Some(mut t) = self.tenants.get_mut(&row.tenant_id) {
+            let mut next = TenantChannels { categories: t.categories.clone(), channels: t.channels.clone() };
+            if let Some(c) = next.channels.iter_mut().find(|c| c.id == info.id) {
+                *c = info;
+            }
+            *t = Arc::new(next);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Who may read and post: principals from channels.toml matched against the
+//! acting member's role and tier.
+
+use arena_protocol::model::Role;
+
+/// The member a request acts for, from the verified token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub tenant_id: i64,
+    pub user_id: i64,
+    pub role: Role,
+    pub tier: Option<String>,
+}
+
+/// A principal of a read or post rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// Every member of the tenant.
+    Everyone,
+    /// Members with this role.
+    Role(Role),
+    /// Partners of exactly this tier.
+    Tier(String),
+}
+
+/// The tiers a `tier:` principal may name, lowest first.
+pub const TIERS: [&str; 4] = ["bronze", "silver", "gold", "platinum"];
+
+impl Principal {
+    /// Parses `everyone`, `role:<role>` or `tier:<tier>`; `None` if unknown.
+    pub fn parse(s: &str) -> Option<Principal> {
+        if s == "everyone" {
+            return Some(Principal::Everyone);
+        }
+        if let Some(r) = s.strip_prefix("role:") {
+            return Role::parse(r).map(Principal::Role);
+        }
+        if let Some(t) = s.strip_prefix("tier:") {
+            return TIERS.contains(&t).then(|| Principal::Tier(t.to_owned()));
+        }
+        None
+    }
+}
+
+/// Does any principal of `rule` match `actor`? Staff rules also admit admins.
+pub fn allows(rule: &[Principal], actor: &Actor) -> bool {
+    rule.iter().any(|p| match p {
+        Principal::Everyone => true,
+        Principal::Role(Role::Staff) => actor.role.is_staff(),
+        Principal::Role(r) => *r == actor.role,
+        Principal::Tier(t) => actor.role == Role::Partner && actor.tier.as_deref() == Some(t.as_str()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, tier: Option<&str>) -> Actor {
+        Actor { tenant_id: 1, user_id: 1, role, tier: tier.map(str::to_owned) }
+    }
+
+    #[test]
+    fn tiers_and_roles_match_exactly() {
+        let rule = vec![Principal::Role(Role::Staff), Principal::Tier("gold".into())];
+        assert!(allows(&rule, &actor(Role::Partner, Some("gold"))));
+        assert!(!allows(&rule, &actor(Role::Partner, Some("silver"))));
+        assert!(allows(&rule, &actor(Role::Staff, None)));
+        assert!(allows(&rule, &actor(Role::Admin, None)));
+        assert!(!allows(&rule, &actor(Role::Bot, None)));
+    }
+
+    #[test]
+    fn unknown_principals_are_refused() {
+        assert_eq!(Principal::parse("tier:diamond"), None);
+        assert_eq!(Principal::parse("role:owner"), None);
+        assert_eq!(Principal::parse("everyone"), Some(Principal::Everyone));
+    }
+}

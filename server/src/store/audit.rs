@@ -1,0 +1,45 @@
+//! The moderation audit log: who did what to whom, why, and when.
+
+use super::{Store, StoreError};
+
+impl Store {
+    /// Records one moderation action.
+    pub async fn insert_audit(
+        &self,
+        tenant_id: i64,
+        id: i64,
+        actor_id: i64,
+        action: &str,
+        target: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_log (tenant_id, id, actor_id, action, target, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .bind(actor_id)
+        .bind(action)
+        .bind(target)
+        .bind(reason)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest `limit` entries: `(id, actor_id, action, target, reason, created_at)`.
+    pub async fn fetch_audit(
+        &self,
+        tenant_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, i64, String, String, String, time::OffsetDateTime)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, actor_id, action, target, reason, created_at FROM audit_log WHERE tenant_id = $1
+             ORDER BY id DESC LIMIT $2",
+        )
+        .bind(tenant_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

@@ -1,0 +1,99 @@
+//! Postgres access. All SQL lives under this module; every method takes the
+//! tenant and is named `insert_`, `fetch_`, `update_` or `delete_`.
+//!
+//! [`Store`] is a cheap-clone handle over the sqlx pool.
+
+mod audit;
+mod channels;
+mod events;
+mod messages;
+mod read_states;
+mod rows;
+mod tenants;
+mod tokens;
+mod users;
+
+pub use channels::{CategoryRow, ChannelRow, ChannelState};
+pub use messages::{NewMessage, MessageChange};
+pub use rows::{rfc3339, TenantRow, UserRow};
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::time::Duration;
+
+/// A failed store call, mapped by the caller to an error code.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Postgres is unreachable or timed out: answer `unavailable`, retry later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The row does not exist for this tenant.
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint, named, was violated.
+    #[error("conflict on {0}")]
+    Conflict(String),
+    /// Any other database error (logged; answered as `internal`).
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            sqlx::Error::Database(db) => {
+                if db.is_unique_violation() {
+                    StoreError::Conflict(db.constraint().unwrap_or("unique").to_owned())
+                } else if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) {
+                    // Class 08 connection exceptions, 57P operator intervention (shutdown).
+                    StoreError::Unavailable(e.to_string())
+                } else {
+                    StoreError::Other(e.to_string())
+                }
+            }
+            _ => StoreError::Other(e.to_string()),
+        }
+    }
+}
+
+/// Cheap-clone handle to the Postgres pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: PgPool,
+}
+
+/// Embedded migrations from `migrations/`.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+impl Store {
+    /// Connects lazily-verified: fails if the first connection cannot be made.
+    /// A pool acquire waits at most 3 s, so a down database answers `unavailable` quickly.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect(url)
+            .await?;
+        Ok(Store { pool })
+    }
+
+    /// Wraps an existing pool (tests).
+    pub fn from_pool(pool: PgPool) -> Store {
+        Store { pool }
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await.map_err(|e| StoreError::Other(e.to_string()))
+    }
+
+    /// `SELECT 1`: for /readyz.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,50 @@
+//! Read states: the last message each member acknowledged per channel.
+
+use super::{Store, StoreError};
+
+impl Store {
+    /// Moves the read marker forward (never back).
+    pub async fn update_read_state(
+        &self,
+        tenant_id: i64,
+        user_id: i64,
+        channel_id: i64,
+        message_id: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO read_states (tenant_id, user_id, channel_id, last_read_id) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (tenant_id, user_id, channel_id)
+             DO UPDATE SET last_read_id = GREATEST(read_states.last_read_id, EXCLUDED.last_read_id)",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(channel_id)
+        .bind(message_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// `(channel_id, last_read_id, unread)` for each of the given channels,
+    /// unread capped at 100 per channel to bound the count's cost.
+    pub async fn fetch_read_states(
+        &self,
+        tenant_id: i64,
+        user_id: i64,
+        channel_ids: &[i64],
+    ) -> Result<Vec<(i64, Option<i64>, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT c.id, rs.last_read_id,
+                    (SELECT count(*) FROM (SELECT 1 FROM messages m
+                      WHERE m.tenant_id = $1 AND m.channel_id = c.id AND m.deleted_at IS NULL
+                        AND m.id > COALESCE(rs.last_read_id, 0) LIMIT 100) x) AS unread
+             FROM unnest($3::bigint[]) AS c(id)
+             LEFT JOIN read_states rs ON rs.tenant_id = $1 AND rs.user_id = $2 AND rs.channel_id = c.id",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(channel_ids)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

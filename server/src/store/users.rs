@@ -1,0 +1,104 @@
+//! Members of a tenant.
+
+use super::{Store, StoreError, UserRow};
+use time::OffsetDateTime;
+
+const USER_COLS: &str = "tenant_id, id, email, display_name, role, tier, password_hash, muted_until";
+
+impl Store {
+    /// Creates a member, or updates name/role/tier/hash of the one with this email; returns the row.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_user(
+        &self,
+        tenant_id: i64,
+        id: i64,
+        email: &str,
+        display_name: &str,
+        role: &str,
+        tier: Option<&str>,
+        password_hash: Option<&str>,
+    ) -> Result<UserRow, StoreError> {
+        let q = format!(
+            "INSERT INTO users (tenant_id, id, email, display_name, role, tier, password_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT ON CONSTRAINT users_email_unique DO UPDATE
+               SET display_name = EXCLUDED.display_name, role = EXCLUDED.role, tier = EXCLUDED.tier,
+                   password_hash = COALESCE(EXCLUDED.password_hash, users.password_hash)
+             RETURNING {USER_COLS}"
+        );
+        Ok(sqlx::query_as(&q)
+            .bind(tenant_id)
+            .bind(id)
+            .bind(email)
+            .bind(display_name)
+            .bind(role)
+            .bind(tier)
+            .bind(password_hash)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The member with this email in this tenant, or `NotFound`.
+    pub async fn fetch_user_by_email(&self, tenant_id: i64, email: &str) -> Result<UserRow, StoreError> {
+        let q = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND lower(email) = lower($2)");
+        Ok(sqlx::query_as(&q).bind(tenant_id).bind(email).fetch_one(&self.pool).await?)
+    }
+
+    /// The member with this id in this tenant, or `NotFound`.
+    pub async fn fetch_user(&self, tenant_id: i64, id: i64) -> Result<UserRow, StoreError> {
+        let q = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND id = $2");
+        Ok(sqlx::query_as(&q).bind(tenant_id).bind(id).fetch_one(&self.pool).await?)
+    }
+
+    /// Every member of the tenant, by display name.
+    pub async fn fetch_members(&self, tenant_id: i64) -> Result<Vec<UserRow>, StoreError> {
+        let q = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 ORDER BY display_name, id");
+        Ok(sqlx::query_as(&q).bind(tenant_id).fetch_all(&self.pool).await?)
+    }
+
+    /// Sets or lifts (None) a member's timeout.
+    pub async fn update_user_muted(
+        &self,
+        tenant_id: i64,
+        id: i64,
+        until: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        let r = sqlx::query("UPDATE users SET muted_until = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .bind(until)
+            .execute(&self.pool)
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Inserts many members `(id, email, display_name)` with one role and tier;
+    /// existing emails are left as they are.
+    pub async fn insert_users_bulk(
+        &self,
+        tenant_id: i64,
+        users: &[(i64, String, String)],
+        role: &str,
+        tier: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO users (tenant_id, id, email, display_name, role, tier)
+             SELECT $1, id, email, name, $5, $6 FROM unnest($2::bigint[], $3::text[], $4::text[]) AS v(id, email, name)
+             ON CONFLICT ON CONSTRAINT users_email_unique DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(users.iter().map(|u| u.0).collect::<Vec<_>>())
+        .bind(users.iter().map(|u| u.1.clone()).collect::<Vec<_>>())
+        .bind(users.iter().map(|u| u.2.clone()).collect::<Vec<_>>())
+        .bind(role)
+        .bind(tier)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
