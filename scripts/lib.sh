@@ -4,8 +4,8 @@
 # ours, and builds the server and web client. Source it; do not run it.
 set -euo pipefail
 
-ARENA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export ARENA_ROOT
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export REPO_ROOT
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 
@@ -64,7 +64,7 @@ pg_stop() {
 
 # build_web: installs the web client's npm packages and builds it into web-client/dist.
 build_web() {
-  [ -f "$ARENA_ROOT/web-client/package.json" ] || return 0
+  [ -f "$REPO_ROOT/web-client/package.json" ] || return 0
   log "building the web client"
-  ( cd "$ARENA_ROOT/web-client" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build >/dev/null )
+  ( cd "$REPO_ROOT/web-client" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build >/dev/null )
 }

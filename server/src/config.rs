@@ -81,6 +81,14 @@ impl Default for Config {
     }
 }
 
+/// Every setting's key, for the environment filter.
+const KEYS: [&str; 20] = [
+    "addr", "database_url", "database_pool", "channels", "web_dir", "jwt_secret", "access_ttl_s", "refresh_ttl_s",
+    "node_id", "heartbeat_interval_ms", "identify_timeout_ms", "max_frame_bytes", "outbound_queue_frames",
+    "outbound_queue_bytes", "replay_frames", "resume_window_s", "frames_per_minute", "max_content_chars",
+    "commit_batch", "ready_presence_limit",
+];
+
 /// The development JWT secret used when none is configured.
 pub const DEV_SECRET: &str = "arena-development-secret-change-me";
 
@@ -98,7 +106,9 @@ impl Config {
     pub fn load() -> Result<Config, ConfigError> {
         let cfg: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file("arena.toml"))
-            .merge(Env::prefixed("ARENA_"))
+            // The environment is shared with other tools (ARENA_BIN in tests …):
+            // only our keys are read from it; arena.toml is strict.
+            .merge(Env::prefixed("ARENA_").filter(|k| KEYS.contains(&k.as_str().to_ascii_lowercase().as_str())))
             .extract()
             .map_err(Box::new)?;
         cfg.validate()?;
