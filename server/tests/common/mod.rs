@@ -34,7 +34,7 @@ pub const PASSWORD: &str = "arena-demo";
 /// The fixed JWT secret of test servers.
 pub const JWT_SECRET: &str = "arena-integration-test-secret-0123456789";
 /// Generous bound for anything that should happen "soon" (only to avoid hangs).
-pub const WAIT: Duration = Duration::from_secs(5);
+pub const WAIT: Duration = Duration::from_secs(10);
 /// How long we listen to make sure something does NOT arrive.
 pub const QUIET: Duration = Duration::from_millis(700);
 
@@ -110,21 +110,74 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A fresh copy of the seeded template database (built once per content
+    /// of migrations, registry and seed; see [`template`]).
     pub async fn create() -> TestDb {
         let admin_url = base_url();
         let name = format!("arena_t_{}", random_hex(16));
         let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to ARENA_TEST_DATABASE_URL");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("CREATE DATABASE");
+        // One lock for every process: template build and clones never overlap
+        // (CREATE DATABASE … TEMPLATE needs the template to have no sessions).
+        sqlx::query("SELECT pg_advisory_lock(727274001)").execute(&mut conn).await.expect("advisory lock");
+        let tpl = template(&mut conn, &admin_url).await;
+        sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {tpl}")).execute(&mut conn).await.expect("CREATE DATABASE");
+        let _ = sqlx::query("SELECT pg_advisory_unlock(727274001)").execute(&mut conn).await;
         let _ = conn.close().await;
-        let db = TestDb { url: with_database(&admin_url, &name), name, admin_url };
-        let store = Store::connect(&db.url, 2).await.expect("connect to the test database");
-        store.migrate().await.expect("migrate");
-        let file = RegistryFile::load(&channels_path()).expect("channels.toml");
-        // Node 1023: never the test server's node, so ids cannot collide.
-        let ids = SnowflakeGenerator::new(1023);
-        arena_server::seed::seed_demo(&store, &ids, &file).await.expect("seed_demo");
-        db
+        TestDb { url: with_database(&admin_url, &name), name, admin_url }
     }
+}
+
+/// A digest of what the seeded database depends on: migrations, the registry
+/// file, the seed and the code that writes them.
+fn content_digest() -> String {
+    use std::hash::{Hash, Hasher};
+    let root = repo_root();
+    let mut files: Vec<PathBuf> = vec![root.join("channels.toml"), root.join("server/src/seed.rs"), root.join("server/src/seed/demo.toml")];
+    for dir in ["migrations", "server/src/store", "server/src/registry"] {
+        if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
+            files.extend(rd.filter_map(|e| e.ok().map(|e| e.path())));
+        }
+    }
+    files.sort();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for f in files {
+        f.hash(&mut h);
+        std::fs::read(&f).unwrap_or_default().hash(&mut h);
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// The name of the migrated, demo-seeded template database, building it if
+/// it does not exist yet. Called under the advisory lock.
+async fn template(conn: &mut sqlx::PgConnection, admin_url: &str) -> String {
+    let name = format!("arena_tpl_{}", content_digest());
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut *conn)
+        .await
+        .expect("pg_database");
+    if exists.is_some() {
+        return name;
+    }
+    // Built under another name and renamed once complete: a crash mid-build leaves no half template.
+    let build = format!("{name}_build");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {build} WITH (FORCE)")).execute(&mut *conn).await.expect("drop stale build");
+    sqlx::query(&format!("CREATE DATABASE {build}")).execute(&mut *conn).await.expect("CREATE DATABASE (template)");
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&with_database(admin_url, &build))
+        .await
+        .expect("connect to the template database");
+    let store = Store::from_pool(pool.clone());
+    store.migrate().await.expect("migrate");
+    let file = RegistryFile::load(&channels_path()).expect("channels.toml");
+    // Node 1023: never the test server's node, so ids cannot collide.
+    let ids = SnowflakeGenerator::new(1023);
+    arena_server::seed::seed_demo(&store, &ids, &file).await.expect("seed_demo");
+    drop(store);
+    pool.close().await;
+    sqlx::query(&format!("ALTER DATABASE {build} RENAME TO {name}")).execute(&mut *conn).await.expect("rename template");
+    name
 }
 
 impl Drop for TestDb {
@@ -492,4 +545,34 @@ mod tests {
         assert_eq!(with_hostport(u, "127.0.0.1:1"), "postgres://arena:pw@127.0.0.1:1/arena?sslmode=disable");
         assert_eq!(with_database("postgres://h:1/db", "y"), "postgres://h:1/y");
     }
+}
+
+/// A compact, comparable description of a channel-log event: `T id #channel_seq`.
+pub fn sig(e: &Event) -> String {
+    match e {
+        Event::MessageCreate(m) => format!("MESSAGE_CREATE {} #{} {:?}", m.id, m.channel_seq, m.content),
+        Event::MessageUpdate(m) => format!("MESSAGE_UPDATE {} #{} {:?}", m.id, m.channel_seq, m.content),
+        Event::MessageDelete(d) => format!("MESSAGE_DELETE {} #{}", d.id, d.channel_seq),
+        Event::ReactionAdd(r) => format!("REACTION_ADD {} {} #{}", r.message_id, r.emoji, r.channel_seq),
+        Event::ReactionRemove(r) => format!("REACTION_REMOVE {} {} #{}", r.message_id, r.emoji, r.channel_seq),
+        Event::ChannelUpdate(c) => format!("CHANNEL_UPDATE {} #{}", c.channel.id, c.channel_seq),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Every dispatch until nothing arrives for [`QUIET`] (the connection must stay open).
+pub async fn drain(c: &mut GatewayClient) -> Vec<(u64, Event)> {
+    let mut out = Vec::new();
+    loop {
+        match c.next_event(QUIET).await {
+            Ok(x) => out.push(x),
+            Err(arena_protocol::client::ClientError::Timeout) => return out,
+            Err(e) => panic!("connection failed while draining: {e:?} (after {out:?})"),
+        }
+    }
+}
+
+/// Cursors for RESUME: every channel of READY at its `last_seq`.
+pub fn cursors_from(ready: &Ready) -> arena_protocol::request::Cursors {
+    ready.channels.iter().map(|c| (c.id, c.last_seq)).collect()
 }
