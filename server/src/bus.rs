@@ -63,7 +63,9 @@ pub fn deliver_channel_update(hub: &Hub, registry: &Registry, cu: &ChannelUpdate
     let id = cu.channel.id.0 as i64;
     let subs = hub.channel_outboxes(id);
     let Some(first) = subs.first() else { return };
-    let Some(info) = registry.channel(first.actor.tenant_id, id) else { return };
+    let Some(info) = registry.channel(first.actor.tenant_id, id) else {
+        return;
+    };
     let (posters, readers): (Vec<_>, Vec<_>) = subs.iter().partition(|o| info.can_post(&o.actor));
     for (group, can_post) in [(posters, true), (readers, false)] {
         if group.is_empty() {

@@ -83,10 +83,26 @@ impl Default for Config {
 
 /// Every setting's key, for the environment filter.
 const KEYS: [&str; 20] = [
-    "addr", "database_url", "database_pool", "channels", "web_dir", "jwt_secret", "access_ttl_s", "refresh_ttl_s",
-    "node_id", "heartbeat_interval_ms", "identify_timeout_ms", "max_frame_bytes", "outbound_queue_frames",
-    "outbound_queue_bytes", "replay_frames", "resume_window_s", "frames_per_minute", "max_content_chars",
-    "commit_batch", "ready_presence_limit",
+    "addr",
+    "database_url",
+    "database_pool",
+    "channels",
+    "web_dir",
+    "jwt_secret",
+    "access_ttl_s",
+    "refresh_ttl_s",
+    "node_id",
+    "heartbeat_interval_ms",
+    "identify_timeout_ms",
+    "max_frame_bytes",
+    "outbound_queue_frames",
+    "outbound_queue_bytes",
+    "replay_frames",
+    "resume_window_s",
+    "frames_per_minute",
+    "max_content_chars",
+    "commit_batch",
+    "ready_presence_limit",
 ];
 
 /// The development JWT secret used when none is configured.
@@ -108,7 +124,10 @@ impl Config {
             .merge(Toml::file("arena.toml"))
             // The environment is shared with other tools (ARENA_BIN in tests …):
             // only our keys are read from it; arena.toml is strict.
-            .merge(Env::prefixed("ARENA_").filter(|k| KEYS.contains(&k.as_str().to_ascii_lowercase().as_str())))
+            .merge(
+                Env::prefixed("ARENA_")
+                    .filter(|k| KEYS.contains(&k.as_str().to_ascii_lowercase().as_str())),
+            )
             .extract()
             .map_err(Box::new)?;
         cfg.validate()?;
@@ -117,7 +136,12 @@ impl Config {
 
     /// Checks ranges that serde cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key, reason: &str| Err(ConfigError::Invalid { key, reason: reason.into() });
+        let invalid = |key, reason: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                reason: reason.into(),
+            })
+        };
         if self.node_id >= 1024 {
             return invalid("node_id", "must be below 1024 (10 bits of the snowflake)");
         }
@@ -128,7 +152,10 @@ impl Config {
             return invalid("max_frame_bytes", "must be at least 1024");
         }
         if self.outbound_queue_frames == 0 || self.outbound_queue_bytes < self.max_frame_bytes {
-            return invalid("outbound_queue_bytes", "queue limits must hold at least one maximum frame");
+            return invalid(
+                "outbound_queue_bytes",
+                "queue limits must hold at least one maximum frame",
+            );
         }
         if self.jwt_secret.len() < 16 {
             return invalid("jwt_secret", "must be at least 16 bytes");

@@ -18,10 +18,16 @@ pub fn store_error(e: StoreError) -> ErrorBody {
     match e {
         StoreError::Unavailable(detail) => {
             tracing::warn!(%detail, "store unavailable");
-            ErrorBody::retry(ErrorCode::Unavailable, "the database is unavailable; retry", 1000)
+            ErrorBody::retry(
+                ErrorCode::Unavailable,
+                "the database is unavailable; retry",
+                1000,
+            )
         }
         StoreError::NotFound => ErrorBody::new(ErrorCode::NotFound, "not found"),
-        StoreError::Conflict(what) => ErrorBody::new(ErrorCode::Conflict, format!("already exists ({what})")),
+        StoreError::Conflict(what) => {
+            ErrorBody::new(ErrorCode::Conflict, format!("already exists ({what})"))
+        }
         StoreError::Other(detail) => {
             tracing::error!(%detail, "store error");
             ErrorBody::new(ErrorCode::Internal, "internal error")
@@ -48,7 +54,8 @@ impl From<ErrorBody> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.0.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (status, Json(serde_json::json!({ "error": self.0 }))).into_response()
     }
 }

@@ -76,10 +76,13 @@ pub async fn build(
         registry.clone(),
         Arc::clone(&bus),
         Arc::clone(&ids),
-        Limits { max_content_chars: cfg.max_content_chars },
+        Limits {
+            max_content_chars: cfg.max_content_chars,
+        },
         cfg.commit_batch,
     );
-    let presence = presence::PresenceTable::new(hub.clone(), Arc::clone(&bus), PRESENCE_FANOUT_LIMIT);
+    let presence =
+        presence::PresenceTable::new(hub.clone(), Arc::clone(&bus), PRESENCE_FANOUT_LIMIT);
     let tokens = auth::Tokens::new(&cfg.jwt_secret, cfg.access_ttl_s);
     let node_name = format!("node-{}", cfg.node_id);
     Ok(AppState(Arc::new(Shared {

@@ -1,11 +1,11 @@
 //! `arena`: serve, migrate, seed-demo, seed-load, token.
 
 use anyhow::Context;
+use arena_protocol::model::Role;
+use arena_protocol::SnowflakeGenerator;
 use arena_server::config::Config;
 use arena_server::registry::RegistryFile;
 use arena_server::store::Store;
-use arena_protocol::model::Role;
-use arena_protocol::SnowflakeGenerator;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
@@ -72,7 +72,8 @@ async fn main() -> anyhow::Result<()> {
             let file = RegistryFile::load(&cfg.channels)?;
             let store = Store::connect(&cfg.database_url, 4).await?;
             store.migrate().await?;
-            arena_server::seed::seed_demo(&store, &SnowflakeGenerator::new(cfg.node_id), &file).await?;
+            arena_server::seed::seed_demo(&store, &SnowflakeGenerator::new(cfg.node_id), &file)
+                .await?;
             println!("demo workspace seeded");
             Ok(())
         }
@@ -80,24 +81,50 @@ async fn main() -> anyhow::Result<()> {
             let file = RegistryFile::load(&cfg.channels)?;
             let store = Store::connect(&cfg.database_url, 4).await?;
             store.migrate().await?;
-            arena_server::seed::seed_load(&store, &SnowflakeGenerator::new(cfg.node_id), &file, &tenant, users).await?;
+            arena_server::seed::seed_load(
+                &store,
+                &SnowflakeGenerator::new(cfg.node_id),
+                &file,
+                &tenant,
+                users,
+            )
+            .await?;
             Ok(())
         }
-        Command::Token { tenant, email, all, ttl_s } => {
+        Command::Token {
+            tenant,
+            email,
+            all,
+            ttl_s,
+        } => {
             let store = Store::connect(&cfg.database_url, 2).await?;
-            let t = store.fetch_tenant_by_slug(&tenant).await.with_context(|| format!("tenant {tenant}"))?;
+            let t = store
+                .fetch_tenant_by_slug(&tenant)
+                .await
+                .with_context(|| format!("tenant {tenant}"))?;
             let tokens = arena_server::auth::Tokens::new(&cfg.jwt_secret, ttl_s);
             let role = |r: &str| Role::parse(r).unwrap_or(Role::Partner);
             if all {
                 use std::io::Write;
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 for u in store.fetch_members(t.id).await? {
-                    writeln!(out, "{}\t{}", u.id, tokens.issue(t.id, u.id, role(&u.role), u.tier.clone(), ttl_s))?;
+                    writeln!(
+                        out,
+                        "{}\t{}",
+                        u.id,
+                        tokens.issue(t.id, u.id, role(&u.role), u.tier.clone(), ttl_s)
+                    )?;
                 }
             } else {
                 let email = email.unwrap_or_default();
-                let u = store.fetch_user_by_email(t.id, &email).await.with_context(|| format!("user {email}"))?;
-                println!("{}", tokens.issue(t.id, u.id, role(&u.role), u.tier.clone(), ttl_s));
+                let u = store
+                    .fetch_user_by_email(t.id, &email)
+                    .await
+                    .with_context(|| format!("user {email}"))?;
+                println!(
+                    "{}",
+                    tokens.issue(t.id, u.id, role(&u.role), u.tier.clone(), ttl_s)
+                );
             }
             Ok(())
         }
@@ -111,14 +138,17 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let addr = cfg.addr;
     let state = arena_server::build(cfg, shutdown.clone(), Some(metrics)).await?;
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("bind {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("bind {addr}"))?;
     tracing::info!(%addr, "arena serving");
     let stop = shutdown.clone();
     tokio::spawn(async move {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return,
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {},
             _ = term.recv() => {},

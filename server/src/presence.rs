@@ -37,7 +37,12 @@ pub struct PresenceTable {
 impl PresenceTable {
     /// An empty table publishing through `bus`.
     pub fn new(hub: Hub, bus: Arc<dyn Bus>, fanout_limit: usize) -> Self {
-        PresenceTable { tenants: Arc::default(), hub, bus, fanout_limit }
+        PresenceTable {
+            tenants: Arc::default(),
+            hub,
+            bus,
+            fanout_limit,
+        }
     }
 
     fn now() -> String {
@@ -48,8 +53,13 @@ impl PresenceTable {
         if self.hub.tenant_sessions(tenant_id) > self.fanout_limit {
             return;
         }
-        let p = Presence { user_id: Snowflake(user_id as u64), status, since };
-        self.bus.publish(Audience::Tenant(tenant_id), Event::PresenceUpdate(p));
+        let p = Presence {
+            user_id: Snowflake(user_id as u64),
+            status,
+            since,
+        };
+        self.bus
+            .publish(Audience::Tenant(tenant_id), Event::PresenceUpdate(p));
     }
 
     /// A socket of `actor` became live with `requested` status.
@@ -62,7 +72,11 @@ impl PresenceTable {
                 sockets: 0,
             });
             e.sockets += 1;
-            let before = if e.sockets == 1 { Status::Offline } else { e.requested.visible() };
+            let before = if e.sockets == 1 {
+                Status::Offline
+            } else {
+                e.requested.visible()
+            };
             e.requested = requested;
             if before != requested.visible() {
                 e.since = Self::now();
@@ -80,7 +94,9 @@ impl PresenceTable {
     pub fn update(&self, actor: &Actor, requested: RequestedStatus) {
         let change = {
             let mut t = self.tenants.entry(actor.tenant_id).or_default();
-            let Some(e) = t.get_mut(&actor.user_id) else { return };
+            let Some(e) = t.get_mut(&actor.user_id) else {
+                return;
+            };
             let before = e.requested.visible();
             e.requested = requested;
             (before != requested.visible()).then(|| {
@@ -96,8 +112,12 @@ impl PresenceTable {
     /// A socket of `actor` went away; the last one makes the user offline.
     pub fn disconnect(&self, actor: &Actor) {
         let gone = {
-            let Some(mut t) = self.tenants.get_mut(&actor.tenant_id) else { return };
-            let Some(e) = t.get_mut(&actor.user_id) else { return };
+            let Some(mut t) = self.tenants.get_mut(&actor.tenant_id) else {
+                return;
+            };
+            let Some(e) = t.get_mut(&actor.user_id) else {
+                return;
+            };
             e.sockets = e.sockets.saturating_sub(1);
             if e.sockets == 0 {
                 let was = e.requested.visible();
@@ -107,7 +127,8 @@ impl PresenceTable {
                 false
             }
         };
-        self.tenants.remove_if(&actor.tenant_id, |_, t| t.is_empty());
+        self.tenants
+            .remove_if(&actor.tenant_id, |_, t| t.is_empty());
         if gone {
             self.publish(actor.tenant_id, actor.user_id, Status::Offline, Self::now());
         }
@@ -115,11 +136,17 @@ impl PresenceTable {
 
     /// Visible presences of the tenant (offline and invisible members omitted), at most `limit`.
     pub fn list(&self, tenant_id: i64, limit: usize) -> Vec<Presence> {
-        let Some(t) = self.tenants.get(&tenant_id) else { return Vec::new() };
+        let Some(t) = self.tenants.get(&tenant_id) else {
+            return Vec::new();
+        };
         t.iter()
             .filter(|(_, e)| e.requested.visible() != Status::Offline)
             .take(limit)
-            .map(|(u, e)| Presence { user_id: Snowflake(*u as u64), status: e.requested.visible(), since: e.since.clone() })
+            .map(|(u, e)| Presence {
+                user_id: Snowflake(*u as u64),
+                status: e.requested.visible(),
+                since: e.since.clone(),
+            })
             .collect()
     }
 }

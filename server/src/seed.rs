@@ -75,11 +75,17 @@ pub enum SeedError {
 
 /// Creates the `demo` and `acme` tenants, their members (password
 /// [`DEMO_PASSWORD`]) and, the first time, their messages.
-pub async fn seed_demo(store: &Store, ids: &SnowflakeGenerator, file: &RegistryFile) -> Result<(), SeedError> {
+pub async fn seed_demo(
+    store: &Store,
+    ids: &SnowflakeGenerator,
+    file: &RegistryFile,
+) -> Result<(), SeedError> {
     let seed: SeedFile = toml::from_str(DEMO).map_err(|e| SeedError::File(e.to_string()))?;
     let registry = Registry::default();
     for t in seed.tenant {
-        let tenant = store.insert_tenant(ids.next_id().0 as i64, &t.slug, &t.name).await?;
+        let tenant = store
+            .insert_tenant(ids.next_id().0 as i64, &t.slug, &t.name)
+            .await?;
         let mut users: HashMap<String, User> = HashMap::new();
         for u in &t.user {
             let pw = DEMO_PASSWORD.to_owned();
@@ -88,13 +94,25 @@ pub async fn seed_demo(store: &Store, ids: &SnowflakeGenerator, file: &RegistryF
                 .map_err(|e| SeedError::File(e.to_string()))?
                 .map_err(SeedError::File)?;
             let row = store
-                .insert_user(tenant.id, ids.next_id().0 as i64, &u.email, &u.display_name, &u.role, u.tier.as_deref(), Some(&hash))
+                .insert_user(
+                    tenant.id,
+                    ids.next_id().0 as i64,
+                    &u.email,
+                    &u.display_name,
+                    &u.role,
+                    u.tier.as_deref(),
+                    Some(&hash),
+                )
                 .await?;
             users.insert(u.email.clone(), row.to_user());
         }
         registry.sync_tenant(store, ids, tenant.id, file).await?;
         let channels = registry.tenant(tenant.id);
-        if channels.channels.iter().any(|c| c.kind != arena_protocol::model::ChannelKind::Panel) {
+        if channels
+            .channels
+            .iter()
+            .any(|c| c.kind != arena_protocol::model::ChannelKind::Panel)
+        {
             let heads = store.fetch_channel_states(tenant.id).await?;
             if heads.iter().any(|h| h.last_seq > 0) {
                 continue;
@@ -103,14 +121,20 @@ pub async fn seed_demo(store: &Store, ids: &SnowflakeGenerator, file: &RegistryF
         let now = OffsetDateTime::now_utc();
         let mut made: Vec<Message> = Vec::new();
         for (i, m) in t.message.iter().enumerate() {
-            let author = users.get(&m.author).ok_or_else(|| SeedError::File(format!("message {}: unknown author {}", i + 1, m.author)))?;
-            let channel = channels.by_key(&m.channel).ok_or_else(|| SeedError::File(format!("message {}: unknown channel {}", i + 1, m.channel)))?;
+            let author = users.get(&m.author).ok_or_else(|| {
+                SeedError::File(format!("message {}: unknown author {}", i + 1, m.author))
+            })?;
+            let channel = channels.by_key(&m.channel).ok_or_else(|| {
+                SeedError::File(format!("message {}: unknown channel {}", i + 1, m.channel))
+            })?;
             let at = now - time::Duration::minutes(m.minutes_ago);
             // Ids sort by creation time, so make them from the message's time.
             let ms = (at.unix_timestamp_nanos() / 1_000_000) as u64;
             let id = Snowflake(Snowflake::from_unix_ms(ms).0 | (i as u64 & 0xfff));
             let reply_to = match m.reply_to {
-                Some(n) => Some(made.get(n.wrapping_sub(1)).map(|r| r.id).ok_or_else(|| SeedError::File(format!("message {}: reply_to {n} is not earlier", i + 1)))?),
+                Some(n) => Some(made.get(n.wrapping_sub(1)).map(|r| r.id).ok_or_else(|| {
+                    SeedError::File(format!("message {}: reply_to {n} is not earlier", i + 1))
+                })?),
                 None => None,
             };
             let message = Message {
@@ -127,12 +151,29 @@ pub async fn seed_demo(store: &Store, ids: &SnowflakeGenerator, file: &RegistryF
                 pinned: false,
                 reactions: Vec::new(),
             };
-            let stored = store.insert_messages(&[NewMessage { tenant_id: tenant.id, message, created_at: at }]).await?;
+            let stored = store
+                .insert_messages(&[NewMessage {
+                    tenant_id: tenant.id,
+                    message,
+                    created_at: at,
+                }])
+                .await?;
             made.extend(stored);
             for r in &m.reactions {
                 for u in &r.users {
-                    let who = users.get(u).ok_or_else(|| SeedError::File(format!("message {}: unknown reactor {u}", i + 1)))?;
-                    store.update_reaction(tenant.id, channel.id, id.0 as i64, who.id.0 as i64, &r.emoji, true).await?;
+                    let who = users.get(u).ok_or_else(|| {
+                        SeedError::File(format!("message {}: unknown reactor {u}", i + 1))
+                    })?;
+                    store
+                        .update_reaction(
+                            tenant.id,
+                            channel.id,
+                            id.0 as i64,
+                            who.id.0 as i64,
+                            &r.emoji,
+                            true,
+                        )
+                        .await?;
                 }
             }
         }
@@ -142,14 +183,32 @@ pub async fn seed_demo(store: &Store, ids: &SnowflakeGenerator, file: &RegistryF
 
 /// Creates tenant `slug` with `users` partners `user{i}@{slug}.test` (no password:
 /// tokens are minted with `arena token --all`).
-pub async fn seed_load(store: &Store, ids: &SnowflakeGenerator, file: &RegistryFile, slug: &str, users: usize) -> Result<(), SeedError> {
-    let tenant = store.insert_tenant(ids.next_id().0 as i64, slug, &format!("Load test {slug}")).await?;
+pub async fn seed_load(
+    store: &Store,
+    ids: &SnowflakeGenerator,
+    file: &RegistryFile,
+    slug: &str,
+    users: usize,
+) -> Result<(), SeedError> {
+    let tenant = store
+        .insert_tenant(ids.next_id().0 as i64, slug, &format!("Load test {slug}"))
+        .await?;
     let rows: Vec<(i64, String, String)> = (0..users)
-        .map(|i| (ids.next_id().0 as i64, format!("user{i}@{slug}.test"), format!("Load User {i}")))
+        .map(|i| {
+            (
+                ids.next_id().0 as i64,
+                format!("user{i}@{slug}.test"),
+                format!("Load User {i}"),
+            )
+        })
         .collect();
     for chunk in rows.chunks(5000) {
-        store.insert_users_bulk(tenant.id, chunk, Role::Partner.as_str(), Some("silver")).await?;
+        store
+            .insert_users_bulk(tenant.id, chunk, Role::Partner.as_str(), Some("silver"))
+            .await?;
     }
-    Registry::default().sync_tenant(store, ids, tenant.id, file).await?;
+    Registry::default()
+        .sync_tenant(store, ids, tenant.id, file)
+        .await?;
     Ok(())
 }

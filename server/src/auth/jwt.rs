@@ -46,12 +46,17 @@ pub struct Tokens {
 
 impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tokens").field("ttl_s", &self.ttl_s).finish_non_exhaustive()
+        f.debug_struct("Tokens")
+            .field("ttl_s", &self.ttl_s)
+            .finish_non_exhaustive()
     }
 }
 
 fn now_s() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 impl Tokens {
@@ -71,7 +76,14 @@ impl Tokens {
     }
 
     /// Signs a token for this member valid for `ttl_s` seconds.
-    pub fn issue(&self, tenant_id: i64, user_id: i64, role: Role, tier: Option<String>, ttl_s: u64) -> String {
+    pub fn issue(
+        &self,
+        tenant_id: i64,
+        user_id: i64,
+        role: Role,
+        tier: Option<String>,
+        ttl_s: u64,
+    ) -> String {
         let iat = now_s();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -84,7 +96,8 @@ impl Tokens {
             aud: AUDIENCE.into(),
         };
         // HS256 signing of a plain struct cannot fail.
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .unwrap_or_default()
     }
 
     /// Verifies signature, algorithm, expiry, issuer and audience.
@@ -92,8 +105,16 @@ impl Tokens {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| AuthError::Invalid(e.to_string()))?;
         let c = data.claims;
-        let parse = |s: &str| s.parse::<i64>().map_err(|_| AuthError::Invalid("bad id claim".into()));
-        Ok(Actor { tenant_id: parse(&c.tid)?, user_id: parse(&c.sub)?, role: c.role, tier: c.tier })
+        let parse = |s: &str| {
+            s.parse::<i64>()
+                .map_err(|_| AuthError::Invalid("bad id claim".into()))
+        };
+        Ok(Actor {
+            tenant_id: parse(&c.tid)?,
+            user_id: parse(&c.sub)?,
+            role: c.role,
+            tier: c.tier,
+        })
     }
 }
 
@@ -108,7 +129,9 @@ mod tests {
         let a = t.verify(&tok).map_err(|e| e.to_string());
         assert_eq!(a.map(|a| (a.tenant_id, a.user_id)), Ok((7, 9)));
         // Another key.
-        assert!(Tokens::new("another-secret-0123456", 60).verify(&tok).is_err());
+        assert!(Tokens::new("another-secret-0123456", 60)
+            .verify(&tok)
+            .is_err());
         // alg: none, hand-made.
         let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiI5IiwidGlkIjoiNyIsInJvbGUiOiJhZG1pbiIsImV4cCI6OTk5OTk5OTk5OSwiaWF0IjoxLCJpc3MiOiJhcmVuYSIsImF1ZCI6ImFyZW5hLWdhdGV3YXkifQ.";
         assert!(t.verify(none).is_err());
@@ -120,10 +143,17 @@ mod tests {
         let _ = old;
         let expired = {
             let claims = Claims {
-                sub: "9".into(), tid: "7".into(), role: Role::Partner, tier: None,
-                exp: 1, iat: 0, iss: ISSUER.into(), aud: AUDIENCE.into(),
+                sub: "9".into(),
+                tid: "7".into(),
+                role: Role::Partner,
+                tier: None,
+                exp: 1,
+                iat: 0,
+                iss: ISSUER.into(),
+                aud: AUDIENCE.into(),
             };
-            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &strict.encoding).unwrap_or_default()
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &strict.encoding)
+                .unwrap_or_default()
         };
         assert!(strict.verify(&expired).is_err());
     }

@@ -9,8 +9,8 @@
 use crate::bus::{Audience, Bus};
 use crate::error::store_error;
 use crate::store::{NewMessage, Store, StoreError};
-use arena_protocol::{ErrorBody, ErrorCode, Event};
 use arena_protocol::model::Message;
+use arena_protocol::{ErrorBody, ErrorCode, Event};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -35,7 +35,9 @@ impl Committer {
                 tx
             })
             .collect();
-        Committer { shards: senders.into() }
+        Committer {
+            shards: senders.into(),
+        }
     }
 
     /// Commits one message; resolves after the commit (and the fan-out) with
@@ -45,13 +47,23 @@ impl Committer {
         let shard = (m.message.channel_id.0 % self.shards.len() as u64) as usize;
         let (tx, rx) = oneshot::channel();
         self.shards[shard].try_send((m, tx)).map_err(|_| {
-            ErrorBody::retry(ErrorCode::Unavailable, "too many messages being committed; retry", 100)
+            ErrorBody::retry(
+                ErrorCode::Unavailable,
+                "too many messages being committed; retry",
+                100,
+            )
         })?;
-        rx.await.unwrap_or_else(|_| Err(ErrorBody::new(ErrorCode::Internal, "committer stopped")))
+        rx.await
+            .unwrap_or_else(|_| Err(ErrorBody::new(ErrorCode::Internal, "committer stopped")))
     }
 }
 
-async fn run(store: Store, bus: Arc<dyn Bus>, mut rx: mpsc::Receiver<(NewMessage, Reply)>, batch: usize) {
+async fn run(
+    store: Store,
+    bus: Arc<dyn Bus>,
+    mut rx: mpsc::Receiver<(NewMessage, Reply)>,
+    batch: usize,
+) {
     let mut pending = Vec::with_capacity(batch);
     while rx.recv_many(&mut pending, batch).await > 0 {
         let (msgs, replies): (Vec<_>, Vec<_>) = std::mem::take(&mut pending).into_iter().unzip();
@@ -64,7 +76,13 @@ async fn run(store: Store, bus: Arc<dyn Bus>, mut rx: mpsc::Receiver<(NewMessage
             Err(StoreError::Other(_) | StoreError::NotFound | StoreError::Conflict(_)) if n > 1 => {
                 let mut each = Vec::with_capacity(n);
                 for m in msgs {
-                    each.push(store.insert_messages(std::slice::from_ref(&m)).await.map(|mut v| v.remove(0)).map_err(store_error));
+                    each.push(
+                        store
+                            .insert_messages(std::slice::from_ref(&m))
+                            .await
+                            .map(|mut v| v.remove(0))
+                            .map_err(store_error),
+                    );
                 }
                 each
             }
@@ -79,7 +97,10 @@ async fn run(store: Store, bus: Arc<dyn Bus>, mut rx: mpsc::Receiver<(NewMessage
         for (r, reply) in result.into_iter().zip(replies) {
             if let Ok(m) = &r {
                 metrics::counter!("arena_messages_committed_total").increment(1);
-                bus.publish(Audience::Channel(m.channel_id.0 as i64), Event::MessageCreate(Box::new(m.clone())));
+                bus.publish(
+                    Audience::Channel(m.channel_id.0 as i64),
+                    Event::MessageCreate(Box::new(m.clone())),
+                );
             }
             let _ = reply.send(r);
         }

@@ -34,13 +34,19 @@ fn decode(enc: Encoding, msg: Result<Message, axum::Error>) -> Incoming {
                 .into_inner()
                 .downcast::<tokio_tungstenite::tungstenite::Error>()
                 .is_ok_and(|e| matches!(*e, tokio_tungstenite::tungstenite::Error::Capacity(_)));
-            return if too_large { Incoming::Close(CloseCode::FrameTooLarge) } else { Incoming::Gone };
+            return if too_large {
+                Incoming::Close(CloseCode::FrameTooLarge)
+            } else {
+                Incoming::Gone
+            };
         }
     };
     let bytes: &[u8] = match (&msg, enc) {
         (Message::Text(t), Encoding::Json) => t.as_bytes(),
         (Message::Binary(b), Encoding::MsgPack) => b,
-        (Message::Text(_) | Message::Binary(_), _) => return Incoming::Close(CloseCode::DecodeError),
+        (Message::Text(_) | Message::Binary(_), _) => {
+            return Incoming::Close(CloseCode::DecodeError)
+        }
         (Message::Close(_), _) => return Incoming::Gone,
         (Message::Ping(_) | Message::Pong(_), _) => return Incoming::Skip,
     };
@@ -56,8 +62,13 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
     metrics::gauge!("arena_connections").increment(1.0);
     let (mut sink, mut stream) = socket.split();
     let cfg = &state.cfg;
-    let hello = ServerFrame::Hello(Hello { heartbeat_interval_ms: cfg.heartbeat_interval_ms, node_id: state.node_name.clone() });
-    let Some(hello) = hello.encode(enc).ok().and_then(|b| frame(enc, b)) else { return };
+    let hello = ServerFrame::Hello(Hello {
+        heartbeat_interval_ms: cfg.heartbeat_interval_ms,
+        node_id: state.node_name.clone(),
+    });
+    let Some(hello) = hello.encode(enc).ok().and_then(|b| frame(enc, b)) else {
+        return;
+    };
     if sink.send(hello).await.is_err() {
         metrics::gauge!("arena_connections").decrement(1.0);
         return;
@@ -75,7 +86,10 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
         match incoming {
             Incoming::Skip => continue,
             Incoming::Frame(ClientFrame::Heartbeat(_)) => {
-                let ack = ServerFrame::HeartbeatAck.encode(enc).ok().and_then(|b| frame(enc, b));
+                let ack = ServerFrame::HeartbeatAck
+                    .encode(enc)
+                    .ok()
+                    .and_then(|b| frame(enc, b));
                 if let Some(ack) = ack {
                     if sink.send(ack).await.is_err() {
                         break None;
@@ -93,7 +107,9 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
                 Ok(Some(h)) => break Some(h),
                 Ok(None) => {
                     // INVALID_SESSION {resumable:false}: the client IDENTIFYs on a new socket.
-                    let inv = ServerFrame::InvalidSession(arena_protocol::frame::InvalidSession { resumable: false });
+                    let inv = ServerFrame::InvalidSession(arena_protocol::frame::InvalidSession {
+                        resumable: false,
+                    });
                     if let Some(m) = inv.encode(enc).ok().and_then(|b| frame(enc, b)) {
                         let _ = sink.send(m).await;
                     }
@@ -116,12 +132,22 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
             Incoming::Gone => break None,
         }
     };
-    let Some(Handshake { session, first, socket }) = handshake else {
+    let Some(Handshake {
+        session,
+        first,
+        socket,
+    }) = handshake
+    else {
         metrics::gauge!("arena_connections").decrement(1.0);
         return;
     };
 
-    let writer = tokio::spawn(writer::run(sink, Arc::clone(&session), first, Arc::clone(&socket)));
+    let writer = tokio::spawn(writer::run(
+        sink,
+        Arc::clone(&session),
+        first,
+        Arc::clone(&socket),
+    ));
 
     let interval = Duration::from_millis(u64::from(cfg.heartbeat_interval_ms));
     let timeout = interval + interval / 2;
@@ -144,7 +170,9 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
             Ok(None) => Incoming::Gone,
             Ok(Some(Ok(Message::Close(frame)))) => {
                 // 1000/1001 from the client ends the session (Discord: not resumable).
-                client_closed = frame.as_ref().is_some_and(|f| f.code == 1000 || f.code == 1001);
+                client_closed = frame
+                    .as_ref()
+                    .is_some_and(|f| f.code == 1000 || f.code == 1001);
                 Incoming::Gone
             }
             Ok(Some(m)) => decode(enc, m),
@@ -172,7 +200,9 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
                 session.outbox.close(CloseCode::AlreadyAuthenticated);
                 break;
             }
-            Incoming::Frame(ClientFrame::PresenceUpdate(p)) => state.presence.update(session.actor(), p.status),
+            Incoming::Frame(ClientFrame::PresenceUpdate(p)) => {
+                state.presence.update(session.actor(), p.status)
+            }
             Incoming::Frame(ClientFrame::Request(r)) => {
                 let resp = requests::handle(&state, &session, *r).await;
                 match ServerFrame::Response(Box::new(resp)).encode(enc) {

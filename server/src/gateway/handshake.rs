@@ -30,7 +30,11 @@ impl Handshake {
         st.socket = Some(Arc::clone(&socket));
         st.detached_at = None;
         drop(st);
-        Handshake { session, first, socket }
+        Handshake {
+            session,
+            first,
+            socket,
+        }
     }
 }
 
@@ -47,11 +51,28 @@ fn store_close(e: StoreError) -> CloseCode {
     }
 }
 
-fn new_session(state: &AppState, enc: Encoding, actor: Actor, user: arena_protocol::model::User, id: String) -> Arc<Session> {
+fn new_session(
+    state: &AppState,
+    enc: Encoding,
+    actor: Actor,
+    user: arena_protocol::model::User,
+    id: String,
+) -> Arc<Session> {
     let key = state.ids.next_id().0;
-    let (outbox, rx) =
-        Outbox::new(key, actor, enc, state.cfg.outbound_queue_frames, state.cfg.outbound_queue_bytes);
-    let session = Arc::new(Session::new(id, Arc::new(outbox), rx, user, state.cfg.replay_frames));
+    let (outbox, rx) = Outbox::new(
+        key,
+        actor,
+        enc,
+        state.cfg.outbound_queue_frames,
+        state.cfg.outbound_queue_bytes,
+    );
+    let session = Arc::new(Session::new(
+        id,
+        Arc::new(outbox),
+        rx,
+        user,
+        state.cfg.replay_frames,
+    ));
     state.sessions.insert(Arc::clone(&session));
     session
 }
@@ -66,12 +87,34 @@ fn subscribe(state: &AppState, session: &Arc<Session>, channels: &[i64]) {
 
 /// IDENTIFY: verifies the token (4004), opens a session subscribed to the
 /// requested readable channels, and prepares READY.
-pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<Handshake, CloseCode> {
-    let actor = state.tokens.verify(&d.token).map_err(|_| CloseCode::AuthenticationFailed)?;
-    let user = state.store.fetch_user(actor.tenant_id, actor.user_id).await.map_err(store_close)?;
-    let tenant = state.store.fetch_tenant(actor.tenant_id).await.map_err(store_close)?;
+pub async fn identify(
+    state: &AppState,
+    enc: Encoding,
+    d: Identify,
+) -> Result<Handshake, CloseCode> {
+    let actor = state
+        .tokens
+        .verify(&d.token)
+        .map_err(|_| CloseCode::AuthenticationFailed)?;
+    let user = state
+        .store
+        .fetch_user(actor.tenant_id, actor.user_id)
+        .await
+        .map_err(store_close)?;
+    let tenant = state
+        .store
+        .fetch_tenant(actor.tenant_id)
+        .await
+        .map_err(store_close)?;
+    state
+        .chat
+        .note_muted(actor.tenant_id, actor.user_id, user.muted_until);
     let registry = state.registry.tenant(actor.tenant_id);
-    let readable: Vec<&ChannelInfo> = registry.channels.iter().filter(|c| c.can_read(&actor)).collect();
+    let readable: Vec<&ChannelInfo> = registry
+        .channels
+        .iter()
+        .filter(|c| c.can_read(&actor))
+        .collect();
     let wanted: Option<HashSet<u64>> = d.channels.map(|v| v.into_iter().map(|s| s.0).collect());
     let subscribed: Vec<i64> = readable
         .iter()
@@ -79,12 +122,21 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<Ha
         .map(|c| c.id)
         .collect();
 
-    let session = new_session(state, enc, actor.clone(), user.to_user(), crate::auth::random_token()[..32].to_owned());
+    let session = new_session(
+        state,
+        enc,
+        actor.clone(),
+        user.to_user(),
+        crate::auth::random_token()[..32].to_owned(),
+    );
     subscribe(state, &session, &subscribed);
     let ready = async {
         let heads = state.store.fetch_channel_states(actor.tenant_id).await?;
         let ids: Vec<i64> = readable.iter().map(|c| c.id).collect();
-        let reads = state.store.fetch_read_states(actor.tenant_id, actor.user_id, &ids).await?;
+        let reads = state
+            .store
+            .fetch_read_states(actor.tenant_id, actor.user_id, &ids)
+            .await?;
         Ok::<_, StoreError>((heads, reads))
     }
     .await;
@@ -95,7 +147,12 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<Ha
             return Err(store_close(e));
         }
     };
-    let head = |id: i64| heads.iter().find(|h| h.id == id).map_or((0, None), |h| (h.last_seq as u64, h.last_message_id));
+    let head = |id: i64| {
+        heads
+            .iter()
+            .find(|h| h.id == id)
+            .map_or((0, None), |h| (h.last_seq as u64, h.last_message_id))
+    };
     let channels = readable
         .iter()
         .map(|c| {
@@ -109,10 +166,16 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<Ha
     let ready = Ready {
         session_id: session.id.clone(),
         user: session.user.clone(),
-        tenant: TenantInfo { id: Snowflake(tenant.id as u64), slug: tenant.slug, name: tenant.name },
+        tenant: TenantInfo {
+            id: Snowflake(tenant.id as u64),
+            slug: tenant.slug,
+            name: tenant.name,
+        },
         categories: registry.categories.clone(),
         channels,
-        presences: state.presence.list(actor.tenant_id, state.cfg.ready_presence_limit),
+        presences: state
+            .presence
+            .list(actor.tenant_id, state.cfg.ready_presence_limit),
         read_states: reads
             .into_iter()
             .map(|(c, last, n)| ReadState {
@@ -123,19 +186,26 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<Ha
             .collect(),
         node_id: state.node_name.clone(),
     };
-    let prefix = DispatchPrefix::encode(enc, &Event::Ready(Box::new(ready))).map_err(|_| CloseCode::UnknownError)?;
+    let prefix = DispatchPrefix::encode(enc, &Event::Ready(Box::new(ready)))
+        .map_err(|_| CloseCode::UnknownError)?;
     Ok(Handshake::attach(session, vec![First::Dispatch(prefix)]))
 }
 
 /// RESUME: from this node's replay buffer when it covers the gap, else from
 /// the channel log by the client's cursors (any node, after a restart too).
 /// `Ok(None)` means neither can serve: INVALID_SESSION.
-pub async fn resume(state: &AppState, enc: Encoding, d: Resume) -> Result<Option<Handshake>, CloseCode> {
-    let actor = state.tokens.verify(&d.token).map_err(|_| CloseCode::AuthenticationFailed)?;
-    let existing = state
-        .sessions
-        .get(&d.session_id)
-        .filter(|s| s.actor() == &actor && s.outbox.encoding == enc && !s.outbox.kill.is_cancelled());
+pub async fn resume(
+    state: &AppState,
+    enc: Encoding,
+    d: Resume,
+) -> Result<Option<Handshake>, CloseCode> {
+    let actor = state
+        .tokens
+        .verify(&d.token)
+        .map_err(|_| CloseCode::AuthenticationFailed)?;
+    let existing = state.sessions.get(&d.session_id).filter(|s| {
+        s.actor() == &actor && s.outbox.encoding == enc && !s.outbox.kill.is_cancelled()
+    });
     if let Some(session) = existing {
         if d.seq > session.state().seq {
             return Err(CloseCode::InvalidSeq);
@@ -148,9 +218,14 @@ pub async fn resume(state: &AppState, enc: Encoding, d: Resume) -> Result<Option
         drop(session.rx.lock().await);
         if let Some(frames) = session.replay_after(d.seq) {
             let n = frames.len() as u32;
-            let mut first: Vec<First> = frames.into_iter().map(|(s, p)| First::Replayed(s, p)).collect();
+            let mut first: Vec<First> = frames
+                .into_iter()
+                .map(|(s, p)| First::Replayed(s, p))
+                .collect();
             first.push(resumed(enc, n, Vec::new())?);
-            state.presence.connect(session.actor(), RequestedStatus::Online);
+            state
+                .presence
+                .connect(session.actor(), RequestedStatus::Online);
             return Ok(Some(Handshake::attach(session, first)));
         }
         // The buffer no longer covers the gap: fall back to the log.
@@ -159,16 +234,30 @@ pub async fn resume(state: &AppState, enc: Encoding, d: Resume) -> Result<Option
             return Ok(None);
         };
         let first = replay_log(state, enc, &session, &cursors).await?;
-        state.presence.connect(session.actor(), RequestedStatus::Online);
+        state
+            .presence
+            .connect(session.actor(), RequestedStatus::Online);
         return Ok(Some(Handshake::attach(session, first)));
     }
-    let Some(cursors) = d.cursors else { return Ok(None) };
+    let Some(cursors) = d.cursors else {
+        return Ok(None);
+    };
     if d.session_id.is_empty() || d.session_id.len() > 64 {
         return Ok(None);
     }
-    let user = state.store.fetch_user(actor.tenant_id, actor.user_id).await.map_err(store_close)?;
+    let user = state
+        .store
+        .fetch_user(actor.tenant_id, actor.user_id)
+        .await
+        .map_err(store_close)?;
     // Same id, continuing `s` from the client's: a resume on a node that never had it.
-    let session = new_session(state, enc, actor.clone(), user.to_user(), d.session_id.clone());
+    let session = new_session(
+        state,
+        enc,
+        actor.clone(),
+        user.to_user(),
+        d.session_id.clone(),
+    );
     session.state().seq = d.seq;
     let readable: Vec<i64> = state
         .registry
@@ -191,8 +280,13 @@ pub async fn resume(state: &AppState, enc: Encoding, d: Resume) -> Result<Option
 }
 
 fn resumed(enc: Encoding, replayed: u32, unrecovered: Vec<Snowflake>) -> Result<First, CloseCode> {
-    let e = Event::Resumed(Resumed { replayed, unrecovered });
-    DispatchPrefix::encode(enc, &e).map(First::Dispatch).map_err(|_| CloseCode::UnknownError)
+    let e = Event::Resumed(Resumed {
+        replayed,
+        unrecovered,
+    });
+    DispatchPrefix::encode(enc, &e)
+        .map(First::Dispatch)
+        .map_err(|_| CloseCode::UnknownError)
 }
 
 /// Replays each cursor's channel log after the cursor (readable, subscribed
@@ -210,12 +304,22 @@ async fn replay_log(
     let mut floor = Vec::new();
     for (&channel, &after) in cursors {
         let id = channel.0 as i64;
-        let Some(info) = state.registry.channel(actor.tenant_id, id).filter(|c| c.can_read(&actor)) else { continue };
+        let Some(info) = state
+            .registry
+            .channel(actor.tenant_id, id)
+            .filter(|c| c.can_read(&actor))
+        else {
+            continue;
+        };
         if !subscribed.contains(&id) {
             continue;
         }
         let after = i64::try_from(after).unwrap_or(i64::MAX);
-        let rows = match state.store.fetch_events(actor.tenant_id, id, after, RESUME_LOG_LIMIT).await {
+        let rows = match state
+            .store
+            .fetch_events(actor.tenant_id, id, after, RESUME_LOG_LIMIT)
+            .await
+        {
             Ok(r) => r,
             Err(StoreError::Unavailable(_)) => {
                 unrecovered.push(channel);
@@ -230,7 +334,10 @@ async fn replay_log(
         let mut top = after as u64;
         for (seq, t, d) in rows {
             let d = state.chat.personalise(&actor, &info, &t, d);
-            match Event::from_parts(&t, d).ok().and_then(|e| DispatchPrefix::encode(enc, &e).ok()) {
+            match Event::from_parts(&t, d)
+                .ok()
+                .and_then(|e| DispatchPrefix::encode(enc, &e).ok())
+            {
                 Some(p) => first.push(First::Dispatch(p)),
                 None => tracing::error!(channel = id, seq, "unreadable log event skipped"),
             }
@@ -246,7 +353,12 @@ async fn replay_log(
 
 /// The socket of `session` ended. The session stays resumable unless it was
 /// killed or the client closed normally (1000/1001), in which case it ends now.
-pub fn detach(state: &AppState, session: &Arc<Session>, socket: &Arc<SocketClose>, client_closed: bool) {
+pub fn detach(
+    state: &AppState,
+    session: &Arc<Session>,
+    socket: &Arc<SocketClose>,
+    client_closed: bool,
+) {
     socket.drop_silently();
     state.presence.disconnect(session.actor());
     if client_closed || session.outbox.kill.is_cancelled() {
@@ -268,6 +380,8 @@ pub fn terminate(state: &AppState, session: &Arc<Session>) {
     for c in channels {
         state.hub.unsubscribe(c, session.outbox.key);
     }
-    state.hub.leave_tenant(session.actor().tenant_id, session.outbox.key);
+    state
+        .hub
+        .leave_tenant(session.actor().tenant_id, session.outbox.key);
     state.sessions.remove(&session.id);
 }

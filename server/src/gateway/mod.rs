@@ -35,14 +35,23 @@ pub async fn upgrade(
     Query(q): Query<HashMap<String, String>>,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
-    let q = GatewayQuery { v: q.get("v").cloned(), encoding: q.get("encoding").cloned() };
+    let q = GatewayQuery {
+        v: q.get("v").cloned(),
+        encoding: q.get("encoding").cloned(),
+    };
     if q.v.as_deref() != Some("1") {
-        return crate::error::ApiError::new(arena_protocol::ErrorCode::BadRequest, "unsupported gateway version: use v=1")
-            .into_response();
+        return crate::error::ApiError::new(
+            arena_protocol::ErrorCode::BadRequest,
+            "unsupported gateway version: use v=1",
+        )
+        .into_response();
     }
     let Some(enc) = q.encoding.as_deref().and_then(Encoding::parse) else {
-        return crate::error::ApiError::new(arena_protocol::ErrorCode::BadRequest, "encoding must be json or msgpack")
-            .into_response();
+        return crate::error::ApiError::new(
+            arena_protocol::ErrorCode::BadRequest,
+            "encoding must be json or msgpack",
+        )
+        .into_response();
     };
     let ws = match ws {
         Ok(ws) => ws,

@@ -3,6 +3,7 @@
 //! buffer of recent dispatches, and the per-channel floor that drops live
 //! events a READY or a log replay already covered.
 
+use super::writer::SocketClose;
 use crate::hub::{Outbound, Outbox};
 use crate::registry::Actor;
 use arena_protocol::model::User;
@@ -12,7 +13,6 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
-use super::writer::SocketClose;
 
 /// Mutable session state, behind a short synchronous lock (never held across `.await`).
 #[derive(Debug, Default)]
@@ -50,7 +50,13 @@ pub struct Session {
 
 impl Session {
     /// A new, attached session.
-    pub fn new(id: String, outbox: Arc<Outbox>, rx: mpsc::Receiver<Outbound>, user: User, replay_cap: usize) -> Self {
+    pub fn new(
+        id: String,
+        outbox: Arc<Outbox>,
+        rx: mpsc::Receiver<Outbound>,
+        user: User,
+        replay_cap: usize,
+    ) -> Self {
         Session {
             id,
             outbox,
@@ -73,7 +79,12 @@ impl Session {
 
     /// Assigns the next `s` to a dispatch, remembers it for replay, and returns `s`;
     /// `None` when the floor says the client already has this channel event.
-    pub fn sequence(&self, prefix: &DispatchPrefix, channel_id: i64, channel_seq: u64) -> Option<u64> {
+    pub fn sequence(
+        &self,
+        prefix: &DispatchPrefix,
+        channel_id: i64,
+        channel_seq: u64,
+    ) -> Option<u64> {
         let mut st = self.state();
         if channel_seq > 0 {
             if let Some(i) = st.floor.iter().position(|(c, _)| *c == channel_id) {
@@ -104,7 +115,13 @@ impl Session {
         if after + 1 < oldest {
             return None;
         }
-        Some(st.replay.iter().filter(|(s, _)| *s > after).cloned().collect())
+        Some(
+            st.replay
+                .iter()
+                .filter(|(s, _)| *s > after)
+                .cloned()
+                .collect(),
+        )
     }
 }
 
@@ -162,7 +179,9 @@ impl Sessions {
             .iter()
             .filter(|s| {
                 let st = s.state();
-                st.detached_at.is_some_and(|t| now.duration_since(t) >= window || s.outbox.kill.is_cancelled())
+                st.detached_at.is_some_and(|t| {
+                    now.duration_since(t) >= window || s.outbox.kill.is_cancelled()
+                })
             })
             .map(|s| Arc::clone(&s))
             .collect()

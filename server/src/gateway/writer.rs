@@ -35,7 +35,9 @@ pub struct SocketClose {
 impl SocketClose {
     /// Closes the socket with `code`; the first code wins.
     pub fn close(&self, code: CloseCode) {
-        let _ = self.code.compare_exchange(0, code.code(), Ordering::AcqRel, Ordering::Acquire);
+        let _ = self
+            .code
+            .compare_exchange(0, code.code(), Ordering::AcqRel, Ordering::Acquire);
         self.token.cancel();
     }
 
@@ -65,7 +67,10 @@ pub fn frame(enc: Encoding, bytes: Vec<u8>) -> Option<Message> {
 
 /// A close frame with `code` and its reason.
 pub fn close_frame(code: CloseCode) -> Message {
-    Message::Close(Some(CloseFrame { code: code.code(), reason: code.reason().into() }))
+    Message::Close(Some(CloseFrame {
+        code: code.code(),
+        reason: code.reason().into(),
+    }))
 }
 
 /// Frames taken off the queue per batch before a flush.
@@ -78,35 +83,29 @@ pub async fn run<S>(mut sink: S, session: Arc<Session>, first: Vec<First>, socke
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
-    let enc = session.outbox.encoding;
     let mut rx = session.rx.lock().await;
+    let mut ok = write_all(
+        &mut sink,
+        first.into_iter().filter_map(|f| first_frame(&session, f)),
+    )
+    .await;
     let mut buf = Vec::with_capacity(BATCH);
-    let mut out = Vec::new();
-    let mut ok = true;
-    for f in first {
-        let bytes = match f {
-            First::Frame(b) => b.to_vec(),
-            First::Dispatch(p) => match session.sequence(&p, 0, 0) {
-                Some(s) => finish(&p, s, &mut out),
-                None => continue,
-            },
-            First::Replayed(s, p) => finish(&p, s, &mut out),
-        };
-        if let Some(m) = frame(enc, bytes) {
-            if sink.feed(m).await.is_err() {
-                ok = false;
-                break;
-            }
-        }
-    }
-    if ok && sink.flush().await.is_err() {
-        ok = false;
-    }
     while ok {
         tokio::select! {
             biased;
             _ = session.outbox.kill.cancelled() => {
                 let code = session.outbox.close_code().unwrap_or(CloseCode::UnknownError);
+                // Frames already queued (a RESPONSE, RECONNECT on drain) still go out
+                // first, except to a slow consumer, whose queue is the problem.
+                if code != CloseCode::SlowConsumer {
+                    let mut queued = Vec::new();
+                    while let Ok(item) = rx.try_recv() {
+                        queued.push(item);
+                        if queued.len() == BATCH { break; }
+                    }
+                    let frames = queued.into_iter().filter_map(|i| queued_frame(&session, i));
+                    let _ = tokio::time::timeout(CLOSE_GRACE, write_all(&mut sink, frames)).await;
+                }
                 let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close_frame(code))).await;
                 break;
             }
@@ -120,27 +119,7 @@ where
                 if n == 0 {
                     break;
                 }
-                for item in buf.drain(..) {
-                    session.outbox.taken(&item);
-                    let bytes = match item {
-                        Outbound::Frame(b) => b.to_vec(),
-                        Outbound::Dispatch { prefix, channel_id, channel_seq } => {
-                            match session.sequence(&prefix, channel_id, channel_seq) {
-                                Some(s) => finish(&prefix, s, &mut out),
-                                None => continue,
-                            }
-                        }
-                    };
-                    if let Some(m) = frame(enc, bytes) {
-                        if sink.feed(m).await.is_err() {
-                            ok = false;
-                            break;
-                        }
-                    }
-                }
-                if ok && sink.flush().await.is_err() {
-                    ok = false;
-                }
+                ok = write_all(&mut sink, buf.drain(..).filter_map(|i| queued_frame(&session, i))).await;
             }
         }
     }
@@ -148,8 +127,42 @@ where
     socket.drop_silently();
 }
 
-fn finish(p: &DispatchPrefix, s: u64, scratch: &mut Vec<u8>) -> Vec<u8> {
-    scratch.clear();
+/// Feeds every frame, then flushes once (one write syscall for a batch). False if the socket failed.
+async fn write_all<S>(sink: &mut S, frames: impl Iterator<Item = Message>) -> bool
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    for m in frames {
+        if sink.feed(m).await.is_err() {
+            return false;
+        }
+    }
+    sink.flush().await.is_ok()
+}
+
+fn first_frame(session: &Session, f: First) -> Option<Message> {
+    let bytes = match f {
+        First::Frame(b) => b.to_vec(),
+        First::Dispatch(p) => finish(&p, session.sequence(&p, 0, 0)?),
+        First::Replayed(s, p) => finish(&p, s),
+    };
+    frame(session.outbox.encoding, bytes)
+}
+
+fn queued_frame(session: &Session, item: Outbound) -> Option<Message> {
+    session.outbox.taken(&item);
+    let bytes = match item {
+        Outbound::Frame(b) => b.to_vec(),
+        Outbound::Dispatch {
+            prefix,
+            channel_id,
+            channel_seq,
+        } => finish(&prefix, session.sequence(&prefix, channel_id, channel_seq)?),
+    };
+    frame(session.outbox.encoding, bytes)
+}
+
+fn finish(p: &DispatchPrefix, s: u64) -> Vec<u8> {
     let mut v = Vec::with_capacity(p.len() + 21);
     p.finish_into(s, &mut v);
     v

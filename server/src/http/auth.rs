@@ -37,20 +37,41 @@ pub struct TokenPair {
 }
 
 fn bad_credentials() -> ApiError {
-    ApiError::new(ErrorCode::Unauthorized, "wrong workspace, email or password")
+    ApiError::new(
+        ErrorCode::Unauthorized,
+        "wrong workspace, email or password",
+    )
 }
 
 async fn issue(state: &AppState, user: &crate::store::UserRow) -> Result<TokenPair, ApiError> {
-    let role = arena_protocol::model::Role::parse(&user.role).unwrap_or(arena_protocol::model::Role::Partner);
-    let access = state.tokens.issue(user.tenant_id, user.id, role, user.tier.clone(), state.cfg.access_ttl_s);
+    let role = arena_protocol::model::Role::parse(&user.role)
+        .unwrap_or(arena_protocol::model::Role::Partner);
+    let access = state.tokens.issue(
+        user.tenant_id,
+        user.id,
+        role,
+        user.tier.clone(),
+        state.cfg.access_ttl_s,
+    );
     let refresh = random_token();
-    let expires = OffsetDateTime::now_utc() + time::Duration::seconds(state.cfg.refresh_ttl_s as i64);
-    state.store.insert_refresh_token(user.tenant_id, user.id, &token_hash(&refresh), expires).await?;
-    Ok(TokenPair { access_token: access, refresh_token: refresh, expires_in: state.cfg.access_ttl_s })
+    let expires =
+        OffsetDateTime::now_utc() + time::Duration::seconds(state.cfg.refresh_ttl_s as i64);
+    state
+        .store
+        .insert_refresh_token(user.tenant_id, user.id, &token_hash(&refresh), expires)
+        .await?;
+    Ok(TokenPair {
+        access_token: access,
+        refresh_token: refresh,
+        expires_in: state.cfg.access_ttl_s,
+    })
 }
 
 /// Checks the password (argon2, off the async threads) and issues tokens; 401 on any mismatch.
-pub async fn login(State(state): State<AppState>, Body(b): Body<Login>) -> Result<Json<TokenPair>, ApiError> {
+pub async fn login(
+    State(state): State<AppState>,
+    Body(b): Body<Login>,
+) -> Result<Json<TokenPair>, ApiError> {
     if b.password.len() > 1024 || b.email.len() > 320 || b.tenant.len() > 64 {
         return Err(ApiError::new(ErrorCode::BadRequest, "field too long"));
     }
@@ -64,9 +85,13 @@ pub async fn login(State(state): State<AppState>, Body(b): Body<Login>) -> Resul
         Err(crate::store::StoreError::NotFound) => return Err(bad_credentials()),
         Err(e) => return Err(e.into()),
     };
-    let Some(hash) = user.password_hash.clone() else { return Err(bad_credentials()) };
+    let Some(hash) = user.password_hash.clone() else {
+        return Err(bad_credentials());
+    };
     let pw = b.password;
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash)).await.unwrap_or(false);
+    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
+        .await
+        .unwrap_or(false);
     if !ok {
         return Err(bad_credentials());
     }
@@ -74,11 +99,21 @@ pub async fn login(State(state): State<AppState>, Body(b): Body<Login>) -> Resul
 }
 
 /// Exchanges a refresh token (single use) for a new pair.
-pub async fn refresh(State(state): State<AppState>, Body(b): Body<Refresh>) -> Result<Json<TokenPair>, ApiError> {
-    let (tenant_id, user_id) = match state.store.delete_refresh_token(&token_hash(&b.refresh_token)).await {
+pub async fn refresh(
+    State(state): State<AppState>,
+    Body(b): Body<Refresh>,
+) -> Result<Json<TokenPair>, ApiError> {
+    let (tenant_id, user_id) = match state
+        .store
+        .delete_refresh_token(&token_hash(&b.refresh_token))
+        .await
+    {
         Ok(v) => v,
         Err(crate::store::StoreError::NotFound) => {
-            return Err(ApiError::new(ErrorCode::Unauthorized, "refresh token is invalid, used or expired"))
+            return Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "refresh token is invalid, used or expired",
+            ))
         }
         Err(e) => return Err(e.into()),
     };

@@ -20,7 +20,10 @@ pub struct ChannelList {
 }
 
 /// The readable channels, in registry order.
-pub async fn list(State(state): State<AppState>, Authed(actor): Authed) -> Result<Json<ChannelList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+) -> Result<Json<ChannelList>, ApiError> {
     let reg = state.registry.tenant(actor.tenant_id);
     let heads = state.store.fetch_channel_states(actor.tenant_id).await?;
     let channels = reg
@@ -29,14 +32,22 @@ pub async fn list(State(state): State<AppState>, Authed(actor): Authed) -> Resul
         .filter(|c| c.can_read(&actor))
         .map(|c| {
             let h = heads.iter().find(|h| h.id == c.id);
-            c.to_wire(&actor, h.map_or(0, |h| h.last_seq as u64), h.and_then(|h| h.last_message_id))
+            c.to_wire(
+                &actor,
+                h.map_or(0, |h| h.last_seq as u64),
+                h.and_then(|h| h.last_message_id),
+            )
         })
         .collect();
-    Ok(Json(ChannelList { categories: reg.categories.clone(), channels }))
+    Ok(Json(ChannelList {
+        categories: reg.categories.clone(),
+        channels,
+    }))
 }
 
 fn parse_id(s: &str) -> Result<Snowflake, ApiError> {
-    s.parse().map_err(|_| ApiError::new(ErrorCode::BadRequest, format!("{s:?} is not an id")))
+    s.parse()
+        .map_err(|_| ApiError::new(ErrorCode::BadRequest, format!("{s:?} is not an id")))
 }
 
 /// Query of `GET /channels/{id}/messages`.
@@ -60,7 +71,9 @@ pub async fn history(
         after: q.after.as_deref().map(parse_id).transpose()?,
         limit: q.limit,
     };
-    Ok(Json(HistoryResult { messages: state.chat.history(&actor, p).await? }))
+    Ok(Json(HistoryResult {
+        messages: state.chat.history(&actor, p).await?,
+    }))
 }
 
 /// Body of `POST /channels/{id}/messages` (`message.create` without `channel_id`).
@@ -84,9 +97,25 @@ pub async fn create(
     Path(id): Path<String>,
     Body(b): Body<CreateBody>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
-    let author = state.store.fetch_user(actor.tenant_id, actor.user_id).await?.to_user();
-    let p = MessageCreate { channel_id: parse_id(&id)?, content: b.content, card: b.card, reply_to: b.reply_to, nonce: b.nonce };
-    Ok((StatusCode::CREATED, Json(state.chat.create(&actor, &author, p).await?)))
+    let row = state
+        .store
+        .fetch_user(actor.tenant_id, actor.user_id)
+        .await?;
+    state
+        .chat
+        .note_muted(actor.tenant_id, actor.user_id, row.muted_until);
+    let author = row.to_user();
+    let p = MessageCreate {
+        channel_id: parse_id(&id)?,
+        content: b.content,
+        card: b.card,
+        reply_to: b.reply_to,
+        nonce: b.nonce,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(state.chat.create(&actor, &author, p).await?),
+    ))
 }
 
 /// Body of `PATCH /channels/{id}/messages/{message_id}`.
@@ -105,10 +134,30 @@ pub async fn edit(
 ) -> Result<Json<Message>, ApiError> {
     let channel = parse_id(&id)?;
     let mid = parse_id(&message_id)?;
-    if state.store.fetch_message(actor.tenant_id, mid.0 as i64).await?.channel_id != channel {
-        return Err(ApiError::new(ErrorCode::NotFound, "no such message in this channel"));
+    if state
+        .store
+        .fetch_message(actor.tenant_id, mid.0 as i64)
+        .await?
+        .channel_id
+        != channel
+    {
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            "no such message in this channel",
+        ));
     }
-    Ok(Json(state.chat.edit(&actor, MessageEdit { message_id: mid, content: b.content }).await?))
+    Ok(Json(
+        state
+            .chat
+            .edit(
+                &actor,
+                MessageEdit {
+                    message_id: mid,
+                    content: b.content,
+                },
+            )
+            .await?,
+    ))
 }
 
 /// Deletes a message (author or staff): 204.
@@ -119,9 +168,15 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let channel = parse_id(&id)?;
     let mid = parse_id(&message_id)?;
-    let m = state.store.fetch_message(actor.tenant_id, mid.0 as i64).await?;
+    let m = state
+        .store
+        .fetch_message(actor.tenant_id, mid.0 as i64)
+        .await?;
     if m.channel_id != channel {
-        return Err(ApiError::new(ErrorCode::NotFound, "no such message in this channel"));
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            "no such message in this channel",
+        ));
     }
     state.chat.delete(&actor, mid).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -22,6 +22,16 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// deliveries, queue-full closes, request latency.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     metrics::gauge!("arena_sessions").set(state.sessions.len() as f64);
-    let body = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+    let body = state
+        .metrics
+        .as_ref()
+        .map(|h| h.render())
+        .unwrap_or_default();
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        body,
+    )
 }

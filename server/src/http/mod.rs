@@ -1,5 +1,6 @@
 //! The HTTP API (PROTOCOL.md §7) and the web client's static files.
 
+pub mod audit;
 pub mod auth;
 pub mod channels;
 pub mod extract;
@@ -22,8 +23,12 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
+        .route("/audit-log", get(audit::list))
         .route("/channels", get(channels::list))
-        .route("/channels/{id}/messages", get(channels::history).post(channels::create))
+        .route(
+            "/channels/{id}/messages",
+            get(channels::history).post(channels::create),
+        )
         .route(
             "/channels/{id}/messages/{message_id}",
             axum::routing::patch(channels::edit).delete(channels::delete),
@@ -39,9 +44,18 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .fallback_service(web)
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

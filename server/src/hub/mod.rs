@@ -33,7 +33,11 @@ struct Encoded<'a> {
 
 impl<'a> Encoded<'a> {
     fn new(event: &'a Event) -> Self {
-        Encoded { event, json: None, msgpack: None }
+        Encoded {
+            event,
+            json: None,
+            msgpack: None,
+        }
     }
 
     fn get(&mut self, enc: Encoding) -> Option<DispatchPrefix> {
@@ -57,7 +61,10 @@ impl<'a> Encoded<'a> {
 impl Hub {
     /// Subscribes a session to a channel.
     pub fn subscribe(&self, channel_id: i64, outbox: &Arc<Outbox>) {
-        self.channels.entry(channel_id).or_default().insert(outbox.key, Arc::clone(outbox));
+        self.channels
+            .entry(channel_id)
+            .or_default()
+            .insert(outbox.key, Arc::clone(outbox));
     }
 
     /// Removes a session from a channel.
@@ -70,7 +77,10 @@ impl Hub {
 
     /// Adds a session to its tenant's audience (presence and member events).
     pub fn join_tenant(&self, outbox: &Arc<Outbox>) {
-        self.tenants.entry(outbox.actor.tenant_id).or_default().insert(outbox.key, Arc::clone(outbox));
+        self.tenants
+            .entry(outbox.actor.tenant_id)
+            .or_default()
+            .insert(outbox.key, Arc::clone(outbox));
     }
 
     /// Removes a session from its tenant's audience.
@@ -94,14 +104,18 @@ impl Hub {
     /// Delivers a channel event to every local subscriber. `filter` may veto a
     /// recipient (e.g. a per-user variant is sent separately). Returns deliveries.
     pub fn fanout_channel(&self, channel_id: i64, event: &Event) -> usize {
-        let Some(subs) = self.channels.get(&channel_id) else { return 0 };
+        let Some(subs) = self.channels.get(&channel_id) else {
+            return 0;
+        };
         let seq = event.channel_seq().unwrap_or(0);
         Self::deliver(subs.values(), event, channel_id, seq)
     }
 
     /// Delivers a tenant-wide event (presence, member updates) to its sessions.
     pub fn fanout_tenant(&self, tenant_id: i64, event: &Event) -> usize {
-        let Some(subs) = self.tenants.get(&tenant_id) else { return 0 };
+        let Some(subs) = self.tenants.get(&tenant_id) else {
+            return 0;
+        };
         Self::deliver(subs.values(), event, 0, 0)
     }
 
@@ -115,8 +129,15 @@ impl Hub {
         let mut enc = Encoded::new(event);
         let mut n = 0;
         for o in targets {
-            let Some(prefix) = enc.get(o.encoding) else { return n };
-            if o.push(Outbound::Dispatch { prefix, channel_id, channel_seq }) == Push::Queued {
+            let Some(prefix) = enc.get(o.encoding) else {
+                return n;
+            };
+            if o.push(Outbound::Dispatch {
+                prefix,
+                channel_id,
+                channel_seq,
+            }) == Push::Queued
+            {
                 n += 1;
             }
         }
@@ -126,11 +147,17 @@ impl Hub {
 
     /// The sessions subscribed to a channel (for per-recipient variants such as CHANNEL_UPDATE).
     pub fn channel_outboxes(&self, channel_id: i64) -> Vec<Arc<Outbox>> {
-        self.channels.get(&channel_id).map(|s| s.values().cloned().collect()).unwrap_or_default()
+        self.channels
+            .get(&channel_id)
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The sessions of a tenant on this node.
     pub fn tenant_outboxes(&self, tenant_id: i64) -> Vec<Arc<Outbox>> {
-        self.tenants.get(&tenant_id).map(|s| s.values().cloned().collect()).unwrap_or_default()
+        self.tenants
+            .get(&tenant_id)
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default()
     }
 }

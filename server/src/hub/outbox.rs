@@ -14,7 +14,11 @@ use tokio_util::sync::CancellationToken;
 pub enum Outbound {
     /// A DISPATCH shared by every recipient of this encoding; the writer
     /// appends the session's `s`. `channel_seq` 0 = not a log event.
-    Dispatch { prefix: DispatchPrefix, channel_id: i64, channel_seq: u64 },
+    Dispatch {
+        prefix: DispatchPrefix,
+        channel_id: i64,
+        channel_seq: u64,
+    },
     /// A complete non-dispatch frame (RESPONSE, HEARTBEAT_ACK …).
     Frame(Bytes),
 }
@@ -112,7 +116,9 @@ impl Outbox {
 
     /// Ends the session with `code` (the first code wins).
     pub fn close(&self, code: CloseCode) {
-        let _ = self.close_code.compare_exchange(0, code.code(), Ordering::AcqRel, Ordering::Acquire);
+        let _ =
+            self.close_code
+                .compare_exchange(0, code.code(), Ordering::AcqRel, Ordering::Acquire);
         self.kill.cancel();
     }
 

@@ -100,13 +100,18 @@ pub enum RegistryError {
     #[error("{path}: {reason}")]
     Parse { path: String, reason: String },
     #[error("{path}: `{key}`: {reason}")]
-    Invalid { path: String, key: String, reason: String },
+    Invalid {
+        path: String,
+        key: String,
+        reason: String,
+    },
 }
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -115,27 +120,44 @@ impl RegistryFile {
     /// Reads, parses and validates the file.
     pub fn load(path: &Path) -> Result<RegistryFile, RegistryError> {
         let p = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RegistryError::Read { path: p.clone(), reason: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| RegistryError::Read {
+            path: p.clone(),
+            reason: e.to_string(),
+        })?;
         Self::parse(&text, &p)
     }
 
     /// Parses and validates `text`; `path` is used in errors only.
     pub fn parse(text: &str, path: &str) -> Result<RegistryFile, RegistryError> {
-        let file: RegistryFile =
-            toml::from_str(text).map_err(|e| RegistryError::Parse { path: path.into(), reason: e.to_string() })?;
+        let file: RegistryFile = toml::from_str(text).map_err(|e| RegistryError::Parse {
+            path: path.into(),
+            reason: e.to_string(),
+        })?;
         file.validate(path)?;
         Ok(file)
     }
 
     fn validate(&self, path: &str) -> Result<(), RegistryError> {
-        let bad = |key: String, reason: String| Err(RegistryError::Invalid { path: path.into(), key, reason });
+        let bad = |key: String, reason: String| {
+            Err(RegistryError::Invalid {
+                path: path.into(),
+                key,
+                reason,
+            })
+        };
         let mut cats = HashSet::new();
         for c in &self.category {
             if !is_kebab(&c.key) {
-                return bad(format!("category.{}", c.key), "key must be kebab-case".into());
+                return bad(
+                    format!("category.{}", c.key),
+                    "key must be kebab-case".into(),
+                );
             }
             if !cats.insert(c.key.as_str()) {
-                return bad(format!("category.{}", c.key), "duplicate category key".into());
+                return bad(
+                    format!("category.{}", c.key),
+                    "duplicate category key".into(),
+                );
             }
         }
         let mut keys = HashSet::new();
@@ -152,22 +174,36 @@ impl RegistryFile {
             }
             if let Some(d) = &c.domain {
                 if !DOMAINS.contains(&d.as_str()) {
-                    return bad(k("domain"), format!("unknown domain {d:?}; one of {DOMAINS:?}"));
+                    return bad(
+                        k("domain"),
+                        format!("unknown domain {d:?}; one of {DOMAINS:?}"),
+                    );
                 }
             }
             match (c.kind, &c.panel) {
-                (FileKind::Panel, None) => return bad(k("panel"), "panel channels name their panel kind".into()),
+                (FileKind::Panel, None) => {
+                    return bad(k("panel"), "panel channels name their panel kind".into())
+                }
                 (FileKind::Panel, Some(_)) if c.domain.is_none() => {
-                    return bad(k("domain"), "panel channels name their owning domain".into())
+                    return bad(
+                        k("domain"),
+                        "panel channels name their owning domain".into(),
+                    )
                 }
                 (FileKind::Chat | FileKind::Announcement | FileKind::Feed, Some(_)) => {
-                    return bad(k("panel"), "only kind = \"panel\" channels have a panel".into())
+                    return bad(
+                        k("panel"),
+                        "only kind = \"panel\" channels have a panel".into(),
+                    )
                 }
                 _ => {}
             }
             for (field, rule) in [("read", &c.read), ("post", &c.post)] {
                 if rule.is_empty() {
-                    return bad(k(field), "an empty rule admits nobody; list at least one principal".into());
+                    return bad(
+                        k(field),
+                        "an empty rule admits nobody; list at least one principal".into(),
+                    );
                 }
                 if let Some(p) = rule.iter().find(|p| Principal::parse(p).is_none()) {
                     return bad(k(field), format!("unknown principal {p:?}"));
@@ -184,21 +220,31 @@ mod tests {
 
     #[test]
     fn the_shipped_file_is_valid() {
-        let f = RegistryFile::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../channels.toml")));
+        let f = RegistryFile::load(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../channels.toml"
+        )));
         assert!(f.is_ok(), "{f:?}");
     }
 
     #[test]
     fn unknown_field_names_the_key() {
-        let e = RegistryFile::parse("[[category]]\nkey='a'\nname='A'\ncolour='red'\n[[channel]]\n", "x.toml");
+        let e = RegistryFile::parse(
+            "[[category]]\nkey='a'\nname='A'\ncolour='red'\n[[channel]]\n",
+            "x.toml",
+        );
         let msg = e.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(msg.contains("colour"), "{msg}");
     }
 
     #[test]
     fn unknown_category_is_refused() {
-        let t = "[[category]]\nkey='a'\nname='A'\n[[channel]]\nkey='x'\ncategory='b'\nkind='chat'\n";
-        let msg = RegistryFile::parse(t, "x.toml").err().map(|e| e.to_string()).unwrap_or_default();
+        let t =
+            "[[category]]\nkey='a'\nname='A'\n[[channel]]\nkey='x'\ncategory='b'\nkind='chat'\n";
+        let msg = RegistryFile::parse(t, "x.toml")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(msg.contains("channel.x.category"), "{msg}");
     }
 }

@@ -5,7 +5,7 @@
 pub mod file;
 pub mod permission;
 
-pub use file::{RegistryFile, RegistryError};
+pub use file::{RegistryError, RegistryFile};
 pub use permission::{Actor, Principal};
 
 use crate::store::{CategoryRow, ChannelRow, Store, StoreError};
@@ -47,8 +47,16 @@ impl ChannelInfo {
             panel: r.panel.clone(),
             topic: r.topic.clone(),
             position: r.position,
-            read: r.read_rule.iter().filter_map(|p| Principal::parse(p)).collect(),
-            post: r.post_rule.iter().filter_map(|p| Principal::parse(p)).collect(),
+            read: r
+                .read_rule
+                .iter()
+                .filter_map(|p| Principal::parse(p))
+                .collect(),
+            post: r
+                .post_rule
+                .iter()
+                .filter_map(|p| Principal::parse(p))
+                .collect(),
             slow_mode_s: r.slow_mode_s.max(0) as u32,
             locked: r.locked,
         }
@@ -76,7 +84,12 @@ impl ChannelInfo {
 
     /// The wire `Channel` with `can_post` false, for the shared log.
     pub fn to_wire_neutral(&self, last_seq: u64, last_message_id: Option<i64>) -> Channel {
-        let nobody = Actor { tenant_id: self.tenant_id, user_id: 0, role: arena_protocol::model::Role::Bot, tier: None };
+        let nobody = Actor {
+            tenant_id: self.tenant_id,
+            user_id: 0,
+            role: arena_protocol::model::Role::Bot,
+            tier: None,
+        };
         let mut c = self.to_wire(&nobody, last_seq, last_message_id);
         c.can_post = false;
         c
@@ -132,7 +145,10 @@ pub struct Registry {
 impl Registry {
     /// The tenant's registry (empty if the tenant has none loaded).
     pub fn tenant(&self, tenant_id: i64) -> Arc<TenantChannels> {
-        self.tenants.get(&tenant_id).map(|t| Arc::clone(&t)).unwrap_or_default()
+        self.tenants
+            .get(&tenant_id)
+            .map(|t| Arc::clone(&t))
+            .unwrap_or_default()
     }
 
     /// Looks a channel up within its tenant: a channel id of another tenant is `None`.
@@ -153,7 +169,11 @@ impl Registry {
             .category
             .iter()
             .enumerate()
-            .map(|(i, c)| CategoryRow { key: c.key.clone(), name: c.name.clone(), position: i as i32 })
+            .map(|(i, c)| CategoryRow {
+                key: c.key.clone(),
+                name: c.name.clone(),
+                position: i as i32,
+            })
             .collect();
         let mut positions: std::collections::HashMap<&str, i32> = Default::default();
         let channels: Vec<ChannelRow> = file
@@ -183,7 +203,9 @@ impl Registry {
                 }
             })
             .collect();
-        store.update_registry(tenant_id, &categories, &channels).await?;
+        store
+            .update_registry(tenant_id, &categories, &channels)
+            .await?;
         self.reload_tenant(store, tenant_id).await
     }
 
@@ -192,7 +214,14 @@ impl Registry {
         let cats = store.fetch_categories(tenant_id).await?;
         let rows = store.fetch_channels(tenant_id).await?;
         let t = TenantChannels {
-            categories: cats.into_iter().map(|c| Category { key: c.key, name: c.name, position: c.position }).collect(),
+            categories: cats
+                .into_iter()
+                .map(|c| Category {
+                    key: c.key,
+                    name: c.name,
+                    position: c.position,
+                })
+                .collect(),
             channels: rows.iter().map(ChannelInfo::from_row).collect(),
         };
         self.tenants.insert(tenant_id, Arc::new(t));
@@ -203,7 +232,10 @@ impl Registry {
     pub fn update_channel(&self, row: &ChannelRow) {
         let info = ChannelInfo::from_row(row);
         if let Some(mut t) = self.tenants.get_mut(&row.tenant_id) {
-            let mut next = TenantChannels { categories: t.categories.clone(), channels: t.channels.clone() };
+            let mut next = TenantChannels {
+                categories: t.categories.clone(),
+                channels: t.channels.clone(),
+            };
             if let Some(c) = next.channels.iter_mut().find(|c| c.id == info.id) {
                 *c = info;
             }

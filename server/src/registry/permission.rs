@@ -48,7 +48,9 @@ pub fn allows(rule: &[Principal], actor: &Actor) -> bool {
         Principal::Everyone => true,
         Principal::Role(Role::Staff) => actor.role.is_staff(),
         Principal::Role(r) => *r == actor.role,
-        Principal::Tier(t) => actor.role == Role::Partner && actor.tier.as_deref() == Some(t.as_str()),
+        Principal::Tier(t) => {
+            actor.role == Role::Partner && actor.tier.as_deref() == Some(t.as_str())
+        }
     })
 }
 
@@ -57,7 +59,12 @@ mod tests {
     use super::*;
 
     fn actor(role: Role, tier: Option<&str>) -> Actor {
-        Actor { tenant_id: 1, user_id: 1, role, tier: tier.map(str::to_owned) }
+        Actor {
+            tenant_id: 1,
+            user_id: 1,
+            role,
+            tier: tier.map(str::to_owned),
+        }
     }
 
     #[test]

@@ -40,7 +40,8 @@ pub struct ChannelState {
     pub last_message_id: Option<i64>,
 }
 
-const CHANNEL_COLS: &str = "tenant_id, id, key, name, category, kind, domain, panel, topic, position, \
+const CHANNEL_COLS: &str =
+    "tenant_id, id, key, name, category, kind, domain, panel, topic, position, \
      read_rule, post_rule, slow_mode_s, locked, last_seq, last_message_id";
 
 impl Store {
@@ -54,15 +55,20 @@ impl Store {
         channels: &[ChannelRow],
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM categories WHERE tenant_id = $1").bind(tenant_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM categories WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .execute(&mut *tx)
+            .await?;
         for c in categories {
-            sqlx::query("INSERT INTO categories (tenant_id, key, name, position) VALUES ($1, $2, $3, $4)")
-                .bind(tenant_id)
-                .bind(&c.key)
-                .bind(&c.name)
-                .bind(c.position)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO categories (tenant_id, key, name, position) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(tenant_id)
+            .bind(&c.key)
+            .bind(&c.name)
+            .bind(c.position)
+            .execute(&mut *tx)
+            .await?;
         }
         sqlx::query("UPDATE channels SET archived = true WHERE tenant_id = $1 AND kind <> 'dm'")
             .bind(tenant_id)
@@ -105,19 +111,27 @@ impl Store {
             "SELECT {CHANNEL_COLS} FROM channels c WHERE tenant_id = $1 AND NOT archived
              ORDER BY (SELECT position FROM categories k WHERE k.tenant_id = c.tenant_id AND k.key = c.category), position, id"
         );
-        Ok(sqlx::query_as(&q).bind(tenant_id).fetch_all(&self.pool).await?)
-    }
-
-    /// The tenant's categories in order.
-    pub async fn fetch_categories(&self, tenant_id: i64) -> Result<Vec<CategoryRow>, StoreError> {
-        Ok(sqlx::query_as("SELECT key, name, position FROM categories WHERE tenant_id = $1 ORDER BY position")
+        Ok(sqlx::query_as(&q)
             .bind(tenant_id)
             .fetch_all(&self.pool)
             .await?)
     }
 
+    /// The tenant's categories in order.
+    pub async fn fetch_categories(&self, tenant_id: i64) -> Result<Vec<CategoryRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT key, name, position FROM categories WHERE tenant_id = $1 ORDER BY position",
+        )
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Log heads of the tenant's channels.
-    pub async fn fetch_channel_states(&self, tenant_id: i64) -> Result<Vec<ChannelState>, StoreError> {
+    pub async fn fetch_channel_states(
+        &self,
+        tenant_id: i64,
+    ) -> Result<Vec<ChannelState>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, last_seq, last_message_id FROM channels WHERE tenant_id = $1 AND NOT archived",
         )

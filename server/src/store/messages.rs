@@ -18,17 +18,6 @@ pub struct NewMessage {
     pub created_at: OffsetDateTime,
 }
 
-/// What a single-message change did, for the caller to dispatch.
-#[derive(Debug, Clone)]
-pub enum MessageChange {
-    /// The message after an edit or pin change (`MESSAGE_UPDATE`).
-    Updated(Message),
-    /// The message was deleted at this seq (`MESSAGE_DELETE`).
-    Deleted { channel_id: i64, seq: i64 },
-    /// A reaction was added/removed at this seq; `None` when nothing changed.
-    Reaction(Option<i64>),
-}
-
 #[derive(FromRow)]
 struct MessageRow {
     id: i64,
@@ -61,13 +50,16 @@ impl MessageRow {
                 tier: self.tier,
             },
             content: self.content,
-            card: self.card.and_then(|c| serde_json::from_value::<Card>(c).ok()),
+            card: self
+                .card
+                .and_then(|c| serde_json::from_value::<Card>(c).ok()),
             reply_to: self.reply_to.map(|r| Snowflake(r as u64)),
             nonce: self.nonce,
             created_at: rfc3339(self.created_at),
             edited_at: self.edited_at.map(rfc3339),
             pinned: self.pinned,
-            reactions: serde_json::from_value::<Vec<ReactionCount>>(self.reactions).unwrap_or_default(),
+            reactions: serde_json::from_value::<Vec<ReactionCount>>(self.reactions)
+                .unwrap_or_default(),
         }
     }
 }
@@ -121,13 +113,28 @@ impl Store {
         let mut next: Vec<(i64, i64, i64)> = rows
             .iter()
             .map(|&(t, c, last)| {
-                let n = heads.iter().find(|h| h.0 == t && h.1 == c).map_or(1, |h| h.2);
+                let n = heads
+                    .iter()
+                    .find(|h| h.0 == t && h.1 == c)
+                    .map_or(1, |h| h.2);
                 (t, c, last - n + 1)
             })
             .collect();
         let mut out = Vec::with_capacity(batch.len());
         let n = batch.len();
-        let (mut tenant, mut id, mut channel, mut author, mut content, mut card, mut reply, mut nonce, mut seq, mut at, mut d) = (
+        let (
+            mut tenant,
+            mut id,
+            mut channel,
+            mut author,
+            mut content,
+            mut card,
+            mut reply,
+            mut nonce,
+            mut seq,
+            mut at,
+            mut d,
+        ) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
@@ -143,7 +150,10 @@ impl Store {
         for nm in batch {
             let mut m = nm.message.clone();
             let ch = m.channel_id.0 as i64;
-            let slot = next.iter_mut().find(|x| x.0 == nm.tenant_id && x.1 == ch).ok_or(StoreError::NotFound)?;
+            let slot = next
+                .iter_mut()
+                .find(|x| x.0 == nm.tenant_id && x.1 == ch)
+                .ok_or(StoreError::NotFound)?;
             m.channel_seq = slot.2 as u64;
             slot.2 += 1;
             tenant.push(nm.tenant_id);
@@ -194,8 +204,14 @@ impl Store {
 
     /// One live (not deleted) message, or `NotFound`.
     pub async fn fetch_message(&self, tenant_id: i64, id: i64) -> Result<Message, StoreError> {
-        let q = format!("{MESSAGE_SELECT} WHERE m.tenant_id = $1 AND m.id = $2 AND m.deleted_at IS NULL");
-        let row: MessageRow = sqlx::query_as(&q).bind(tenant_id).bind(id).fetch_one(&self.pool).await?;
+        let q = format!(
+            "{MESSAGE_SELECT} WHERE m.tenant_id = $1 AND m.id = $2 AND m.deleted_at IS NULL"
+        );
+        let row: MessageRow = sqlx::query_as(&q)
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.into_message())
     }
 
@@ -251,7 +267,11 @@ impl Store {
         id: i64,
     ) -> Result<Message, StoreError> {
         let q = format!("{MESSAGE_SELECT} WHERE m.tenant_id = $1 AND m.id = $2");
-        let row: MessageRow = sqlx::query_as(&q).bind(tenant_id).bind(id).fetch_one(&mut **tx).await?;
+        let row: MessageRow = sqlx::query_as(&q)
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?;
         Ok(row.into_message())
     }
 
@@ -289,7 +309,12 @@ impl Store {
     }
 
     /// Soft-deletes a live message; logs `MESSAGE_DELETE`. Returns the seq.
-    pub async fn delete_message(&self, tenant_id: i64, channel_id: i64, id: i64) -> Result<i64, StoreError> {
+    pub async fn delete_message(
+        &self,
+        tenant_id: i64,
+        channel_id: i64,
+        id: i64,
+    ) -> Result<i64, StoreError> {
         let (mut tx, seq) = self.begin_change(tenant_id, channel_id).await?;
         let r = sqlx::query(
             "UPDATE messages SET deleted_at = now(), channel_seq = $4
@@ -340,7 +365,13 @@ impl Store {
         } else {
             "DELETE FROM reactions WHERE tenant_id = $1 AND message_id = $2 AND user_id = $3 AND emoji = $4"
         };
-        let r = sqlx::query(q).bind(tenant_id).bind(message_id).bind(user_id).bind(emoji).execute(&mut *tx).await?;
+        let r = sqlx::query(q)
+            .bind(tenant_id)
+            .bind(message_id)
+            .bind(user_id)
+            .bind(emoji)
+            .execute(&mut *tx)
+            .await?;
         if r.rows_affected() == 0 {
             // Nothing changed: roll back so the seq is not consumed.
             tx.rollback().await?;
@@ -350,7 +381,11 @@ impl Store {
             "message_id": message_id.to_string(), "channel_id": channel_id.to_string(),
             "user_id": user_id.to_string(), "emoji": emoji, "channel_seq": seq
         });
-        let t = if add { "REACTION_ADD" } else { "REACTION_REMOVE" };
+        let t = if add {
+            "REACTION_ADD"
+        } else {
+            "REACTION_REMOVE"
+        };
         Self::insert_event(&mut tx, tenant_id, channel_id, seq, t, &d).await?;
         tx.commit().await?;
         Ok(Some(seq))

@@ -14,7 +14,7 @@ mod tokens;
 mod users;
 
 pub use channels::{CategoryRow, ChannelRow, ChannelState};
-pub use messages::{NewMessage, MessageChange};
+pub use messages::NewMessage;
 pub use rows::{rfc3339, TenantRow, UserRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -41,13 +41,17 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-                StoreError::Unavailable(e.to_string())
-            }
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
             sqlx::Error::Database(db) => {
                 if db.is_unique_violation() {
                     StoreError::Conflict(db.constraint().unwrap_or("unique").to_owned())
-                } else if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) {
+                } else if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
+                {
                     // Class 08 connection exceptions, 57P operator intervention (shutdown).
                     StoreError::Unavailable(e.to_string())
                 } else {
@@ -88,7 +92,10 @@ impl Store {
 
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await.map_err(|e| StoreError::Other(e.to_string()))
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))
     }
 
     /// `SELECT 1`: for /readyz.

@@ -4,7 +4,12 @@ use super::{Store, StoreError, TenantRow};
 
 impl Store {
     /// Creates the tenant, or returns the existing one with that slug.
-    pub async fn insert_tenant(&self, id: i64, slug: &str, name: &str) -> Result<TenantRow, StoreError> {
+    pub async fn insert_tenant(
+        &self,
+        id: i64,
+        slug: &str,
+        name: &str,
+    ) -> Result<TenantRow, StoreError> {
         sqlx::query("INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING")
             .bind(id)
             .bind(slug)
@@ -16,16 +21,30 @@ impl Store {
 
     /// The tenant with this slug, or `NotFound`.
     pub async fn fetch_tenant_by_slug(&self, slug: &str) -> Result<TenantRow, StoreError> {
-        Ok(sqlx::query_as("SELECT id, slug, name FROM tenants WHERE slug = $1").bind(slug).fetch_one(&self.pool).await?)
+        Ok(
+            sqlx::query_as("SELECT id, slug, name FROM tenants WHERE slug = $1")
+                .bind(slug)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// The tenant with this id, or `NotFound`.
     pub async fn fetch_tenant(&self, id: i64) -> Result<TenantRow, StoreError> {
-        Ok(sqlx::query_as("SELECT id, slug, name FROM tenants WHERE id = $1").bind(id).fetch_one(&self.pool).await?)
+        Ok(
+            sqlx::query_as("SELECT id, slug, name FROM tenants WHERE id = $1")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Every tenant (for the registry sync at start).
     pub async fn fetch_tenants(&self) -> Result<Vec<TenantRow>, StoreError> {
-        Ok(sqlx::query_as("SELECT id, slug, name FROM tenants ORDER BY id").fetch_all(&self.pool).await?)
+        Ok(
+            sqlx::query_as("SELECT id, slug, name FROM tenants ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 }

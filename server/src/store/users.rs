@@ -3,7 +3,8 @@
 use super::{Store, StoreError, UserRow};
 use time::OffsetDateTime;
 
-const USER_COLS: &str = "tenant_id, id, email, display_name, role, tier, password_hash, muted_until";
+const USER_COLS: &str =
+    "tenant_id, id, email, display_name, role, tier, password_hash, muted_until";
 
 impl Store {
     /// Creates a member, or updates name/role/tier/hash of the one with this email; returns the row.
@@ -39,21 +40,39 @@ impl Store {
     }
 
     /// The member with this email in this tenant, or `NotFound`.
-    pub async fn fetch_user_by_email(&self, tenant_id: i64, email: &str) -> Result<UserRow, StoreError> {
-        let q = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND lower(email) = lower($2)");
-        Ok(sqlx::query_as(&q).bind(tenant_id).bind(email).fetch_one(&self.pool).await?)
+    pub async fn fetch_user_by_email(
+        &self,
+        tenant_id: i64,
+        email: &str,
+    ) -> Result<UserRow, StoreError> {
+        let q = format!(
+            "SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND lower(email) = lower($2)"
+        );
+        Ok(sqlx::query_as(&q)
+            .bind(tenant_id)
+            .bind(email)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// The member with this id in this tenant, or `NotFound`.
     pub async fn fetch_user(&self, tenant_id: i64, id: i64) -> Result<UserRow, StoreError> {
         let q = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND id = $2");
-        Ok(sqlx::query_as(&q).bind(tenant_id).bind(id).fetch_one(&self.pool).await?)
+        Ok(sqlx::query_as(&q)
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Every member of the tenant, by display name.
     pub async fn fetch_members(&self, tenant_id: i64) -> Result<Vec<UserRow>, StoreError> {
-        let q = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 ORDER BY display_name, id");
-        Ok(sqlx::query_as(&q).bind(tenant_id).fetch_all(&self.pool).await?)
+        let q =
+            format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 ORDER BY display_name, id");
+        Ok(sqlx::query_as(&q)
+            .bind(tenant_id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Sets or lifts (None) a member's timeout.
