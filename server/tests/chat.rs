@@ -19,13 +19,19 @@ async fn setup() -> (TestDb, TestServer) {
 
 fn assert_committed(m: &Message, content: &str) {
     assert_eq!(m.content, content);
-    assert!(m.channel_seq > 0, "a committed message has its channel_seq: {m:?}");
+    assert!(
+        m.channel_seq > 0,
+        "a committed message has its channel_seq: {m:?}"
+    );
     assert!(m.id.0 > 0);
 }
 
 async fn expect_create(c: &mut GatewayClient, who: &str, want: &Message) {
     let got = next_create(c).await;
-    assert_eq!(&got, want, "{who} got a MESSAGE_CREATE different from the committed message");
+    assert_eq!(
+        &got, want,
+        "{who} got a MESSAGE_CREATE different from the committed message"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,7 +42,11 @@ async fn json_and_msgpack_clients_chat_both_ways() {
     assert_eq!(ana.encoding(), Encoding::Json);
     assert_eq!(ben.encoding(), Encoding::MsgPack);
     let general = channel(&ready_a, "general-chat").id;
-    assert_eq!(channel(&ready_b, "general-chat").id, general, "both see the same #general-chat");
+    assert_eq!(
+        channel(&ready_b, "general-chat").id,
+        general,
+        "both see the same #general-chat"
+    );
     let head = channel(&ready_a, "general-chat").last_seq;
 
     // ana (JSON) → both, the sender included.
@@ -44,13 +54,20 @@ async fn json_and_msgpack_clients_chat_both_ways() {
     assert_committed(&m1, "hello from json");
     assert_eq!(m1.author.id, ready_a.user.id);
     assert_eq!(m1.channel_id, general);
-    assert_eq!(m1.channel_seq, head + 1, "channel_seq continues the channel's log");
+    assert_eq!(
+        m1.channel_seq,
+        head + 1,
+        "channel_seq continues the channel's log"
+    );
     expect_create(&mut ana, "ana (sender)", &m1).await;
     expect_create(&mut ben, "ben", &m1).await;
 
     // ben (MessagePack) → both.
     let m2: Message = ben
-        .call("message.create", json!({"channel_id": general, "content": "hello from msgpack", "nonce": "n-42"}))
+        .call(
+            "message.create",
+            json!({"channel_id": general, "content": "hello from msgpack", "nonce": "n-42"}),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -63,29 +80,61 @@ async fn json_and_msgpack_clients_chat_both_ways() {
 
     // A reply and a reaction travel both ways too.
     let m3: Message = ana
-        .call("message.create", json!({"channel_id": general, "content": "a reply", "reply_to": m2.id}))
+        .call(
+            "message.create",
+            json!({"channel_id": general, "content": "a reply", "reply_to": m2.id}),
+        )
         .await
         .unwrap()
         .unwrap();
     assert_eq!(m3.reply_to, Some(m2.id));
     expect_create(&mut ben, "ben", &m3).await;
     expect_create(&mut ana, "ana", &m3).await;
-    let r = ben.request("reaction.add", json!({"message_id": m3.id, "emoji": "🎉"})).await.unwrap();
+    let r = ben
+        .request("reaction.add", json!({"message_id": m3.id, "emoji": "🎉"}))
+        .await
+        .unwrap();
     assert_eq!(r, Ok(json!({})));
     for (who, c) in [("ana", &mut ana), ("ben", &mut ben)] {
-        match c.wait_for(WAIT, |e| matches!(e, Event::ReactionAdd(_))).await {
+        match c
+            .wait_for(WAIT, |e| matches!(e, Event::ReactionAdd(_)))
+            .await
+        {
             Ok((_, Event::ReactionAdd(r))) => {
-                assert_eq!((r.message_id, r.user_id, r.emoji.as_str()), (m3.id, ready_b.user.id, "🎉"), "{who}");
-                assert_eq!(r.channel_seq, m3.channel_seq + 1, "{who}: reactions are logged");
+                assert_eq!(
+                    (r.message_id, r.user_id, r.emoji.as_str()),
+                    (m3.id, ready_b.user.id, "🎉"),
+                    "{who}"
+                );
+                assert_eq!(
+                    r.channel_seq,
+                    m3.channel_seq + 1,
+                    "{who}: reactions are logged"
+                );
             }
             other => panic!("{who}: expected REACTION_ADD, got {other:?}"),
         }
     }
 
     // History agrees, newest first.
-    let h = ana.request("channel.history", json!({"channel_id": general, "limit": 3})).await.unwrap().unwrap();
-    let ids: Vec<&str> = h["messages"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, [m3.id.to_string(), m2.id.to_string(), m1.id.to_string()]);
+    let h = ana
+        .request(
+            "channel.history",
+            json!({"channel_id": general, "limit": 3}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let ids: Vec<&str> = h["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [m3.id.to_string(), m2.id.to_string(), m1.id.to_string()]
+    );
 }
 
 /// Reads raw frames until a DISPATCH `t`; returns its `d`.
@@ -120,16 +169,29 @@ async fn raw_send(ws: &mut RawWs, enc: Encoding, v: Value) {
 }
 
 fn assert_decimal_string(v: &Value, what: &str) {
-    let s = v.as_str().unwrap_or_else(|| panic!("{what} must be a decimal string, got {v}"));
-    assert!(!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()), "{what} must be a decimal string, got {s:?}");
+    let s = v
+        .as_str()
+        .unwrap_or_else(|| panic!("{what} must be a decimal string, got {v}"));
+    assert!(
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()),
+        "{what} must be a decimal string, got {s:?}"
+    );
 }
 
 fn assert_message_ids(m: &Value, what: &str) {
     assert_decimal_string(&m["id"], &format!("{what}.id"));
     assert_decimal_string(&m["channel_id"], &format!("{what}.channel_id"));
     assert_decimal_string(&m["author"]["id"], &format!("{what}.author.id"));
-    assert!(m["channel_seq"].is_u64(), "{what}.channel_seq is a number: {m}");
-    assert!(m["created_at"].as_str().is_some_and(|t| t.ends_with('Z') && t.contains('T')), "{what}.created_at RFC 3339 UTC: {m}");
+    assert!(
+        m["channel_seq"].is_u64(),
+        "{what}.channel_seq is a number: {m}"
+    );
+    assert!(
+        m["created_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z') && t.contains('T')),
+        "{what}.created_at RFC 3339 UTC: {m}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,7 +200,10 @@ async fn ids_are_decimal_strings_on_the_wire_in_both_encodings() {
     let mut socks = Vec::new();
     for (enc, email) in [(Encoding::Json, ANA), (Encoding::MsgPack, BEN)] {
         let token = s.demo_token(email).await;
-        let mut ws = s.raw_ws(&format!("v=1&encoding={}", enc.as_str())).await.unwrap();
+        let mut ws = s
+            .raw_ws(&format!("v=1&encoding={}", enc.as_str()))
+            .await
+            .unwrap();
         let hello = match (enc, ws.next().await) {
             (Encoding::Json, RawFrame::Text(t)) => serde_json::from_str::<Value>(&t).unwrap(),
             (Encoding::MsgPack, RawFrame::Binary(b)) => rmp_serde::from_slice::<Value>(&b).unwrap(),
@@ -202,40 +267,103 @@ async fn edit_and_delete_by_author_only_staff_may_delete_any() {
     let m3 = post(&mut ben, general, "ben's own words").await;
 
     // ben may neither edit nor delete ana's message.
-    let e = ben.request("message.edit", json!({"message_id": m.id, "content": "hijacked"})).await.unwrap().unwrap_err();
+    let e = ben
+        .request(
+            "message.edit",
+            json!({"message_id": m.id, "content": "hijacked"}),
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::Forbidden, "{e:?}");
-    let e = ben.request("message.delete", json!({"message_id": m.id})).await.unwrap().unwrap_err();
-    assert_eq!(e.code, ErrorCode::Forbidden, "a partner may not delete another's message: {e:?}");
+    let e = ben
+        .request("message.delete", json!({"message_id": m.id}))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        e.code,
+        ErrorCode::Forbidden,
+        "a partner may not delete another's message: {e:?}"
+    );
     // Staff may not edit someone else's message either (edit: author only).
-    let e = staff.request("message.edit", json!({"message_id": m.id, "content": "staff edit"})).await.unwrap().unwrap_err();
+    let e = staff
+        .request(
+            "message.edit",
+            json!({"message_id": m.id, "content": "staff edit"}),
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::Forbidden, "{e:?}");
 
     // Nothing changed: no MESSAGE_UPDATE / DELETE went out, history is intact.
-    let h = ben.request("channel.history", json!({"channel_id": general, "after": m.id, "limit": 100})).await.unwrap().unwrap();
+    let h = ben
+        .request(
+            "channel.history",
+            json!({"channel_id": general, "after": m.id, "limit": 100}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(h["messages"].as_array().unwrap().len(), 2);
-    let h = ben.request("channel.history", json!({"channel_id": general, "before": m2.id, "limit": 1})).await.unwrap().unwrap();
+    let h = ben
+        .request(
+            "channel.history",
+            json!({"channel_id": general, "before": m2.id, "limit": 1}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(h["messages"][0]["content"], "ana's words");
     assert!(h["messages"][0].get("edited_at").is_none_or(Value::is_null));
 
     // The author edits: everyone gets MESSAGE_UPDATE.
-    let edited: Message = ana.call("message.edit", json!({"message_id": m.id, "content": "ana's better words"})).await.unwrap().unwrap();
+    let edited: Message = ana
+        .call(
+            "message.edit",
+            json!({"message_id": m.id, "content": "ana's better words"}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(edited.content, "ana's better words");
     assert!(edited.edited_at.is_some());
     assert_eq!(edited.id, m.id);
-    assert!(edited.channel_seq > m3.channel_seq, "an edit is a new log event");
+    assert!(
+        edited.channel_seq > m3.channel_seq,
+        "an edit is a new log event"
+    );
     for (who, c) in [("ana", &mut ana), ("ben", &mut ben), ("staff", &mut staff)] {
-        match c.wait_for(WAIT, |e| matches!(e, Event::MessageUpdate(_))).await {
+        match c
+            .wait_for(WAIT, |e| matches!(e, Event::MessageUpdate(_)))
+            .await
+        {
             Ok((_, Event::MessageUpdate(u))) => assert_eq!(*u, edited, "{who}"),
             other => panic!("{who}: expected MESSAGE_UPDATE, got {other:?}"),
         }
     }
     // ben deletes his own; staff deletes ana's.
-    assert_eq!(ben.request("message.delete", json!({"message_id": m3.id})).await.unwrap(), Ok(json!({})));
-    assert_eq!(staff.request("message.delete", json!({"message_id": m.id})).await.unwrap(), Ok(json!({})));
+    assert_eq!(
+        ben.request("message.delete", json!({"message_id": m3.id}))
+            .await
+            .unwrap(),
+        Ok(json!({}))
+    );
+    assert_eq!(
+        staff
+            .request("message.delete", json!({"message_id": m.id}))
+            .await
+            .unwrap(),
+        Ok(json!({}))
+    );
     for (who, c) in [("ana", &mut ana), ("ben", &mut ben), ("staff", &mut staff)] {
         let mut deleted = Vec::new();
         while deleted.len() < 2 {
-            match c.wait_for(WAIT, |e| matches!(e, Event::MessageDelete(_))).await {
+            match c
+                .wait_for(WAIT, |e| matches!(e, Event::MessageDelete(_)))
+                .await
+            {
                 Ok((_, Event::MessageDelete(d))) => {
                     assert_eq!(d.channel_id, general);
                     deleted.push(d.id);
@@ -246,11 +374,32 @@ async fn edit_and_delete_by_author_only_staff_may_delete_any() {
         assert_eq!(deleted, [m3.id, m.id], "{who}");
     }
     // Deleted messages are gone from history; a deleted message cannot be edited.
-    let h = ana.request("channel.history", json!({"channel_id": general, "limit": 100})).await.unwrap().unwrap();
-    let ids: Vec<&str> = h["messages"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
-    assert!(!ids.contains(&m.id.to_string().as_str()) && !ids.contains(&m3.id.to_string().as_str()));
+    let h = ana
+        .request(
+            "channel.history",
+            json!({"channel_id": general, "limit": 100}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let ids: Vec<&str> = h["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.contains(&m.id.to_string().as_str()) && !ids.contains(&m3.id.to_string().as_str())
+    );
     assert!(ids.contains(&m2.id.to_string().as_str()));
-    let e = ana.request("message.edit", json!({"message_id": m.id, "content": "zombie"})).await.unwrap().unwrap_err();
+    let e = ana
+        .request(
+            "message.edit",
+            json!({"message_id": m.id, "content": "zombie"}),
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound, "{e:?}");
 }
 
@@ -262,57 +411,111 @@ async fn permission_refusals_for_partners() {
     let (_staff, ready_s) = s.login_ws(STAFF, Encoding::Json).await;
     let tenant = ready_b.tenant.id.0 as i64;
     let announcements = channel(&ready_b, "announcements");
-    assert!(!announcements.can_post, "a partner cannot post in #announcements");
+    assert!(
+        !announcements.can_post,
+        "a partner cannot post in #announcements"
+    );
     assert!(channel(&ready_s, "announcements").can_post, "staff can");
 
     // Posting in #announcements is forbidden; the connection lives on.
     let e = ben
-        .request("message.create", json!({"channel_id": announcements.id, "content": "partner news"}))
+        .request(
+            "message.create",
+            json!({"channel_id": announcements.id, "content": "partner news"}),
+        )
         .await
         .unwrap()
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Forbidden, "{e:?}");
-    assert_no_event(&mut ana, "a refused post dispatches nothing", |e| matches!(e, Event::MessageCreate(_))).await;
+    assert_no_event(&mut ana, "a refused post dispatches nothing", |e| {
+        matches!(e, Event::MessageCreate(_))
+    })
+    .await;
     // Typing there too.
-    let e = ben.request("typing.start", json!({"channel_id": announcements.id})).await.unwrap().unwrap_err();
+    let e = ben
+        .request("typing.start", json!({"channel_id": announcements.id}))
+        .await
+        .unwrap()
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::Forbidden, "{e:?}");
-    assert_no_event(&mut ana, "refused typing", |e| matches!(e, Event::TypingStart(_))).await;
+    assert_no_event(&mut ana, "refused typing", |e| {
+        matches!(e, Event::TypingStart(_))
+    })
+    .await;
 
     // Still connected: typing and posting in #general-chat work.
     let general = channel(&ready_b, "general-chat").id;
-    assert_eq!(ben.request("typing.start", json!({"channel_id": general})).await.unwrap(), Ok(json!({})));
-    match ana.wait_for(WAIT, |e| matches!(e, Event::TypingStart(_))).await {
-        Ok((_, Event::TypingStart(t))) => assert_eq!((t.channel_id, t.user_id), (general, ready_b.user.id)),
+    assert_eq!(
+        ben.request("typing.start", json!({"channel_id": general}))
+            .await
+            .unwrap(),
+        Ok(json!({}))
+    );
+    match ana
+        .wait_for(WAIT, |e| matches!(e, Event::TypingStart(_)))
+        .await
+    {
+        Ok((_, Event::TypingStart(t))) => {
+            assert_eq!((t.channel_id, t.user_id), (general, ready_b.user.id))
+        }
         other => panic!("expected TYPING_START, got {other:?}"),
     }
     let m = post(&mut ben, general, "still here").await;
     assert_eq!(next_create(&mut ana).await.id, m.id);
 
     // Restricted channels: not in READY for ben (silver); #beta-features for ana (gold) only.
-    let keys = |r: &arena_protocol::event::Ready| r.channels.iter().map(|c| c.key.clone()).collect::<Vec<_>>();
+    let keys = |r: &arena_protocol::event::Ready| {
+        r.channels.iter().map(|c| c.key.clone()).collect::<Vec<_>>()
+    };
     for hidden in ["executive-briefing", "beta-features"] {
-        assert!(!keys(&ready_b).contains(&hidden.to_owned()), "#{hidden} must not be in ben's READY");
-        assert!(keys(&ready_s).contains(&hidden.to_owned()), "#{hidden} is in staff's READY");
+        assert!(
+            !keys(&ready_b).contains(&hidden.to_owned()),
+            "#{hidden} must not be in ben's READY"
+        );
+        assert!(
+            keys(&ready_s).contains(&hidden.to_owned()),
+            "#{hidden} is in staff's READY"
+        );
         let id = channel_id(&s, tenant, hidden);
         for (method, params) in [
             ("channel.history", json!({"channel_id": id})),
             ("channel.events", json!({"channel_id": id, "after_seq": 0})),
-            ("message.create", json!({"channel_id": id, "content": "let me in"})),
+            (
+                "message.create",
+                json!({"channel_id": id, "content": "let me in"}),
+            ),
             ("typing.start", json!({"channel_id": id})),
         ] {
             let e = ben.request(method, params).await.unwrap().unwrap_err();
-            assert_eq!(e.code, ErrorCode::NotFound, "{method} on #{hidden} for ben: {e:?}");
+            assert_eq!(
+                e.code,
+                ErrorCode::NotFound,
+                "{method} on #{hidden} for ben: {e:?}"
+            );
         }
     }
-    assert!(keys(&ready_a).contains(&"beta-features".to_owned()), "gold sees #beta-features");
-    assert!(!keys(&ready_a).contains(&"executive-briefing".to_owned()), "gold does not see #executive-briefing");
+    assert!(
+        keys(&ready_a).contains(&"beta-features".to_owned()),
+        "gold sees #beta-features"
+    );
+    assert!(
+        !keys(&ready_a).contains(&"executive-briefing".to_owned()),
+        "gold does not see #executive-briefing"
+    );
 
     // A post in #beta-features by ana does not reach ben.
     let beta = channel(&ready_a, "beta-features").id;
     post(&mut ana, beta, "gold-only preview").await;
-    assert_no_event(&mut ben, "ben must not get #beta-features traffic", |e| e.channel_id() == Some(beta)).await;
+    assert_no_event(&mut ben, "ben must not get #beta-features traffic", |e| {
+        e.channel_id() == Some(beta)
+    })
+    .await;
     // And it is still ben's session, alive.
-    assert!(ben.request("presence.list", json!({})).await.unwrap().is_ok());
+    assert!(ben
+        .request("presence.list", json!({}))
+        .await
+        .unwrap()
+        .is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -325,17 +528,26 @@ async fn second_tenant_can_neither_see_read_nor_post() {
     let demo_ids: Vec<_> = ready_a.channels.iter().map(|c| c.id).collect();
     assert!(!ready_z.channels.is_empty(), "acme has its own channels");
     for c in &ready_z.channels {
-        assert!(!demo_ids.contains(&c.id), "zoe's READY holds demo's channel #{}", c.key);
+        assert!(
+            !demo_ids.contains(&c.id),
+            "zoe's READY holds demo's channel #{}",
+            c.key
+        );
     }
     let demo_users: Vec<_> = {
         let mut v = Vec::new();
         for e in [ANA, BEN, STAFF, ADMIN] {
-            v.push(arena_protocol::Snowflake(s.member("demo", e).await.1 as u64));
+            v.push(arena_protocol::Snowflake(
+                s.member("demo", e).await.1 as u64,
+            ));
         }
         v
     };
     for p in &ready_z.presences {
-        assert!(!demo_users.contains(&p.user_id), "demo presence leaked into acme's READY");
+        assert!(
+            !demo_users.contains(&p.user_id),
+            "demo presence leaked into acme's READY"
+        );
     }
 
     let general = channel(&ready_a, "general-chat").id;
@@ -349,13 +561,28 @@ async fn second_tenant_can_neither_see_read_nor_post() {
     // Gateway: not_found for every way in.
     for (method, params) in [
         ("channel.history", json!({"channel_id": general})),
-        ("channel.events", json!({"channel_id": general, "after_seq": 0})),
-        ("message.create", json!({"channel_id": general, "content": "from acme"})),
+        (
+            "channel.events",
+            json!({"channel_id": general, "after_seq": 0}),
+        ),
+        (
+            "message.create",
+            json!({"channel_id": general, "content": "from acme"}),
+        ),
         ("typing.start", json!({"channel_id": general})),
-        ("channel.ack", json!({"channel_id": general, "message_id": demo_msg.id})),
-        ("message.edit", json!({"message_id": demo_msg.id, "content": "acme was here"})),
+        (
+            "channel.ack",
+            json!({"channel_id": general, "message_id": demo_msg.id}),
+        ),
+        (
+            "message.edit",
+            json!({"message_id": demo_msg.id, "content": "acme was here"}),
+        ),
         ("message.delete", json!({"message_id": demo_msg.id})),
-        ("reaction.add", json!({"message_id": demo_msg.id, "emoji": "👀"})),
+        (
+            "reaction.add",
+            json!({"message_id": demo_msg.id, "emoji": "👀"}),
+        ),
     ] {
         let e = zoe.request(method, params).await.unwrap().unwrap_err();
         assert_eq!(e.code, ErrorCode::NotFound, "zoe {method} into demo: {e:?}");
@@ -364,11 +591,20 @@ async fn second_tenant_can_neither_see_read_nor_post() {
     let acme_general = channel(&ready_z, "general-chat").id;
     assert_ne!(acme_general, general);
     post(&mut zoe, acme_general, "hello acme").await;
-    assert_no_event(&mut ana, "no acme dispatch reaches demo", |e| e.channel_id() == Some(acme_general)).await;
+    assert_no_event(&mut ana, "no acme dispatch reaches demo", |e| {
+        e.channel_id() == Some(acme_general)
+    })
+    .await;
 
     // REST: the same refusals.
     let token = s.demo_token(ZOE).await;
-    let r = s.http().get(s.url(&format!("/api/v1/channels/{general}/messages"))).bearer_auth(&token).send().await.unwrap();
+    let r = s
+        .http()
+        .get(s.url(&format!("/api/v1/channels/{general}/messages")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_found", "{body}");
@@ -384,31 +620,73 @@ async fn second_tenant_can_neither_see_read_nor_post() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_found", "{body}");
     for req in [
-        s.http().patch(s.url(&format!("/api/v1/channels/{general}/messages/{}", demo_msg.id))).json(&json!({"content": "x"})),
-        s.http().delete(s.url(&format!("/api/v1/channels/{general}/messages/{}", demo_msg.id))),
+        s.http()
+            .patch(s.url(&format!(
+                "/api/v1/channels/{general}/messages/{}",
+                demo_msg.id
+            )))
+            .json(&json!({"content": "x"})),
+        s.http().delete(s.url(&format!(
+            "/api/v1/channels/{general}/messages/{}",
+            demo_msg.id
+        ))),
     ] {
         let r = req.bearer_auth(&token).send().await.unwrap();
         assert_eq!(r.status(), 404);
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["error"]["code"], "not_found", "{body}");
     }
-    let r = s.http().get(s.url("/api/v1/channels")).bearer_auth(&token).send().await.unwrap();
+    let r = s
+        .http()
+        .get(s.url("/api/v1/channels"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     for c in body["channels"].as_array().unwrap() {
-        assert!(!demo_ids.iter().any(|d| d.to_string() == c["id"].as_str().unwrap()), "REST channel list leaks demo");
+        assert!(
+            !demo_ids
+                .iter()
+                .any(|d| d.to_string() == c["id"].as_str().unwrap()),
+            "REST channel list leaks demo"
+        );
     }
 
     // Nothing of zoe's landed in demo.
-    let h = ana.request("channel.history", json!({"channel_id": general, "limit": 100})).await.unwrap().unwrap();
+    let h = ana
+        .request(
+            "channel.history",
+            json!({"channel_id": general, "limit": 100}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     for m in h["messages"].as_array().unwrap() {
-        assert_ne!(m["author"]["display_name"], ready_z.user.display_name, "acme's post landed in demo: {m}");
+        assert_ne!(
+            m["author"]["display_name"], ready_z.user.display_name,
+            "acme's post landed in demo: {m}"
+        );
     }
-    let h = ana.request("channel.history", json!({"channel_id": general, "limit": 1})).await.unwrap().unwrap();
+    let h = ana
+        .request(
+            "channel.history",
+            json!({"channel_id": general, "limit": 1}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(h["messages"][0]["id"], demo_msg.id.to_string());
-    assert_eq!(h["messages"][0]["content"], "demo only", "zoe's edit must not apply");
+    assert_eq!(
+        h["messages"][0]["content"], "demo only",
+        "zoe's edit must not apply"
+    );
     assert_no_event(&mut ana, "no acme change to demo messages", |e| {
-        matches!(e, Event::MessageUpdate(_) | Event::MessageDelete(_) | Event::ReactionAdd(_))
+        matches!(
+            e,
+            Event::MessageUpdate(_) | Event::MessageDelete(_) | Event::ReactionAdd(_)
+        )
     })
     .await;
 }

@@ -15,7 +15,14 @@ use serde_json::json;
 
 /// The channel log after `after_seq`, as the ground truth of what a resume must replay.
 async fn log_after(c: &mut GatewayClient, channel: Snowflake, after_seq: u64) -> Vec<String> {
-    let r = c.request("channel.events", json!({"channel_id": channel, "after_seq": after_seq})).await.unwrap().unwrap();
+    let r = c
+        .request(
+            "channel.events",
+            json!({"channel_id": channel, "after_seq": after_seq}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     r["events"]
         .as_array()
         .unwrap()
@@ -32,21 +39,35 @@ async fn resume_ok(
     seq: u64,
     cursors: Option<Cursors>,
 ) -> (arena_protocol::event::Resumed, Vec<(u64, Event)>) {
-    let d = Resume { token: token.to_owned(), session_id: session_id.to_owned(), seq, cursors };
+    let d = Resume {
+        token: token.to_owned(),
+        session_id: session_id.to_owned(),
+        seq,
+        cursors,
+    };
     match c.resume(d).await.expect("RESUME answered") {
         ResumeOutcome::Resumed { resumed, replayed } => (resumed, replayed),
-        ResumeOutcome::Invalid { resumable } => panic!("INVALID_SESSION (resumable: {resumable}) where a resume should work"),
+        ResumeOutcome::Invalid { resumable } => {
+            panic!("INVALID_SESSION (resumable: {resumable}) where a resume should work")
+        }
     }
 }
 
 fn log_sigs(events: &[(u64, Event)]) -> Vec<String> {
-    events.iter().filter(|(_, e)| is_log_event(e)).map(|(_, e)| sig(e)).collect()
+    events
+        .iter()
+        .filter(|(_, e)| is_log_event(e))
+        .map(|(_, e)| sig(e))
+        .collect()
 }
 
 fn assert_seqs_continue(events: &[(u64, Event)], after: u64) {
     let mut prev = after;
     for (s, e) in events {
-        assert!(*s > prev, "s must keep increasing after {after}: {s} after {prev} ({e:?})");
+        assert!(
+            *s > prev,
+            "s must keep increasing after {after}: {s} after {prev} ({e:?})"
+        );
         prev = *s;
     }
 }
@@ -56,9 +77,24 @@ async fn ana_changes_things(ana: &mut GatewayClient, general: Snowflake) {
     let m1 = post(ana, general, "one").await;
     let m2 = post(ana, general, "two").await;
     let m3 = post(ana, general, "three").await;
-    assert!(ana.request("message.edit", json!({"message_id": m1.id, "content": "one, edited"})).await.unwrap().is_ok());
-    assert!(ana.request("message.delete", json!({"message_id": m2.id})).await.unwrap().is_ok());
-    assert!(ana.request("reaction.add", json!({"message_id": m3.id, "emoji": "👍"})).await.unwrap().is_ok());
+    assert!(ana
+        .request(
+            "message.edit",
+            json!({"message_id": m1.id, "content": "one, edited"})
+        )
+        .await
+        .unwrap()
+        .is_ok());
+    assert!(ana
+        .request("message.delete", json!({"message_id": m2.id}))
+        .await
+        .unwrap()
+        .is_ok());
+    assert!(ana
+        .request("reaction.add", json!({"message_id": m3.id, "emoji": "👍"}))
+        .await
+        .unwrap()
+        .is_ok());
 }
 
 /// ben (MessagePack) drops without a close frame while ana changes #general-chat,
@@ -95,13 +131,29 @@ async fn drop_and_resume() -> Dropped {
 
     ana_changes_things(&mut ana, general).await;
     let expected = log_after(&mut ana, general, m0.channel_seq).await;
-    assert_eq!(expected.len(), 6, "3 creates, an update, a delete, a reaction: {expected:?}");
+    assert_eq!(
+        expected.len(),
+        6,
+        "3 creates, an update, a delete, a reaction: {expected:?}"
+    );
 
     let token = s.demo_token(BEN).await;
     let mut ben = s.connect(Encoding::MsgPack).await;
     let (resumed, replayed) = resume_ok(&mut ben, &token, &session_id, seq, Some(cursors)).await;
     let after: Vec<(u64, Event)> = drain(&mut ben).await;
-    Dropped { expected, resumed, replayed, after, seq, session_id, ana, ben, general, _s: s, _db: db }
+    Dropped {
+        expected,
+        resumed,
+        replayed,
+        after,
+        seq,
+        session_id,
+        ana,
+        ben,
+        general,
+        _s: s,
+        _db: db,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,7 +162,11 @@ async fn drop_and_resume_gets_exactly_what_was_missed() {
     let mut all = d.replayed.clone();
     all.extend(d.after.iter().cloned());
     // No more, no less, in order (replayed and anything right after RESUMED together).
-    assert_eq!(log_sigs(&all), d.expected, "what ben missed, exactly once, in order");
+    assert_eq!(
+        log_sigs(&all),
+        d.expected,
+        "what ben missed, exactly once, in order"
+    );
     assert_seqs_continue(&all, d.seq);
     assert!(d.resumed.unrecovered.is_empty(), "{:?}", d.resumed);
     assert_eq!(d.ben.session_id(), Some(d.session_id.as_str()));
@@ -118,7 +174,11 @@ async fn drop_and_resume_gets_exactly_what_was_missed() {
     // The resumed session is live: the next post arrives once.
     let m4 = post(&mut d.ana, d.general, "after the resume").await;
     let got = drain(&mut d.ben).await;
-    let creates: Vec<_> = got.iter().filter(|(_, e)| matches!(e, Event::MessageCreate(_))).map(|(_, e)| sig(e)).collect();
+    let creates: Vec<_> = got
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::MessageCreate(_)))
+        .map(|(_, e)| sig(e))
+        .collect();
     assert_eq!(creates, [sig(&Event::MessageCreate(Box::new(m4)))]);
 }
 
@@ -133,9 +193,16 @@ async fn missed_events_are_replayed_before_resumed() {
         d.expected,
         "the missed events must be replayed before RESUMED {:?}; after it came {:?}",
         d.resumed,
-        d.after.iter().map(|(s, e)| format!("s={s} {}", sig(e))).collect::<Vec<_>>()
+        d.after
+            .iter()
+            .map(|(s, e)| format!("s={s} {}", sig(e)))
+            .collect::<Vec<_>>()
     );
-    assert_eq!(d.resumed.replayed as usize, d.replayed.len(), "RESUMED.replayed counts the replayed dispatches");
+    assert_eq!(
+        d.resumed.replayed as usize,
+        d.replayed.len(),
+        "RESUMED.replayed counts the replayed dispatches"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,21 +226,43 @@ async fn resume_after_server_restart_replays_from_the_channel_log() {
     drop(ana);
     let s = s.restart().await;
     let (mut ana, _) = s.login_ws(ANA, Encoding::Json).await;
-    assert!(ana.request("message.edit", json!({"message_id": m1.id, "content": "one, edited"})).await.unwrap().is_ok());
-    assert!(ana.request("message.delete", json!({"message_id": m2.id})).await.unwrap().is_ok());
-    assert!(ana.request("reaction.add", json!({"message_id": m1.id, "emoji": "🔥"})).await.unwrap().is_ok());
+    assert!(ana
+        .request(
+            "message.edit",
+            json!({"message_id": m1.id, "content": "one, edited"})
+        )
+        .await
+        .unwrap()
+        .is_ok());
+    assert!(ana
+        .request("message.delete", json!({"message_id": m2.id}))
+        .await
+        .unwrap()
+        .is_ok());
+    assert!(ana
+        .request("reaction.add", json!({"message_id": m1.id, "emoji": "🔥"}))
+        .await
+        .unwrap()
+        .is_ok());
     let expected = log_after(&mut ana, general, m0.channel_seq).await;
     assert_eq!(expected.len(), 5, "{expected:?}");
 
     let token = s.demo_token(BEN).await;
     let mut ben = s.connect(Encoding::Json).await;
     let (resumed, replayed) = resume_ok(&mut ben, &token, &session_id, seq, Some(cursors)).await;
-    assert_eq!(log_sigs(&replayed), expected, "replayed from the channel log, oldest first");
+    assert_eq!(
+        log_sigs(&replayed),
+        expected,
+        "replayed from the channel log, oldest first"
+    );
     assert_eq!(resumed.replayed as usize, replayed.len());
     assert!(resumed.unrecovered.is_empty(), "{resumed:?}");
     assert_seqs_continue(&replayed, seq);
     let after = drain(&mut ben).await;
-    assert!(log_sigs(&after).is_empty(), "nothing doubled after RESUMED: {after:?}");
+    assert!(
+        log_sigs(&after).is_empty(),
+        "nothing doubled after RESUMED: {after:?}"
+    );
 
     // Live again on the new server.
     let m3 = post(&mut ana, general, "live").await;
@@ -187,8 +276,17 @@ async fn resume_of_an_unknown_session_without_cursors_is_invalid() {
     let token = s.demo_token(BEN).await;
     for enc in [Encoding::Json, Encoding::MsgPack] {
         let mut c = s.connect(enc).await;
-        let d = Resume { token: token.clone(), session_id: "0123456789abcdef0123456789abcdef".into(), seq: 7, cursors: None };
-        assert_eq!(c.resume(d).await.unwrap(), ResumeOutcome::Invalid { resumable: false }, "{enc:?}");
+        let d = Resume {
+            token: token.clone(),
+            session_id: "0123456789abcdef0123456789abcdef".into(),
+            seq: 7,
+            cursors: None,
+        };
+        assert_eq!(
+            c.resume(d).await.unwrap(),
+            ResumeOutcome::Invalid { resumable: false },
+            "{enc:?}"
+        );
     }
     // The client IDENTIFYs again on a new connection and gets a new session.
     let mut c = s.connect(Encoding::Json).await;
@@ -214,13 +312,25 @@ async fn resume_behind_a_short_buffer_uses_cursors_or_is_invalid() {
     }
     let session_id = ben.session_id().unwrap().to_owned();
     drop(ben);
-    let expected = log_after(&mut ana, general, channel(&ready_b, "general-chat").last_seq).await;
+    let expected = log_after(
+        &mut ana,
+        general,
+        channel(&ready_b, "general-chat").last_seq,
+    )
+    .await;
     assert_eq!(expected.len(), 10);
 
     // Claiming to have seen only READY: the buffer (4 frames) cannot cover it, the cursors can.
     let token = s.demo_token(BEN).await;
     let mut ben = s.connect(Encoding::Json).await;
-    let (resumed, replayed) = resume_ok(&mut ben, &token, &session_id, ready_seq, Some(cursors_from(&ready_b))).await;
+    let (resumed, replayed) = resume_ok(
+        &mut ben,
+        &token,
+        &session_id,
+        ready_seq,
+        Some(cursors_from(&ready_b)),
+    )
+    .await;
     assert_eq!(log_sigs(&replayed), expected);
     assert!(resumed.unrecovered.is_empty());
     let after = drain(&mut ben).await;
@@ -230,12 +340,28 @@ async fn resume_behind_a_short_buffer_uses_cursors_or_is_invalid() {
 
     // The same gap without cursors: nothing can serve it.
     let mut ben = s.connect(Encoding::Json).await;
-    let d = Resume { token: token.clone(), session_id: session_id.clone(), seq: ready_seq, cursors: None };
-    assert_eq!(ben.resume(d).await.unwrap(), ResumeOutcome::Invalid { resumable: false });
+    let d = Resume {
+        token: token.clone(),
+        session_id: session_id.clone(),
+        seq: ready_seq,
+        cursors: None,
+    };
+    assert_eq!(
+        ben.resume(d).await.unwrap(),
+        ResumeOutcome::Invalid { resumable: false }
+    );
     // That ended the session for good: even an exact seq no longer resumes it from the buffer.
     let mut ben = s.connect(Encoding::Json).await;
-    let d = Resume { token, session_id, seq: seq_now, cursors: None };
-    assert_eq!(ben.resume(d).await.unwrap(), ResumeOutcome::Invalid { resumable: false });
+    let d = Resume {
+        token,
+        session_id,
+        seq: seq_now,
+        cursors: None,
+    };
+    assert_eq!(
+        ben.resume(d).await.unwrap(),
+        ResumeOutcome::Invalid { resumable: false }
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,7 +374,12 @@ async fn resume_with_a_seq_from_the_future_closes_4007() {
     drop(ben);
     let token = s.demo_token(BEN).await;
     let mut c = s.connect(Encoding::Json).await;
-    let d = Resume { token, session_id, seq: seq + 100, cursors: None };
+    let d = Resume {
+        token,
+        session_id,
+        seq: seq + 100,
+        cursors: None,
+    };
     match c.resume(d).await {
         Err(arena_protocol::client::ClientError::Closed(code)) => assert_eq!(code, Some(4007)),
         other => panic!("expected close 4007, got {other:?}"),
@@ -268,7 +399,12 @@ async fn a_normal_close_ends_the_session() {
     // The server learns of the close asynchronously; retry briefly.
     for _ in 0..20 {
         let mut c = s.connect(Encoding::Json).await;
-        let d = Resume { token: token.clone(), session_id: session_id.clone(), seq, cursors: None };
+        let d = Resume {
+            token: token.clone(),
+            session_id: session_id.clone(),
+            seq,
+            cursors: None,
+        };
         let o = c.resume(d).await.unwrap();
         if o == (ResumeOutcome::Invalid { resumable: false }) {
             outcome = Some(o);

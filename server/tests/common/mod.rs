@@ -46,7 +46,10 @@ pub const ZOE: &str = "zoe@acme.test";
 
 /// The repository root (the workspace).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("server/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("server/ has a parent")
+        .to_path_buf()
 }
 
 /// `ARENA_TEST_DATABASE_URL`, or a panic that says how to get one.
@@ -92,7 +95,9 @@ fn with_hostport(url: &str, hostport: &str) -> String {
 fn random_hex(n: usize) -> String {
     use rand::Rng;
     let mut r = rand::rng();
-    (0..n).map(|_| format!("{:x}", r.random_range(0..16u8))).collect()
+    (0..n)
+        .map(|_| format!("{:x}", r.random_range(0..16u8)))
+        .collect()
 }
 
 /// The channel registry file of the repository.
@@ -115,15 +120,29 @@ impl TestDb {
     pub async fn create() -> TestDb {
         let admin_url = base_url();
         let name = format!("arena_t_{}", random_hex(16));
-        let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to ARENA_TEST_DATABASE_URL");
+        let mut conn = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to ARENA_TEST_DATABASE_URL");
         // One lock for every process: template build and clones never overlap
         // (CREATE DATABASE … TEMPLATE needs the template to have no sessions).
-        sqlx::query("SELECT pg_advisory_lock(727274001)").execute(&mut conn).await.expect("advisory lock");
+        sqlx::query("SELECT pg_advisory_lock(727274001)")
+            .execute(&mut conn)
+            .await
+            .expect("advisory lock");
         let tpl = template(&mut conn, &admin_url).await;
-        sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {tpl}")).execute(&mut conn).await.expect("CREATE DATABASE");
-        let _ = sqlx::query("SELECT pg_advisory_unlock(727274001)").execute(&mut conn).await;
+        sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {tpl}"))
+            .execute(&mut conn)
+            .await
+            .expect("CREATE DATABASE");
+        let _ = sqlx::query("SELECT pg_advisory_unlock(727274001)")
+            .execute(&mut conn)
+            .await;
         let _ = conn.close().await;
-        TestDb { url: with_database(&admin_url, &name), name, admin_url }
+        TestDb {
+            url: with_database(&admin_url, &name),
+            name,
+            admin_url,
+        }
     }
 }
 
@@ -132,7 +151,11 @@ impl TestDb {
 fn content_digest() -> String {
     use std::hash::{Hash, Hasher};
     let root = repo_root();
-    let mut files: Vec<PathBuf> = vec![root.join("channels.toml"), root.join("server/src/seed.rs"), root.join("server/src/seed/demo.toml")];
+    let mut files: Vec<PathBuf> = vec![
+        root.join("channels.toml"),
+        root.join("server/src/seed.rs"),
+        root.join("server/src/seed/demo.toml"),
+    ];
     for dir in ["migrations", "server/src/store", "server/src/registry"] {
         if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
             files.extend(rd.filter_map(|e| e.ok().map(|e| e.path())));
@@ -161,8 +184,14 @@ async fn template(conn: &mut sqlx::PgConnection, admin_url: &str) -> String {
     }
     // Built under another name and renamed once complete: a crash mid-build leaves no half template.
     let build = format!("{name}_build");
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {build} WITH (FORCE)")).execute(&mut *conn).await.expect("drop stale build");
-    sqlx::query(&format!("CREATE DATABASE {build}")).execute(&mut *conn).await.expect("CREATE DATABASE (template)");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {build} WITH (FORCE)"))
+        .execute(&mut *conn)
+        .await
+        .expect("drop stale build");
+    sqlx::query(&format!("CREATE DATABASE {build}"))
+        .execute(&mut *conn)
+        .await
+        .expect("CREATE DATABASE (template)");
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(2)
         .connect(&with_database(admin_url, &build))
@@ -173,10 +202,15 @@ async fn template(conn: &mut sqlx::PgConnection, admin_url: &str) -> String {
     let file = RegistryFile::load(&channels_path()).expect("channels.toml");
     // Node 1023: never the test server's node, so ids cannot collide.
     let ids = SnowflakeGenerator::new(1023);
-    arena_server::seed::seed_demo(&store, &ids, &file).await.expect("seed_demo");
+    arena_server::seed::seed_demo(&store, &ids, &file)
+        .await
+        .expect("seed_demo");
     drop(store);
     pool.close().await;
-    sqlx::query(&format!("ALTER DATABASE {build} RENAME TO {name}")).execute(&mut *conn).await.expect("rename template");
+    sqlx::query(&format!("ALTER DATABASE {build} RENAME TO {name}"))
+        .execute(&mut *conn)
+        .await
+        .expect("rename template");
     name
 }
 
@@ -186,11 +220,19 @@ impl Drop for TestDb {
         let name = self.name.clone();
         // A fresh runtime on its own thread: Drop may run inside (or outside) a runtime.
         let t = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             rt.block_on(async move {
                 let fut = async {
                     if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut c)
+                                .await;
                         let _ = c.close().await;
                     }
                 };
@@ -238,7 +280,9 @@ impl TestServer {
     /// A server with this config (build it from [`test_config`]).
     pub async fn start_with(cfg: Config) -> TestServer {
         let shutdown = CancellationToken::new();
-        let state = arena_server::build(cfg.clone(), shutdown.clone(), None).await.expect("arena_server::build");
+        let state = arena_server::build(cfg.clone(), shutdown.clone(), None)
+            .await
+            .expect("arena_server::build");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let addr = listener.local_addr().expect("local addr");
         let run_state = state.clone();
@@ -255,7 +299,10 @@ impl TestServer {
             cfg,
             shutdown,
             task: Some(task),
-            http_client: reqwest::Client::builder().timeout(Duration::from_secs(15)).build().expect("reqwest client"),
+            http_client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(15))
+                .build()
+                .expect("reqwest client"),
         }
     }
 
@@ -281,8 +328,18 @@ impl TestServer {
 
     /// The member's (tenant id, user id, role, tier).
     pub async fn member(&self, tenant: &str, email: &str) -> (i64, i64, Role, Option<String>) {
-        let t = self.state.store.fetch_tenant_by_slug(tenant).await.expect("tenant");
-        let u = self.state.store.fetch_user_by_email(t.id, email).await.expect("user");
+        let t = self
+            .state
+            .store
+            .fetch_tenant_by_slug(tenant)
+            .await
+            .expect("tenant");
+        let u = self
+            .state
+            .store
+            .fetch_user_by_email(t.id, email)
+            .await
+            .expect("user");
         (t.id, u.id, Role::parse(&u.role).expect("role"), u.tier)
     }
 
@@ -299,18 +356,27 @@ impl TestServer {
 
     /// Connects (HELLO received), not identified.
     pub async fn connect(&self, enc: Encoding) -> GatewayClient {
-        self.connect_opts(ClientOptions { encoding: enc, ..ClientOptions::default() }).await
+        self.connect_opts(ClientOptions {
+            encoding: enc,
+            ..ClientOptions::default()
+        })
+        .await
     }
 
     pub async fn connect_opts(&self, opts: ClientOptions) -> GatewayClient {
-        GatewayClient::connect(&self.ws, opts).await.expect("gateway connect")
+        GatewayClient::connect(&self.ws, opts)
+            .await
+            .expect("gateway connect")
     }
 
     /// Connects and IDENTIFYs `email` (its tenant from the domain); returns the client and READY.
     pub async fn login_ws(&self, email: &str, enc: Encoding) -> (GatewayClient, Ready) {
         let token = self.demo_token(email).await;
         let mut c = self.connect(enc).await;
-        let ready = c.identify(identify(&token)).await.expect("IDENTIFY → READY");
+        let ready = c
+            .identify(identify(&token))
+            .await
+            .expect("IDENTIFY → READY");
         (c, *ready)
     }
 
@@ -334,7 +400,10 @@ impl TestServer {
     }
 
     /// Raw WebSocket (no HELLO handling) to `/gateway?{query}`.
-    pub async fn raw_ws(&self, query: &str) -> Result<RawWs, tokio_tungstenite::tungstenite::Error> {
+    pub async fn raw_ws(
+        &self,
+        query: &str,
+    ) -> Result<RawWs, tokio_tungstenite::tungstenite::Error> {
         let url = format!("{}/gateway?{query}", self.ws);
         let (ws, _) = tokio_tungstenite::connect_async(url.as_str()).await?;
         Ok(RawWs { ws })
@@ -361,7 +430,11 @@ pub fn tenant_of(email: &str) -> &'static str {
 
 /// IDENTIFY for every readable channel.
 pub fn identify(token: &str) -> Identify {
-    Identify { token: token.to_owned(), presence: None, channels: None }
+    Identify {
+        token: token.to_owned(),
+        presence: None,
+        channels: None,
+    }
 }
 
 /// The channel with this key in READY.
@@ -377,28 +450,46 @@ pub fn channel<'a>(ready: &'a Ready, key: &str) -> &'a Channel {
 /// for channels the member may not read).
 pub fn channel_id(server: &TestServer, tenant_id: i64, key: &str) -> Snowflake {
     let reg = server.state.registry.tenant(tenant_id);
-    let c = reg.channels.iter().find(|c| c.key == key).unwrap_or_else(|| panic!("#{key} not in the registry"));
+    let c = reg
+        .channels
+        .iter()
+        .find(|c| c.key == key)
+        .unwrap_or_else(|| panic!("#{key} not in the registry"));
     Snowflake(c.id as u64)
 }
 
 /// Sends `message.create` and returns the committed message (panics on an error).
-pub async fn post(c: &mut GatewayClient, channel: Snowflake, content: &str) -> arena_protocol::model::Message {
-    c.call("message.create", serde_json::json!({"channel_id": channel.to_string(), "content": content}))
-        .await
-        .expect("message.create transport")
-        .unwrap_or_else(|e| panic!("message.create refused: {e:?}"))
+pub async fn post(
+    c: &mut GatewayClient,
+    channel: Snowflake,
+    content: &str,
+) -> arena_protocol::model::Message {
+    c.call(
+        "message.create",
+        serde_json::json!({"channel_id": channel.to_string(), "content": content}),
+    )
+    .await
+    .expect("message.create transport")
+    .unwrap_or_else(|e| panic!("message.create refused: {e:?}"))
 }
 
 /// The next MESSAGE_CREATE (skipping other dispatches such as presence).
 pub async fn next_create(c: &mut GatewayClient) -> arena_protocol::model::Message {
-    match c.wait_for(WAIT, |e| matches!(e, Event::MessageCreate(_))).await {
+    match c
+        .wait_for(WAIT, |e| matches!(e, Event::MessageCreate(_)))
+        .await
+    {
         Ok((_, Event::MessageCreate(m))) => *m,
         other => panic!("expected MESSAGE_CREATE, got {other:?}"),
     }
 }
 
 /// Asserts that nothing satisfying `pred` arrives within [`QUIET`].
-pub async fn assert_no_event(c: &mut GatewayClient, what: &str, mut pred: impl FnMut(&Event) -> bool) {
+pub async fn assert_no_event(
+    c: &mut GatewayClient,
+    what: &str,
+    mut pred: impl FnMut(&Event) -> bool,
+) {
     let deadline = tokio::time::Instant::now() + QUIET;
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -435,7 +526,10 @@ pub enum RawFrame {
 
 impl RawWs {
     pub async fn send_text(&mut self, s: &str) {
-        self.ws.send(WsMessage::text(s.to_owned())).await.expect("raw send");
+        self.ws
+            .send(WsMessage::text(s.to_owned()))
+            .await
+            .expect("raw send");
     }
 
     pub async fn send_binary(&mut self, b: Vec<u8>) {
@@ -445,12 +539,16 @@ impl RawWs {
     /// The next data frame or the close (pings skipped); panics after [`WAIT`].
     pub async fn next(&mut self) -> RawFrame {
         loop {
-            let m = tokio::time::timeout(WAIT, self.ws.next()).await.expect("raw ws: nothing within the timeout");
+            let m = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("raw ws: nothing within the timeout");
             match m {
                 None | Some(Err(_)) => return RawFrame::Closed(None),
                 Some(Ok(WsMessage::Text(t))) => return RawFrame::Text(t.as_str().to_owned()),
                 Some(Ok(WsMessage::Binary(b))) => return RawFrame::Binary(b.to_vec()),
-                Some(Ok(WsMessage::Close(cf))) => return RawFrame::Closed(cf.map(|c| u16::from(c.code))),
+                Some(Ok(WsMessage::Close(cf))) => {
+                    return RawFrame::Closed(cf.map(|c| u16::from(c.code)))
+                }
                 Some(Ok(_)) => continue,
             }
         }
@@ -488,7 +586,9 @@ impl PgProxy {
         let (up2, gen2) = (Arc::clone(&up), Arc::clone(&generation));
         let task = tokio::spawn(async move {
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else { continue };
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    continue;
+                };
                 if !up2.load(Ordering::SeqCst) {
                     drop(inbound);
                     continue;
@@ -496,7 +596,9 @@ impl PgProxy {
                 let cancel = gen2.lock().unwrap().clone();
                 let target = target.clone();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(&target).await else { return };
+                    let Ok(mut outbound) = TcpStream::connect(&target).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = cancel.cancelled() => {}
                         _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
@@ -505,7 +607,12 @@ impl PgProxy {
                 });
             }
         });
-        PgProxy { addr, up, generation, task }
+        PgProxy {
+            addr,
+            up,
+            generation,
+            task,
+        }
     }
 
     /// `db_url` with its host:port replaced by the proxy's.
@@ -541,8 +648,14 @@ mod tests {
     #[test]
     fn urls() {
         let u = "postgres://arena:pw@127.0.0.1:55432/arena?sslmode=disable";
-        assert_eq!(with_database(u, "x"), "postgres://arena:pw@127.0.0.1:55432/x?sslmode=disable");
-        assert_eq!(with_hostport(u, "127.0.0.1:1"), "postgres://arena:pw@127.0.0.1:1/arena?sslmode=disable");
+        assert_eq!(
+            with_database(u, "x"),
+            "postgres://arena:pw@127.0.0.1:55432/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_hostport(u, "127.0.0.1:1"),
+            "postgres://arena:pw@127.0.0.1:1/arena?sslmode=disable"
+        );
         assert_eq!(with_database("postgres://h:1/db", "y"), "postgres://h:1/y");
     }
 }
@@ -550,11 +663,21 @@ mod tests {
 /// A compact, comparable description of a channel-log event: `T id #channel_seq`.
 pub fn sig(e: &Event) -> String {
     match e {
-        Event::MessageCreate(m) => format!("MESSAGE_CREATE {} #{} {:?}", m.id, m.channel_seq, m.content),
-        Event::MessageUpdate(m) => format!("MESSAGE_UPDATE {} #{} {:?}", m.id, m.channel_seq, m.content),
+        Event::MessageCreate(m) => {
+            format!("MESSAGE_CREATE {} #{} {:?}", m.id, m.channel_seq, m.content)
+        }
+        Event::MessageUpdate(m) => {
+            format!("MESSAGE_UPDATE {} #{} {:?}", m.id, m.channel_seq, m.content)
+        }
         Event::MessageDelete(d) => format!("MESSAGE_DELETE {} #{}", d.id, d.channel_seq),
-        Event::ReactionAdd(r) => format!("REACTION_ADD {} {} #{}", r.message_id, r.emoji, r.channel_seq),
-        Event::ReactionRemove(r) => format!("REACTION_REMOVE {} {} #{}", r.message_id, r.emoji, r.channel_seq),
+        Event::ReactionAdd(r) => format!(
+            "REACTION_ADD {} {} #{}",
+            r.message_id, r.emoji, r.channel_seq
+        ),
+        Event::ReactionRemove(r) => format!(
+            "REACTION_REMOVE {} {} #{}",
+            r.message_id, r.emoji, r.channel_seq
+        ),
         Event::ChannelUpdate(c) => format!("CHANNEL_UPDATE {} #{}", c.channel.id, c.channel_seq),
         other => format!("{other:?}"),
     }
