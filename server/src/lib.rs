@@ -6,6 +6,7 @@
 //! - [`bus`]: carries committed events to every node's hub.
 //! - [`chat`]: messaging rules and group commit, shared by gateway and HTTP.
 //! - [`presence`]: who is online, per tenant.
+//! - [`domains`]: feature-domain actors that own panels and push PANEL_UPDATE.
 //! - [`registry`]: `channels.toml`, permissions, the per-tenant channel table.
 //! - [`store`]: Postgres (sqlx); all SQL lives there.
 //! - [`http`]: the REST API, health, metrics and the web client.
@@ -17,6 +18,7 @@ pub mod auth;
 pub mod bus;
 pub mod chat;
 pub mod config;
+pub mod domains;
 pub mod error;
 pub mod gateway;
 pub mod http;

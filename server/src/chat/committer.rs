@@ -7,6 +7,7 @@
 //! published in order by one task, and shards never contend for a channel row.
 
 use crate::bus::{Audience, Bus};
+use crate::domains::Domains;
 use crate::error::store_error;
 use crate::store::{NewMessage, Store, StoreError};
 use arena_protocol::model::Message;
@@ -27,11 +28,23 @@ const MAILBOX: usize = 8192;
 
 impl Committer {
     /// Starts `shards` committer tasks; they stop when every handle is dropped.
-    pub fn start(store: Store, bus: Arc<dyn Bus>, shards: usize, batch: usize) -> Committer {
+    pub fn start(
+        store: Store,
+        bus: Arc<dyn Bus>,
+        domains: Domains,
+        shards: usize,
+        batch: usize,
+    ) -> Committer {
         let senders: Vec<_> = (0..shards.max(1))
             .map(|_| {
                 let (tx, rx) = mpsc::channel(MAILBOX);
-                tokio::spawn(run(store.clone(), Arc::clone(&bus), rx, batch.max(1)));
+                tokio::spawn(run(
+                    store.clone(),
+                    Arc::clone(&bus),
+                    domains.clone(),
+                    rx,
+                    batch.max(1),
+                ));
                 tx
             })
             .collect();
@@ -61,12 +74,15 @@ impl Committer {
 async fn run(
     store: Store,
     bus: Arc<dyn Bus>,
+    domains: Domains,
     mut rx: mpsc::Receiver<(NewMessage, Reply)>,
     batch: usize,
 ) {
     let mut pending = Vec::with_capacity(batch);
     while rx.recv_many(&mut pending, batch).await > 0 {
-        let (msgs, replies): (Vec<_>, Vec<_>) = std::mem::take(&mut pending).into_iter().unzip();
+        let (msgs, replies): (Vec<NewMessage>, Vec<_>) =
+            std::mem::take(&mut pending).into_iter().unzip();
+        let tenants: Vec<i64> = msgs.iter().map(|m| m.tenant_id).collect();
         let n = msgs.len();
         let started = std::time::Instant::now();
         let result = store.insert_messages(&msgs).await;
@@ -94,8 +110,11 @@ async fn run(
         };
         metrics::histogram!("arena_commit_batch_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("arena_commit_batch_size").record(n as f64);
-        for (r, reply) in result.into_iter().zip(replies) {
+        for ((r, reply), tenant_id) in result.into_iter().zip(replies).zip(tenants) {
             if let Ok(m) = &r {
+                if m.card.as_ref().is_some_and(|c| c.kind == "deal_win") {
+                    domains.refresh(tenant_id, "revenue");
+                }
                 metrics::counter!("arena_messages_committed_total").increment(1);
                 bus.publish(
                     Audience::Channel(m.channel_id.0 as i64),

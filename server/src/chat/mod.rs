@@ -44,6 +44,8 @@ pub struct Chat {
     pub registry: Registry,
     pub bus: Arc<dyn Bus>,
     pub ids: Arc<SnowflakeGenerator>,
+    /// The feature-domain actors (panels).
+    pub domains: crate::domains::Domains,
     committer: Committer,
     limits: Limits,
     /// Last post per (channel, user) for slow mode; entries older than the
@@ -68,12 +70,21 @@ impl Chat {
         limits: Limits,
         commit_batch: usize,
     ) -> Chat {
-        let committer = Committer::start(store.clone(), Arc::clone(&bus), 4, commit_batch);
+        let domains =
+            crate::domains::Domains::new(store.clone(), registry.clone(), Arc::clone(&bus));
+        let committer = Committer::start(
+            store.clone(),
+            Arc::clone(&bus),
+            domains.clone(),
+            4,
+            commit_batch,
+        );
         Chat {
             store,
             registry,
             bus,
             ids,
+            domains,
             committer,
             limits,
             last_post: Arc::default(),
@@ -594,6 +605,19 @@ impl Chat {
             })),
         );
         Ok(channel)
+    }
+
+    /// `panel.get`: the channel's panel from its domain actor.
+    pub async fn panel(
+        &self,
+        actor: &Actor,
+        channel_id: Snowflake,
+    ) -> Result<arena_protocol::model::Panel, ErrorBody> {
+        let c = self.readable(actor, channel_id)?;
+        let (Some(domain), Some(kind)) = (c.domain.as_deref(), c.panel.as_deref()) else {
+            return Err(err(ErrorCode::NotFound, format!("#{} has no panel", c.key)));
+        };
+        self.domains.panel(actor.tenant_id, domain, kind).await
     }
 
     /// Writes a moderation action to the audit log; a failure is logged, not fatal.

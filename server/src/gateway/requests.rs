@@ -4,7 +4,7 @@
 use super::session::Session;
 use crate::state::AppState;
 use arena_protocol::request::{
-    Empty, HistoryResult, MemberList, Method, PresenceList, Request, Response,
+    Empty, HistoryResult, MemberList, Method, PanelResult, PresenceList, Request, Response,
 };
 use arena_protocol::{ErrorBody, ErrorCode};
 use serde::Serialize;
@@ -120,10 +120,16 @@ async fn run(
                 members: rows.iter().map(|u| u.to_user()).collect(),
             })
         }
-        Method::PanelGet(_) | Method::PanelAction(_) => Err(ErrorBody::new(
-            ErrorCode::NotFound,
-            "this channel's domain has no panel yet",
-        )),
+        Method::PanelGet(p) => json(PanelResult {
+            panel: chat.panel(actor, p.channel_id).await?,
+        }),
+        Method::PanelAction(p) => {
+            chat.readable(actor, p.channel_id)?;
+            Err(ErrorBody::new(
+                ErrorCode::NotFound,
+                format!("no panel action {:?} here yet", p.action),
+            ))
+        }
         Method::ModerationTimeout(p) => {
             json(serde_json::json!({ "muted_until": chat.timeout(actor, p).await? }))
         }

@@ -7,6 +7,7 @@ mod audit;
 mod channels;
 mod events;
 mod messages;
+mod panels;
 mod read_states;
 mod rows;
 mod tenants;
@@ -15,6 +16,7 @@ mod users;
 
 pub use channels::{CategoryRow, ChannelRow, ChannelState};
 pub use messages::NewMessage;
+pub use panels::{ChannelActivityRow, DealWinRow};
 pub use rows::{rfc3339, TenantRow, UserRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
