@@ -23,13 +23,23 @@ async fn stalled_client(s: &TestServer, email: &str) -> (Ws, String) {
     sock.set_recv_buffer_size(4096).unwrap();
     let stream = sock.connect(s.addr).await.unwrap();
     let url = format!("{}/gateway?v=1&encoding=json", s.ws);
-    let (mut ws, _) = tokio_tungstenite::client_async(url.as_str(), stream).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::client_async(url.as_str(), stream)
+        .await
+        .unwrap();
     let hello = ws.next().await.unwrap().unwrap();
     assert!(hello.to_text().unwrap().contains("\"op\":10"));
     let token = s.demo_token(email).await;
-    ws.send(WsMessage::text(json!({"op": 2, "d": {"token": token}}).to_string())).await.unwrap();
+    ws.send(WsMessage::text(
+        json!({"op": 2, "d": {"token": token}}).to_string(),
+    ))
+    .await
+    .unwrap();
     loop {
-        let m = tokio::time::timeout(WAIT, ws.next()).await.unwrap().unwrap().unwrap();
+        let m = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
         let v: Value = serde_json::from_str(m.to_text().unwrap()).unwrap();
         if v["t"] == "READY" {
             return (ws, v["d"]["session_id"].as_str().unwrap().to_owned());
@@ -73,8 +83,15 @@ async fn flood_until_killed(s: &TestServer, session_id: &str) {
         }
         let session = s.state.sessions.get(session_id);
         if session.is_none_or(|x| x.outbox.close_code().is_some()) {
-            let code = s.state.sessions.get(session_id).and_then(|x| x.outbox.close_code());
-            assert!(code.is_none() || code == Some(CloseCode::SlowConsumer), "closed with {code:?}");
+            let code = s
+                .state
+                .sessions
+                .get(session_id)
+                .and_then(|x| x.outbox.close_code());
+            assert!(
+                code.is_none() || code == Some(CloseCode::SlowConsumer),
+                "closed with {code:?}"
+            );
             return;
         }
     }
@@ -102,14 +119,20 @@ async fn a_client_that_never_reads_is_closed_4010() {
 
     // Now ben reads: what was buffered, then the close frame 4010.
     let code = loop {
-        match tokio::time::timeout(WAIT, ben.next()).await.expect("ben's socket neither closed nor sent anything") {
+        match tokio::time::timeout(WAIT, ben.next())
+            .await
+            .expect("ben's socket neither closed nor sent anything")
+        {
             None | Some(Err(_)) => break None,
             Some(Ok(WsMessage::Close(cf))) => break cf.map(|c| u16::from(c.code)),
             Some(Ok(_)) => {}
         }
     };
     assert_eq!(code, Some(4010), "slow consumer close code");
-    let n = reader.await.unwrap().expect("ana, who reads, stays connected");
+    let n = reader
+        .await
+        .unwrap()
+        .expect("ana, who reads, stays connected");
     assert!(n > 0, "ana got the messages");
 }
 
