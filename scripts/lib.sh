@@ -42,9 +42,16 @@ pg_start() {
     runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U arena --pwfile="$dir/password" \
       --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  log "starting Postgres on 127.0.0.1:$port"
-  runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c shared_buffers=256MB -c fsync=${ARENA_PG_FSYNC:-on}" start >/dev/null
+  PG_STARTED=""
+  if runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    # Another scripts/up already runs this Postgres: share it, and leave it to that run to stop.
+    log "Postgres in $dir already running on 127.0.0.1:$port; reusing it"
+  else
+    log "starting Postgres on 127.0.0.1:$port"
+    runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c shared_buffers=256MB -c fsync=${ARENA_PG_FSYNC:-on}" start >/dev/null
+    PG_STARTED=1
+  fi
   local pw; pw="$(cat "$dir/password")"
   export PGPASSWORD="$pw"
   if ! psql -h 127.0.0.1 -p "$port" -U arena -d postgres -tAc "select 1 from pg_database where datname='arena'" | grep -q 1; then
@@ -55,9 +62,10 @@ pg_start() {
   PG_DIR="$dir"
 }
 
-# pg_stop DIR: fast shutdown of the Postgres started by pg_start.
+# pg_stop DIR: fast shutdown of the Postgres that pg_start started (not one it reused).
 pg_stop() {
   local dir="$1"
+  [ -n "${PG_STARTED:-}" ] || return 0
   [ -f "$dir/data/postmaster.pid" ] || return 0
   runuser -u postgres -- "$(pg_bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }

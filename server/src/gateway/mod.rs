@@ -60,7 +60,9 @@ pub async fn upgrade(
     let max = state.cfg.max_frame_bytes;
     ws.read_buffer_size(4096)
         .write_buffer_size(8 * 1024)
-        .max_write_buffer_size(state.cfg.outbound_queue_bytes.max(64 * 1024) * 2)
+        // One maximum frame beyond the batching buffer: a stalled peer backs up
+        // into the bounded session queue (then 4010), not into this buffer.
+        .max_write_buffer_size(max + 16 * 1024)
         .max_frame_size(max)
         .max_message_size(max)
         .on_upgrade(move |socket| connection::serve(socket, state, enc))

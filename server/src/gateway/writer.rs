@@ -119,7 +119,14 @@ where
                 if n == 0 {
                     break;
                 }
-                ok = write_all(&mut sink, buf.drain(..).filter_map(|i| queued_frame(&session, i))).await;
+                let frames = buf.drain(..).filter_map(|i| queued_frame(&session, i));
+                // A stalled peer must not pin this task: a kill or a socket close
+                // interrupts the write, and the loop's first arms send the close.
+                tokio::select! {
+                    w = write_all(&mut sink, frames) => ok = w,
+                    _ = session.outbox.kill.cancelled() => {}
+                    _ = socket.token.cancelled() => {}
+                }
             }
         }
     }
