@@ -151,10 +151,22 @@ describe('arena web client', { skip: missing.length ? `set ${missing.join(', ')}
     assert.deepEqual(dialogs, []);
   });
 
-  test('a reload keeps the session', async () => {
+  test('a reload keeps the session, refreshing an expired token', async () => {
     await anaPage.reload();
     await anaPage.getByRole('textbox', { name: 'Message #general-chat' }).waitFor({ timeout: 20_000 });
     assert.equal(await anaPage.getByLabel('Password').count(), 0);
+    // Pretend the access token expired: the next connect must refresh it.
+    const before = await anaPage.evaluate(() => {
+      const s = JSON.parse(sessionStorage.getItem('arena.session'));
+      s.expires_at = Date.now() - 1000;
+      sessionStorage.setItem('arena.session', JSON.stringify(s));
+      return s.access_token;
+    });
+    await anaPage.reload();
+    await anaPage.getByRole('textbox', { name: 'Message #general-chat' }).waitFor({ timeout: 20_000 });
+    const afterRefresh = await anaPage.evaluate(() => JSON.parse(sessionStorage.getItem('arena.session')));
+    assert.notEqual(afterRefresh.access_token, before);
+    assert.ok(afterRefresh.expires_at > Date.now());
   });
 
   test('killing and restarting the server mid-conversation loses and doubles nothing', async () => {
