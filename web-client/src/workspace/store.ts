@@ -203,6 +203,8 @@ export class WorkspaceStore {
       case 'READY':
         return this.onReady(ev.d);
       case 'RESUMED':
+        // The server restores a resumed session as online; re-assert a chosen status.
+        if (this.state.ownStatus !== 'online') this.client?.setPresence(this.state.ownStatus);
         void this.refreshPresences();
         return;
       case 'MESSAGE_CREATE':
