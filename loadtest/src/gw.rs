@@ -100,13 +100,11 @@ impl Session {
                 let f = self.rd.next_frame().await?;
                 match f.opcode {
                     opcode::CLOSE => bail!("closed on IDENTIFY with {:?}", f.close_code()),
-                    opcode::TEXT | opcode::BINARY => {
-                        if peek_t(enc, f.payload) == Some(b"READY".as_slice()) {
-                            if let ServerFrame::Dispatch { event: Event::Ready(r), s } =
-                                ServerFrame::decode(enc, f.payload)?
-                            {
-                                return Ok((r, s));
-                            }
+                    opcode::TEXT | opcode::BINARY if peek_t(enc, f.payload) == Some(b"READY".as_slice()) => {
+                        if let ServerFrame::Dispatch { event: Event::Ready(r), s } =
+                            ServerFrame::decode(enc, f.payload)?
+                        {
+                            return Ok((r, s));
                         }
                     }
                     _ => {}
@@ -291,6 +289,33 @@ pub fn response_error(enc: Encoding, p: &[u8]) -> String {
     }
 }
 
+/// The request id of a RESPONSE frame: the first `id` in it (Arena and the
+/// reference encode `d` as `{id, ok, …}` right after `t`).
+pub fn peek_response_id(enc: Encoding, p: &[u8]) -> Option<&[u8]> {
+    match enc {
+        Encoding::Json => {
+            let i = memmem::find(p, b"\"id\":\"")? + 6;
+            let end = memchr::memchr(b'"', &p[i..])?;
+            Some(&p[i..i + end])
+        }
+        Encoding::MsgPack => {
+            let i = memmem::find(p, b"\xa2id")? + 3;
+            let h = *p.get(i)?;
+            let (len, off) = match h {
+                0xa0..=0xbf => ((h & 0x1f) as usize, 1),
+                0xd9 => (*p.get(i + 1)? as usize, 2),
+                _ => return None,
+            };
+            p.get(i + off..i + off + len)
+        }
+    }
+}
+
+/// Parses the decimal digits of `b` (the whole slice).
+pub fn parse_u64(b: &[u8]) -> Option<u64> {
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,31 +360,4 @@ mod tests {
             assert!(response_ok(enc, &ok));
         }
     }
-}
-
-/// The request id of a RESPONSE frame: the first `id` in it (Arena and the
-/// reference encode `d` as `{id, ok, …}` right after `t`).
-pub fn peek_response_id(enc: Encoding, p: &[u8]) -> Option<&[u8]> {
-    match enc {
-        Encoding::Json => {
-            let i = memmem::find(p, b"\"id\":\"")? + 6;
-            let end = memchr::memchr(b'"', &p[i..])?;
-            Some(&p[i..i + end])
-        }
-        Encoding::MsgPack => {
-            let i = memmem::find(p, b"\xa2id")? + 3;
-            let h = *p.get(i)?;
-            let (len, off) = match h {
-                0xa0..=0xbf => ((h & 0x1f) as usize, 1),
-                0xd9 => (*p.get(i + 1)? as usize, 2),
-                _ => return None,
-            };
-            p.get(i + off..i + off + len)
-        }
-    }
-}
-
-/// Parses the decimal digits of `b` (the whole slice).
-pub fn parse_u64(b: &[u8]) -> Option<u64> {
-    std::str::from_utf8(b).ok()?.parse().ok()
 }

@@ -104,6 +104,10 @@ async fn run(cmd: Cmd) -> Result<()> {
     let report = tokio::time::timeout(Duration::from_secs(common.max_seconds), fut)
         .await
         .map_err(|_| anyhow::anyhow!("the run exceeded --max-seconds {}", common.max_seconds))??;
+    let mut report = report;
+    if let Some(label) = &common.label {
+        report.label = label.clone();
+    }
     report.write(&common.out)?;
     Ok(())
 }

@@ -89,7 +89,7 @@ async fn upgrade(
         _ => return (StatusCode::BAD_REQUEST, "unknown v or encoding").into_response(),
     };
     ws.read_buffer_size(4096)
-        .write_buffer_size(0)
+        .write_buffer_size(8 << 10)
         .max_write_buffer_size(1 << 20)
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)

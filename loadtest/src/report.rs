@@ -60,6 +60,8 @@ pub struct Metric {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub scenario: String,
+    /// Names the result files; the scenario unless `--label` was given.
+    pub label: String,
     pub target: String,
     pub encoding: String,
     /// The command line that produced it.
@@ -80,9 +82,13 @@ impl Report {
     pub fn new(scenario: &str, target: &str, encoding: &str, params: Value) -> Report {
         Report {
             scenario: scenario.into(),
+            label: scenario.into(),
             target: target.into(),
             encoding: encoding.into(),
-            command: std::env::args().collect::<Vec<_>>().join(" "),
+            command: std::iter::once("arena-loadtest".to_owned())
+                .chain(std::env::args().skip(1))
+                .collect::<Vec<_>>()
+                .join(" "),
             params,
             metrics: Vec::new(),
             latencies: Vec::new(),
@@ -115,8 +121,8 @@ impl Report {
     /// The report as a Markdown section.
     pub fn markdown(&self) -> String {
         let mut s = format!(
-            "#### {} · target {} · {}\n\n`{}`\n\n| metric | value | unit |\n|---|---:|---|\n",
-            self.scenario, self.target, self.encoding, self.command
+            "#### {} ({}) · target {} · {}\n\n`{}`\n\n| metric | value | unit |\n|---|---:|---|\n",
+            self.label, self.scenario, self.target, self.encoding, self.command
         );
         for m in &self.metrics {
             let v = match &m.value {
@@ -145,7 +151,7 @@ impl Report {
     /// Writes `<dir>/<scenario>-<target>-<encoding>.json` and `.md`; prints the Markdown.
     pub fn write(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
-        let base = format!("{}-{}-{}", self.scenario, self.target, self.encoding);
+        let base = format!("{}-{}-{}", self.label, self.target, self.encoding);
         let json = serde_json::to_vec_pretty(self)?;
         std::fs::write(dir.join(format!("{base}.json")), json)?;
         let md = self.markdown();

@@ -25,6 +25,19 @@ pub fn rss_kib(pid: u32) -> Result<u64> {
     bail!("no VmRSS for pid {pid}")
 }
 
+/// CPU time (user + system) used so far by `pid` (0 = this process), in seconds.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let path = if pid == 0 { "/proc/self/stat".to_owned() } else { format!("/proc/{pid}/stat") };
+    let stat = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name (which may contain spaces) start at `state` (field 3).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some((utime + stime) / 100.0)
+}
+
 /// Unix time in nanoseconds (the clock embedded in message contents).
 pub fn unix_nanos() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)

@@ -66,6 +66,9 @@ pub struct CommonArgs {
     /// Sessions connecting at once during ramps.
     #[arg(long, default_value_t = 256)]
     pub connect_concurrency: usize,
+    /// Name of the result files and report heading (default: the scenario's name).
+    #[arg(long)]
+    pub label: Option<String>,
     /// Hard limit on the whole run, in seconds; the run fails past it.
     #[arg(long, default_value_t = 600)]
     pub max_seconds: u64,

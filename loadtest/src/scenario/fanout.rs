@@ -40,6 +40,13 @@ pub struct FanoutArgs {
     /// Longest wait for outstanding deliveries after publishing stops, in seconds.
     #[arg(long, default_value_t = 15.0)]
     pub settle_s: f64,
+    /// Extra sessions in the channel that never read after READY (slow consumers);
+    /// the report shows the server's RSS growth while they stall.
+    #[arg(long, default_value_t = 0)]
+    pub stalled: usize,
+    /// Pad each message's content to about this many bytes.
+    #[arg(long, default_value_t = 0)]
+    pub content_bytes: usize,
 }
 
 /// Options of `saturate`.
@@ -151,15 +158,13 @@ async fn subscriber(mut s: Session, st: Arc<SubStats>, publishers: u64, mut stop
         loop {
             match s.rd.next_buffered() {
                 Ok(Some(f)) => match f.opcode {
-                    opcode::TEXT | opcode::BINARY => {
-                        if peek_t(enc, f.payload) == Some(b"MESSAGE_CREATE".as_slice()) {
-                            if let Some(m) = find_mark(f.payload) {
-                                if seen.insert(m.n * publishers + u64::from(m.publisher)) {
-                                    fresh += 1;
-                                    lat.push(now.saturating_sub(m.sent_ns));
-                                } else {
-                                    dup += 1;
-                                }
+                    opcode::TEXT | opcode::BINARY if peek_t(enc, f.payload) == Some(b"MESSAGE_CREATE".as_slice()) => {
+                        if let Some(m) = find_mark(f.payload) {
+                            if seen.insert(m.n * publishers + u64::from(m.publisher)) {
+                                fresh += 1;
+                                lat.push(now.saturating_sub(m.sent_ns));
+                            } else {
+                                dup += 1;
                             }
                         }
                     }
@@ -247,6 +252,7 @@ async fn publisher_reader(
 
 /// Publishes `rate` messages/s for `dur` (numbers from `n0`), waits for the
 /// answers (at most `settle`), and hands the session back with the next number.
+#[allow(clippy::too_many_arguments)] // one call site per scenario; a struct would only rename the same list
 pub(crate) async fn publisher(
     s: Session,
     idx: u32,
@@ -255,6 +261,7 @@ pub(crate) async fn publisher(
     settle: Duration,
     channel: Snowflake,
     n0: u64,
+    pad: usize,
     st: Arc<PubStats>,
 ) -> (Option<Session>, u64) {
     let enc = s.enc;
@@ -276,7 +283,11 @@ pub(crate) async fn publisher(
         let mut batch = 0;
         while sent < due && batch < 5000 {
             let sent_ns = unix_nanos();
-            let content = Mark { sent_ns, publisher: idx, n }.content();
+            let mut content = Mark { sent_ns, publisher: idx, n }.content();
+            if content.len() < pad {
+                content.push(' ');
+                content.extend(std::iter::repeat_n('x', pad - content.len()));
+            }
             let f = arena_protocol::ClientFrame::Request(Box::new(arena_protocol::request::Request {
                 id: sent_ns.to_string(),
                 method: "message.create".into(),
@@ -323,6 +334,10 @@ pub struct StepResult {
     pub latency: Latency,
     pub ack_latency: Latency,
     pub sessions_ended: usize,
+    /// Server CPU seconds used during the step (with `--server-pid`).
+    pub server_cpu_s: Option<f64>,
+    /// This load generator's CPU seconds during the step.
+    pub client_cpu_s: Option<f64>,
 }
 
 /// Connected subscribers and publishers, reusable across steps.
@@ -332,11 +347,13 @@ struct Rig {
     next_n: Vec<u64>,
     channel: Snowflake,
     stop: watch::Sender<bool>,
+    /// Content padding in bytes.
+    pad: usize,
 }
 
-async fn setup(ctx: &Ctx, subscribers: usize, publishers: usize) -> Result<(Rig, Duration)> {
+async fn setup(ctx: &Ctx, subscribers: usize, publishers: usize, stalled: usize) -> Result<(Rig, Duration)> {
     let publishers = publishers.max(1);
-    ctx.need_tokens(publishers + subscribers)?;
+    ctx.need_tokens(publishers + subscribers + stalled)?;
     let p = probe(ctx, 0).await?;
     let (stop, stop_rx) = watch::channel(false);
     let stats: Vec<Arc<SubStats>> = (0..subscribers).map(|_| Arc::new(SubStats::new())).collect();
@@ -349,12 +366,28 @@ async fn setup(ctx: &Ctx, subscribers: usize, publishers: usize) -> Result<(Rig,
             async move { subscriber(s, st, np, stop).await }
         })
         .await?;
+    if stalled > 0 {
+        let stop_rx = stop.subscribe();
+        let first = publishers + subscribers;
+        ramp(ctx, first..first + stalled, Some(vec![p.channel_id]), "stalled readers", move |_, s, _| {
+            let mut stop = stop_rx.clone();
+            // Hold the socket and never read it.
+            async move {
+                let _ = stop.changed().await;
+                drop(s);
+            }
+        })
+        .await?;
+    }
     let (pubs, _) = ramp(ctx, 0..publishers, Some(vec![]), "publishers", |_, s, _| async move { s }).await?;
     let mut sessions = Vec::with_capacity(publishers);
     for h in pubs {
         sessions.push(Some(h.await??));
     }
-    Ok((Rig { subs: stats, pubs: sessions, next_n: vec![0; publishers], channel: p.channel_id, stop }, ramp_time))
+    Ok((
+        Rig { subs: stats, pubs: sessions, next_n: vec![0; publishers], channel: p.channel_id, stop, pad: 0 },
+        ramp_time,
+    ))
 }
 
 async fn step(ctx: &Ctx, rig: &mut Rig, rate: f64, secs: f64, settle_s: f64) -> Result<StepResult> {
@@ -364,6 +397,7 @@ async fn step(ctx: &Ctx, rig: &mut Rig, rate: f64, secs: f64, settle_s: f64) -> 
         s.take_hist();
     }
     let st = Arc::new(PubStats::new());
+    let cpu0 = (ctx.args.server_pid.and_then(crate::sys::cpu_seconds), crate::sys::cpu_seconds(0));
     let per = rate / rig.pubs.len() as f64;
     let start_ns = unix_nanos();
     let mut tasks = Vec::new();
@@ -377,6 +411,7 @@ async fn step(ctx: &Ctx, rig: &mut Rig, rate: f64, secs: f64, settle_s: f64) -> 
             Duration::from_secs_f64(settle_s),
             rig.channel,
             rig.next_n[i],
+            rig.pad,
             st.clone(),
         )));
     }
@@ -416,6 +451,8 @@ async fn step(ctx: &Ctx, rig: &mut Rig, rate: f64, secs: f64, settle_s: f64) -> 
     for s in &rig.subs {
         let _ = h.add(s.take_hist());
     }
+    let server_cpu_s = cpu0.0.zip(ctx.args.server_pid.and_then(crate::sys::cpu_seconds)).map(|(a, b)| b - a);
+    let client_cpu_s = cpu0.1.zip(crate::sys::cpu_seconds(0)).map(|(a, b)| b - a);
     let ended = rig.subs.iter().filter(|s| s.ended.lock().map(|e| e.is_some()).unwrap_or(true)).count();
     let window_s = (last_ns.saturating_sub(start_ns) as f64 / 1e9).max(secs);
     let errors = st.errors.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -433,7 +470,25 @@ async fn step(ctx: &Ctx, rig: &mut Rig, rate: f64, secs: f64, settle_s: f64) -> 
         latency: Latency::of(&h),
         ack_latency: Latency::of(&ack),
         sessions_ended: ended,
+        server_cpu_s,
+        client_cpu_s,
     })
+}
+
+/// Server and client CPU per delivery, when measured.
+fn cpu_metrics(rep: &mut Report, r: &StepResult) {
+    if let Some(c) = r.server_cpu_s {
+        rep.metric("server CPU", (c * 100.0).round() / 100.0, "s");
+        if r.delivered > 0 {
+            rep.metric("server CPU per delivery", (c * 1e9 / r.delivered as f64).round(), "ns");
+        }
+    }
+    if let Some(c) = r.client_cpu_s {
+        rep.metric("load client CPU", (c * 100.0).round() / 100.0, "s");
+        if r.delivered > 0 {
+            rep.metric("load client CPU per delivery", (c * 1e9 / r.delivered as f64).round(), "ns");
+        }
+    }
 }
 
 fn first_end_reason(rig: &Rig) -> Option<String> {
@@ -454,8 +509,38 @@ pub async fn run_fanout(ctx: &Ctx, a: FanoutArgs) -> Result<Report> {
         json!({"subscribers": a.subscribers, "publishers": a.publishers, "rate": a.rate, "duration_s": a.duration_s});
     let mut rep = Report::new("fanout", ctx.args.target.as_str(), ctx.enc(), params);
     let started = Instant::now();
-    let (mut rig, ramp_time) = setup(ctx, a.subscribers, a.publishers).await?;
+    let (mut rig, ramp_time) = setup(ctx, a.subscribers, a.publishers, a.stalled).await?;
+    rig.pad = a.content_bytes;
+    let pid = ctx.args.server_pid;
+    let rss0 = pid.and_then(|p| crate::sys::rss_kib(p).ok());
+    let peak = Arc::new(AtomicU64::new(rss0.unwrap_or(0)));
+    let sampler = pid.map(|p| {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Ok(k) = crate::sys::rss_kib(p) {
+                    peak.fetch_max(k, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    });
     let r = step(ctx, &mut rig, a.rate, a.duration_s, a.settle_s).await?;
+    if let Some(h) = sampler {
+        h.abort();
+    }
+    if let Some(r0) = rss0 {
+        rep.metric("server RSS before publishing", r0, "KiB");
+        rep.metric("server RSS peak while publishing", peak.load(Ordering::Relaxed), "KiB");
+        rep.metric(
+            "server RSS growth (peak)",
+            (peak.load(Ordering::Relaxed).saturating_sub(r0) as f64 / 1024.0 * 10.0).round() / 10.0,
+            "MiB",
+        );
+    }
+    if a.stalled > 0 {
+        rep.metric("stalled readers", a.stalled as u64, "sessions");
+    }
     let _ = rig.stop.send(true);
     rep.metric("subscribers", a.subscribers as u64, "sessions");
     rep.metric("subscribe ramp", ramp_time.as_secs_f64(), "s");
@@ -467,6 +552,7 @@ pub async fn run_fanout(ctx: &Ctx, a: FanoutArgs) -> Result<Report> {
     rep.metric("duplicates", r.duplicates, "frames");
     rep.metric("deliveries/s", r.deliveries_per_s.round(), "deliveries/s");
     rep.metric("sessions ended early", r.sessions_ended as u64, "sessions");
+    cpu_metrics(&mut rep, &r);
     for (code, n) in &r.errors {
         rep.metric(&format!("request errors: {code}"), *n, "requests");
     }
@@ -496,7 +582,7 @@ pub async fn run_saturate(ctx: &Ctx, a: SaturateArgs) -> Result<Report> {
         "factor": a.factor, "step_s": a.step_s, "p99_limit_ms": a.p99_limit_ms});
     let mut rep = Report::new("saturate", ctx.args.target.as_str(), ctx.enc(), params);
     let started = Instant::now();
-    let (mut rig, _) = setup(ctx, a.subscribers, a.publishers).await?;
+    let (mut rig, _) = setup(ctx, a.subscribers, a.publishers, 0).await?;
     let mut rate = a.start_rate;
     let mut best: Option<StepResult> = None;
     let mut steps = Vec::new();
@@ -538,6 +624,7 @@ pub async fn run_saturate(ctx: &Ctx, a: SaturateArgs) -> Result<Report> {
             rep.metric("highest sustained deliveries/s", b.deliveries_per_s.round(), "deliveries/s");
             rep.metric("at rate", b.rate.round(), "msgs/s");
             rep.latencies.push(("delivery at best step".into(), b.latency.clone()));
+            cpu_metrics(&mut rep, b);
         }
         None => rep.note("no step passed"),
     }

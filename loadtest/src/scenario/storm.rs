@@ -311,6 +311,7 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
         Duration::from_secs(10),
         channel,
         0,
+        0,
         pst.clone(),
     ));
     let p2 = pst.clone();
