@@ -72,6 +72,8 @@ export interface WorkspaceState {
   /** channel id → user id → expiry epoch ms. */
   typing: Record<Id, Record<Id, number>>;
   panels: Record<Id, PanelState>;
+  /** Ids deleted while we watched, so a reply can say its original is gone. */
+  deleted: Record<Id, true>;
   /** message id → emojis this user reacted with (the wire only has counts). */
   myReactions: Record<Id, string[]>;
   activeChannelId?: Id;
@@ -102,6 +104,7 @@ function initialState(): WorkspaceState {
     typing: {},
     panels: {},
     myReactions: {},
+    deleted: {},
   };
 }
 
@@ -214,6 +217,7 @@ export class WorkspaceStore {
           items.some((m) => m.id === ev.d.id) ? items.map((m) => (m.id === ev.d.id ? ev.d : m)) : items,
         );
       case 'MESSAGE_DELETE':
+        this.set((s) => ({ deleted: { ...s.deleted, [ev.d.id]: true } }));
         return this.updateMessages(ev.d.channel_id, (items) => items.filter((m) => m.id !== ev.d.id));
       case 'REACTION_ADD':
       case 'REACTION_REMOVE':

@@ -28,11 +28,13 @@ interface Props {
   grouped: boolean;
   me?: User;
   replyTarget?: Message;
+  /** The replied-to message was deleted (vs. merely not loaded). */
+  replyDeleted?: boolean;
   mine: string[];
   onReply: (m: Message) => void;
 }
 
-export const MessageItem = memo(function MessageItem({ message: m, grouped, me, replyTarget, mine, onReply }: Props) {
+export const MessageItem = memo(function MessageItem({ message: m, grouped, me, replyTarget, replyDeleted, mine, onReply }: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.content);
   const [picker, setPicker] = useState(false);
@@ -67,7 +69,7 @@ export const MessageItem = memo(function MessageItem({ message: m, grouped, me, 
               <span className="reply-text">{replyTarget.content || replyTarget.card?.type}</span>
             </>
           ) : (
-            <span className="reply-text muted">Original message not loaded</span>
+            <span className="reply-text muted">{replyDeleted ? 'Original message was deleted' : 'Original message not loaded'}</span>
           )}
         </div>
       )}

@@ -18,6 +18,7 @@ export function MessageList({ channel, onReply }: { channel: Channel; onReply: (
   const pending = useWorkspace((s) => s.pending[channel.id]) ?? EMPTY;
   const me = useWorkspace((s) => s.me);
   const myReactions = useWorkspace((s) => s.myReactions);
+  const deleted = useWorkspace((s) => s.deleted);
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const prevHeight = useRef(0);
@@ -82,6 +83,7 @@ export function MessageList({ channel, onReply }: { channel: Channel; onReply: (
               grouped={grouped}
               me={me}
               replyTarget={m.reply_to ? byId.get(m.reply_to) : undefined}
+              replyDeleted={!!m.reply_to && !!deleted[m.reply_to]}
               mine={myReactions[m.id] ?? EMPTY}
               onReply={onReply}
             />
