@@ -72,6 +72,10 @@ export interface WorkspaceState {
   /** channel id → user id → expiry epoch ms. */
   typing: Record<Id, Record<Id, number>>;
   panels: Record<Id, PanelState>;
+  /** Last acknowledged message per channel (READY read_states, then our acks). */
+  lastRead: Record<Id, Id | null>;
+  /** Where the "New" divider goes: the last read id when a channel with unread messages was opened. */
+  newSince: Record<Id, { afterId: Id | null; count: number }>;
   /** Ids deleted while we watched, so a reply can say its original is gone. */
   deleted: Record<Id, true>;
   /** message id → emojis this user reacted with (the wire only has counts). */
@@ -105,6 +109,8 @@ function initialState(): WorkspaceState {
     panels: {},
     myReactions: {},
     deleted: {},
+    lastRead: {},
+    newSince: {},
   };
 }
 
@@ -209,6 +215,7 @@ export class WorkspaceStore {
         // The server restores a resumed session as online; re-assert a chosen status.
         if (this.state.ownStatus !== 'online') this.client?.setPresence(this.state.ownStatus);
         void this.refreshPresences();
+        this.reloadActiveIfMissing();
         return;
       case 'MESSAGE_CREATE':
         return this.onMessageCreate(ev.d);
@@ -263,7 +270,11 @@ export class WorkspaceStore {
     const channels = [...ready.channels].sort((a, b) => a.position - b.position);
     const visible = new Set(channels.map((c) => c.id));
     const unread: Record<Id, number> = {};
-    for (const rs of ready.read_states ?? []) unread[rs.channel_id] = rs.unread;
+    const lastRead: Record<Id, Id | null> = {};
+    for (const rs of ready.read_states ?? []) {
+      unread[rs.channel_id] = rs.unread;
+      lastRead[rs.channel_id] = rs.last_read_id;
+    }
     const presences: Record<Id, Presence> = {};
     for (const p of ready.presences) presences[p.user_id] = p;
     this.set((s) => ({
@@ -274,15 +285,27 @@ export class WorkspaceStore {
       categories: [...ready.categories].sort((a, b) => a.position - b.position),
       channels,
       presences,
+      lastRead,
       unread: { ...unread, ...(s.activeChannelId ? { [s.activeChannelId]: 0 } : {}) },
       members: { ...s.members, [ready.user.id]: ready.user },
       // A channel we may no longer read is dropped with its messages.
       messages: Object.fromEntries(Object.entries(s.messages).filter(([id]) => visible.has(id))),
     }));
     void this.loadMembers();
+    this.reloadActiveIfMissing();
+  }
+
+  /** After (re)connecting: load what a failed request while offline left empty. */
+  private reloadActiveIfMissing(): void {
     const active = this.state.activeChannelId;
-    if (active && !this.state.messages[active]) this.openChannel(active);
-    if (active && this.state.panels[active]?.error) void this.loadPanel(active);
+    const ch = active ? this.state.channels.find((c) => c.id === active) : undefined;
+    if (!active || !ch) return;
+    if (ch.kind === 'panel') {
+      const p = this.state.panels[active];
+      if (!p?.panel && p?.error?.code !== 'not_found') void this.loadPanel(active);
+    } else if (!this.state.messages[active]) {
+      this.openChannel(active);
+    }
   }
 
   private async loadMembers(): Promise<void> {
@@ -371,7 +394,13 @@ export class WorkspaceStore {
 
   /** Makes a channel active: loads its latest history or panel and marks it read. */
   openChannel(channelId: Id): void {
-    this.set((s) => ({ activeChannelId: channelId, unread: { ...s.unread, [channelId]: 0 } }));
+    this.set((s) => {
+      const newSince = { ...s.newSince };
+      const count = s.unread[channelId] ?? 0;
+      if (count > 0) newSince[channelId] = { afterId: s.lastRead[channelId] ?? null, count };
+      else if (s.activeChannelId !== channelId) delete newSince[channelId];
+      return { activeChannelId: channelId, unread: { ...s.unread, [channelId]: 0 }, newSince };
+    });
     if (!this.state.ready) return;
     const ch = this.state.channels.find((c) => c.id === channelId);
     if (!ch) return;
@@ -449,7 +478,10 @@ export class WorkspaceStore {
       const items = this.state.messages[channelId]?.items;
       const last = items?.[items.length - 1];
       if (!last || this.state.activeChannelId !== channelId) return;
-      this.request('channel.ack', { channel_id: channelId, message_id: last.id }).catch(() => {});
+      if (this.state.lastRead[channelId] === last.id) return;
+      this.request('channel.ack', { channel_id: channelId, message_id: last.id })
+        .then(() => this.set((s) => ({ lastRead: { ...s.lastRead, [channelId]: last.id } })))
+        .catch(() => {});
     }, 500);
   }
 

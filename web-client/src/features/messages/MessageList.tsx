@@ -4,6 +4,7 @@
 import { Fragment, useLayoutEffect, useRef } from 'react';
 import { Avatar } from '../../components/Avatar';
 import type { Channel, Message } from '../../lib/realtime/types';
+import { compareIds } from '../../workspace/ids';
 import { useWorkspace, workspace } from '../../workspace/store';
 import { MessageItem } from './MessageItem';
 import { RichText } from './RichText';
@@ -19,11 +20,20 @@ export function MessageList({ channel, onReply }: { channel: Channel; onReply: (
   const me = useWorkspace((s) => s.me);
   const myReactions = useWorkspace((s) => s.myReactions);
   const deleted = useWorkspace((s) => s.deleted);
+  const since = useWorkspace((s) => s.newSince[channel.id]);
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const prevHeight = useRef(0);
   const prevFirst = useRef<string | undefined>(undefined);
   const items = cm?.items ?? EMPTY;
+  // The "New" divider: after the last read id, or (never read) `count` messages from the end.
+  const firstNew = !since
+    ? undefined
+    : since.afterId
+      ? items.find((m) => compareIds(m.id, since.afterId!) > 0 && m.author.id !== me?.id)?.id
+      : items.length >= since.count
+        ? items[items.length - since.count]?.id
+        : undefined;
 
   // Keep the viewport anchored: at the bottom for new messages, in place when older ones are prepended.
   useLayoutEffect(() => {
@@ -75,6 +85,11 @@ export function MessageList({ channel, onReply }: { channel: Channel; onReply: (
             {newDay && (
               <li className="day-divider" role="separator" aria-label={day}>
                 <span>{day}</span>
+              </li>
+            )}
+            {m.id === firstNew && (
+              <li className="new-divider" role="separator" aria-label="New messages">
+                <span>New</span>
               </li>
             )}
             <MessageItem
