@@ -100,6 +100,12 @@ pub async fn build(
         ids,
         node_name,
         shutdown,
+        login_limiter: governor::RateLimiter::keyed(
+            governor::Quota::per_minute(
+                std::num::NonZeroU32::new(30).unwrap_or(std::num::NonZeroU32::MIN),
+            )
+            .allow_burst(std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN)),
+        ),
         metrics,
     })))
 }

@@ -30,6 +30,9 @@ pub struct Shared {
     pub node_name: String,
     /// Cancelled when the server shuts down.
     pub shutdown: CancellationToken,
+    /// Login attempts per (workspace, email): 30 a minute, burst 20 (argon2 makes
+    /// each attempt costly; this keeps guessing slow and the CPU free).
+    pub login_limiter: governor::DefaultKeyedRateLimiter<String>,
     /// Prometheus registry handle for /metrics.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }

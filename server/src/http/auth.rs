@@ -75,6 +75,18 @@ pub async fn login(
     if b.password.len() > 1024 || b.email.len() > 320 || b.tenant.len() > 64 {
         return Err(ApiError::new(ErrorCode::BadRequest, "field too long"));
     }
+    let key = format!("{}\n{}", b.tenant, b.email.to_lowercase());
+    if let Err(not_until) = state.login_limiter.check_key(&key) {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ));
+        return Err(ApiError(arena_protocol::ErrorBody::retry(
+            ErrorCode::RateLimited,
+            "too many login attempts; wait and retry",
+            wait.as_millis() as u64 + 1,
+        )));
+    }
+    state.login_limiter.retain_recent();
     let tenant = match state.store.fetch_tenant_by_slug(&b.tenant).await {
         Ok(t) => t,
         Err(crate::store::StoreError::NotFound) => return Err(bad_credentials()),
