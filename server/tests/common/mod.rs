@@ -641,25 +641,6 @@ impl Drop for PgProxy {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls() {
-        let u = "postgres://arena:pw@127.0.0.1:55432/arena?sslmode=disable";
-        assert_eq!(
-            with_database(u, "x"),
-            "postgres://arena:pw@127.0.0.1:55432/x?sslmode=disable"
-        );
-        assert_eq!(
-            with_hostport(u, "127.0.0.1:1"),
-            "postgres://arena:pw@127.0.0.1:1/arena?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://h:1/db", "y"), "postgres://h:1/y");
-    }
-}
-
 /// A compact, comparable description of a channel-log event: `T id #channel_seq`.
 pub fn sig(e: &Event) -> String {
     match e {
@@ -698,4 +679,23 @@ pub async fn drain(c: &mut GatewayClient) -> Vec<(u64, Event)> {
 /// Cursors for RESUME: every channel of READY at its `last_seq`.
 pub fn cursors_from(ready: &Ready) -> arena_protocol::request::Cursors {
     ready.channels.iter().map(|c| (c.id, c.last_seq)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let u = "postgres://arena:pw@127.0.0.1:55432/arena?sslmode=disable";
+        assert_eq!(
+            with_database(u, "x"),
+            "postgres://arena:pw@127.0.0.1:55432/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_hostport(u, "127.0.0.1:1"),
+            "postgres://arena:pw@127.0.0.1:1/arena?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h:1/db", "y"), "postgres://h:1/y");
+    }
 }
