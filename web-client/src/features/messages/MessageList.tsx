@@ -47,7 +47,9 @@ export function MessageList({ channel, onReply }: { channel: Channel; onReply: (
     }
     prevFirst.current = first;
     prevHeight.current = el.scrollHeight;
-  }, [items, pending]);
+    // A first page that does not fill the viewport cannot be scrolled: load more now.
+    if (cm && cm.hasMore && !cm.loading && items.length > 0 && el.scrollHeight <= el.clientHeight) void workspace.loadOlder(channel.id);
+  }, [items, pending, cm, channel.id]);
 
   useLayoutEffect(() => {
     atBottom.current = true;
@@ -79,7 +81,7 @@ export function MessageList({ channel, onReply }: { channel: Channel; onReply: (
           const day = dayFmt.format(new Date(m.created_at));
           const newDay = !prev || dayFmt.format(new Date(prev.created_at)) !== day;
           const grouped =
-            !newDay && !!prev && !m.reply_to && !m.card && prev.author.id === m.author.id && Date.parse(m.created_at) - Date.parse(prev.created_at) < GROUP_MS;
+            !newDay && m.id !== firstNew && !!prev && !m.reply_to && !m.card && prev.author.id === m.author.id && Date.parse(m.created_at) - Date.parse(prev.created_at) < GROUP_MS;
           return (
             <Fragment key={m.id}>
             {newDay && (
