@@ -26,6 +26,8 @@ pub struct AuditQuery {
 }
 
 /// Staff only (403 otherwise).
+#[utoipa::path(get, path = "/api/v1/audit-log", security(("bearer" = [])), params(("limit" = Option<i64>, Query, description = "1..500, default 100")),
+    responses((status = 200, description = "{entries}"), (status = 403, description = "staff only")))]
 pub async fn list(
     State(state): State<AppState>,
     Authed(actor): Authed,

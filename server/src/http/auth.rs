@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// Login body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     /// Workspace slug, e.g. `demo`.
@@ -22,14 +22,14 @@ pub struct Login {
 }
 
 /// Refresh body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Refresh {
     pub refresh_token: String,
 }
 
 /// `{access_token, refresh_token, expires_in}` (seconds).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
     pub refresh_token: String,
@@ -68,6 +68,8 @@ async fn issue(state: &AppState, user: &crate::store::UserRow) -> Result<TokenPa
 }
 
 /// Checks the password (argon2, off the async threads) and issues tokens; 401 on any mismatch.
+#[utoipa::path(post, path = "/api/v1/auth/login", request_body = Login,
+    responses((status = 200, body = TokenPair), (status = 401, description = "wrong workspace, email or password"), (status = 429, description = "too many attempts")))]
 pub async fn login(
     State(state): State<AppState>,
     Body(b): Body<Login>,
@@ -111,6 +113,8 @@ pub async fn login(
 }
 
 /// Exchanges a refresh token (single use) for a new pair.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", request_body = Refresh,
+    responses((status = 200, body = TokenPair), (status = 401, description = "invalid, used or expired")))]
 pub async fn refresh(
     State(state): State<AppState>,
     Body(b): Body<Refresh>,

@@ -20,6 +20,8 @@ pub struct ChannelList {
 }
 
 /// The readable channels, in registry order.
+#[utoipa::path(get, path = "/api/v1/channels", security(("bearer" = [])),
+    responses((status = 200, description = "{categories, channels} readable by the caller"), (status = 401)))]
 pub async fn list(
     State(state): State<AppState>,
     Authed(actor): Authed,
@@ -59,6 +61,9 @@ pub struct HistoryQuery {
 }
 
 /// A page of history (same rules as `channel.history`).
+#[utoipa::path(get, path = "/api/v1/channels/{id}/messages", security(("bearer" = [])),
+    params(("id" = String, Path), ("before" = Option<String>, Query), ("after" = Option<String>, Query), ("limit" = Option<u32>, Query, description = "1..100, default 50")),
+    responses((status = 200, description = "{messages}"), (status = 404, description = "unknown or unreadable channel")))]
 pub async fn history(
     State(state): State<AppState>,
     Authed(actor): Authed,
@@ -77,20 +82,26 @@ pub async fn history(
 }
 
 /// Body of `POST /channels/{id}/messages` (`message.create` without `channel_id`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
     #[serde(default)]
     pub content: String,
+    /// `{type, data}`, e.g. a `deal_win`.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub card: Option<Card>,
+    /// Id (decimal string) of a message in the same channel.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub reply_to: Option<Snowflake>,
     #[serde(default)]
     pub nonce: Option<String>,
 }
 
 /// Posts a message: 201 with the committed message, after the commit.
+#[utoipa::path(post, path = "/api/v1/channels/{id}/messages", security(("bearer" = [])), params(("id" = String, Path)), request_body = CreateBody,
+    responses((status = 201, description = "the committed Message"), (status = 403), (status = 404), (status = 429, description = "slow mode"), (status = 503, description = "database unavailable")))]
 pub async fn create(
     State(state): State<AppState>,
     Authed(actor): Authed,
@@ -119,13 +130,15 @@ pub async fn create(
 }
 
 /// Body of `PATCH /channels/{id}/messages/{message_id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditBody {
     pub content: String,
 }
 
 /// Edits one's own message.
+#[utoipa::path(patch, path = "/api/v1/channels/{id}/messages/{message_id}", security(("bearer" = [])), params(("id" = String, Path), ("message_id" = String, Path)), request_body = EditBody,
+    responses((status = 200, description = "the edited Message"), (status = 403, description = "not the author"), (status = 404)))]
 pub async fn edit(
     State(state): State<AppState>,
     Authed(actor): Authed,
@@ -161,6 +174,8 @@ pub async fn edit(
 }
 
 /// Deletes a message (author or staff): 204.
+#[utoipa::path(delete, path = "/api/v1/channels/{id}/messages/{message_id}", security(("bearer" = [])), params(("id" = String, Path), ("message_id" = String, Path)),
+    responses((status = 204), (status = 403, description = "neither author nor staff"), (status = 404)))]
 pub async fn delete(
     State(state): State<AppState>,
     Authed(actor): Authed,

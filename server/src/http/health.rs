@@ -6,11 +6,13 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
 /// 200 while the process serves.
+#[utoipa::path(get, path = "/healthz", responses((status = 200)))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// 200 when Postgres answers, else 503.
+#[utoipa::path(get, path = "/readyz", responses((status = 200), (status = 503, description = "database unavailable")))]
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
@@ -20,6 +22,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// Prometheus exposition: connections, sessions, committed messages, fan-out
 /// deliveries, queue-full closes, request latency.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     metrics::gauge!("arena_sessions").set(state.sessions.len() as f64);
     let body = state

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod channels;
 pub mod extract;
 pub mod health;
+pub mod openapi;
 
 use crate::state::AppState;
 use axum::http::{header, HeaderValue};
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/gateway", get(crate::gateway::upgrade))
+        .route("/api/openapi.json", get(openapi::openapi))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

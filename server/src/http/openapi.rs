@@ -1,0 +1,40 @@
+//! `GET /api/openapi.json`: the HTTP API described with utoipa from the handlers themselves.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The OpenAPI document of the HTTP routes (the gateway is docs/protocol.md).
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Arena HTTP API", description = "See docs/protocol.md §7. Errors: HTTP status plus {\"error\": {code, message}}."),
+    paths(
+        super::auth::login, super::auth::refresh, super::channels::list, super::channels::history,
+        super::channels::create, super::channels::edit, super::channels::delete, super::audit::list,
+        super::health::healthz, super::health::readyz, super::health::metrics,
+    ),
+    modifiers(&Bearer)
+)]
+pub struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Serves the document.
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
