@@ -268,6 +268,13 @@ describe('arena web client', { skip: missing.length ? `set ${missing.join(', ')}
     });
     console.log(`# cold load: login form interactive after ${tti.interactiveMs} ms (DOMContentLoaded ${tti.domContentLoadedMs} ms)`);
     assert.ok(tti.interactiveMs < 5000);
+    const t0 = Date.now();
+    await page.getByLabel('Email').fill('priya@demo.test');
+    await page.getByLabel('Password').fill('arena-demo');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('textbox', { name: 'Message #general-chat' }).waitFor();
+    await page.locator('ol.messages > li.message').first().waitFor();
+    console.log(`# login submit → channel with history interactive: ${Date.now() - t0} ms`);
     await ctx.close();
   });
 });

@@ -182,11 +182,21 @@ export class WorkspaceStore {
     });
     client.on('warning', ({ message, error }) => console.warn(`[arena] ${message}`, error ?? ''));
     this.typingSweep = setInterval(() => this.sweepTyping(), 1000);
+    document.addEventListener('visibilitychange', this.onVisibility);
     client.connect();
   }
 
+  /** Coming back to the tab reads the active channel (messages arrived while hidden count as unread). */
+  private onVisibility = (): void => {
+    const active = this.state.activeChannelId;
+    if (document.visibilityState !== 'visible' || !active) return;
+    if (this.state.unread[active]) this.set((s) => ({ unread: { ...s.unread, [active]: 0 } }));
+    this.scheduleAck(active);
+  };
+
   /** Disconnects and forgets everything (logout). */
   stop(): void {
+    document.removeEventListener('visibilitychange', this.onVisibility);
     this.client?.disconnect();
     this.client = null;
     if (this.typingSweep) clearInterval(this.typingSweep);
