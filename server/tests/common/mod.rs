@@ -182,6 +182,17 @@ async fn template(conn: &mut sqlx::PgConnection, admin_url: &str) -> String {
     if exists.is_some() {
         return name;
     }
+    // Templates of older contents are no longer needed (clones never overlap this, under the lock).
+    let old: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'arena\\_tpl\\_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+    for o in old {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {o}"))
+            .execute(&mut *conn)
+            .await;
+    }
     // Built under another name and renamed once complete: a crash mid-build leaves no half template.
     let build = format!("{name}_build");
     sqlx::query(&format!("DROP DATABASE IF EXISTS {build} WITH (FORCE)"))
