@@ -1,6 +1,7 @@
 //! Channel navigation: categories in registry order, channels by position,
 //! a distinct icon per kind and unread badges. Only channels from READY are
 //! listed, so channels the user may not read never appear.
+import { useState } from 'react';
 import { ChannelKindIcon } from '../../components/Icons';
 import type { Channel } from '../../lib/realtime/types';
 import { useWorkspace } from '../../workspace/store';
@@ -9,7 +10,26 @@ export function channelHref(key: string): string {
   return `/channels/${encodeURIComponent(key)}`;
 }
 
+const COLLAPSED_KEY = 'arena.collapsed';
+
+function loadCollapsed(): Set<string> {
+  try {
+    return new Set(JSON.parse(localStorage.getItem(COLLAPSED_KEY) ?? '[]') as string[]);
+  } catch {
+    return new Set();
+  }
+}
+
 export function ChannelSidebar({ onNavigate }: { onNavigate: (key: string) => void }) {
+  const [collapsed, setCollapsed] = useState(loadCollapsed);
+  const toggle = (key: string) =>
+    setCollapsed((cur) => {
+      const next = new Set(cur);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      localStorage.setItem(COLLAPSED_KEY, JSON.stringify([...next]));
+      return next;
+    });
   const categories = useWorkspace((s) => s.categories);
   const channels = useWorkspace((s) => s.channels);
   const unread = useWorkspace((s) => s.unread);
@@ -32,12 +52,19 @@ export function ChannelSidebar({ onNavigate }: { onNavigate: (key: string) => vo
       {groups.map((g) => (
         <section key={g.key} className="channel-group" aria-labelledby={`cat-${g.key}`}>
           <h2 id={`cat-${g.key}`} className="category-name">
-            {g.name}
+            <button type="button" className="category-toggle" aria-expanded={!collapsed.has(g.key)} onClick={() => toggle(g.key)}>
+              <svg width="14" height="14" viewBox="0 0 24 24" aria-hidden="true" className="chevron">
+                <path fill="currentColor" d="M7 9l5 6 5-6z" />
+              </svg>
+              {g.name}
+            </button>
           </h2>
           <ul>
             {g.channels.map((c) => {
               const n = unread[c.id] ?? 0;
               const active = c.id === activeId;
+              // A collapsed category still shows the open channel and channels with unread messages.
+              if (collapsed.has(g.key) && !active && n === 0) return null;
               return (
                 <li key={c.id}>
                   <a
