@@ -414,3 +414,80 @@ async fn a_normal_close_ends_the_session() {
     }
     assert_eq!(outcome, Some(ResumeOutcome::Invalid { resumable: false }));
 }
+
+/// Live events queued for a detached session while the client resumes from the
+/// log must not be delivered a second time after RESUMED (the floor drops them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cursor_resume_does_not_double_events_queued_while_away() {
+    let db = TestDb::create().await;
+    let mut cfg = test_config(&db.url);
+    cfg.replay_frames = 4;
+    let s = TestServer::start_with(cfg).await;
+    let (mut ana, ready_a) = s.login_ws(ANA, Encoding::Json).await;
+    let (mut ben, ready_b) = s.login_ws(BEN, Encoding::MsgPack).await;
+    let general = channel(&ready_a, "general-chat").id;
+    let ready_seq = ben.last_seq();
+    for i in 0..8 {
+        post(&mut ana, general, &format!("seen {i}")).await;
+    }
+    for _ in 0..8 {
+        next_create(&mut ben).await;
+    }
+    let session_id = ben.session_id().unwrap().to_owned();
+    drop(ben);
+    for i in 0..3 {
+        post(&mut ana, general, &format!("missed {i}")).await;
+    }
+    let expected = log_after(&mut ana, general, channel(&ready_b, "general-chat").last_seq).await;
+    assert_eq!(expected.len(), 11);
+    // An old seq the 4-frame buffer cannot serve: replay from the cursors of READY.
+    let token = s.demo_token(BEN).await;
+    let mut ben = s.connect(Encoding::MsgPack).await;
+    let (_, replayed) =
+        resume_ok(&mut ben, &token, &session_id, ready_seq, Some(cursors_from(&ready_b))).await;
+    let after = drain(&mut ben).await;
+    let mut all = replayed.clone();
+    all.extend(after.iter().cloned());
+    assert_eq!(log_sigs(&all), expected, "each event once, in order");
+    assert_seqs_continue(&all, ready_seq);
+}
+
+/// A RESUME that cannot take over the old session object (here: the client
+/// comes back in the other encoding, so the server builds a new session from
+/// the cursors under the same id) must not leave the old one subscribed in
+/// the hub forever: once everyone has left and the resume window has passed,
+/// nobody is subscribed any more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_replaced_by_a_resume_do_not_stay_in_the_hub() {
+    let db = TestDb::create().await;
+    let mut cfg = test_config(&db.url);
+    cfg.resume_window_s = 1;
+    let s = TestServer::start_with(cfg).await;
+    let (ben, ready_b) = s.login_ws(BEN, Encoding::Json).await;
+    let general = channel(&ready_b, "general-chat").id;
+    let general_i = general.0 as i64;
+    assert_eq!(s.state.hub.channel_subscribers(general_i), 1);
+    let session_id = ben.session_id().unwrap().to_owned();
+    let seq = ben.last_seq();
+    drop(ben);
+    let token = s.demo_token(BEN).await;
+    let mut ben = s.connect(Encoding::MsgPack).await;
+    let (resumed, _) =
+        resume_ok(&mut ben, &token, &session_id, seq, Some(cursors_from(&ready_b))).await;
+    assert!(resumed.unrecovered.is_empty());
+    ben.close().await; // 1000: the session ends now
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let subs = s.state.hub.channel_subscribers(general_i);
+        let sessions = s.state.sessions.len();
+        if subs == 0 && sessions == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "10 s after the last client left (resume window 1 s): {subs} subscriber(s) of #general-chat \
+             and {sessions} session(s) remain on the server"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
