@@ -96,6 +96,16 @@ async fn identify_with_a_channel_subset_only_gets_those_channels() {
         e.channel_id() == Some(general)
     })
     .await;
+    // Asking for a channel one may not read subscribes to nothing.
+    let beta = channel(&ready, "beta-features").id;
+    let token = s.demo_token(BEN).await;
+    let mut ben2 = s.connect(Encoding::Json).await;
+    ben2.identify(Identify { token, presence: None, channels: Some(vec![beta]) }).await.unwrap();
+    post(&mut ana, beta, "gold only").await;
+    assert_no_event(&mut ben2, "#beta-features is not ben's to subscribe", |e| {
+        e.channel_id() == Some(beta)
+    })
+    .await;
     // Requests on other readable channels still work.
     let h = ben
         .request(

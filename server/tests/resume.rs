@@ -491,3 +491,41 @@ async fn sessions_replaced_by_a_resume_do_not_stay_in_the_hub() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// Cursors name channels; a RESUME must only replay channels the member may
+/// read in their own tenant, whatever the cursors say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_cursors_cannot_reach_unreadable_or_foreign_channels() {
+    let db = TestDb::create().await;
+    let s = TestServer::start(&db.url).await;
+    let (mut ana, ready_a) = s.login_ws(ANA, Encoding::Json).await;
+    let (mut zoe, ready_z) = s.login_ws(ZOE, Encoding::Json).await;
+    let (mut staff, _) = s.login_ws(STAFF, Encoding::Json).await;
+    let beta = channel(&ready_a, "beta-features").id;
+    let acme_general = channel(&ready_z, "general-chat").id;
+    let tenant = ready_a.tenant.id.0 as i64;
+    let exec = channel_id(&s, tenant, "executive-briefing");
+    post(&mut ana, beta, "gold only").await;
+    post(&mut zoe, acme_general, "acme only").await;
+    post(&mut staff, exec, "platinum only").await;
+
+    let token = s.demo_token(BEN).await;
+    let mut cursors: arena_protocol::request::Cursors = Default::default();
+    cursors.insert(beta, 0);
+    cursors.insert(exec, 0);
+    cursors.insert(acme_general, 0);
+    let mut ben = s.connect(Encoding::Json).await;
+    let (resumed, replayed) = resume_ok(&mut ben, &token, &"f".repeat(32), 1, Some(cursors)).await;
+    assert!(replayed.is_empty(), "ben (silver, demo) got {replayed:?}");
+    assert_eq!(resumed.replayed, 0);
+    assert_no_event(&mut ben, "nothing from those channels later either", |e| {
+        e.channel_id().is_some_and(|c| [beta, exec, acme_general].contains(&c))
+    })
+    .await;
+    post(&mut ana, beta, "still gold only").await;
+    post(&mut zoe, acme_general, "still acme only").await;
+    assert_no_event(&mut ben, "no live events from those channels", |e| {
+        e.channel_id().is_some_and(|c| [beta, exec, acme_general].contains(&c))
+    })
+    .await;
+}
