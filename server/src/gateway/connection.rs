@@ -201,6 +201,7 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
                 break;
             }
             Incoming::Frame(ClientFrame::PresenceUpdate(p)) => {
+                session.state().status = Some(p.status);
                 state.presence.update(session.actor(), p.status)
             }
             Incoming::Frame(ClientFrame::Request(r)) => {

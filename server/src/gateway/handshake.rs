@@ -162,6 +162,7 @@ pub async fn identify(
         .collect();
     session.state().floor = subscribed.iter().map(|&c| (c, head(c).0)).collect();
     let requested = d.presence.map_or(RequestedStatus::Online, |p| p.status);
+    session.state().status = Some(requested);
     state.presence.connect(&actor, requested);
     let ready = Ready {
         session_id: session.id.clone(),
@@ -223,9 +224,10 @@ pub async fn resume(
                 .map(|(s, p)| First::Replayed(s, p))
                 .collect();
             first.push(resumed(enc, n, Vec::new())?);
-            state
-                .presence
-                .connect(session.actor(), RequestedStatus::Online);
+            state.presence.connect(
+                session.actor(),
+                session.state().status.unwrap_or(RequestedStatus::Online),
+            );
             return Ok(Some(Handshake::attach(session, first)));
         }
         // The buffer no longer covers the gap: fall back to the log.
@@ -234,9 +236,10 @@ pub async fn resume(
             return Ok(None);
         };
         let first = replay_log(state, enc, &session, &cursors).await?;
-        state
-            .presence
-            .connect(session.actor(), RequestedStatus::Online);
+        state.presence.connect(
+            session.actor(),
+            session.state().status.unwrap_or(RequestedStatus::Online),
+        );
         return Ok(Some(Handshake::attach(session, first)));
     }
     let Some(cursors) = d.cursors else {

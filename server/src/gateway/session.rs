@@ -6,7 +6,7 @@
 use super::writer::SocketClose;
 use crate::hub::{Outbound, Outbox};
 use crate::registry::Actor;
-use arena_protocol::model::User;
+use arena_protocol::model::{RequestedStatus, User};
 use arena_protocol::DispatchPrefix;
 use dashmap::DashMap;
 use std::collections::VecDeque;
@@ -29,6 +29,8 @@ pub struct SessionState {
     pub channels: Vec<i64>,
     /// The socket the session is attached to; RESUME replaces it.
     pub socket: Option<Arc<SocketClose>>,
+    /// The status the client asked for (IDENTIFY or op 3); restored on RESUME.
+    pub status: Option<RequestedStatus>,
     /// When the last socket went away; `None` while attached.
     pub detached_at: Option<Instant>,
 }
