@@ -26,6 +26,7 @@ export const TrashIcon = ({ size = 18, className }: P) => svg(size, className, <
 export const SmileIcon = ({ size = 18, className }: P) =>
   svg(size, className, <><circle cx="12" cy="12" r="9" /><path d="M8.5 14.5a4.5 4.5 0 0 0 7 0M9 9.5h.01M15 9.5h.01" /></>);
 export const LogoutIcon = ({ size = 18, className }: P) => svg(size, className, <path d="M15 4h4a1 1 0 0 1 1 1v14a1 1 0 0 1-1 1h-4M10 17l5-5-5-5M15 12H3" />);
+export const PinIcon = ({ size = 18, className }: P) => svg(size, className, <path d="M9 4h6l-1 6 3 3H7l3-3-1-6ZM12 13v8" />);
 export const CloseIcon = ({ size = 18, className }: P) => svg(size, className, <path d="M6 6l12 12M18 6 6 18" />);
 
 export function ChannelKindIcon({ kind, size = 20, className }: P & { kind: ChannelKind }) {

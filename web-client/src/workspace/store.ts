@@ -76,6 +76,8 @@ export interface WorkspaceState {
   lastRead: Record<Id, Id | null>;
   /** Where the "New" divider goes: the last read id when a channel with unread messages was opened. */
   newSince: Record<Id, { afterId: Id | null; count: number }>;
+  /** When this user's timeout ends (MEMBER_UPDATE from a moderator); epoch ms. */
+  mutedUntil?: number;
   /** Ids deleted while we watched, so a reply can say its original is gone. */
   deleted: Record<Id, true>;
   /** message id → emojis this user reacted with (the wire only has counts). */
@@ -266,6 +268,12 @@ export class WorkspaceStore {
       }
       case 'MEMBER_UPDATE': {
         const { user_id, role, tier } = ev.d;
+        if (user_id === this.state.me?.id && 'muted_until' in ev.d) {
+          const until = ev.d.muted_until ? Date.parse(ev.d.muted_until) : undefined;
+          const active = until && until > Date.now() ? until : undefined;
+          this.set({ mutedUntil: active });
+          if (active) setTimeout(() => this.state.mutedUntil === active && this.set({ mutedUntil: undefined }), active - Date.now() + 50);
+        }
         this.set((s) => {
           const m = s.members[user_id];
           if (!m) return {};
@@ -564,6 +572,14 @@ export class WorkspaceStore {
       await this.request('message.delete', { message_id: messageId });
     } catch (err) {
       this.notify(err, 'delete the message');
+    }
+  }
+
+  async setPinned(messageId: Id, pinned: boolean): Promise<void> {
+    try {
+      await this.request(pinned ? 'message.pin' : 'message.unpin', { message_id: messageId });
+    } catch (err) {
+      this.notify(err, pinned ? 'pin the message' : 'unpin the message');
     }
   }
 

@@ -36,6 +36,7 @@ export function Composer({ channel, replyTo, onClearReply }: { channel: Channel;
   const connection = useWorkspace((s) => s.connection);
   const me = useWorkspace((s) => s.me);
   const staff = me?.role === 'admin' || me?.role === 'staff';
+  const mutedUntil = useWorkspace((s) => s.mutedUntil);
 
   useEffect(() => {
     setText('');
@@ -45,6 +46,14 @@ export function Composer({ channel, replyTo, onClearReply }: { channel: Channel;
     if (replyTo) ref.current?.focus();
   }, [replyTo]);
 
+  if (mutedUntil && mutedUntil > Date.now()) {
+    return (
+      <div className="composer-readonly" role="note">
+        <LockIcon />
+        <span>You are timed out until {new Date(mutedUntil).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}.</span>
+      </div>
+    );
+  }
   if (!channel.can_post || (channel.locked && !staff)) {
     return (
       <div className="composer-readonly" role="note">

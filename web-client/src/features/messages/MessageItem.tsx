@@ -3,7 +3,7 @@
 //! edit and delete for the author; delete for staff).
 import { memo, useState, type KeyboardEvent } from 'react';
 import { Avatar } from '../../components/Avatar';
-import { EditIcon, ReplyIcon, SmileIcon, TrashIcon } from '../../components/Icons';
+import { EditIcon, PinIcon, ReplyIcon, SmileIcon, TrashIcon } from '../../components/Icons';
 import type { Message, User } from '../../lib/realtime/types';
 import { workspace } from '../../workspace/store';
 import { MessageCard } from './MessageCard';
@@ -88,6 +88,11 @@ export const MessageItem = memo(function MessageItem({ message: m, grouped, me, 
             <div className="message-head">
               <span className={`author role-${m.author.role}`}>{m.author.display_name}</span>
               {m.author.role !== 'partner' && <span className={`role-tag role-${m.author.role}`}>{m.author.role}</span>}
+              {m.pinned && (
+                <span className="pinned-tag" title="Pinned">
+                  <PinIcon size={12} /> Pinned
+                </span>
+              )}
               <time dateTime={m.created_at} title={dateFmt.format(created)}>
                 {friendlyTime(created)}
               </time>
@@ -106,6 +111,12 @@ export const MessageItem = memo(function MessageItem({ message: m, grouped, me, 
               <div className="message-content">
                 <RichText text={m.content} />
                 {m.edited_at && <span className="edited" title={dateFmt.format(new Date(m.edited_at))}> (edited)</span>}
+                {grouped && m.pinned && (
+                  <span className="pinned-tag" title="Pinned">
+                    {' '}
+                    <PinIcon size={12} /> Pinned
+                  </span>
+                )}
               </div>
             )
           )}
@@ -150,6 +161,11 @@ export const MessageItem = memo(function MessageItem({ message: m, grouped, me, 
           {own && !m.card && (
             <button type="button" aria-label="Edit message" title="Edit" onClick={() => (setDraft(m.content), setEditing(true))}>
               <EditIcon />
+            </button>
+          )}
+          {staff && (
+            <button type="button" aria-label={m.pinned ? 'Unpin message' : 'Pin message'} title={m.pinned ? 'Unpin' : 'Pin'} onClick={() => void workspace.setPinned(m.id, !m.pinned)}>
+              <PinIcon />
             </button>
           )}
           {(own || staff) && (
