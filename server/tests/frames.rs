@@ -405,3 +405,34 @@ async fn unknown_version_or_encoding_is_http_400_before_upgrade() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flooding_frames_closes_4008() {
+    let (_db, s) = server().await;
+    assert_eq!(
+        s.cfg.frames_per_minute, 240,
+        "default: 240 a minute, burst 60"
+    );
+    let mut c = identified(&s, Encoding::Json).await;
+    let n: usize = std::env::var("FLOOD_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    for _ in 0..n {
+        if c.send(&ClientFrame::Heartbeat(None)).await.is_err() {
+            break;
+        }
+    }
+    assert_eq!(
+        c.closed(WAIT).await,
+        Ok(Some(4008)),
+        "no close code: the connection was reset (RST) before the client could read the close frame"
+    );
+    // Another session of the same member is unaffected.
+    let mut other = identified(&s, Encoding::Json).await;
+    assert!(other
+        .request("presence.list", json!({}))
+        .await
+        .unwrap()
+        .is_ok());
+}

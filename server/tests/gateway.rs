@@ -100,7 +100,13 @@ async fn identify_with_a_channel_subset_only_gets_those_channels() {
     let beta = channel(&ready, "beta-features").id;
     let token = s.demo_token(BEN).await;
     let mut ben2 = s.connect(Encoding::Json).await;
-    ben2.identify(Identify { token, presence: None, channels: Some(vec![beta]) }).await.unwrap();
+    ben2.identify(Identify {
+        token,
+        presence: None,
+        channels: Some(vec![beta]),
+    })
+    .await
+    .unwrap();
     post(&mut ana, beta, "gold only").await;
     assert_no_event(&mut ben2, "#beta-features is not ben's to subscribe", |e| {
         e.channel_id() == Some(beta)

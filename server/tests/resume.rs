@@ -438,13 +438,24 @@ async fn cursor_resume_does_not_double_events_queued_while_away() {
     for i in 0..3 {
         post(&mut ana, general, &format!("missed {i}")).await;
     }
-    let expected = log_after(&mut ana, general, channel(&ready_b, "general-chat").last_seq).await;
+    let expected = log_after(
+        &mut ana,
+        general,
+        channel(&ready_b, "general-chat").last_seq,
+    )
+    .await;
     assert_eq!(expected.len(), 11);
     // An old seq the 4-frame buffer cannot serve: replay from the cursors of READY.
     let token = s.demo_token(BEN).await;
     let mut ben = s.connect(Encoding::MsgPack).await;
-    let (_, replayed) =
-        resume_ok(&mut ben, &token, &session_id, ready_seq, Some(cursors_from(&ready_b))).await;
+    let (_, replayed) = resume_ok(
+        &mut ben,
+        &token,
+        &session_id,
+        ready_seq,
+        Some(cursors_from(&ready_b)),
+    )
+    .await;
     let after = drain(&mut ben).await;
     let mut all = replayed.clone();
     all.extend(after.iter().cloned());
@@ -472,8 +483,14 @@ async fn sessions_replaced_by_a_resume_do_not_stay_in_the_hub() {
     drop(ben);
     let token = s.demo_token(BEN).await;
     let mut ben = s.connect(Encoding::MsgPack).await;
-    let (resumed, _) =
-        resume_ok(&mut ben, &token, &session_id, seq, Some(cursors_from(&ready_b))).await;
+    let (resumed, _) = resume_ok(
+        &mut ben,
+        &token,
+        &session_id,
+        seq,
+        Some(cursors_from(&ready_b)),
+    )
+    .await;
     assert!(resumed.unrecovered.is_empty());
     ben.close().await; // 1000: the session ends now
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -519,13 +536,15 @@ async fn resume_cursors_cannot_reach_unreadable_or_foreign_channels() {
     assert!(replayed.is_empty(), "ben (silver, demo) got {replayed:?}");
     assert_eq!(resumed.replayed, 0);
     assert_no_event(&mut ben, "nothing from those channels later either", |e| {
-        e.channel_id().is_some_and(|c| [beta, exec, acme_general].contains(&c))
+        e.channel_id()
+            .is_some_and(|c| [beta, exec, acme_general].contains(&c))
     })
     .await;
     post(&mut ana, beta, "still gold only").await;
     post(&mut zoe, acme_general, "still acme only").await;
     assert_no_event(&mut ben, "no live events from those channels", |e| {
-        e.channel_id().is_some_and(|c| [beta, exec, acme_general].contains(&c))
+        e.channel_id()
+            .is_some_and(|c| [beta, exec, acme_general].contains(&c))
     })
     .await;
 }
