@@ -140,6 +140,29 @@ describe('arena web client', { skip: missing.length ? `set ${missing.join(', ')}
     await openChannel(anaPage, 'general-chat');
   });
 
+  test('staff set slow mode; a second quick post shows the error inline', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const staff = await ctx.newPage();
+    await login(staff, server.base, 'staff@demo.test');
+    await openChannel(staff, 'off-topic');
+    await staff.getByRole('button', { name: 'Channel settings' }).click();
+    await staff.getByRole('combobox', { name: 'Slow mode' }).selectOption('30');
+    await openChannel(anaPage, 'off-topic');
+    await anaPage.getByText('Slow mode: one message every 30s').waitFor({ timeout: 10_000 });
+    await send(anaPage, 'off-topic', `first [${RUN}-s1]`);
+    const box = anaPage.getByRole('textbox', { name: 'Message #off-topic' });
+    await box.fill(`second too soon [${RUN}-s2]`);
+    await box.press('Enter');
+    await anaPage.locator('.composer-error', { hasText: /Slow mode/ }).waitFor({ timeout: 10_000 });
+    assert.equal(await box.inputValue(), `second too soon [${RUN}-s2]`, 'draft kept after the error');
+    assert.equal(await messages(anaPage, `[${RUN}-s2]`).count(), 0);
+    await staff.getByRole('combobox', { name: 'Slow mode' }).selectOption('0');
+    await anaPage.getByText('Slow mode: one message every 30s').waitFor({ state: 'detached', timeout: 10_000 });
+    await box.fill('');
+    await ctx.close();
+    await openChannel(anaPage, 'general-chat');
+  });
+
   test('HTML in a message is shown as text and runs nothing', async () => {
     const payload = `<img src=x onerror=alert(1)> ${RUN}-xss`;
     await send(benPage, 'general-chat', payload);

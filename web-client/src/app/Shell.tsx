@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { Avatar } from '../components/Avatar';
 import { ChannelKindIcon, CloseIcon, LogoutIcon, MenuIcon, UsersIcon } from '../components/Icons';
+import { ChannelSettings } from '../features/channels/ChannelSettings';
 import { ChannelSidebar, channelHref } from '../features/channels/ChannelSidebar';
 import { MemberList } from '../features/members/MemberList';
 import { StatusSelector } from '../features/members/StatusSelector';
@@ -63,6 +64,8 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
   const ready = useWorkspace((s) => s.ready);
   const channels = useWorkspace((s) => s.channels);
   const tenant = useWorkspace((s) => s.tenant);
+  const me = useWorkspace((s) => s.me);
+  const staff = me?.role === 'admin' || me?.role === 'staff';
   const [navOpen, setNavOpen] = useState(false);
   const [membersOpen, setMembersOpen] = useState(false);
   const [membersHidden, setMembersHidden] = useState(false);
@@ -135,6 +138,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
             </>
           )}
           <span className="spacer" />
+          {staff && channel && channel.kind !== 'panel' && <ChannelSettings channel={channel} />}
           <button type="button" className="icon-btn" aria-label="Members" aria-controls="members" aria-expanded={!membersHidden || membersOpen} onClick={toggleMembers}>
             <UsersIcon />
           </button>

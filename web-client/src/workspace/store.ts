@@ -575,6 +575,16 @@ export class WorkspaceStore {
     }
   }
 
+  /** Staff: slow mode / lock / topic. The result also arrives as CHANNEL_UPDATE. */
+  async updateChannel(channelId: Id, patch: { slow_mode_s?: number; locked?: boolean; topic?: string }): Promise<void> {
+    try {
+      const ch = await this.request<Channel>('channel.update', { channel_id: channelId, ...patch });
+      if (ch?.id) this.set((s) => ({ channels: s.channels.map((c) => (c.id === ch.id ? { ...c, ...ch, can_post: c.can_post } : c)) }));
+    } catch (err) {
+      this.notify(err, 'update the channel');
+    }
+  }
+
   async setPinned(messageId: Id, pinned: boolean): Promise<void> {
     try {
       await this.request(pinned ? 'message.pin' : 'message.unpin', { message_id: messageId });
