@@ -253,6 +253,11 @@ pub async fn resume(
         .fetch_user(actor.tenant_id, actor.user_id)
         .await
         .map_err(store_close)?;
+    state
+        .registry
+        .ensure_tenant(&state.store, actor.tenant_id)
+        .await
+        .map_err(store_close)?;
     // Same id, continuing `s` from the client's: a resume on a node that never had it.
     let session = new_session(
         state,

@@ -22,11 +22,15 @@ impl FromRequestParts<AppState> for Authed {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "missing bearer token"))?;
-        state
+        let actor = state
             .tokens
             .verify(token.trim())
-            .map(Authed)
-            .map_err(|_| ApiError::new(ErrorCode::Unauthorized, "invalid or expired token"))
+            .map_err(|_| ApiError::new(ErrorCode::Unauthorized, "invalid or expired token"))?;
+        state
+            .registry
+            .ensure_tenant(&state.store, actor.tenant_id)
+            .await?;
+        Ok(Authed(actor))
     }
 }
 

@@ -209,6 +209,14 @@ impl Registry {
         self.reload_tenant(store, tenant_id).await
     }
 
+    /// Loads a tenant created after start (e.g. by `arena seed-load`) on first use.
+    pub async fn ensure_tenant(&self, store: &Store, tenant_id: i64) -> Result<(), StoreError> {
+        if self.tenants.contains_key(&tenant_id) {
+            return Ok(());
+        }
+        self.reload_tenant(store, tenant_id).await
+    }
+
     /// Reloads one tenant's registry from Postgres.
     pub async fn reload_tenant(&self, store: &Store, tenant_id: i64) -> Result<(), StoreError> {
         let cats = store.fetch_categories(tenant_id).await?;
