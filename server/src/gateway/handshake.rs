@@ -109,6 +109,11 @@ pub async fn identify(
     state
         .chat
         .note_muted(actor.tenant_id, actor.user_id, user.muted_until);
+    state
+        .registry
+        .ensure_tenant(&state.store, actor.tenant_id)
+        .await
+        .map_err(store_close)?;
     let registry = state.registry.tenant(actor.tenant_id);
     let readable: Vec<&ChannelInfo> = registry
         .channels
