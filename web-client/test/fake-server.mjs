@@ -15,6 +15,7 @@ const USERS = [
   { id: '1002', display_name: 'Sam Staff', role: 'staff', email: 'staff@demo.test' },
   { id: '1003', display_name: 'Ana Ortiz', role: 'partner', tier: 'gold', email: 'ana@demo.test' },
   { id: '1004', display_name: 'Ben Carter', role: 'partner', tier: 'silver', email: 'ben@demo.test' },
+  { id: '1005', display_name: 'Priya Nair', role: 'partner', tier: 'platinum', email: 'priya@demo.test' },
 ];
 const CATEGORIES = [
   { key: 'activation', name: 'Activation', position: 0 },
@@ -29,6 +30,7 @@ const CHANNELS = [
   { id: '2004', key: 'deal-wins', name: 'deal-wins', category: 'communications', kind: 'feed', topic: 'Structured win posts', position: 3, staffOnly: true },
   { id: '2005', key: 'commissions', name: 'commissions', category: 'revenue', kind: 'panel', domain: 'revenue', position: 4 },
   { id: '2006', key: 'leaderboard', name: 'leaderboard', category: 'revenue', kind: 'panel', domain: 'revenue', position: 5 },
+  { id: '2008', key: 'off-topic', name: 'off-topic', category: 'communications', kind: 'chat', topic: 'Informal chat', position: 7 },
   { id: '2007', key: 'system-status', name: 'system-status', category: 'support', kind: 'feed', position: 6, staffOnly: true },
 ];
 
@@ -117,6 +119,11 @@ export function createFakeServer(opts = {}) {
       case 'message.create': {
         if (!chan) return err('not_found', 'no such channel');
         if (!channelView(chan, user).can_post) return err('forbidden', 'You cannot post here');
+        const last = session.lastPost?.[chan.id] ?? 0;
+        if (chan.slow_mode_s > 0 && !isStaff(user) && Date.now() - last < chan.slow_mode_s * 1000) {
+          return err('slow_mode', 'Slow mode is on', chan.slow_mode_s * 1000 - (Date.now() - last));
+        }
+        session.lastPost = { ...session.lastPost, [chan.id]: Date.now() };
         if (options.failCreate) return err(options.failCreate.code, options.failCreate.message, options.failCreate.retry_after_ms);
         const extra = {};
         if (params.nonce) extra.nonce = params.nonce;
@@ -168,6 +175,20 @@ export function createFakeServer(opts = {}) {
         const limit = params.limit ?? 1000;
         return ok({ events: chan.log.slice(params.after_seq, params.after_seq + limit), last_seq: chan.log.length });
       }
+      case 'channel.update': {
+        if (!chan) return err('not_found', 'no such channel');
+        if (!isStaff(user)) return err('forbidden', 'staff only');
+        if (params.slow_mode_s !== undefined) chan.slow_mode_s = params.slow_mode_s;
+        if (params.locked !== undefined) chan.locked = params.locked;
+        if (params.topic !== undefined) chan.topic = params.topic;
+        for (const s of sessions.values()) {
+          const ev = { ...channelView(chan, s.user), channel_seq: chan.log.length + 1 };
+          dispatchTo(s, 'CHANNEL_UPDATE', ev);
+        }
+        chan.log.push({ t: 'CHANNEL_UPDATE', d: { ...channelView(chan, user), channel_seq: chan.log.length + 1 } });
+        persist();
+        return ok(channelView(chan, user));
+      }
       case 'channel.ack':
         return ok({});
       case 'panel.get': {
@@ -191,7 +212,7 @@ export function createFakeServer(opts = {}) {
   }
 
   function userFromToken(token) {
-    const m = /^tok:(\d+)$/.exec(String(token ?? ''));
+    const m = /^tok:(\d+)(:\d+)?$/.exec(String(token ?? ''));
     return m ? USERS.find((u) => u.id === m[1]) : undefined;
   }
 
@@ -214,7 +235,7 @@ export function createFakeServer(opts = {}) {
         const b = JSON.parse(body || '{}');
         const m = /^ref:(\d+)$/.exec(b.refresh_token ?? '');
         if (!m) return json(401, { error: { code: 'unauthorized', message: 'bad refresh token' } });
-        return json(200, { access_token: `tok:${m[1]}`, refresh_token: `ref:${m[1]}`, expires_in: 900 });
+        return json(200, { access_token: `tok:${m[1]}:${Date.now()}`, refresh_token: `ref:${m[1]}`, expires_in: 900 });
       }
       const bearer = userFromToken((req.headers.authorization ?? '').replace(/^Bearer /, ''));
       if (req.url === '/api/v1/channels' && req.method === 'GET') {
