@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -14,7 +15,10 @@ import { chromium } from 'playwright-core';
 export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO = path.resolve(WEB_DIR, '..');
 export const DIST = path.join(WEB_DIR, 'dist');
-export const SHOTS = path.join(REPO, 'docs', 'screenshots');
+/** Screenshots for the README; a run against the fake server writes them to a temp dir instead. */
+export const SHOTS =
+  process.env.E2E_SHOTS_DIR ??
+  (/fake-server\.mjs$/.test(process.env.ARENA_BIN ?? '') ? path.join(os.tmpdir(), 'arena-e2e-shots') : path.join(REPO, 'docs', 'screenshots'));
 export const PASSWORD = 'arena-demo';
 
 export const CHROMIUM_ARGS = [
