@@ -139,7 +139,7 @@ export class WorkspaceStore {
   private listeners = new Set<() => void>();
   private client: RealtimeClient | null = null;
   private lastTypingSent = new Map<Id, number>();
-  private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  private ackTimers = new Map<Id, ReturnType<typeof setTimeout>>();
   private typingSweep: ReturnType<typeof setInterval> | null = null;
 
   getState = (): WorkspaceState => this.state;
@@ -490,17 +490,22 @@ export class WorkspaceStore {
     }
   }
 
+  /** Acks the newest loaded message of a channel shortly after it was seen (one timer per channel, so switching away does not lose the ack). */
   private scheduleAck(channelId: Id): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = setTimeout(() => {
-      const items = this.state.messages[channelId]?.items;
-      const last = items?.[items.length - 1];
-      if (!last || this.state.activeChannelId !== channelId) return;
-      if (this.state.lastRead[channelId] === last.id) return;
-      this.request('channel.ack', { channel_id: channelId, message_id: last.id })
-        .then(() => this.set((s) => ({ lastRead: { ...s.lastRead, [channelId]: last.id } })))
-        .catch(() => {});
-    }, 500);
+    const prev = this.ackTimers.get(channelId);
+    if (prev) clearTimeout(prev);
+    this.ackTimers.set(
+      channelId,
+      setTimeout(() => {
+        this.ackTimers.delete(channelId);
+        const items = this.state.messages[channelId]?.items;
+        const last = items?.[items.length - 1];
+        if (!last || this.state.lastRead[channelId] === last.id) return;
+        this.request('channel.ack', { channel_id: channelId, message_id: last.id })
+          .then(() => this.set((s) => ({ lastRead: { ...s.lastRead, [channelId]: last.id } })))
+          .catch(() => {});
+      }, 500),
+    );
   }
 
   /** Sends a message. Resolves with an error to show in the composer, or null. */
