@@ -251,17 +251,42 @@ async fn read_states_and_members() {
 async fn shutdown_sends_reconnect_and_closes() {
     let db = TestDb::create().await;
     let s = TestServer::start(&db.url).await;
-    let (mut ana, _) = s.login_ws(ANA, Encoding::Json).await;
+    // ana on a raw socket: we see every frame as sent.
+    let mut raw = s.raw_ws("v=1&encoding=json").await.unwrap();
+    raw.next().await;
+    let token = s.demo_token(ANA).await;
+    raw.send_text(&json!({"op": 2, "d": {"token": token}}).to_string())
+        .await;
+    assert!(matches!(raw.next().await, RawFrame::Text(t) if t.contains("READY")));
+    // ben on the typed client.
     let (mut ben, _) = s.login_ws(BEN, Encoding::MsgPack).await;
     s.stop().await;
-    for (who, c) in [("ana", &mut ana), ("ben", &mut ben)] {
-        let code = c
-            .closed(WAIT)
-            .await
-            .unwrap_or_else(|e| panic!("{who}: {e:?}"));
-        assert!(
-            c.reconnect_requested(),
-            "{who}: RECONNECT (op 7) before the close (code {code:?})"
-        );
-    }
+
+    let mut ops = Vec::new();
+    let code = loop {
+        match raw.next().await {
+            RawFrame::Text(t) => ops.push(
+                serde_json::from_str::<Value>(&t).unwrap()["op"]
+                    .as_u64()
+                    .unwrap(),
+            ),
+            RawFrame::Binary(b) => panic!("binary frame on json: {b:?}"),
+            RawFrame::Closed(c) => break c,
+        }
+    };
+    assert!(code.is_some(), "a close frame, not a dropped socket");
+    assert!(
+        ops.contains(&7),
+        "RECONNECT (op 7) before the close; got ops {ops:?} then close {code:?}"
+    );
+
+    let code = loop {
+        match ben.next_event(WAIT).await {
+            Ok(_) => {}
+            Err(arena_protocol::client::ClientError::Closed(code)) => break code,
+            Err(e) => panic!("{e:?}"),
+        }
+    };
+    assert!(code.is_some());
+    assert!(ben.reconnect_requested(), "the typed client saw RECONNECT");
 }
