@@ -3,136 +3,24 @@
 //! `useWorkspace(selector)`; state objects are replaced, never mutated, so
 //! selectors can compare by reference.
 import { useSyncExternalStore } from 'react';
-import { RealtimeClient, RequestError, type ConnectionState } from '../lib/realtime/client';
+import { RealtimeClient, RequestError } from '../lib/realtime/client';
 import type { Encoding } from '../lib/realtime/codec';
-import type {
-  Category,
-  Channel,
-  DispatchEvent,
-  Id,
-  Message,
-  OwnStatus,
-  Panel,
-  Presence,
-  ReactionEvent,
-  Ready,
-  User,
-} from '../lib/realtime/types';
-import { compareIds, makeNonce } from './ids';
+import type { Channel, DispatchEvent, Id, Message, OwnStatus, Panel, Presence, ReactionEvent, Ready, User } from '../lib/realtime/types';
+import { makeNonce } from './ids';
 import { clearSession, getAccessToken } from './session';
+import {
+  HISTORY_PAGE,
+  STATUS_KEY,
+  TYPING_SEND_EVERY_MS,
+  TYPING_TTL_MS,
+  initialState,
+  insertSorted,
+  mergeMessages,
+  type PendingMessage,
+  type WorkspaceState,
+} from './state';
 
-/** Messages fetched per history page (PROTOCOL.md default). */
-export const HISTORY_PAGE = 50;
-/** How long a TYPING_START shows, in ms. */
-const TYPING_TTL_MS = 8_000;
-/** Minimum gap between our own typing.start requests per channel, in ms. */
-const TYPING_SEND_EVERY_MS = 5_000;
-
-export interface ChannelMessages {
-  /** Loaded messages, oldest first. */
-  items: Message[];
-  loading: boolean;
-  /** False once history returned a short page. */
-  hasMore: boolean;
-  error?: string;
-}
-
-/** A message sent but not yet acknowledged (or that failed). */
-export interface PendingMessage {
-  nonce: string;
-  channel_id: Id;
-  content: string;
-  reply_to?: Id;
-  status: 'sending' | 'failed';
-  error?: string;
-}
-
-export interface PanelState {
-  panel?: Panel;
-  loading: boolean;
-  error?: { code: string; message: string };
-}
-
-export interface WorkspaceState {
-  connection: ConnectionState;
-  /** True once any READY arrived; before it the UI shows a loading screen. */
-  ready: boolean;
-  /** Set when the session ended for good (auth failure, kicked); shown on the login page. */
-  fatal?: string;
-  me?: User;
-  tenant?: Ready['tenant'];
-  categories: Category[];
-  channels: Channel[];
-  members: Record<Id, User>;
-  presences: Record<Id, Presence>;
-  ownStatus: OwnStatus;
-  unread: Record<Id, number>;
-  messages: Record<Id, ChannelMessages>;
-  pending: Record<Id, PendingMessage[]>;
-  /** channel id → user id → expiry epoch ms. */
-  typing: Record<Id, Record<Id, number>>;
-  panels: Record<Id, PanelState>;
-  /** Last acknowledged message per channel (READY read_states, then our acks). */
-  lastRead: Record<Id, Id | null>;
-  /** Where the "New" divider goes: the last read id when a channel with unread messages was opened. */
-  newSince: Record<Id, { afterId: Id | null; count: number }>;
-  /** When this user's timeout ends (MEMBER_UPDATE from a moderator); epoch ms. */
-  mutedUntil?: number;
-  /** Ids deleted while we watched, so a reply can say its original is gone. */
-  deleted: Record<Id, true>;
-  /** message id → emojis this user reacted with (the wire only has counts). */
-  myReactions: Record<Id, string[]>;
-  activeChannelId?: Id;
-  /** Last failed action outside the composer (edit, delete, react), shown as a toast. */
-  notice?: { text: string; at: number };
-}
-
-const STATUS_KEY = 'arena.status';
-
-function initialState(): WorkspaceState {
-  let ownStatus: OwnStatus = 'online';
-  try {
-    ownStatus = (sessionStorage.getItem(STATUS_KEY) as OwnStatus) || 'online';
-  } catch {
-    /* storage unavailable */
-  }
-  return {
-    connection: 'disconnected',
-    ready: false,
-    categories: [],
-    channels: [],
-    members: {},
-    presences: {},
-    ownStatus,
-    unread: {},
-    messages: {},
-    pending: {},
-    typing: {},
-    panels: {},
-    myReactions: {},
-    deleted: {},
-    lastRead: {},
-    newSince: {},
-  };
-}
-
-function insertSorted(items: Message[], msg: Message): Message[] {
-  const idx = items.findIndex((m) => m.id === msg.id);
-  if (idx >= 0) {
-    const copy = items.slice();
-    copy[idx] = msg;
-    return copy;
-  }
-  const copy = [...items, msg];
-  if (items.length && compareIds(items[items.length - 1].id, msg.id) > 0) copy.sort((a, b) => compareIds(a.id, b.id));
-  return copy;
-}
-
-function mergeMessages(items: Message[], more: Message[]): Message[] {
-  const byId = new Map(items.map((m) => [m.id, m]));
-  for (const m of more) if (!byId.has(m.id)) byId.set(m.id, m);
-  return [...byId.values()].sort((a, b) => compareIds(a.id, b.id));
-}
+export type { ChannelMessages, PanelState, PendingMessage, WorkspaceState } from './state';
 
 export class WorkspaceStore {
   private state: WorkspaceState = initialState();
