@@ -35,6 +35,9 @@ pub struct PersistArgs {
     /// Requests in flight per session.
     #[arg(long, default_value_t = 1)]
     pub window: usize,
+    /// Most sends per second per session (0 = as fast as answers come back).
+    #[arg(long, default_value_t = 0.0)]
+    pub session_rate: f64,
 }
 
 #[derive(Debug)]
@@ -51,8 +54,17 @@ fn count_err(st: &Stats, code: String) {
 }
 
 /// One sender: `window` requests in flight, next send on each answer, until `end`.
-async fn sender(mut s: Session, i: usize, channels: Arc<Vec<Snowflake>>, window: usize, st: Arc<Stats>, end: Instant) {
+async fn sender(
+    mut s: Session,
+    i: usize,
+    channels: Arc<Vec<Snowflake>>,
+    (window, session_rate): (usize, f64),
+    st: Arc<Stats>,
+    end: Instant,
+) {
     let enc = s.enc;
+    let gap = if session_rate > 0.0 { Duration::from_secs_f64(1.0 / session_rate) } else { Duration::ZERO };
+    let mut next_send = Instant::now();
     let mut n = 0usize;
     let mut in_flight = 0usize;
     let mut last_hb = Instant::now();
@@ -60,6 +72,10 @@ async fn sender(mut s: Session, i: usize, channels: Arc<Vec<Snowflake>>, window:
     loop {
         let now = Instant::now();
         if now < end {
+            if !gap.is_zero() && in_flight == 0 {
+                tokio::time::sleep_until(next_send).await;
+                next_send = Instant::now() + gap;
+            }
             while in_flight < window {
                 let ch = channels[(i + n) % channels.len()];
                 let sent = unix_nanos();
@@ -125,8 +141,11 @@ async fn sender(mut s: Session, i: usize, channels: Arc<Vec<Snowflake>>, window:
 pub async fn run(ctx: &Ctx, a: PersistArgs) -> Result<Report> {
     let mut a = a;
     if ctx.args.smoke {
+        // Polite enough for a server with default per-session frame budgets.
         a.sessions = a.sessions.min(10);
         a.duration_s = a.duration_s.min(2.0);
+        a.window = 1;
+        a.session_rate = 5.0;
     }
     ctx.need_tokens(a.sessions)?;
     let p = probe(ctx, 0).await?;
@@ -147,7 +166,7 @@ pub async fn run(ctx: &Ctx, a: PersistArgs) -> Result<Report> {
     });
     let channels = Arc::new(channels);
     // The end is fixed after the ramp; the senders wait for `go` first.
-    let (st2, ch2, window) = (st.clone(), channels.clone(), a.window.max(1));
+    let (st2, ch2, window) = (st.clone(), channels.clone(), (a.window.max(1), a.session_rate));
     let end_cell = Arc::new(tokio::sync::OnceCell::new());
     let end_for_run = end_cell.clone();
     let (handles, ramp_time) = ramp(ctx, 0..a.sessions, Some(vec![]), "senders", move |i, s, _| {

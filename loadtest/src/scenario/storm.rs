@@ -65,6 +65,10 @@ struct Outcome {
     /// Nanoseconds from the drop to RESUMED (0 = not resumed).
     resume_ns: AtomicU64,
     how: Mutex<Option<String>>,
+    /// Message numbers below the final acked count that never arrived (filled at the end).
+    missing: Mutex<Vec<u64>>,
+    /// Set by the coordinator once the publisher is done: the acked count to check against.
+    acked: AtomicU64,
 }
 
 /// Processes every buffered frame. Errors: a close frame or a bad frame.
@@ -122,8 +126,9 @@ async fn read_until(s: &mut Session, tr: &mut Track, deadline: Instant, pred: im
     Ok(())
 }
 
-/// Live phase: track frames and heartbeat until `until` fires. Errors end the session.
-async fn live(s: &mut Session, tr: &mut Track, until: &mut watch::Receiver<bool>) -> Result<()> {
+/// Live phase: track frames and heartbeat until `until` fires, publishing the
+/// unique count to `out` as it goes. Errors end the session.
+async fn live(s: &mut Session, tr: &mut Track, until: &mut watch::Receiver<bool>, out: &Outcome) -> Result<()> {
     let mut hb = tokio::time::interval_at(Instant::now() + s.heartbeat, s.heartbeat);
     hb.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
@@ -135,6 +140,7 @@ async fn live(s: &mut Session, tr: &mut Track, until: &mut watch::Receiver<bool>
         if process(s, tr)? {
             s.wr.send(opcode::PONG, b"").await?;
         }
+        out.unique.store(tr.unique, Ordering::Relaxed);
     }
 }
 
@@ -270,7 +276,7 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
         async move {
             let mut s = s;
             let mut tr = Track { last_s: s.last_s, cseq: p.channel_last_seq, ..Track::default() };
-            if let Err(e) = live(&mut s, &mut tr, &mut drop_rx).await {
+            if let Err(e) = live(&mut s, &mut tr, &mut drop_rx, &out).await {
                 *out.how.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("before the drop: {e:#}"));
             }
             drop(s);
@@ -283,7 +289,8 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
                 Ok((mut s, how)) => {
                     out.resume_ns.store(t0.elapsed().as_nanos().max(1) as u64, Ordering::Relaxed);
                     *out.how.lock().unwrap_or_else(|e| e.into_inner()) = Some(how.into());
-                    if let Err(e) = live(&mut s, &mut tr, &mut stop_rx).await {
+                    out.unique.store(tr.unique, Ordering::Relaxed);
+                    if let Err(e) = live(&mut s, &mut tr, &mut stop_rx, &out).await {
                         *out.how.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("after resuming: {e:#}"));
                     }
                     s.wr.close(1000).await;
@@ -292,6 +299,9 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
             }
             out.unique.store(tr.unique, Ordering::Relaxed);
             out.dups.store(tr.dups, Ordering::Relaxed);
+            let acked = out.acked.load(Ordering::Relaxed);
+            let missing: Vec<u64> = (0..acked).filter(|n| !tr.seen.contains(*n)).take(20).collect();
+            *out.missing.lock().unwrap_or_else(|e| e.into_inner()) = missing;
         }
     })
     .await?;
@@ -335,13 +345,19 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
     // Keep publishing a little after the storm, then stop the publisher's clock early.
     tokio::time::sleep(Duration::from_secs_f64(a.after_s)).await;
     let (_session, _) = pub_task.await?;
-    // The publisher ran its full window; give the last deliveries time to land.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Wait (at most 15 s) until every session has every acknowledged message, then stop them.
+    let acked = pst.ok.load(Ordering::Relaxed);
+    for o in outcomes.iter() {
+        o.acked.store(acked, Ordering::Relaxed);
+    }
+    let until = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < until && outcomes.iter().any(|o| o.unique.load(Ordering::Relaxed) < acked) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let _ = stop_tx.send(true);
     for h in handles {
         let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
     }
-    let acked = pst.ok.load(Ordering::Relaxed);
     let mut h = histogram();
     let (mut lost, mut dups, mut resumed, mut backfilled, mut failed) = (0u64, 0u64, 0u64, 0u64, Vec::new());
     for o in outcomes.iter() {
@@ -371,6 +387,15 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
     rep.metric("lost events", lost, "events");
     rep.metric("duplicate events", dups, "events");
     rep.latency("drop → RESUMED per session", &h);
+    let mut shown = 0;
+    for (i, o) in outcomes.iter().enumerate() {
+        let m = o.missing.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if !m.is_empty() && shown < 5 {
+            let how = o.how.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default();
+            rep.note(format!("session {} ({how}) is missing message numbers {m:?}", i + 1));
+            shown += 1;
+        }
+    }
     if let Some(w) = failed.first() {
         rep.note(format!("first failure: {w}"));
     }
