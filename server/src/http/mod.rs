@@ -37,7 +37,24 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024));
     let web_dir = state.cfg.web_dir.clone();
     let index = web_dir.join("index.html");
-    let web = ServeDir::new(&web_dir).fallback(ServeFile::new(index));
+    // The build writes .br/.gz next to each asset; hashed /assets/* never change.
+    let assets = ServeDir::new(web_dir.join("assets"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let assets = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ))
+        .service(assets);
+    let web = ServeDir::new(&web_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     Router::new()
         .nest("/api/v1", api)
         .route("/gateway", get(crate::gateway::upgrade))
@@ -45,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .nest_service("/assets", assets)
         .fallback_service(web)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -26,7 +26,7 @@ impl Store {
     }
 
     /// `(channel_id, last_read_id, unread)` for each of the given channels,
-    /// unread capped at 100 per channel to bound the count's cost.
+    /// unread (others' messages after the marker) capped at 100 per channel to bound the count's cost.
     pub async fn fetch_read_states(
         &self,
         tenant_id: i64,
@@ -36,7 +36,7 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT c.id, rs.last_read_id,
                     (SELECT count(*) FROM (SELECT 1 FROM messages m
-                      WHERE m.tenant_id = $1 AND m.channel_id = c.id AND m.deleted_at IS NULL
+                      WHERE m.tenant_id = $1 AND m.channel_id = c.id AND m.deleted_at IS NULL AND m.author_id <> $2
                         AND m.id > COALESCE(rs.last_read_id, 0) LIMIT 100) x) AS unread
              FROM unnest($3::bigint[]) AS c(id)
              LEFT JOIN read_states rs ON rs.tenant_id = $1 AND rs.user_id = $2 AND rs.channel_id = c.id",
