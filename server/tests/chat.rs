@@ -583,6 +583,11 @@ async fn second_tenant_can_neither_see_read_nor_post() {
             "reaction.add",
             json!({"message_id": demo_msg.id, "emoji": "👀"}),
         ),
+        // A reply in acme's own channel to demo's message: not_found, not a hint that it exists.
+        (
+            "message.create",
+            json!({"channel_id": channel(&ready_z, "general-chat").id, "content": "re", "reply_to": demo_msg.id}),
+        ),
     ] {
         let e = zoe.request(method, params).await.unwrap().unwrap_err();
         assert_eq!(e.code, ErrorCode::NotFound, "zoe {method} into demo: {e:?}");

@@ -548,3 +548,57 @@ async fn resume_cursors_cannot_reach_unreadable_or_foreign_channels() {
     })
     .await;
 }
+
+/// A RESUME naming someone else's session (here ana's token with ben's
+/// session id) must neither take it over nor evict it: ben can still resume
+/// his own session from its buffer afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_with_another_members_session_id_does_not_evict_it() {
+    let db = TestDb::create().await;
+    let s = TestServer::start(&db.url).await;
+    let (mut ana, ready_a) = s.login_ws(ANA, Encoding::Json).await;
+    let (ben, ready_b) = s.login_ws(BEN, Encoding::Json).await;
+    let general = channel(&ready_a, "general-chat").id;
+    let session_id = ben.session_id().unwrap().to_owned();
+    let seq = ben.last_seq();
+    drop(ben);
+    let m = post(&mut ana, general, "while ben is away").await;
+
+    let ana_token = s.demo_token(ANA).await;
+    let mut intruder = s.connect(Encoding::Json).await;
+    let d = Resume {
+        token: ana_token,
+        session_id: session_id.clone(),
+        seq,
+        cursors: Some(cursors_from(&ready_b)),
+    };
+    if let Ok(ResumeOutcome::Resumed { resumed, replayed }) = intruder.resume(d).await {
+        // Whatever ana got, it is ana's own view, never ben's session.
+        assert_eq!(resumed.replayed as usize, replayed.len());
+    }
+
+    let token = s.demo_token(BEN).await;
+    let mut ben = s.connect(Encoding::Json).await;
+    let d = Resume {
+        token,
+        session_id,
+        seq,
+        cursors: None,
+    };
+    match ben.resume(d).await.unwrap() {
+        ResumeOutcome::Resumed { replayed, .. } => {
+            let mut all = replayed;
+            all.extend(drain(&mut ben).await);
+            assert_eq!(
+                log_sigs(&all),
+                [sig(&Event::MessageCreate(Box::new(m)))],
+                "ben's own session, with what he missed"
+            );
+        }
+        ResumeOutcome::Invalid { .. } => {
+            panic!(
+                "ben's session was evicted by a RESUME that named it with another member's token"
+            )
+        }
+    }
+}
