@@ -64,7 +64,11 @@ pub struct ClientOptions {
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions { encoding: Encoding::Json, auto_heartbeat: true, event_buffer: 1024 }
+        ClientOptions {
+            encoding: Encoding::Json,
+            auto_heartbeat: true,
+            event_buffer: 1024,
+        }
     }
 }
 
@@ -94,7 +98,10 @@ pub enum ClientError {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResumeOutcome {
     /// RESUMED arrived; `replayed` are the dispatches `(s, event)` received before it, in order.
-    Resumed { resumed: Resumed, replayed: Vec<(u64, Event)> },
+    Resumed {
+        resumed: Resumed,
+        replayed: Vec<(u64, Event)>,
+    },
     /// INVALID_SESSION: IDENTIFY again (on a new connection when `resumable` is false).
     Invalid { resumable: bool },
 }
@@ -158,16 +165,24 @@ fn io(e: impl std::fmt::Display) -> ClientError {
 
 /// Encodes a client frame as the WebSocket message of `enc` (text for JSON, binary for MessagePack).
 pub fn encode_message(enc: Encoding, f: &ClientFrame) -> Result<Message, ClientError> {
-    let bytes = f.encode(enc).map_err(|e| ClientError::Protocol(e.to_string()))?;
+    let bytes = f
+        .encode(enc)
+        .map_err(|e| ClientError::Protocol(e.to_string()))?;
     Ok(match enc {
-        Encoding::Json => Message::text(String::from_utf8(bytes).map_err(|e| ClientError::Protocol(e.to_string()))?),
+        Encoding::Json => Message::text(
+            String::from_utf8(bytes).map_err(|e| ClientError::Protocol(e.to_string()))?,
+        ),
         Encoding::MsgPack => Message::binary(bytes),
     })
 }
 
 /// The gateway URL for a base like `ws://127.0.0.1:8080` (a trailing `/` is ignored).
 pub fn gateway_url(base_ws_url: &str, enc: Encoding) -> String {
-    format!("{}/gateway?v=1&encoding={}", base_ws_url.trim_end_matches('/'), enc.as_str())
+    format!(
+        "{}/gateway?v=1&encoding={}",
+        base_ws_url.trim_end_matches('/'),
+        enc.as_str()
+    )
 }
 
 impl GatewayClient {
@@ -177,12 +192,18 @@ impl GatewayClient {
     /// Errors: [`ClientError::Io`] when the TCP or WebSocket handshake fails
     /// (an HTTP 400 for a bad `encoding` shows up here), `Timeout` without HELLO,
     /// `Closed` if the server closes first, `Protocol` if another frame comes first.
-    pub async fn connect(base_ws_url: &str, opts: ClientOptions) -> Result<GatewayClient, ClientError> {
+    pub async fn connect(
+        base_ws_url: &str,
+        opts: ClientOptions,
+    ) -> Result<GatewayClient, ClientError> {
         let url = gateway_url(base_ws_url, opts.encoding);
-        let (ws, _resp) = tokio::time::timeout(HELLO_TIMEOUT, tokio_tungstenite::connect_async(url.as_str()))
-            .await
-            .map_err(|_| ClientError::Timeout)?
-            .map_err(io)?;
+        let (ws, _resp) = tokio::time::timeout(
+            HELLO_TIMEOUT,
+            tokio_tungstenite::connect_async(url.as_str()),
+        )
+        .await
+        .map_err(|_| ClientError::Timeout)?
+        .map_err(io)?;
         let (sink, mut stream) = ws.split();
         let deadline = Instant::now() + HELLO_TIMEOUT;
         let hello = loop {
@@ -195,12 +216,18 @@ impl GatewayClient {
             let bytes = match &msg {
                 Message::Text(t) => t.as_bytes(),
                 Message::Binary(b) => b.as_ref(),
-                Message::Close(cf) => return Err(ClientError::Closed(cf.as_ref().map(|c| u16::from(c.code)))),
+                Message::Close(cf) => {
+                    return Err(ClientError::Closed(cf.as_ref().map(|c| u16::from(c.code))))
+                }
                 _ => continue,
             };
             match ServerFrame::decode(opts.encoding, bytes) {
                 Ok(ServerFrame::Hello(h)) => break h,
-                Ok(other) => return Err(ClientError::Protocol(format!("expected HELLO first, got {other:?}"))),
+                Ok(other) => {
+                    return Err(ClientError::Protocol(format!(
+                        "expected HELLO first, got {other:?}"
+                    )))
+                }
                 Err(e) => return Err(ClientError::Decode(e.to_string())),
             }
         };
@@ -211,11 +238,22 @@ impl GatewayClient {
         let pending: Pending = Arc::default();
         let seen_seq = Arc::new(AtomicU64::new(0));
         let writer = tokio::spawn(write_loop(sink, out_rx));
-        let reader =
-            tokio::spawn(read_loop(stream, opts.encoding, in_tx, out_tx.clone(), pending.clone(), seen_seq.clone()));
+        let reader = tokio::spawn(read_loop(
+            stream,
+            opts.encoding,
+            in_tx,
+            out_tx.clone(),
+            pending.clone(),
+            seen_seq.clone(),
+        ));
         let heartbeat = opts.auto_heartbeat.then(|| {
             let every = Duration::from_millis(u64::from(hello.heartbeat_interval_ms.max(1)));
-            tokio::spawn(heartbeat_loop(every, opts.encoding, out_tx.clone(), seen_seq.clone()))
+            tokio::spawn(heartbeat_loop(
+                every,
+                opts.encoding,
+                out_tx.clone(),
+                seen_seq.clone(),
+            ))
         });
         Ok(GatewayClient {
             encoding: opts.encoding,
@@ -283,7 +321,9 @@ impl GatewayClient {
                     return Ok(ready);
                 }
                 Incoming::InvalidSession(resumable) => {
-                    return Err(ClientError::Protocol(format!("INVALID_SESSION (resumable: {resumable}) on IDENTIFY")))
+                    return Err(ClientError::Protocol(format!(
+                        "INVALID_SESSION (resumable: {resumable}) on IDENTIFY"
+                    )))
                 }
                 other => self.set_aside(other)?,
             }
@@ -310,7 +350,9 @@ impl GatewayClient {
                     self.last_seq = s;
                     replayed.push((s, ev));
                 }
-                Incoming::InvalidSession(resumable) => return Ok(ResumeOutcome::Invalid { resumable }),
+                Incoming::InvalidSession(resumable) => {
+                    return Ok(ResumeOutcome::Invalid { resumable })
+                }
                 other => self.set_aside(other)?,
             }
         }
@@ -323,12 +365,20 @@ impl GatewayClient {
     /// Returns `Ok(Ok(result))` for `ok: true`, `Ok(Err(error))` for `ok: false`.
     /// Errors: `Timeout`, `Closed(code)`, `Io`, `Protocol` when more than
     /// `event_buffer` dispatches pile up unread while waiting.
-    pub async fn request(&mut self, method: &str, params: Value) -> Result<Result<Value, ErrorBody>, ClientError> {
+    pub async fn request(
+        &mut self,
+        method: &str,
+        params: Value,
+    ) -> Result<Result<Value, ErrorBody>, ClientError> {
         let id = format!("r{}", self.next_request);
         self.next_request += 1;
         let (tx, mut rx) = oneshot::channel();
         lock(&self.pending).insert(id.clone(), tx);
-        let frame = ClientFrame::Request(Box::new(Request { id: id.clone(), method: method.to_owned(), params }));
+        let frame = ClientFrame::Request(Box::new(Request {
+            id: id.clone(),
+            method: method.to_owned(),
+            params,
+        }));
         if let Err(e) = self.send(&frame).await {
             lock(&self.pending).remove(&id);
             return Err(e);
@@ -370,9 +420,9 @@ impl GatewayClient {
         params: Value,
     ) -> Result<Result<T, ErrorBody>, ClientError> {
         match self.request(method, params).await? {
-            Ok(v) => {
-                serde_json::from_value(v).map(Ok).map_err(|e| ClientError::Decode(format!("{method} result: {e}")))
-            }
+            Ok(v) => serde_json::from_value(v)
+                .map(Ok)
+                .map_err(|e| ClientError::Decode(format!("{method} result: {e}"))),
             Err(e) => Ok(Err(e)),
         }
     }
@@ -387,7 +437,10 @@ impl GatewayClient {
     /// Queues any WebSocket message as is (tests send malformed frames with it).
     /// Errors: `Closed` if the writer is gone.
     pub async fn send_raw(&mut self, msg: Message) -> Result<(), ClientError> {
-        self.out.send(msg).await.map_err(|_| ClientError::Closed(self.closed.flatten()))
+        self.out
+            .send(msg)
+            .await
+            .map_err(|_| ClientError::Closed(self.closed.flatten()))
     }
 
     /// The next DISPATCH `(s, event)`, buffered ones first.
@@ -407,7 +460,9 @@ impl GatewayClient {
                     return Ok((s, ev));
                 }
                 Incoming::InvalidSession(resumable) => {
-                    return Err(ClientError::Protocol(format!("INVALID_SESSION (resumable: {resumable})")))
+                    return Err(ClientError::Protocol(format!(
+                        "INVALID_SESSION (resumable: {resumable})"
+                    )))
                 }
                 Incoming::Reconnect => self.reconnect_requested = true,
                 Incoming::DecodeError(e) => return Err(ClientError::Decode(e)),
@@ -457,7 +512,10 @@ impl GatewayClient {
         if let Some(h) = self.heartbeat.take() {
             h.abort();
         }
-        let frame = CloseFrame { code: WsCloseCode::Normal, reason: "bye".into() };
+        let frame = CloseFrame {
+            code: WsCloseCode::Normal,
+            reason: "bye".into(),
+        };
         if self.out.send(Message::Close(Some(frame))).await.is_ok() {
             let _ = tokio::time::timeout(Duration::from_secs(1), &mut self.writer).await;
         }
@@ -500,9 +558,9 @@ impl GatewayClient {
                 self.reconnect_requested = true;
                 Ok(())
             }
-            Incoming::InvalidSession(resumable) => {
-                Err(ClientError::Protocol(format!("unexpected INVALID_SESSION (resumable: {resumable})")))
-            }
+            Incoming::InvalidSession(resumable) => Err(ClientError::Protocol(format!(
+                "unexpected INVALID_SESSION (resumable: {resumable})"
+            ))),
             Incoming::DecodeError(e) => Err(ClientError::Decode(e)),
             Incoming::Closed(code) => {
                 self.closed = Some(code);
@@ -548,7 +606,9 @@ fn response_result(r: Response) -> Result<Value, ErrorBody> {
     if r.ok {
         Ok(r.result.unwrap_or(Value::Null))
     } else {
-        Err(r.error.unwrap_or_else(|| ErrorBody::new(ErrorCode::Internal, "ok:false without error")))
+        Err(r
+            .error
+            .unwrap_or_else(|| ErrorBody::new(ErrorCode::Internal, "ok:false without error")))
     }
 }
 
@@ -603,12 +663,16 @@ async fn read_loop(
                         let _ = w.send(*r);
                         continue;
                     }
-                    None => Incoming::DecodeError(format!("RESPONSE for unknown request id {:?}", r.id)),
+                    None => {
+                        Incoming::DecodeError(format!("RESPONSE for unknown request id {:?}", r.id))
+                    }
                 }
             }
             Ok(ServerFrame::Heartbeat) => {
                 let last = seen_seq.load(Ordering::Relaxed);
-                if let Ok(m) = encode_message(enc, &ClientFrame::Heartbeat((last > 0).then_some(last))) {
+                if let Ok(m) =
+                    encode_message(enc, &ClientFrame::Heartbeat((last > 0).then_some(last)))
+                {
                     // Skipped when the writer queue is full: a heartbeat is already on its way.
                     let _ = out.try_send(m);
                 }
@@ -628,13 +692,20 @@ async fn read_loop(
     let _ = tx.send(Incoming::Closed(code)).await;
 }
 
-async fn heartbeat_loop(every: Duration, enc: Encoding, out: mpsc::Sender<Message>, seen_seq: Arc<AtomicU64>) {
+async fn heartbeat_loop(
+    every: Duration,
+    enc: Encoding,
+    out: mpsc::Sender<Message>,
+    seen_seq: Arc<AtomicU64>,
+) {
     let mut tick = tokio::time::interval_at(Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         let last = seen_seq.load(Ordering::Relaxed);
-        let Ok(m) = encode_message(enc, &ClientFrame::Heartbeat((last > 0).then_some(last))) else { return };
+        let Ok(m) = encode_message(enc, &ClientFrame::Heartbeat((last > 0).then_some(last))) else {
+            return;
+        };
         if out.send(m).await.is_err() {
             return;
         }

@@ -51,12 +51,20 @@ pub struct ErrorBody {
 impl ErrorBody {
     /// An error without a retry hint.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorBody { code, message: message.into(), retry_after_ms: None }
+        ErrorBody {
+            code,
+            message: message.into(),
+            retry_after_ms: None,
+        }
     }
 
     /// A `rate_limited` or `slow_mode` error with its retry hint in milliseconds.
     pub fn retry(code: ErrorCode, message: impl Into<String>, retry_after_ms: u64) -> Self {
-        ErrorBody { code, message: message.into(), retry_after_ms: Some(retry_after_ms) }
+        ErrorBody {
+            code,
+            message: message.into(),
+            retry_after_ms: Some(retry_after_ms),
+        }
     }
 }
 

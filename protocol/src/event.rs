@@ -159,7 +159,10 @@ impl Event {
             Event::TypingStart(t) => Some(t.channel_id),
             Event::ChannelUpdate(c) => Some(c.channel.id),
             Event::PanelUpdate(p) => Some(p.channel_id),
-            Event::Ready(_) | Event::Resumed(_) | Event::PresenceUpdate(_) | Event::MemberUpdate(_) => None,
+            Event::Ready(_)
+            | Event::Resumed(_)
+            | Event::PresenceUpdate(_)
+            | Event::MemberUpdate(_) => None,
         }
     }
 

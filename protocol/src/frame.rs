@@ -129,7 +129,10 @@ pub enum ClientFrame {
 /// A frame the server sends.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServerFrame {
-    Dispatch { s: u64, event: Event },
+    Dispatch {
+        s: u64,
+        event: Event,
+    },
     /// op 1 S→C: the server asks for a heartbeat now.
     Heartbeat,
     Reconnect,
@@ -162,8 +165,12 @@ struct OutEnvelope<'a, D: Serialize> {
 
 fn decode_raw(enc: Encoding, bytes: &[u8]) -> Result<RawEnvelope, DecodeError> {
     match enc {
-        Encoding::Json => serde_json::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string())),
-        Encoding::MsgPack => rmp_serde::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string())),
+        Encoding::Json => {
+            serde_json::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))
+        }
+        Encoding::MsgPack => {
+            rmp_serde::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))
+        }
     }
 }
 
@@ -207,11 +214,51 @@ impl ClientFrame {
     pub fn encode(&self, enc: Encoding) -> Result<Vec<u8>, EncodeError> {
         let op = self.op();
         match self {
-            ClientFrame::Heartbeat(d) => encode_value(enc, &OutEnvelope { op, t: None, d, s: None }),
-            ClientFrame::Identify(d) => encode_value(enc, &OutEnvelope { op, t: None, d, s: None }),
-            ClientFrame::PresenceUpdate(d) => encode_value(enc, &OutEnvelope { op, t: None, d, s: None }),
-            ClientFrame::Resume(d) => encode_value(enc, &OutEnvelope { op, t: None, d, s: None }),
-            ClientFrame::Request(d) => encode_value(enc, &OutEnvelope { op, t: None, d, s: None }),
+            ClientFrame::Heartbeat(d) => encode_value(
+                enc,
+                &OutEnvelope {
+                    op,
+                    t: None,
+                    d,
+                    s: None,
+                },
+            ),
+            ClientFrame::Identify(d) => encode_value(
+                enc,
+                &OutEnvelope {
+                    op,
+                    t: None,
+                    d,
+                    s: None,
+                },
+            ),
+            ClientFrame::PresenceUpdate(d) => encode_value(
+                enc,
+                &OutEnvelope {
+                    op,
+                    t: None,
+                    d,
+                    s: None,
+                },
+            ),
+            ClientFrame::Resume(d) => encode_value(
+                enc,
+                &OutEnvelope {
+                    op,
+                    t: None,
+                    d,
+                    s: None,
+                },
+            ),
+            ClientFrame::Request(d) => encode_value(
+                enc,
+                &OutEnvelope {
+                    op,
+                    t: None,
+                    d,
+                    s: None,
+                },
+            ),
         }
     }
 }
@@ -222,9 +269,14 @@ impl ServerFrame {
         let raw = decode_raw(enc, bytes)?;
         Ok(match raw.op {
             op::DISPATCH => {
-                let s = raw.s.ok_or_else(|| DecodeError::Malformed("dispatch without s".into()))?;
-                let t = raw.t.ok_or_else(|| DecodeError::Malformed("dispatch without t".into()))?;
-                let event = Event::from_parts(&t, raw.d).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+                let s = raw
+                    .s
+                    .ok_or_else(|| DecodeError::Malformed("dispatch without s".into()))?;
+                let t = raw
+                    .t
+                    .ok_or_else(|| DecodeError::Malformed("dispatch without t".into()))?;
+                let event = Event::from_parts(&t, raw.d)
+                    .map_err(|e| DecodeError::Malformed(e.to_string()))?;
                 ServerFrame::Dispatch { s, event }
             }
             op::HEARTBEAT => ServerFrame::Heartbeat,
@@ -247,16 +299,60 @@ impl ServerFrame {
                 prefix.finish_into(*s, &mut out);
                 Ok(out)
             }
-            ServerFrame::Heartbeat => encode_value(enc, &OutEnvelope { op: op::HEARTBEAT, t: None, d: none, s: None }),
-            ServerFrame::Reconnect => encode_value(enc, &OutEnvelope { op: op::RECONNECT, t: None, d: none, s: None }),
-            ServerFrame::InvalidSession(d) => {
-                encode_value(enc, &OutEnvelope { op: op::INVALID_SESSION, t: None, d, s: None })
-            }
-            ServerFrame::Hello(d) => encode_value(enc, &OutEnvelope { op: op::HELLO, t: None, d, s: None }),
-            ServerFrame::HeartbeatAck => {
-                encode_value(enc, &OutEnvelope { op: op::HEARTBEAT_ACK, t: None, d: none, s: None })
-            }
-            ServerFrame::Response(d) => encode_value(enc, &OutEnvelope { op: op::RESPONSE, t: None, d, s: None }),
+            ServerFrame::Heartbeat => encode_value(
+                enc,
+                &OutEnvelope {
+                    op: op::HEARTBEAT,
+                    t: None,
+                    d: none,
+                    s: None,
+                },
+            ),
+            ServerFrame::Reconnect => encode_value(
+                enc,
+                &OutEnvelope {
+                    op: op::RECONNECT,
+                    t: None,
+                    d: none,
+                    s: None,
+                },
+            ),
+            ServerFrame::InvalidSession(d) => encode_value(
+                enc,
+                &OutEnvelope {
+                    op: op::INVALID_SESSION,
+                    t: None,
+                    d,
+                    s: None,
+                },
+            ),
+            ServerFrame::Hello(d) => encode_value(
+                enc,
+                &OutEnvelope {
+                    op: op::HELLO,
+                    t: None,
+                    d,
+                    s: None,
+                },
+            ),
+            ServerFrame::HeartbeatAck => encode_value(
+                enc,
+                &OutEnvelope {
+                    op: op::HEARTBEAT_ACK,
+                    t: None,
+                    d: none,
+                    s: None,
+                },
+            ),
+            ServerFrame::Response(d) => encode_value(
+                enc,
+                &OutEnvelope {
+                    op: op::RESPONSE,
+                    t: None,
+                    d,
+                    s: None,
+                },
+            ),
         }
     }
 }
@@ -301,7 +397,10 @@ impl DispatchPrefix {
                 rmp::encode::write_str(&mut w, "s").map_err(enc_err)?;
             }
         }
-        Ok(DispatchPrefix { encoding: enc, bytes: buf.freeze() })
+        Ok(DispatchPrefix {
+            encoding: enc,
+            bytes: buf.freeze(),
+        })
     }
 
     /// Which encoding these bytes are in.

@@ -32,12 +32,22 @@ pub struct Response {
 impl Response {
     /// A successful answer.
     pub fn ok(id: String, result: Value) -> Self {
-        Response { id, ok: true, result: Some(result), error: None }
+        Response {
+            id,
+            ok: true,
+            result: Some(result),
+            error: None,
+        }
     }
 
     /// A failed answer; the connection lives on.
     pub fn err(id: String, error: ErrorBody) -> Self {
-        Response { id, ok: false, result: None, error: Some(error) }
+        Response {
+            id,
+            ok: false,
+            result: None,
+            error: Some(error),
+        }
     }
 }
 
@@ -217,8 +227,13 @@ pub enum Method {
 }
 
 fn params<T: DeserializeOwned>(method: &str, v: Value) -> Result<T, ErrorBody> {
-    let v = if v.is_null() { Value::Object(Default::default()) } else { v };
-    serde_json::from_value(v).map_err(|e| ErrorBody::new(ErrorCode::BadRequest, format!("{method}: {e}")))
+    let v = if v.is_null() {
+        Value::Object(Default::default())
+    } else {
+        v
+    };
+    serde_json::from_value(v)
+        .map_err(|e| ErrorBody::new(ErrorCode::BadRequest, format!("{method}: {e}")))
 }
 
 impl Method {
@@ -245,7 +260,10 @@ impl Method {
             "moderation.timeout" => Method::ModerationTimeout(params(method, p)?),
             "moderation.kick" => Method::ModerationKick(params(method, p)?),
             other => {
-                return Err(ErrorBody::new(ErrorCode::BadRequest, format!("unknown method {other:?}")))
+                return Err(ErrorBody::new(
+                    ErrorCode::BadRequest,
+                    format!("unknown method {other:?}"),
+                ))
             }
         })
     }

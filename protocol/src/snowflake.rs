@@ -60,7 +60,8 @@ impl<'de> Deserialize<'de> for Snowflake {
                 f.write_str("a snowflake id as a decimal string")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Snowflake, E> {
-                v.parse().map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+                v.parse()
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Snowflake, E> {
                 Ok(Snowflake(v))
@@ -87,17 +88,26 @@ pub struct SnowflakeGenerator {
 impl SnowflakeGenerator {
     /// A generator for `node` (only the low 10 bits are used).
     pub fn new(node: u16) -> Self {
-        SnowflakeGenerator { node: u64::from(node & 0x3ff), last: AtomicU64::new(0) }
+        SnowflakeGenerator {
+            node: u64::from(node & 0x3ff),
+            last: AtomicU64::new(0),
+        }
     }
 
     /// The next id; strictly greater than every id this generator made before.
     pub fn next_id(&self) -> Snowflake {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
         let base = (now.saturating_sub(EPOCH_MS) << 22) | (self.node << 12);
         let mut last = self.last.load(Ordering::Relaxed);
         loop {
             let next = if base > last { base } else { last + 1 };
-            match self.last.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            match self
+                .last
+                .compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
                 Ok(_) => return Snowflake(next),
                 Err(seen) => last = seen,
             }
@@ -122,7 +132,10 @@ mod tests {
     #[test]
     fn serializes_as_decimal_string() {
         let id = Snowflake(1234567890123456789);
-        assert_eq!(serde_json::to_string(&id).unwrap_or_default(), "\"1234567890123456789\"");
+        assert_eq!(
+            serde_json::to_string(&id).unwrap_or_default(),
+            "\"1234567890123456789\""
+        );
         let back: Snowflake = serde_json::from_str("\"1234567890123456789\"").unwrap_or_default();
         assert_eq!(back, id);
     }

@@ -46,8 +46,13 @@ async fn mock_gateway(heartbeats: Arc<AtomicU64>) -> String {
                     }
                     Ok(resp)
                 };
-                let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, cb).await else { return };
-                let hello = Hello { heartbeat_interval_ms: 50, node_id: "mock".into() };
+                let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, cb).await else {
+                    return;
+                };
+                let hello = Hello {
+                    heartbeat_interval_ms: 50,
+                    node_id: "mock".into(),
+                };
                 let _ = ws.send(msg(enc, &ServerFrame::Hello(hello))).await;
                 let mut s = 0u64;
                 while let Some(Ok(m)) = ws.next().await {
@@ -57,8 +62,12 @@ async fn mock_gateway(heartbeats: Arc<AtomicU64>) -> String {
                         _ => continue,
                     };
                     let Ok(frame) = ClientFrame::decode(enc, &bytes) else {
-                        let _ =
-                            ws.close(Some(CloseFrame { code: CloseCode::from(4002), reason: "decode".into() })).await;
+                        let _ = ws
+                            .close(Some(CloseFrame {
+                                code: CloseCode::from(4002),
+                                reason: "decode".into(),
+                            }))
+                            .await;
                         return;
                     };
                     match frame {
@@ -67,18 +76,29 @@ async fn mock_gateway(heartbeats: Arc<AtomicU64>) -> String {
                             let _ = ws.send(msg(enc, &ServerFrame::HeartbeatAck)).await;
                         }
                         ClientFrame::Identify(d) if d.token == "bad" => {
-                            let _ =
-                                ws.close(Some(CloseFrame { code: CloseCode::from(4004), reason: "auth".into() })).await;
+                            let _ = ws
+                                .close(Some(CloseFrame {
+                                    code: CloseCode::from(4004),
+                                    reason: "auth".into(),
+                                }))
+                                .await;
                             return;
                         }
                         ClientFrame::Identify(_) => {
                             s += 1;
                             let ready = Event::Ready(Box::new(common::ready()));
-                            let _ = ws.send(msg(enc, &ServerFrame::Dispatch { s, event: ready })).await;
+                            let _ = ws
+                                .send(msg(enc, &ServerFrame::Dispatch { s, event: ready }))
+                                .await;
                         }
                         ClientFrame::Resume(r) if r.session_id == "gone" => {
                             let _ = ws
-                                .send(msg(enc, &ServerFrame::InvalidSession(InvalidSession { resumable: false })))
+                                .send(msg(
+                                    enc,
+                                    &ServerFrame::InvalidSession(InvalidSession {
+                                        resumable: false,
+                                    }),
+                                ))
                                 .await;
                         }
                         ClientFrame::Resume(r) => {
@@ -86,37 +106,59 @@ async fn mock_gateway(heartbeats: Arc<AtomicU64>) -> String {
                             for _ in 0..2 {
                                 s += 1;
                                 let ev = Event::MessageCreate(Box::new(common::plain_message()));
-                                let _ = ws.send(msg(enc, &ServerFrame::Dispatch { s, event: ev })).await;
+                                let _ = ws
+                                    .send(msg(enc, &ServerFrame::Dispatch { s, event: ev }))
+                                    .await;
                             }
                             s += 1;
-                            let ev = Event::Resumed(Resumed { replayed: 2, unrecovered: vec![] });
-                            let _ = ws.send(msg(enc, &ServerFrame::Dispatch { s, event: ev })).await;
+                            let ev = Event::Resumed(Resumed {
+                                replayed: 2,
+                                unrecovered: vec![],
+                            });
+                            let _ = ws
+                                .send(msg(enc, &ServerFrame::Dispatch { s, event: ev }))
+                                .await;
                         }
                         ClientFrame::Request(r) => match r.method.as_str() {
                             "kick.me" => {
                                 let _ = ws
-                                    .close(Some(CloseFrame { code: CloseCode::from(4014), reason: "kick".into() }))
+                                    .close(Some(CloseFrame {
+                                        code: CloseCode::from(4014),
+                                        reason: "kick".into(),
+                                    }))
                                     .await;
                                 return;
                             }
                             "fail" => {
                                 let e = ErrorBody::retry(ErrorCode::RateLimited, "slow down", 250);
-                                let _ =
-                                    ws.send(msg(enc, &ServerFrame::Response(Box::new(Response::err(r.id, e))))).await;
+                                let _ = ws
+                                    .send(msg(
+                                        enc,
+                                        &ServerFrame::Response(Box::new(Response::err(r.id, e))),
+                                    ))
+                                    .await;
                             }
                             "ask.heartbeat" => {
                                 let _ = ws.send(msg(enc, &ServerFrame::Heartbeat)).await;
                                 let ok = Response::ok(r.id, json!({}));
-                                let _ = ws.send(msg(enc, &ServerFrame::Response(Box::new(ok)))).await;
+                                let _ = ws
+                                    .send(msg(enc, &ServerFrame::Response(Box::new(ok))))
+                                    .await;
                             }
                             _ => {
                                 // An event before the answer: the client must keep it.
                                 s += 1;
                                 let ev = Event::MessageCreate(Box::new(common::message()));
-                                let _ = ws.send(msg(enc, &ServerFrame::Dispatch { s, event: ev })).await;
-                                let ok =
-                                    Response::ok(r.id, serde_json::to_value(common::message()).unwrap_or_default());
-                                let _ = ws.send(msg(enc, &ServerFrame::Response(Box::new(ok)))).await;
+                                let _ = ws
+                                    .send(msg(enc, &ServerFrame::Dispatch { s, event: ev }))
+                                    .await;
+                                let ok = Response::ok(
+                                    r.id,
+                                    serde_json::to_value(common::message()).unwrap_or_default(),
+                                );
+                                let _ = ws
+                                    .send(msg(enc, &ServerFrame::Response(Box::new(ok))))
+                                    .await;
                             }
                         },
                         ClientFrame::PresenceUpdate(_) => {}
@@ -129,11 +171,18 @@ async fn mock_gateway(heartbeats: Arc<AtomicU64>) -> String {
 }
 
 fn opts(encoding: Encoding) -> ClientOptions {
-    ClientOptions { encoding, ..ClientOptions::default() }
+    ClientOptions {
+        encoding,
+        ..ClientOptions::default()
+    }
 }
 
 fn identify(token: &str) -> Identify {
-    Identify { token: token.into(), presence: None, channels: None }
+    Identify {
+        token: token.into(),
+        presence: None,
+        channels: None,
+    }
 }
 
 #[tokio::test]
@@ -141,14 +190,19 @@ async fn identify_request_events_and_close_in_both_encodings() {
     for enc in [Encoding::Json, Encoding::MsgPack] {
         let hb = Arc::new(AtomicU64::new(0));
         let url = mock_gateway(hb.clone()).await;
-        let mut c = GatewayClient::connect(&url, opts(enc)).await.expect("connect");
+        let mut c = GatewayClient::connect(&url, opts(enc))
+            .await
+            .expect("connect");
         assert_eq!(c.hello().node_id, "mock");
         let ready = c.identify(identify("good")).await.expect("ready");
         assert_eq!(c.session_id(), Some(ready.session_id.as_str()));
         assert_eq!(c.last_seq(), 1);
 
-        let m: arena_protocol::model::Message =
-            c.call("message.create", json!({"channel_id": "1", "content": "x"})).await.expect("io").expect("ok");
+        let m: arena_protocol::model::Message = c
+            .call("message.create", json!({"channel_id": "1", "content": "x"}))
+            .await
+            .expect("io")
+            .expect("ok");
         assert_eq!(m, common::message());
         // The dispatch sent before the RESPONSE was kept.
         let (s, ev) = c.next_event(T).await.expect("kept event");
@@ -156,58 +210,108 @@ async fn identify_request_events_and_close_in_both_encodings() {
         assert!(matches!(ev, Event::MessageCreate(_)));
         assert_eq!(c.last_seq(), 2);
 
-        let err = c.request("fail", json!({})).await.expect("io").expect_err("ok:false");
+        let err = c
+            .request("fail", json!({}))
+            .await
+            .expect("io")
+            .expect_err("ok:false");
         assert_eq!(err.code, ErrorCode::RateLimited);
         assert_eq!(err.retry_after_ms, Some(250));
 
         // A server-requested heartbeat is answered, and the heartbeat task runs (50 ms interval).
-        c.request("ask.heartbeat", json!({})).await.expect("io").expect("ok");
+        c.request("ask.heartbeat", json!({}))
+            .await
+            .expect("io")
+            .expect("ok");
         tokio::time::sleep(Duration::from_millis(300)).await;
-        assert!(hb.load(Ordering::Relaxed) >= 3, "heartbeats sent: {}", hb.load(Ordering::Relaxed));
+        assert!(
+            hb.load(Ordering::Relaxed) >= 3,
+            "heartbeats sent: {}",
+            hb.load(Ordering::Relaxed)
+        );
 
-        assert!(matches!(c.next_event(Duration::from_millis(50)).await, Err(ClientError::Timeout)));
+        assert!(matches!(
+            c.next_event(Duration::from_millis(50)).await,
+            Err(ClientError::Timeout)
+        ));
 
         let e = c.request("kick.me", json!({})).await.expect_err("closed");
         assert_eq!(e, ClientError::Closed(Some(4014)));
         assert_eq!(c.closed(T).await, Ok(Some(4014)));
-        assert!(matches!(c.next_event(T).await, Err(ClientError::Closed(Some(4014)))));
+        assert!(matches!(
+            c.next_event(T).await,
+            Err(ClientError::Closed(Some(4014)))
+        ));
     }
 }
 
 #[tokio::test]
 async fn bad_token_is_closed_with_its_code() {
     let url = mock_gateway(Arc::default()).await;
-    let mut c = GatewayClient::connect(&url, opts(Encoding::Json)).await.expect("connect");
-    assert_eq!(c.identify(identify("bad")).await.expect_err("refused"), ClientError::Closed(Some(4004)));
+    let mut c = GatewayClient::connect(&url, opts(Encoding::Json))
+        .await
+        .expect("connect");
+    assert_eq!(
+        c.identify(identify("bad")).await.expect_err("refused"),
+        ClientError::Closed(Some(4004))
+    );
 }
 
 #[tokio::test]
 async fn resume_collects_replayed_dispatches() {
     let url = mock_gateway(Arc::default()).await;
-    let mut c = GatewayClient::connect(&url, opts(Encoding::MsgPack)).await.expect("connect");
-    let r = Resume { token: "t".into(), session_id: "s-1".into(), seq: 10, cursors: None };
+    let mut c = GatewayClient::connect(&url, opts(Encoding::MsgPack))
+        .await
+        .expect("connect");
+    let r = Resume {
+        token: "t".into(),
+        session_id: "s-1".into(),
+        seq: 10,
+        cursors: None,
+    };
     match c.resume(r).await.expect("resume") {
         ResumeOutcome::Resumed { resumed, replayed } => {
             assert_eq!(resumed.replayed, 2);
-            assert_eq!(replayed.iter().map(|(s, _)| *s).collect::<Vec<_>>(), [11, 12]);
+            assert_eq!(
+                replayed.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+                [11, 12]
+            );
         }
         other => panic!("expected RESUMED, got {other:?}"),
     }
     assert_eq!(c.last_seq(), 13);
     assert_eq!(c.session_id(), Some("s-1"));
 
-    let mut c = GatewayClient::connect(&url, opts(Encoding::Json)).await.expect("connect");
-    let r = Resume { token: "t".into(), session_id: "gone".into(), seq: 1, cursors: None };
-    assert_eq!(c.resume(r).await.expect("answer"), ResumeOutcome::Invalid { resumable: false });
+    let mut c = GatewayClient::connect(&url, opts(Encoding::Json))
+        .await
+        .expect("connect");
+    let r = Resume {
+        token: "t".into(),
+        session_id: "gone".into(),
+        seq: 1,
+        cursors: None,
+    };
+    assert_eq!(
+        c.resume(r).await.expect("answer"),
+        ResumeOutcome::Invalid { resumable: false }
+    );
 }
 
 #[tokio::test]
 async fn malformed_frames_are_answered_with_a_close_code() {
     let url = mock_gateway(Arc::default()).await;
-    let mut c = GatewayClient::connect(&url, ClientOptions { auto_heartbeat: false, ..opts(Encoding::Json) })
+    let mut c = GatewayClient::connect(
+        &url,
+        ClientOptions {
+            auto_heartbeat: false,
+            ..opts(Encoding::Json)
+        },
+    )
+    .await
+    .expect("connect");
+    c.send_raw(WsMessage::text("{not json"))
         .await
-        .expect("connect");
-    c.send_raw(WsMessage::text("{not json")).await.expect("sent");
+        .expect("sent");
     assert_eq!(c.closed(T).await, Ok(Some(4002)));
 }
 
@@ -216,6 +320,8 @@ async fn connect_to_nothing_is_an_io_error() {
     let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = l.local_addr().expect("addr");
     drop(l);
-    let e = GatewayClient::connect(&format!("ws://{addr}"), ClientOptions::default()).await.expect_err("refused");
+    let e = GatewayClient::connect(&format!("ws://{addr}"), ClientOptions::default())
+        .await
+        .expect_err("refused");
     assert!(matches!(e, ClientError::Io(_)), "{e:?}");
 }

@@ -7,7 +7,9 @@ use arena_protocol::event::{MessageDelete, ReactionEvent, TypingStart};
 use arena_protocol::frame::{Hello, Identify, Resume};
 use arena_protocol::model::{Message, User};
 use arena_protocol::request::{Request, Response};
-use arena_protocol::{ClientFrame, DispatchPrefix, Encoding, ErrorBody, ErrorCode, Event, ServerFrame, Snowflake};
+use arena_protocol::{
+    ClientFrame, DispatchPrefix, Encoding, ErrorBody, ErrorCode, Event, ServerFrame, Snowflake,
+};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -54,7 +56,11 @@ fn envelope_like() -> impl Strategy<Value = Value> {
         json_value(),
     ];
     let op = prop_oneof![(0u64..=13).prop_map(|n| json!(n)), json_value()];
-    let s = prop_oneof![Just(Value::Null), any::<u64>().prop_map(|n| json!(n)), json_value()];
+    let s = prop_oneof![
+        Just(Value::Null),
+        any::<u64>().prop_map(|n| json!(n)),
+        json_value()
+    ];
     (op, t, json_value(), s, any::<u8>()).prop_map(|(op, t, d, s, drop)| {
         let mut m = serde_json::Map::new();
         // Randomly leave fields out to exercise defaults.
@@ -86,57 +92,95 @@ fn snowflake() -> impl Strategy<Value = Snowflake> {
 }
 
 fn user() -> impl Strategy<Value = User> {
-    (snowflake(), ".{0,20}", prop::option::of("[a-z]{1,8}")).prop_map(|(id, display_name, tier)| User {
-        id,
-        display_name,
-        role: arena_protocol::model::Role::Partner,
-        tier,
+    (snowflake(), ".{0,20}", prop::option::of("[a-z]{1,8}")).prop_map(|(id, display_name, tier)| {
+        User {
+            id,
+            display_name,
+            role: arena_protocol::model::Role::Partner,
+            tier,
+        }
     })
 }
 
 fn message() -> impl Strategy<Value = Message> {
-    (snowflake(), snowflake(), any::<u64>(), user(), ".{0,200}", prop::option::of(snowflake()), any::<bool>()).prop_map(
-        |(id, channel_id, channel_seq, author, content, reply_to, pinned)| Message {
-            id,
-            channel_id,
-            channel_seq,
-            author,
-            content,
-            card: None,
-            reply_to,
-            nonce: None,
-            created_at: "2026-11-22T03:04:05Z".into(),
-            edited_at: None,
-            pinned,
-            reactions: vec![],
-        },
+    (
+        snowflake(),
+        snowflake(),
+        any::<u64>(),
+        user(),
+        ".{0,200}",
+        prop::option::of(snowflake()),
+        any::<bool>(),
     )
+        .prop_map(
+            |(id, channel_id, channel_seq, author, content, reply_to, pinned)| Message {
+                id,
+                channel_id,
+                channel_seq,
+                author,
+                content,
+                card: None,
+                reply_to,
+                nonce: None,
+                created_at: "2026-11-22T03:04:05Z".into(),
+                edited_at: None,
+                pinned,
+                reactions: vec![],
+            },
+        )
 }
 
 fn event() -> impl Strategy<Value = Event> {
     prop_oneof![
         message().prop_map(|m| Event::MessageCreate(Box::new(m))),
         message().prop_map(|m| Event::MessageUpdate(Box::new(m))),
-        (snowflake(), snowflake(), any::<u64>()).prop_map(|(id, channel_id, channel_seq)| Event::MessageDelete(
-            MessageDelete { id, channel_id, channel_seq }
-        )),
-        (snowflake(), snowflake(), snowflake(), ".{1,8}", any::<u64>()).prop_map(|(m, c, u, emoji, seq)| {
-            Event::ReactionAdd(ReactionEvent { message_id: m, channel_id: c, user_id: u, emoji, channel_seq: seq })
+        (snowflake(), snowflake(), any::<u64>()).prop_map(|(id, channel_id, channel_seq)| {
+            Event::MessageDelete(MessageDelete {
+                id,
+                channel_id,
+                channel_seq,
+            })
         }),
-        (snowflake(), snowflake(), ".{0,30}").prop_map(|(channel_id, user_id, at)| Event::TypingStart(TypingStart {
-            channel_id,
-            user_id,
-            at
-        })),
+        (
+            snowflake(),
+            snowflake(),
+            snowflake(),
+            ".{1,8}",
+            any::<u64>()
+        )
+            .prop_map(|(m, c, u, emoji, seq)| {
+                Event::ReactionAdd(ReactionEvent {
+                    message_id: m,
+                    channel_id: c,
+                    user_id: u,
+                    emoji,
+                    channel_seq: seq,
+                })
+            }),
+        (snowflake(), snowflake(), ".{0,30}").prop_map(|(channel_id, user_id, at)| {
+            Event::TypingStart(TypingStart {
+                channel_id,
+                user_id,
+                at,
+            })
+        }),
     ]
 }
 
 fn client_frame() -> impl Strategy<Value = ClientFrame> {
     prop_oneof![
         prop::option::of(any::<u64>()).prop_map(ClientFrame::Heartbeat),
-        (".{0,64}", prop::option::of(prop::collection::vec(snowflake(), 0..5))).prop_map(|(token, channels)| {
-            ClientFrame::Identify(Box::new(Identify { token, presence: None, channels }))
-        }),
+        (
+            ".{0,64}",
+            prop::option::of(prop::collection::vec(snowflake(), 0..5))
+        )
+            .prop_map(|(token, channels)| {
+                ClientFrame::Identify(Box::new(Identify {
+                    token,
+                    presence: None,
+                    channels,
+                }))
+            }),
         (
             ".{0,64}",
             ".{0,16}",
@@ -144,10 +188,16 @@ fn client_frame() -> impl Strategy<Value = ClientFrame> {
             prop::option::of(prop::collection::hash_map(snowflake(), any::<u64>(), 0..4))
         )
             .prop_map(|(token, session_id, seq, cursors)| {
-                ClientFrame::Resume(Box::new(Resume { token, session_id, seq, cursors }))
+                ClientFrame::Resume(Box::new(Resume {
+                    token,
+                    session_id,
+                    seq,
+                    cursors,
+                }))
             }),
-        (".{0,16}", "[a-z.]{1,20}", json_value())
-            .prop_map(|(id, method, params)| { ClientFrame::Request(Box::new(Request { id, method, params })) }),
+        (".{0,16}", "[a-z.]{1,20}", json_value()).prop_map(|(id, method, params)| {
+            ClientFrame::Request(Box::new(Request { id, method, params }))
+        }),
     ]
 }
 
@@ -157,17 +207,30 @@ fn server_frame() -> impl Strategy<Value = ServerFrame> {
         Just(ServerFrame::Heartbeat),
         Just(ServerFrame::HeartbeatAck),
         Just(ServerFrame::Reconnect),
-        (any::<u32>(), ".{0,16}")
-            .prop_map(|(heartbeat_interval_ms, node_id)| ServerFrame::Hello(Hello { heartbeat_interval_ms, node_id })),
+        (any::<u32>(), ".{0,16}").prop_map(|(heartbeat_interval_ms, node_id)| ServerFrame::Hello(
+            Hello {
+                heartbeat_interval_ms,
+                node_id
+            }
+        )),
         // `result: null` decodes as an absent result (the same thing on the wire), so it is not generated.
-        (".{0,16}", json_value().prop_filter("non-null result", |v| !v.is_null()))
+        (
+            ".{0,16}",
+            json_value().prop_filter("non-null result", |v| !v.is_null())
+        )
             .prop_map(|(id, result)| ServerFrame::Response(Box::new(Response::ok(id, result)))),
-        (".{0,16}", ".{0,40}", prop::option::of(any::<u64>())).prop_map(|(id, message, retry_after_ms)| {
-            ServerFrame::Response(Box::new(Response::err(
-                id,
-                ErrorBody { code: ErrorCode::RateLimited, message, retry_after_ms },
-            )))
-        }),
+        (".{0,16}", ".{0,40}", prop::option::of(any::<u64>())).prop_map(
+            |(id, message, retry_after_ms)| {
+                ServerFrame::Response(Box::new(Response::err(
+                    id,
+                    ErrorBody {
+                        code: ErrorCode::RateLimited,
+                        message,
+                        retry_after_ms,
+                    },
+                )))
+            }
+        ),
     ]
 }
 
@@ -228,7 +291,10 @@ proptest! {
 
 #[test]
 fn wrong_encoding_and_truncation_are_errors_not_panics() {
-    let f = ServerFrame::Dispatch { s: 9, event: common::all_events().remove(3) };
+    let f = ServerFrame::Dispatch {
+        s: 9,
+        event: common::all_events().remove(3),
+    };
     let json = f.encode(Encoding::Json).unwrap_or_default();
     let mp = f.encode(Encoding::MsgPack).unwrap_or_default();
     assert!(ServerFrame::decode(Encoding::MsgPack, &json).is_err());

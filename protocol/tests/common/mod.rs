@@ -3,11 +3,12 @@
 #![allow(dead_code)]
 
 use arena_protocol::event::{
-    ChannelUpdate, MemberUpdate, MessageDelete, PanelUpdate, ReactionEvent, Ready, Resumed, TypingStart,
+    ChannelUpdate, MemberUpdate, MessageDelete, PanelUpdate, ReactionEvent, Ready, Resumed,
+    TypingStart,
 };
 use arena_protocol::model::{
-    Card, Category, Channel, ChannelKind, Message, Panel, Presence, ReactionCount, ReadState, Role, Status, TenantInfo,
-    User,
+    Card, Category, Channel, ChannelKind, Message, Panel, Presence, ReactionCount, ReadState, Role,
+    Status, TenantInfo, User,
 };
 use arena_protocol::{Event, Snowflake};
 use serde_json::json;
@@ -18,11 +19,21 @@ pub fn id(n: u64) -> Snowflake {
 }
 
 pub fn user() -> User {
-    User { id: id(1), display_name: "Ana Souza".into(), role: Role::Partner, tier: Some("gold".into()) }
+    User {
+        id: id(1),
+        display_name: "Ana Souza".into(),
+        role: Role::Partner,
+        tier: Some("gold".into()),
+    }
 }
 
 pub fn staff() -> User {
-    User { id: id(2), display_name: "Sam Staff".into(), role: Role::Staff, tier: None }
+    User {
+        id: id(2),
+        display_name: "Sam Staff".into(),
+        role: Role::Staff,
+        tier: None,
+    }
 }
 
 pub fn channel() -> Channel {
@@ -77,7 +88,16 @@ pub fn message() -> Message {
         created_at: "2026-11-22T03:04:05.123Z".into(),
         edited_at: Some("2026-11-22T03:05:00Z".into()),
         pinned: true,
-        reactions: vec![ReactionCount { emoji: "🎉".into(), count: 3 }, ReactionCount { emoji: "+1".into(), count: 1 }],
+        reactions: vec![
+            ReactionCount {
+                emoji: "🎉".into(),
+                count: 3,
+            },
+            ReactionCount {
+                emoji: "+1".into(),
+                count: 1,
+            },
+        ],
     }
 }
 
@@ -99,7 +119,11 @@ pub fn plain_message() -> Message {
 }
 
 pub fn presence() -> Presence {
-    Presence { user_id: id(1), status: Status::Dnd, since: "2026-11-22T03:00:00Z".into() }
+    Presence {
+        user_id: id(1),
+        status: Status::Dnd,
+        since: "2026-11-22T03:00:00Z".into(),
+    }
 }
 
 pub fn panel() -> Panel {
@@ -123,13 +147,29 @@ pub fn ready() -> Ready {
     Ready {
         session_id: "s-7f3a9c".into(),
         user: user(),
-        tenant: TenantInfo { id: id(5), slug: "demo".into(), name: "Demo Partners".into() },
-        categories: vec![Category { key: "daily-communications".into(), name: "Daily".into(), position: 0 }],
+        tenant: TenantInfo {
+            id: id(5),
+            slug: "demo".into(),
+            name: "Demo Partners".into(),
+        },
+        categories: vec![Category {
+            key: "daily-communications".into(),
+            name: "Daily".into(),
+            position: 0,
+        }],
         channels: vec![channel(), panel_channel()],
         presences: vec![presence()],
         read_states: vec![
-            ReadState { channel_id: id(10), last_read_id: Some(id(99)), unread: 2 },
-            ReadState { channel_id: id(11), last_read_id: None, unread: 0 },
+            ReadState {
+                channel_id: id(10),
+                last_read_id: Some(id(99)),
+                unread: 2,
+            },
+            ReadState {
+                channel_id: id(11),
+                last_read_id: None,
+                unread: 0,
+            },
         ],
         node_id: "node-1".into(),
     }
@@ -139,12 +179,22 @@ pub fn ready() -> Ready {
 pub fn all_events() -> Vec<Event> {
     vec![
         Event::Ready(Box::new(ready())),
-        Event::Resumed(Resumed { replayed: 3, unrecovered: vec![id(10), id(11)] }),
-        Event::Resumed(Resumed { replayed: 0, unrecovered: vec![] }),
+        Event::Resumed(Resumed {
+            replayed: 3,
+            unrecovered: vec![id(10), id(11)],
+        }),
+        Event::Resumed(Resumed {
+            replayed: 0,
+            unrecovered: vec![],
+        }),
         Event::MessageCreate(Box::new(message())),
         Event::MessageCreate(Box::new(plain_message())),
         Event::MessageUpdate(Box::new(message())),
-        Event::MessageDelete(MessageDelete { id: id(100), channel_id: id(10), channel_seq: 44 }),
+        Event::MessageDelete(MessageDelete {
+            id: id(100),
+            channel_id: id(10),
+            channel_seq: 44,
+        }),
         Event::ReactionAdd(ReactionEvent {
             message_id: id(100),
             channel_id: id(10),
@@ -159,16 +209,31 @@ pub fn all_events() -> Vec<Event> {
             emoji: "🎉".into(),
             channel_seq: 46,
         }),
-        Event::TypingStart(TypingStart { channel_id: id(10), user_id: id(1), at: "2026-11-22T03:04:05Z".into() }),
+        Event::TypingStart(TypingStart {
+            channel_id: id(10),
+            user_id: id(1),
+            at: "2026-11-22T03:04:05Z".into(),
+        }),
         Event::PresenceUpdate(presence()),
-        Event::ChannelUpdate(Box::new(ChannelUpdate { channel: channel(), channel_seq: 47 })),
-        Event::PanelUpdate(PanelUpdate { channel_id: id(11), panel: panel() }),
+        Event::ChannelUpdate(Box::new(ChannelUpdate {
+            channel: channel(),
+            channel_seq: 47,
+        })),
+        Event::PanelUpdate(PanelUpdate {
+            channel_id: id(11),
+            panel: panel(),
+        }),
         Event::MemberUpdate(MemberUpdate {
             user_id: id(1),
             muted_until: Some("2026-11-22T04:00:00Z".into()),
             role: Some("partner".into()),
             tier: Some("gold".into()),
         }),
-        Event::MemberUpdate(MemberUpdate { user_id: id(2), muted_until: None, role: None, tier: None }),
+        Event::MemberUpdate(MemberUpdate {
+            user_id: id(2),
+            muted_until: None,
+            role: None,
+            tier: None,
+        }),
     ]
 }
