@@ -46,6 +46,9 @@ pub struct Config {
     pub resume_window_s: u64,
     /// Client frames allowed per minute per session before close 4008. Default 240 (burst 60).
     pub frames_per_minute: u32,
+    /// Messages (gateway and REST) one member may send per second; burst three times that;
+    /// over it `message.create` answers `rate_limited` with `retry_after_ms`. Default 10.
+    pub messages_per_second: u32,
     /// Longest message content in characters. Default 4000 (Discord's limit for long messages).
     pub max_content_chars: usize,
     /// Most concurrent `message.create`s committed in one transaction. Default 512.
@@ -74,6 +77,7 @@ impl Default for Config {
             replay_frames: 256,
             resume_window_s: 120,
             frames_per_minute: 240,
+            messages_per_second: 10,
             max_content_chars: 4000,
             commit_batch: 512,
             ready_presence_limit: 1000,
@@ -82,7 +86,7 @@ impl Default for Config {
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 20] = [
+const KEYS: [&str; 21] = [
     "addr",
     "database_url",
     "database_pool",
@@ -102,6 +106,7 @@ const KEYS: [&str; 20] = [
     "frames_per_minute",
     "max_content_chars",
     "commit_batch",
+    "messages_per_second",
     "ready_presence_limit",
 ];
 
@@ -159,6 +164,9 @@ impl Config {
         }
         if self.jwt_secret.len() < 16 {
             return invalid("jwt_secret", "must be at least 16 bytes");
+        }
+        if self.messages_per_second == 0 {
+            return invalid("messages_per_second", "must be at least 1");
         }
         if self.commit_batch == 0 {
             return invalid("commit_batch", "must be at least 1");

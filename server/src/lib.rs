@@ -80,6 +80,7 @@ pub async fn build(
         Arc::clone(&ids),
         Limits {
             max_content_chars: cfg.max_content_chars,
+            messages_per_second: cfg.messages_per_second,
         },
         cfg.commit_batch,
     );

@@ -28,6 +28,8 @@ use time::OffsetDateTime;
 pub struct Limits {
     /// Longest content, in characters.
     pub max_content_chars: usize,
+    /// Messages per second per member (burst three times that).
+    pub messages_per_second: u32,
 }
 
 /// Longest nonce a client may attach, bytes (Discord allows 25; we allow 64).
@@ -54,6 +56,14 @@ pub struct Chat {
     /// Members under a timeout: (tenant, user) → until. Filled when a session
     /// identifies or staff time someone out; expired entries are removed on read.
     muted: Arc<DashMap<(i64, i64), OffsetDateTime>>,
+    /// Message budget per (tenant, user): `rate_limited` past it.
+    rate: Arc<governor::DefaultKeyedRateLimiter<(i64, i64)>>,
+}
+
+fn rate_quota(per_second: u32) -> governor::Quota {
+    let n = std::num::NonZeroU32::new(per_second.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+    let burst = std::num::NonZeroU32::new(per_second.max(1).saturating_mul(3)).unwrap_or(n);
+    governor::Quota::per_second(n).allow_burst(burst)
 }
 
 fn err(code: ErrorCode, msg: impl Into<String>) -> ErrorBody {
@@ -89,6 +99,9 @@ impl Chat {
             limits,
             last_post: Arc::default(),
             muted: Arc::default(),
+            rate: Arc::new(governor::RateLimiter::keyed(rate_quota(
+                limits.messages_per_second,
+            ))),
         }
     }
 
@@ -163,6 +176,7 @@ impl Chat {
             ));
         }
         self.check_muted(actor)?;
+        self.check_rate(actor)?;
         self.check_content(&p.content, p.card.is_some())?;
         if p.nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE) {
             return Err(err(
@@ -225,6 +239,19 @@ impl Chat {
                 self.muted.remove(&(tenant_id, user_id));
             }
         }
+    }
+
+    fn check_rate(&self, actor: &Actor) -> Result<(), ErrorBody> {
+        self.rate
+            .check_key(&(actor.tenant_id, actor.user_id))
+            .map_err(|not_until| {
+                let clock = governor::clock::DefaultClock::default();
+                let ms = not_until
+                    .wait_time_from(governor::clock::Clock::now(&clock))
+                    .as_millis() as u64
+                    + 1;
+                ErrorBody::retry(ErrorCode::RateLimited, "sending too fast; slow down", ms)
+            })
     }
 
     fn check_muted(&self, actor: &Actor) -> Result<(), ErrorBody> {
