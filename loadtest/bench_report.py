@@ -159,6 +159,12 @@ def ratios(runs):
         ratio = va / vr
         rows.append((f"{label}: {name}", fmt(va, 2 if va < 100 else 0), fmt(vr, 2 if vr < 100 else 0), unit,
                      f"{ratio:.2f}×" + (" (lower is better)" if lower_better else "")))
+    a, big = runs.get(("sessions-18k", "arena")), runs.get(("sessions-18k-big-ready", "reference"))
+    if a and big:
+        va, vb = metric(a, "RSS per session after hold"), metric(big, "RSS per session after hold")
+        if va and vb:
+            rows.append(("sessions-18k vs a reference whose READY is as large as Arena's (50 channels)",
+                         fmt(va, 2), fmt(vb, 2), "KiB/session", f"{va / vb:.2f}× (lower is better)"))
     return rows
 
 

@@ -61,6 +61,9 @@ enum Cmd {
         /// Runtime worker threads (0 = one per core).
         #[arg(long, default_value_t = 0)]
         workers: usize,
+        /// Placeholder channels added to READY (50 ≈ the size of Arena's READY for its workspace).
+        #[arg(long, default_value_t = 0)]
+        ready_padding: usize,
     },
 }
 
@@ -79,7 +82,9 @@ fn main() -> Result<()> {
 
 async fn run(cmd: Cmd) -> Result<()> {
     let (common, fut): (CommonArgs, std::pin::Pin<Box<dyn std::future::Future<Output = Result<Report>>>>) = match cmd {
-        Cmd::Reference { addr, .. } => return arena_loadtest::reference::serve(addr).await,
+        Cmd::Reference { addr, ready_padding, .. } => {
+            return arena_loadtest::reference::serve(addr, ready_padding).await
+        }
         Cmd::Sessions { common, args } => {
             let ctx = Ctx::new(common.clone())?;
             (common, Box::pin(async move { sessions::run(&ctx, args).await }))

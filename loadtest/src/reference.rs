@@ -60,16 +60,21 @@ struct Shared {
     next_session: AtomicU64,
     channel_seq: AtomicU64,
     ids: SnowflakeGenerator,
+    /// Extra (unsubscribable) channels listed in READY, to mimic a real workspace's READY size.
+    ready_padding: usize,
 }
 
-/// Runs the reference server on `addr` until the process is stopped.
-pub async fn serve(addr: SocketAddr) -> Result<()> {
+/// Runs the reference server on `addr` until the process is stopped. READY
+/// lists the one real channel plus `ready_padding` placeholder channels (0 =
+/// a minimal READY; ~50 gives a READY as large as Arena's for its workspace).
+pub async fn serve(addr: SocketAddr, ready_padding: usize) -> Result<()> {
     crate::sys::ensure_loopback(&addr)?;
     let shared = Arc::new(Shared {
         subs: RwLock::new(HashMap::new()),
         next_session: AtomicU64::new(1),
         channel_seq: AtomicU64::new(0),
         ids: SnowflakeGenerator::new(1),
+        ready_padding,
     });
     let app =
         Router::new().route("/gateway", get(upgrade)).route("/healthz", get(|| async { "ok" })).with_state(shared);
@@ -251,6 +256,21 @@ fn user(session: u64) -> User {
 }
 
 fn ready(session: u64, shared: &Shared) -> Ready {
+    let padding = (0..shared.ready_padding).map(|i| Channel {
+        id: Snowflake(100 + i as u64),
+        key: format!("padding-channel-{i}"),
+        name: format!("padding-channel-{i}"),
+        category: "daily-communications".into(),
+        kind: ChannelKind::Chat,
+        domain: Some("community".into()),
+        topic: Some("A placeholder channel that makes READY as large as a real workspace's".into()),
+        position: i as i32 + 1,
+        can_post: false,
+        slow_mode_s: 0,
+        locked: false,
+        last_seq: 0,
+        last_message_id: None,
+    });
     Ready {
         session_id: format!("ref-{session}"),
         user: user(session),
@@ -270,7 +290,10 @@ fn ready(session: u64, shared: &Shared) -> Ready {
             locked: false,
             last_seq: shared.channel_seq.load(Ordering::Relaxed),
             last_message_id: None,
-        }],
+        }]
+        .into_iter()
+        .chain(padding)
+        .collect(),
         presences: vec![],
         read_states: vec![],
         node_id: "reference".into(),
