@@ -695,3 +695,39 @@ async fn second_tenant_can_neither_see_read_nor_post() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sending_too_fast_is_rate_limited_without_closing() {
+    let db = TestDb::create().await;
+    let mut cfg = test_config(&db.url);
+    cfg.messages_per_second = 10;
+    let s = TestServer::start_with(cfg).await;
+    let (mut ben, ready) = s.login_ws(BEN, Encoding::Json).await;
+    let general = channel(&ready, "general-chat").id;
+    let mut limited = None;
+    for i in 0..60 {
+        match ben
+            .request(
+                "message.create",
+                json!({"channel_id": general, "content": format!("spam {i}")}),
+            )
+            .await
+            .unwrap()
+        {
+            Ok(_) => {}
+            Err(e) => {
+                limited = Some(e);
+                break;
+            }
+        }
+    }
+    let e = limited.expect("60 messages at once must hit a 10/s limit");
+    assert_eq!(e.code, ErrorCode::RateLimited, "{e:?}");
+    assert!(e.retry_after_ms.is_some_and(|ms| ms > 0), "{e:?}");
+    // Still connected; other requests work.
+    assert!(ben
+        .request("presence.list", json!({}))
+        .await
+        .unwrap()
+        .is_ok());
+}

@@ -602,3 +602,97 @@ async fn a_resume_with_another_members_session_id_does_not_evict_it() {
         }
     }
 }
+
+/// ben's old socket is stalled (the network went quiet, he reads nothing) while
+/// bursts of messages arrive, so its writer is blocked with a batch in hand.
+/// He then RESUMEs on a new socket from READY's seq: every message must reach
+/// him exactly once, whether replayed or live (no channel_seq missing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_while_the_old_socket_is_stalled_loses_nothing() {
+    let db = TestDb::create().await;
+    let mut cfg = test_config(&db.url);
+    cfg.replay_frames = 2048;
+    cfg.outbound_queue_frames = 4096;
+    cfg.outbound_queue_bytes = 16 * 1024 * 1024;
+    let s = TestServer::start_with(cfg).await;
+    let (_stalled, session_id) = stalled_client(&s, BEN).await;
+    let token = s.demo_token(STAFF).await;
+    let (tid, ..) = s.member("demo", STAFF).await;
+    let general = channel_id(&s, tid, "general-chat");
+    let head = s
+        .state
+        .store
+        .fetch_channel_states(tid)
+        .await
+        .unwrap()
+        .iter()
+        .find(|c| c.id == general.0 as i64)
+        .unwrap()
+        .last_seq as u64;
+    let content = "🦀".repeat(3990);
+    let card = json!({"type": "filler", "data": {"blob": "c".repeat(8000)}});
+    let url = s.url(&format!("/api/v1/channels/{general}/messages"));
+    let seq_of = |s: &TestServer| s.state.sessions.get(&session_id).map(|x| x.state().seq);
+    let (mut posted, mut still, mut extra) = (0u64, 0, 0);
+    for round in 0..150 {
+        let before = seq_of(&s);
+        let posts = (0..8).map(|i| {
+            s.http()
+                .post(&url)
+                .bearer_auth(&token)
+                .json(&json!({"content": format!("{round}.{i} {content}"), "card": card}))
+                .send()
+        });
+        for r in futures_util::future::join_all(posts).await {
+            assert_eq!(r.unwrap().status(), 201);
+            posted += 1;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if seq_of(&s) == before {
+            still += 1;
+        }
+        if still >= 2 {
+            extra += 1;
+            if extra > 2 {
+                break;
+            }
+        }
+    }
+    assert!(still >= 2, "the stalled socket never blocked the writer");
+    let killed = s
+        .state
+        .sessions
+        .get(&session_id)
+        .and_then(|x| x.outbox.close_code());
+    assert_eq!(
+        killed, None,
+        "the queue limits are large enough for this test"
+    );
+
+    let ben_token = s.demo_token(BEN).await;
+    let mut ben = s
+        .connect_opts(arena_protocol::client::ClientOptions {
+            encoding: Encoding::Json,
+            event_buffer: 4096,
+            ..Default::default()
+        })
+        .await;
+    let (_, replayed) = resume_ok(&mut ben, &ben_token, &session_id, 1, None).await;
+    let mut all = replayed;
+    all.extend(drain(&mut ben).await);
+    let seqs: Vec<u64> = all
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::MessageCreate(m) if m.channel_id == general => Some(m.channel_seq),
+            _ => None,
+        })
+        .collect();
+    let want: Vec<u64> = (head + 1..=head + posted).collect();
+    let missing: Vec<u64> = want.iter().filter(|x| !seqs.contains(x)).copied().collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {posted} messages never reached ben: channel_seq {missing:?}",
+        missing.len()
+    );
+    assert_eq!(seqs, want, "each once, in order");
+}

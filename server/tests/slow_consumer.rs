@@ -8,44 +8,10 @@ mod common;
 
 use arena_protocol::CloseCode;
 use common::*;
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
+use futures_util::StreamExt;
+use serde_json::json;
 use std::time::Duration;
-use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
-
-/// A JSON gateway socket with a 4 KiB receive buffer, identified as `email`;
-/// returns it and the session id. After this the test stops reading it.
-async fn stalled_client(s: &TestServer, email: &str) -> (Ws, String) {
-    let sock = TcpSocket::new_v4().unwrap();
-    sock.set_recv_buffer_size(4096).unwrap();
-    let stream = sock.connect(s.addr).await.unwrap();
-    let url = format!("{}/gateway?v=1&encoding=json", s.ws);
-    let (mut ws, _) = tokio_tungstenite::client_async(url.as_str(), stream)
-        .await
-        .unwrap();
-    let hello = ws.next().await.unwrap().unwrap();
-    assert!(hello.to_text().unwrap().contains("\"op\":10"));
-    let token = s.demo_token(email).await;
-    ws.send(WsMessage::text(
-        json!({"op": 2, "d": {"token": token}}).to_string(),
-    ))
-    .await
-    .unwrap();
-    loop {
-        let m = tokio::time::timeout(WAIT, ws.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        let v: Value = serde_json::from_str(m.to_text().unwrap()).unwrap();
-        if v["t"] == "READY" {
-            return (ws, v["d"]["session_id"].as_str().unwrap().to_owned());
-        }
-    }
-}
 
 /// A server with small outbound queues (16 frames, 256 KiB): a client that
 /// reads keeps up with bursts of 4 messages of 24 KB; one that stops reading

@@ -264,6 +264,8 @@ pub fn test_config(database_url: &str) -> Config {
         channels: channels_path(),
         web_dir: repo_root().join("target/no-web-client-in-tests"),
         jwt_secret: JWT_SECRET.into(),
+        // Tests post in bursts; the per-member limit has its own test.
+        messages_per_second: 10_000,
         ..Config::default()
     }
 }
@@ -708,5 +710,39 @@ mod tests {
             "postgres://arena:pw@127.0.0.1:1/arena?sslmode=disable"
         );
         assert_eq!(with_database("postgres://h:1/db", "y"), "postgres://h:1/y");
+    }
+}
+
+/// A JSON gateway socket with a 4 KiB receive buffer, identified as `email`;
+/// returns it and the session id. Tests then stop reading it (a stalled peer).
+pub async fn stalled_client(
+    s: &TestServer,
+    email: &str,
+) -> (tokio_tungstenite::WebSocketStream<TcpStream>, String) {
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let stream = sock.connect(s.addr).await.unwrap();
+    let url = format!("{}/gateway?v=1&encoding=json", s.ws);
+    let (mut ws, _) = tokio_tungstenite::client_async(url.as_str(), stream)
+        .await
+        .unwrap();
+    let hello = ws.next().await.unwrap().unwrap();
+    assert!(hello.to_text().unwrap().contains("\"op\":10"));
+    let token = s.demo_token(email).await;
+    ws.send(WsMessage::text(
+        serde_json::json!({"op": 2, "d": {"token": token}}).to_string(),
+    ))
+    .await
+    .unwrap();
+    loop {
+        let m = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(m.to_text().unwrap()).unwrap();
+        if v["t"] == "READY" {
+            return (ws, v["d"]["session_id"].as_str().unwrap().to_owned());
+        }
     }
 }
