@@ -57,6 +57,23 @@ fn decode(enc: Encoding, msg: Result<Message, axum::Error>) -> Incoming {
     }
 }
 
+/// How long a closing socket keeps reading for the peer's close reply.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// After our close frame, reads and discards until the peer's close or EOF
+/// (bounded by [`LINGER`]): dropping a socket with unread input makes the
+/// kernel send a reset, and the peer would never see the close code.
+async fn linger(stream: &mut futures_util::stream::SplitStream<WebSocket>) {
+    let _ = tokio::time::timeout(LINGER, async {
+        while let Some(Ok(m)) = stream.next().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
 /// Serves one upgraded socket to the end.
 pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
     metrics::gauge!("arena_connections").increment(1.0);
@@ -138,6 +155,7 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
         socket,
     }) = handshake
     else {
+        linger(&mut stream).await;
         metrics::gauge!("arena_connections").decrement(1.0);
         return;
     };
@@ -216,6 +234,9 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
         }
     }
     let _ = writer.await;
+    if !client_closed {
+        linger(&mut stream).await;
+    }
     super::handshake::detach(&state, &session, &socket, client_closed);
     metrics::gauge!("arena_connections").decrement(1.0);
 }

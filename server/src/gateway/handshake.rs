@@ -209,9 +209,20 @@ pub async fn resume(
         .tokens
         .verify(&d.token)
         .map_err(|_| CloseCode::AuthenticationFailed)?;
-    let existing = state.sessions.get(&d.session_id).filter(|s| {
-        s.actor() == &actor && s.outbox.encoding == enc && !s.outbox.kill.is_cancelled()
-    });
+    let found = state.sessions.get(&d.session_id);
+    if found.as_ref().is_some_and(|s| s.actor() != &actor) {
+        // Another member's session id: refuse, and leave that session alone.
+        return Ok(None);
+    }
+    let (existing, stale): (Option<Arc<Session>>, Option<Arc<Session>>) = match found {
+        Some(s) if s.outbox.encoding == enc && !s.outbox.kill.is_cancelled() => (Some(s), None),
+        other => (None, other),
+    };
+    if let Some(stale) = stale {
+        // The same member's session in another encoding, or killed: it ends here,
+        // so a new one may take its id without leaving it subscribed.
+        terminate(state, &stale);
+    }
     if let Some(session) = existing {
         if d.seq > session.state().seq {
             return Err(CloseCode::InvalidSeq);
@@ -221,7 +232,12 @@ pub async fn resume(
         if let Some(old) = old {
             old.drop_silently();
         }
-        drop(session.rx.lock().await);
+        {
+            // Events that arrived while no socket was attached sit in the queue
+            // unsequenced: number them into the replay so they come before RESUMED.
+            let mut rx = session.rx.lock().await;
+            session.absorb_queue(&mut rx);
+        }
         if let Some(frames) = session.replay_after(d.seq) {
             let n = frames.len() as u32;
             let mut first: Vec<First> = frames

@@ -107,6 +107,23 @@ impl Session {
         Some(s)
     }
 
+    /// Sequences every queued dispatch into the replay buffer (dropping queued
+    /// non-dispatch frames, which answered the old socket). Called on RESUME
+    /// with the queue's lock held, so nothing is written meanwhile.
+    pub fn absorb_queue(&self, rx: &mut mpsc::Receiver<Outbound>) {
+        while let Ok(item) = rx.try_recv() {
+            self.outbox.taken(&item);
+            if let Outbound::Dispatch {
+                prefix,
+                channel_id,
+                channel_seq,
+            } = item
+            {
+                self.sequence(&prefix, channel_id, channel_seq);
+            }
+        }
+    }
+
     /// Frames with `s` greater than `after`, if the buffer still holds all of them.
     pub fn replay_after(&self, after: u64) -> Option<Vec<(u64, DispatchPrefix)>> {
         let st = self.state();

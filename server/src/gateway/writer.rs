@@ -84,11 +84,16 @@ where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
     let mut rx = session.rx.lock().await;
-    let mut ok = write_all(
-        &mut sink,
-        first.into_iter().filter_map(|f| first_frame(&session, f)),
-    )
-    .await;
+    let first: Vec<Message> = first
+        .into_iter()
+        .filter_map(|f| first_frame(&session, f))
+        .collect();
+    let mut ok = true;
+    tokio::select! {
+        w = write_all(&mut sink, first) => ok = w,
+        _ = session.outbox.kill.cancelled() => {}
+        _ = socket.token.cancelled() => {}
+    }
     let mut buf = Vec::with_capacity(BATCH);
     while ok {
         tokio::select! {
@@ -103,7 +108,8 @@ where
                         queued.push(item);
                         if queued.len() == BATCH { break; }
                     }
-                    let frames = queued.into_iter().filter_map(|i| queued_frame(&session, i));
+                    let frames: Vec<Message> =
+                        queued.into_iter().filter_map(|i| queued_frame(&session, i)).collect();
                     let _ = tokio::time::timeout(CLOSE_GRACE, write_all(&mut sink, frames)).await;
                 }
                 let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close_frame(code))).await;
@@ -119,7 +125,10 @@ where
                 if n == 0 {
                     break;
                 }
-                let frames = buf.drain(..).filter_map(|i| queued_frame(&session, i));
+                // Number the whole batch first: every dispatch taken off the queue is
+                // in the replay buffer even if the write below is cut short.
+                let frames: Vec<Message> =
+                    buf.drain(..).filter_map(|i| queued_frame(&session, i)).collect();
                 // A stalled peer must not pin this task: a kill or a socket close
                 // interrupts the write, and the loop's first arms send the close.
                 tokio::select! {
@@ -135,7 +144,7 @@ where
 }
 
 /// Feeds every frame, then flushes once (one write syscall for a batch). False if the socket failed.
-async fn write_all<S>(sink: &mut S, frames: impl Iterator<Item = Message>) -> bool
+async fn write_all<S>(sink: &mut S, frames: Vec<Message>) -> bool
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
