@@ -499,6 +499,8 @@ impl GatewayClient {
         let deadline = Instant::now() + timeout;
         loop {
             match self.recv_until(deadline).await {
+                Ok(Incoming::Reconnect) => self.reconnect_requested = true,
+                Ok(Incoming::Closed(code)) => return Ok(code),
                 Ok(_) => continue,
                 Err(ClientError::Closed(code)) => return Ok(code),
                 Err(e) => return Err(e),
