@@ -110,6 +110,11 @@ async fn run(cmd: Cmd) -> Result<()> {
         .await
         .map_err(|_| anyhow::anyhow!("the run exceeded --max-seconds {}", common.max_seconds))??;
     let mut report = report;
+    let retries = arena_loadtest::scenario::common::IDENTIFY_RETRIES.load(std::sync::atomic::Ordering::Relaxed);
+    if retries > 0 {
+        report.metric("IDENTIFY closed with 4000 and retried", retries, "sessions");
+        report.note(format!("{retries} IDENTIFYs were closed with 4000 (unknown error) and retried"));
+    }
     if let Some(label) = &common.label {
         report.label = label.clone();
     }

@@ -247,7 +247,12 @@ where
     Ok((handles, started.elapsed()))
 }
 
-/// Connects (with a few retries: a loaded accept queue may refuse a handshake) and identifies.
+/// IDENTIFYs that the server closed with 4000 and that were retried, over the whole run.
+pub static IDENTIFY_RETRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Connects and identifies, retrying (up to 5 attempts, growing backoff) when the
+/// handshake fails or the server closes with 4000 (unknown error: "reconnect",
+/// PROTOCOL.md §5). Other close codes (e.g. 4004) fail at once.
 pub async fn open_identified(
     target: &Target,
     token: &str,
@@ -255,18 +260,21 @@ pub async fn open_identified(
     i: usize,
 ) -> Result<(Session, String)> {
     let mut last = None;
-    for attempt in 0..3u64 {
+    for attempt in 0..5u64 {
         match Session::open(target).await {
-            Ok(mut s) => {
-                let ready =
-                    s.identify(token, channels, false).await.with_context(|| format!("session {i}: identify"))?;
-                return Ok((s, ready.session_id));
-            }
-            Err(e) => last = Some(e),
+            Ok(mut s) => match s.identify(token, channels.clone(), false).await {
+                Ok(ready) => return Ok((s, ready.session_id)),
+                Err(e) if format!("{e:#}").contains("Some(4000)") => {
+                    IDENTIFY_RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    last = Some(e.context(format!("session {i}: identify")));
+                }
+                Err(e) => return Err(e.context(format!("session {i}: identify"))),
+            },
+            Err(e) => last = Some(e.context(format!("session {i}: connect"))),
         }
-        tokio::time::sleep(Duration::from_millis(50 * (attempt + 1))).await;
+        tokio::time::sleep(Duration::from_millis(100 * (attempt + 1) * (attempt + 1))).await;
     }
-    Err(last.unwrap_or_else(|| anyhow::anyhow!("no attempt")).context(format!("session {i}: connect")))
+    Err(last.unwrap_or_else(|| anyhow::anyhow!("session {i}: no attempt")))
 }
 
 /// A ticking progress display for a timed phase of `secs` seconds; `status`
