@@ -218,10 +218,23 @@ async fn template(conn: &mut sqlx::PgConnection, admin_url: &str) -> String {
         .expect("seed_demo");
     drop(store);
     pool.close().await;
-    sqlx::query(&format!("ALTER DATABASE {build} RENAME TO {name}"))
-        .execute(&mut *conn)
-        .await
-        .expect("rename template");
+    // A closed pool's backends exit asynchronously: wait until the build
+    // database has no sessions left before renaming it.
+    let mut tries = 0;
+    loop {
+        match sqlx::query(&format!("ALTER DATABASE {build} RENAME TO {name}"))
+            .execute(&mut *conn)
+            .await
+        {
+            Ok(_) => break,
+            Err(e) if tries < 100 => {
+                tries += 1;
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("rename template: {e}"),
+        }
+    }
     name
 }
 
