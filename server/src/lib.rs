@@ -88,6 +88,7 @@ pub async fn build(
         presence::PresenceTable::new(hub.clone(), Arc::clone(&bus), PRESENCE_FANOUT_LIMIT);
     let tokens = auth::Tokens::new(&cfg.jwt_secret, cfg.access_ttl_s);
     let node_name = format!("node-{}", cfg.node_id);
+    let pool = cfg.database_pool.max(1);
     Ok(AppState(Arc::new(Shared {
         cfg,
         store,
@@ -107,6 +108,7 @@ pub async fn build(
             )
             .allow_burst(std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN)),
         ),
+        identify_permits: tokio::sync::Semaphore::new(pool as usize),
         metrics,
     })))
 }

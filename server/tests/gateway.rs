@@ -85,8 +85,8 @@ async fn identify_with_a_channel_subset_only_gets_those_channels() {
         .await
         .unwrap();
     assert!(
-        ready_b.channels.iter().any(|c| c.id == general),
-        "READY still lists every readable channel"
+        ready_b.channels.iter().all(|c| c.id == deals) && ready_b.channels.len() == 1,
+        "READY lists only the requested subset"
     );
     post(&mut ana, general, "not for ben's subscription").await;
     let m = post(&mut ana, deals, "a deal").await;

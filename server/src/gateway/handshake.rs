@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::store::StoreError;
 use arena_protocol::event::{Ready, Resumed};
 use arena_protocol::frame::{Identify, Resume};
-use arena_protocol::model::{ReadState, RequestedStatus, TenantInfo};
+use arena_protocol::model::{ReadState, RequestedStatus};
 use arena_protocol::{CloseCode, DispatchPrefix, Encoding, Event, Snowflake};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -96,14 +96,16 @@ pub async fn identify(
         .tokens
         .verify(&d.token)
         .map_err(|_| CloseCode::AuthenticationFailed)?;
+    // Bounded concurrency: a reconnect storm queues here instead of timing
+    // out on the Postgres pool (the identify deadline already passed).
+    let _permit = state
+        .identify_permits
+        .acquire()
+        .await
+        .map_err(|_| CloseCode::UnknownError)?;
     let user = state
         .store
         .fetch_user(actor.tenant_id, actor.user_id)
-        .await
-        .map_err(store_close)?;
-    let tenant = state
-        .store
-        .fetch_tenant(actor.tenant_id)
         .await
         .map_err(store_close)?;
     state
@@ -115,17 +117,20 @@ pub async fn identify(
         .await
         .map_err(store_close)?;
     let registry = state.registry.tenant(actor.tenant_id);
-    let readable: Vec<&ChannelInfo> = registry
+    let tenant = registry
+        .tenant
+        .clone()
+        .ok_or(CloseCode::AuthenticationFailed)?;
+    // READY lists the session's channels: every readable one, or the subset
+    // asked for in IDENTIFY `channels` (bots and load clients keep READY small).
+    let wanted: Option<HashSet<u64>> = d.channels.map(|v| v.into_iter().map(|s| s.0).collect());
+    let listed: Vec<&ChannelInfo> = registry
         .channels
         .iter()
         .filter(|c| c.can_read(&actor))
-        .collect();
-    let wanted: Option<HashSet<u64>> = d.channels.map(|v| v.into_iter().map(|s| s.0).collect());
-    let subscribed: Vec<i64> = readable
-        .iter()
         .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(&(c.id as u64))))
-        .map(|c| c.id)
         .collect();
+    let subscribed: Vec<i64> = listed.iter().map(|c| c.id).collect();
 
     let session = new_session(
         state,
@@ -134,67 +139,56 @@ pub async fn identify(
         user.to_user(),
         crate::auth::random_token()[..32].to_owned(),
     );
+    // Subscribed before the heads are read: nothing committed in between is
+    // missed, and the floor drops what READY's heads already cover.
     subscribe(state, &session, &subscribed);
-    let ready = async {
-        let heads = state.store.fetch_channel_states(actor.tenant_id).await?;
-        let ids: Vec<i64> = readable.iter().map(|c| c.id).collect();
-        let reads = state
-            .store
-            .fetch_read_states(actor.tenant_id, actor.user_id, &ids)
-            .await?;
-        Ok::<_, StoreError>((heads, reads))
-    }
-    .await;
-    let (heads, reads) = match ready {
-        Ok(v) => v,
+    let heads = match state
+        .store
+        .fetch_ready_heads(actor.tenant_id, actor.user_id, &subscribed)
+        .await
+    {
+        Ok(h) => h,
         Err(e) => {
             terminate(state, &session);
             return Err(store_close(e));
         }
     };
-    let head = |id: i64| {
-        heads
-            .iter()
-            .find(|h| h.id == id)
-            .map_or((0, None), |h| (h.last_seq as u64, h.last_message_id))
-    };
-    let channels = readable
+    let head = |id: i64| heads.iter().find(|h| h.0 == id);
+    let channels = listed
         .iter()
         .map(|c| {
-            let (seq, last) = head(c.id);
-            c.to_wire(&actor, seq, last)
+            let h = head(c.id);
+            c.to_wire(&actor, h.map_or(0, |h| h.1 as u64), h.and_then(|h| h.2))
         })
         .collect();
-    session.state().floor = subscribed.iter().map(|&c| (c, head(c).0)).collect();
+    session.state().floor = heads.iter().map(|h| (h.0, h.1 as u64)).collect();
     let requested = d.presence.map_or(RequestedStatus::Online, |p| p.status);
     session.state().status = Some(requested);
     state.presence.connect(&actor, requested);
     let ready = Ready {
         session_id: session.id.clone(),
         user: session.user.clone(),
-        tenant: TenantInfo {
-            id: Snowflake(tenant.id as u64),
-            slug: tenant.slug,
-            name: tenant.name,
-        },
+        tenant,
         categories: registry.categories.clone(),
         channels,
         presences: state
             .presence
             .list(actor.tenant_id, state.cfg.ready_presence_limit),
-        read_states: reads
-            .into_iter()
-            .map(|(c, last, n)| ReadState {
-                channel_id: Snowflake(c as u64),
-                last_read_id: last.map(|l| Snowflake(l as u64)),
-                unread: n as u32,
+        read_states: heads
+            .iter()
+            .map(|h| ReadState {
+                channel_id: Snowflake(h.0 as u64),
+                last_read_id: h.3.map(|l| Snowflake(l as u64)),
+                unread: h.4 as u32,
             })
             .collect(),
         node_id: state.node_name.clone(),
     };
     let prefix = DispatchPrefix::encode(enc, &Event::Ready(Box::new(ready)))
         .map_err(|_| CloseCode::UnknownError)?;
-    Ok(Handshake::attach(session, vec![First::Dispatch(prefix)]))
+    // READY is never replayed (a client that missed it identifies again), so it
+    // is not kept in the replay buffer: it is the largest frame a session gets.
+    Ok(Handshake::attach(session, vec![First::Unkept(prefix)]))
 }
 
 /// RESUME: from this node's replay buffer when it covers the gap, else from

@@ -124,6 +124,15 @@ impl Session {
         }
     }
 
+    /// Assigns the next `s` without keeping the frame for replay.
+    pub fn next_seq(&self) -> u64 {
+        let mut st = self.state();
+        st.seq += 1;
+        // The buffer no longer covers everything after its oldest entry.
+        st.replay.clear();
+        st.seq
+    }
+
     /// Frames with `s` greater than `after`, if the buffer still holds all of them.
     pub fn replay_after(&self, after: u64) -> Option<Vec<(u64, DispatchPrefix)>> {
         let st = self.state();

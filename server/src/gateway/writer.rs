@@ -21,6 +21,8 @@ pub enum First {
     Frame(Bytes),
     /// A dispatch that gets the next `s`.
     Dispatch(DispatchPrefix),
+    /// A dispatch that gets the next `s` but is not kept for replay (READY).
+    Unkept(DispatchPrefix),
     /// A dispatch re-sent with the `s` it had.
     Replayed(u64, DispatchPrefix),
 }
@@ -160,6 +162,7 @@ fn first_frame(session: &Session, f: First) -> Option<Message> {
     let bytes = match f {
         First::Frame(b) => b.to_vec(),
         First::Dispatch(p) => finish(&p, session.sequence(&p, 0, 0)?),
+        First::Unkept(p) => finish(&p, session.next_seq()),
         First::Replayed(s, p) => finish(&p, s),
     };
     frame(session.outbox.encoding, bytes)

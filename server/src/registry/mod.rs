@@ -9,7 +9,7 @@ pub use file::{RegistryError, RegistryFile};
 pub use permission::{Actor, Principal};
 
 use crate::store::{CategoryRow, ChannelRow, Store, StoreError};
-use arena_protocol::model::{Category, Channel, ChannelKind};
+use arena_protocol::model::{Category, Channel, ChannelKind, TenantInfo};
 use arena_protocol::{Snowflake, SnowflakeGenerator};
 use dashmap::DashMap;
 use std::sync::Arc;
@@ -118,6 +118,8 @@ impl ChannelInfo {
 /// A tenant's channels and categories, replaced whole on change (copy on write).
 #[derive(Debug, Default)]
 pub struct TenantChannels {
+    /// `{id, slug, name}` as READY shows it.
+    pub tenant: Option<TenantInfo>,
     pub categories: Vec<Category>,
     /// In registry order (category position, then channel position).
     pub channels: Vec<ChannelInfo>,
@@ -219,9 +221,16 @@ impl Registry {
 
     /// Reloads one tenant's registry from Postgres.
     pub async fn reload_tenant(&self, store: &Store, tenant_id: i64) -> Result<(), StoreError> {
+        let t = store.fetch_tenant(tenant_id).await?;
+        let tenant = Some(TenantInfo {
+            id: Snowflake(t.id as u64),
+            slug: t.slug,
+            name: t.name,
+        });
         let cats = store.fetch_categories(tenant_id).await?;
         let rows = store.fetch_channels(tenant_id).await?;
         let t = TenantChannels {
+            tenant,
             categories: cats
                 .into_iter()
                 .map(|c| Category {
@@ -241,6 +250,7 @@ impl Registry {
         let info = ChannelInfo::from_row(row);
         if let Some(mut t) = self.tenants.get_mut(&row.tenant_id) {
             let mut next = TenantChannels {
+                tenant: t.tenant.clone(),
                 categories: t.categories.clone(),
                 channels: t.channels.clone(),
             };
