@@ -78,8 +78,13 @@ pub async fn serve(addr: SocketAddr, ready_padding: usize) -> Result<()> {
     });
     let app =
         Router::new().route("/gateway", get(upgrade)).route("/healthz", get(|| async { "ok" })).with_state(shared);
+    use axum::serve::ListenerExt;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     eprintln!("reference server on ws://{}/gateway", listener.local_addr()?);
+    // Small frames must not wait for the peer's delayed ACK (Nagle): up to 40 ms on loopback.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app).await?;
     Ok(())
 }

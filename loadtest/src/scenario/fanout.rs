@@ -275,15 +275,18 @@ pub(crate) async fn publisher(
     let Session { rd, mut wr, heartbeat, .. } = s;
     let reader = tokio::spawn(publisher_reader(rd, enc, st.clone(), stop_rx));
     let start = Instant::now();
-    let mut tick = tokio::time::interval(Duration::from_millis(1));
-    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut last_hb = Instant::now();
     let mut n = n0;
     let mut sent = 0u64;
     let channel_id = channel.to_string();
     let op = if enc == arena_protocol::Encoding::Json { opcode::TEXT } else { opcode::BINARY };
+    // Sleep until the next send is due (never more often than every millisecond), not on a
+    // fixed 1 ms tick: hundreds of slow publishers must not flood the client with timer wake-ups.
+    let period = if rate > 0.0 { 1.0 / rate } else { f64::INFINITY };
     while start.elapsed() < dur {
-        tick.tick().await;
+        let next_due = start + Duration::from_secs_f64(((sent + 1) as f64 * period).min(dur.as_secs_f64()));
+        let wake = next_due.min(last_hb + heartbeat).max(Instant::now() + Duration::from_millis(1));
+        tokio::time::sleep_until(wake).await;
         let due = (start.elapsed().as_secs_f64().min(dur.as_secs_f64()) * rate) as u64;
         let mut batch = 0;
         while sent < due && batch < 5000 {
