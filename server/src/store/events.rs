@@ -19,7 +19,7 @@ impl Store {
             .bind(channel_id)
             .bind(seq)
             .bind(t)
-            .bind(d)
+            .bind(d.to_string())
             .execute(&mut **tx)
             .await?;
         Ok(())
@@ -33,7 +33,7 @@ impl Store {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<(i64, String, serde_json::Value)>, StoreError> {
-        Ok(sqlx::query_as(
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT seq, t, d FROM channel_events WHERE tenant_id = $1 AND channel_id = $2 AND seq > $3
              ORDER BY seq LIMIT $4",
         )
@@ -42,6 +42,13 @@ impl Store {
         .bind(after_seq)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        rows.into_iter()
+            .map(|(seq, t, d)| {
+                let d = serde_json::from_str(&d)
+                    .map_err(|e| StoreError::Other(format!("log event {seq}: {e}")))?;
+                Ok((seq, t, d))
+            })
+            .collect()
     }
 }

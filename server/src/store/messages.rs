@@ -78,20 +78,19 @@ impl Store {
     /// `MESSAGE_CREATE` for each. Returns the messages with `channel_seq` set,
     /// in batch order. Nothing is visible before the commit returns.
     pub async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Message>, StoreError> {
-        // Count per (tenant, channel) in first-seen order; a deterministic
-        // order keeps row locks acyclic between concurrent committers.
-        let mut heads: Vec<(i64, i64, i64, i64)> = Vec::new(); // tenant, channel, n, max id
+        // Count per (tenant, channel), in key order.
+        let mut counts: std::collections::BTreeMap<(i64, i64), (i64, i64)> = Default::default();
         for m in batch {
-            let ch = m.message.channel_id.0 as i64;
-            match heads.iter_mut().find(|h| h.0 == m.tenant_id && h.1 == ch) {
-                Some(h) => {
-                    h.2 += 1;
-                    h.3 = h.3.max(m.message.id.0 as i64);
-                }
-                None => heads.push((m.tenant_id, ch, 1, m.message.id.0 as i64)),
-            }
+            let e = counts
+                .entry((m.tenant_id, m.message.channel_id.0 as i64))
+                .or_insert((0, 0));
+            e.0 += 1;
+            e.1 = e.1.max(m.message.id.0 as i64);
         }
-        heads.sort_unstable_by_key(|h| (h.0, h.1));
+        let heads: Vec<(i64, i64, i64, i64)> = counts
+            .iter()
+            .map(|(&(t, c), &(n, max))| (t, c, n, max))
+            .collect();
         let mut tx = self.pool.begin().await?;
         let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
             "UPDATE channels c SET last_seq = c.last_seq + v.n,
@@ -110,15 +109,9 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         // next seq per channel = last_seq - n + 1
-        let mut next: Vec<(i64, i64, i64)> = rows
+        let mut next: std::collections::HashMap<(i64, i64), i64> = rows
             .iter()
-            .map(|&(t, c, last)| {
-                let n = heads
-                    .iter()
-                    .find(|h| h.0 == t && h.1 == c)
-                    .map_or(1, |h| h.2);
-                (t, c, last - n + 1)
-            })
+            .map(|&(t, c, last)| ((t, c), last - counts.get(&(t, c)).map_or(1, |x| x.0) + 1))
             .collect();
         let mut out = Vec::with_capacity(batch.len());
         let n = batch.len();
@@ -151,11 +144,10 @@ impl Store {
             let mut m = nm.message.clone();
             let ch = m.channel_id.0 as i64;
             let slot = next
-                .iter_mut()
-                .find(|x| x.0 == nm.tenant_id && x.1 == ch)
+                .get_mut(&(nm.tenant_id, ch))
                 .ok_or(StoreError::NotFound)?;
-            m.channel_seq = slot.2 as u64;
-            slot.2 += 1;
+            m.channel_seq = *slot as u64;
+            *slot += 1;
             tenant.push(nm.tenant_id);
             id.push(m.id.0 as i64);
             channel.push(ch);
@@ -190,7 +182,7 @@ impl Store {
         .await?;
         sqlx::query(
             "INSERT INTO channel_events (tenant_id, channel_id, seq, t, d)
-             SELECT t, c, s, 'MESSAGE_CREATE', d::jsonb FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) AS v(t, c, s, d)",
+             SELECT t, c, s, 'MESSAGE_CREATE', d FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) AS v(t, c, s, d)",
         )
         .bind(&tenant)
         .bind(&channel)

@@ -230,6 +230,14 @@ async fn template(conn: &mut sqlx::PgConnection, admin_url: &str) -> String {
             Err(e) if tries < 100 => {
                 tries += 1;
                 let _ = e;
+                // An autovacuum worker may have started on the fresh database.
+                let _ = sqlx::query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                     WHERE datname = $1 AND pid <> pg_backend_pid()",
+                )
+                .bind(&build)
+                .execute(&mut *conn)
+                .await;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(e) => panic!("rename template: {e}"),
