@@ -123,6 +123,12 @@ def targets(runs):
         n = metric(st, "sessions")
         add("10,000 sessions resume within 10 s, zero loss",
             f"{fmt(n)} sessions in {fmt(t, 2)} s, lost {fmt(lost)}", t is not None and t <= 10 and lost == 0 and n >= 10_000)
+    sa, sr = runs.get(("saturate-1k", "arena")), runs.get(("saturate-1k", "reference"))
+    if sa:
+        best = metric(sa, "highest sustained deliveries/s")
+        ref_best = metric(sr, "highest sustained deliveries/s") if sr else None
+        rows.append(("saturate (1,000 subscribers): highest sustained deliveries/s with p99 ≤ 100 ms and zero loss",
+                     f"arena {fmt(best) if best else 'no step passed'}; reference {fmt(ref_best)}", "– reported"))
     sl = runs.get(("stalled-1k", "arena"))
     if sl:
         g = metric(sl, "server RSS growth (peak)")
@@ -189,7 +195,9 @@ def main():
     out.append(f"- CPU: {nproc} × {cpu}" if cpu else f"- CPU: {nproc} cores")
     out.append(f"- memory: {mem}; kernel {kernel}; open-file hard limit 20,000 per process")
     out.append(f"- commit: `{git('rev-parse', '--short', 'HEAD')}` ({git('log', '-1', '--format=%s')})")
-    out.append(f"- run time of the set: {elapsed} s; Postgres with fsync on (synchronous commit), "
+    only = os.environ.get("BENCH_ONLY", "")
+    scope = f"groups `{only}` rerun in {elapsed} s; the other results are from the previous run into the same directory" if only else f"the whole set in {elapsed} s"
+    out.append(f"- run time: {scope}; Postgres with fsync on (synchronous commit), "
                "`ARENA_FRAMES_PER_MINUTE=100000000` so load sessions are not rate limited")
     if failed.strip():
         out.append(f"- **failed runs:** {failed}")
