@@ -576,6 +576,17 @@ pub async fn run_fanout(ctx: &Ctx, a: FanoutArgs) -> Result<Report> {
         rep.note(format!("a subscriber ended early: {why}"));
     }
     rep.duration_s = started.elapsed().as_secs_f64();
+    // The smoke run asserts correctness only (no timing): something acked, nothing lost or doubled.
+    if ctx.args.smoke && (r.acked == 0 || r.lost != 0 || r.duplicates != 0 || r.sessions_ended != 0) {
+        print!("{}", rep.markdown());
+        anyhow::bail!(
+            "smoke fanout failed: acked {}, lost {}, duplicates {}, sessions ended {}",
+            r.acked,
+            r.lost,
+            r.duplicates,
+            r.sessions_ended
+        );
+    }
     Ok(rep)
 }
 

@@ -204,5 +204,11 @@ pub async fn run(ctx: &Ctx, a: PersistArgs) -> Result<Report> {
         rep.note(format!("a sender ended early: {why}"));
     }
     rep.duration_s = started.elapsed().as_secs_f64();
+    // The smoke run asserts correctness only (no timing): messages were committed, none refused.
+    let errors: u64 = st.errors.lock().unwrap_or_else(|e| e.into_inner()).values().sum();
+    if ctx.args.smoke && (ok == 0 || errors > 0) {
+        print!("{}", rep.markdown());
+        anyhow::bail!("smoke persist failed: {ok} committed, {errors} refused");
+    }
     Ok(rep)
 }
