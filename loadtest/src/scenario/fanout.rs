@@ -267,6 +267,7 @@ pub(crate) async fn publisher(
     channel: Snowflake,
     n0: u64,
     pad: usize,
+    phase: Duration,
     st: Arc<PubStats>,
 ) -> (Option<Session>, u64) {
     let enc = s.enc;
@@ -282,12 +283,17 @@ pub(crate) async fn publisher(
     let op = if enc == arena_protocol::Encoding::Json { opcode::TEXT } else { opcode::BINARY };
     // Sleep until the next send is due (never more often than every millisecond), not on a
     // fixed 1 ms tick: hundreds of slow publishers must not flood the client with timer wake-ups.
+    // Message k is due at `phase + k / rate`: publishers get different phases so that
+    // together they send evenly spaced messages, not one burst per period.
     let period = if rate > 0.0 { 1.0 / rate } else { f64::INFINITY };
+    let (phase, dur_s) = (phase.as_secs_f64(), dur.as_secs_f64());
     while start.elapsed() < dur {
-        let next_due = start + Duration::from_secs_f64(((sent + 1) as f64 * period).min(dur.as_secs_f64()));
+        let next_due = start + Duration::from_secs_f64((phase + sent as f64 * period).min(dur_s));
         let wake = next_due.min(last_hb + heartbeat).max(Instant::now() + Duration::from_millis(1));
         tokio::time::sleep_until(wake).await;
-        let due = (start.elapsed().as_secs_f64().min(dur.as_secs_f64()) * rate) as u64;
+        let elapsed = start.elapsed().as_secs_f64().min(dur_s);
+        let due =
+            if elapsed < phase { 0 } else { (((elapsed - phase) * rate) as u64 + 1).min((dur_s * rate).ceil() as u64) };
         let mut batch = 0;
         while sent < due && batch < 5000 {
             let sent_ns = unix_nanos();
@@ -420,6 +426,7 @@ async fn step(ctx: &Ctx, rig: &mut Rig, rate: f64, secs: f64, settle_s: f64) -> 
             rig.channel,
             rig.next_n[i],
             rig.pad,
+            Duration::from_secs_f64(i as f64 / rate.max(1e-9)),
             st.clone(),
         )));
     }

@@ -322,6 +322,7 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
         channel,
         0,
         0,
+        Duration::ZERO,
         pst.clone(),
     ));
     let p2 = pst.clone();
