@@ -120,6 +120,14 @@ pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartErro
     let app = http::router(state.clone());
     let shutdown = state.shutdown.clone();
     let drain = state.clone();
+    // Frames are small and latency-bound; writes are already batched per flush,
+    // so Nagle's algorithm only adds delay (with delayed ACKs, up to 40 ms).
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.cancelled().await;
