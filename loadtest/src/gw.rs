@@ -23,9 +23,13 @@ use std::time::Duration;
 /// Where and how sessions connect.
 #[derive(Debug)]
 pub struct Target {
+    /// The server's address (loopback only).
     pub addr: SocketAddr,
+    /// The `Host` header of the upgrade request.
     pub host: String,
+    /// `encoding=` of the gateway URL.
     pub encoding: Encoding,
+    /// Source addresses the client sockets bind to, round-robin.
     pub sources: SourceAddrs,
 }
 
@@ -38,9 +42,13 @@ impl Target {
 /// An open gateway connection after HELLO.
 #[derive(Debug)]
 pub struct Session {
+    /// Reading half with its frame buffer.
     pub rd: WsReader,
+    /// Writing half (masks frames).
     pub wr: WsWriter,
+    /// The session's wire encoding.
     pub enc: Encoding,
+    /// HELLO's heartbeat interval.
     pub heartbeat: Duration,
     /// `s` of the last dispatch this session consumed through [`Session::identify`] (READY's).
     pub last_s: u64,
@@ -242,6 +250,7 @@ pub fn peek_channel_seq(enc: Encoding, p: &[u8]) -> Option<u64> {
 pub struct Mark {
     /// Unix nanoseconds when the publisher sent the request.
     pub sent_ns: u64,
+    /// Index of the publishing session.
     pub publisher: u32,
     /// The publisher's message number, from 0.
     pub n: u64,

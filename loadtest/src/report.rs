@@ -23,12 +23,15 @@ pub fn record_ns(h: &mut Histogram<u64>, ns: u64) {
 /// Percentiles of a latency histogram, in milliseconds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Latency {
+    /// Samples recorded.
     pub count: u64,
     pub p50_ms: f64,
     pub p90_ms: f64,
     pub p99_ms: f64,
     pub p999_ms: f64,
+    /// Largest sample.
     pub max_ms: f64,
+    /// Arithmetic mean.
     pub mean_ms: f64,
 }
 
@@ -51,29 +54,38 @@ impl Latency {
 /// One named result with its unit, e.g. `deliveries/s`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Metric {
+    /// What is measured, e.g. `deliveries/s`.
     pub name: String,
+    /// A number (or a short text).
     pub value: Value,
+    /// Unit of `value`.
     pub unit: String,
 }
 
 /// The whole result of one scenario run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The subcommand that ran.
     pub scenario: String,
     /// Names the result files; the scenario unless `--label` was given.
     pub label: String,
+    /// `arena` or `reference`.
     pub target: String,
+    /// `json` or `msgpack`.
     pub encoding: String,
     /// The command line that produced it.
     pub command: String,
     /// Scenario parameters as given.
     pub params: Value,
+    /// Results in the order they were added.
     pub metrics: Vec<Metric>,
     /// Named latency distributions (e.g. `delivery`, `ack`).
     pub latencies: Vec<(String, Latency)>,
     /// Pass/fail notes (targets, loss, errors).
     pub notes: Vec<String>,
+    /// When the run started (Unix ms).
     pub started_unix_ms: u64,
+    /// Wall time of the whole run, seconds.
     pub duration_s: f64,
 }
 

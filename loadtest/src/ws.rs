@@ -14,10 +14,15 @@ use tokio::net::TcpSocket;
 
 /// WebSocket opcodes used here.
 pub mod opcode {
+    /// Text frame (JSON encoding).
     pub const TEXT: u8 = 0x1;
+    /// Binary frame (MessagePack encoding).
     pub const BINARY: u8 = 0x2;
+    /// Close frame; its payload starts with the close code.
     pub const CLOSE: u8 = 0x8;
+    /// Ping; answered with a pong.
     pub const PING: u8 = 0x9;
+    /// Pong.
     pub const PONG: u8 = 0xA;
 }
 
@@ -46,7 +51,9 @@ pub struct WsWriter {
 /// One incoming frame borrowed from the reader's buffer.
 #[derive(Debug)]
 pub struct Frame<'a> {
+    /// The WebSocket opcode ([`opcode`]).
     pub opcode: u8,
+    /// The unmasked payload.
     pub payload: &'a [u8],
 }
 

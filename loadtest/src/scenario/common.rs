@@ -77,8 +77,11 @@ pub struct CommonArgs {
 /// The resolved context of one run.
 #[derive(Debug)]
 pub struct Ctx {
+    /// The options as given.
     pub args: CommonArgs,
+    /// Where sessions connect.
     pub target: Arc<Target>,
+    /// One token per session index (empty for the reference server).
     pub tokens: Vec<String>,
 }
 

@@ -336,17 +336,29 @@ pub(crate) async fn publisher(
 /// The result of one publishing step.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StepResult {
+    /// Offered messages/s.
     pub rate: f64,
+    /// Requests sent.
     pub sent: u64,
+    /// Requests answered ok.
     pub acked: u64,
+    /// Requests refused, by error code.
     pub errors: HashMap<String, u64>,
+    /// `acked` × subscribers.
     pub expected: u64,
+    /// Distinct deliveries seen.
     pub delivered: u64,
+    /// Deliveries seen more than once by the same subscriber.
     pub duplicates: u64,
+    /// `expected - delivered` (negative when messages whose answer was not seen were delivered).
     pub lost: i64,
+    /// Deliveries over the time from the first send to the last delivery.
     pub deliveries_per_s: f64,
+    /// Send → delivery.
     pub latency: Latency,
+    /// Send → RESPONSE.
     pub ack_latency: Latency,
+    /// Subscribers that ended before the step did.
     pub sessions_ended: usize,
     /// Server CPU seconds used during the step (with `--server-pid`).
     pub server_cpu_s: Option<f64>,
