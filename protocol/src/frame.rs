@@ -418,6 +418,33 @@ impl DispatchPrefix {
         self.bytes.is_empty()
     }
 
+    /// Appends the complete frame with sequence `s` to a `BytesMut` (the
+    /// writer builds a whole batch in one buffer and splits each frame off).
+    pub fn finish_into_buf(&self, s: u64, out: &mut BytesMut) {
+        out.extend_from_slice(&self.bytes);
+        match self.encoding {
+            Encoding::Json => {
+                let mut digits = [0u8; 20];
+                let mut i = digits.len();
+                let mut n = s;
+                loop {
+                    i -= 1;
+                    digits[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                out.extend_from_slice(&digits[i..]);
+                out.extend_from_slice(b"}");
+            }
+            Encoding::MsgPack => {
+                // Writing into a BytesMut cannot fail.
+                let _ = rmp::encode::write_uint(&mut out.writer(), s);
+            }
+        }
+    }
+
     /// Appends the complete frame with sequence `s` to `out`.
     pub fn finish_into(&self, s: u64, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.bytes);

@@ -731,3 +731,51 @@ async fn sending_too_fast_is_rate_limited_without_closing() {
         .unwrap()
         .is_ok());
 }
+
+/// Requests of one socket run concurrently, but one client's creates keep
+/// their order: 40 pipelined message.create frames commit in send order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_creates_commit_in_send_order() {
+    let (_db, s) = setup().await;
+    let (_ana, ready) = s.login_ws(ANA, Encoding::Json).await;
+    let general = channel(&ready, "general-chat").id;
+    let mut ws = s.raw_ws("v=1&encoding=json").await.unwrap();
+    let _hello = ws.next().await;
+    let token = s.demo_token(ANA).await;
+    raw_send(
+        &mut ws,
+        Encoding::Json,
+        json!({"op": 2, "d": {"token": token, "channels": [general]}}),
+    )
+    .await;
+    raw_until(&mut ws, Encoding::Json, "READY").await;
+    for i in 0..40 {
+        let d = json!({"id": format!("p{i}"), "method": "message.create",
+                       "params": {"channel_id": general, "content": format!("pipelined {i}")}});
+        raw_send(&mut ws, Encoding::Json, json!({"op": 8, "d": d})).await;
+    }
+    let mut seen = Vec::new();
+    let mut acks = 0;
+    while seen.len() < 40 || acks < 40 {
+        let d = raw_until(&mut ws, Encoding::Json, "MESSAGE_CREATE").await;
+        if d.get("ok").is_some() {
+            assert_eq!(d["ok"], true, "{d}");
+            acks += 1;
+        } else if d["content"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("pipelined "))
+        {
+            seen.push((
+                d["channel_seq"].as_u64().unwrap(),
+                d["content"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    let want: Vec<String> = (0..40).map(|i| format!("pipelined {i}")).collect();
+    let got: Vec<String> = seen.iter().map(|(_, c)| c.clone()).collect();
+    assert_eq!(got, want, "dispatch order is send order");
+    assert!(
+        seen.windows(2).all(|w| w[1].0 == w[0].0 + 1),
+        "gap-free, increasing channel_seq: {seen:?}"
+    );
+}

@@ -57,6 +57,15 @@ impl Committer {
     /// the stored message, or an error (`unavailable` when Postgres is down or
     /// the mailbox is full).
     pub async fn commit(&self, m: NewMessage) -> Result<Message, ErrorBody> {
+        self.submit(m)?.await
+    }
+
+    /// Enqueues one message now (so enqueue order is commit order within a
+    /// channel) and returns the future of its commit.
+    pub fn submit(
+        &self,
+        m: NewMessage,
+    ) -> Result<impl std::future::Future<Output = Result<Message, ErrorBody>>, ErrorBody> {
         let shard = (m.message.channel_id.0 % self.shards.len() as u64) as usize;
         let (tx, rx) = oneshot::channel();
         self.shards[shard].try_send((m, tx)).map_err(|_| {
@@ -66,8 +75,10 @@ impl Committer {
                 100,
             )
         })?;
-        rx.await
-            .unwrap_or_else(|_| Err(ErrorBody::new(ErrorCode::Internal, "committer stopped")))
+        Ok(async move {
+            rx.await
+                .unwrap_or_else(|_| Err(ErrorBody::new(ErrorCode::Internal, "committer stopped")))
+        })
     }
 }
 

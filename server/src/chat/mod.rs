@@ -23,6 +23,52 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
+/// A session's place in its sequence of `message.create`s: wait for `prev`
+/// (resolved when the previous create was enqueued or failed), then release
+/// `next` once this one is enqueued. A turn dropped unused (a request that
+/// failed before reaching the committer) still passes the order on.
+#[derive(Debug)]
+pub struct Turn {
+    prev: Option<tokio::sync::oneshot::Receiver<()>>,
+    next: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Turn {
+    /// The turn after `prev`; returns it and the receiver for the following turn.
+    pub fn after(
+        prev: Option<tokio::sync::oneshot::Receiver<()>>,
+    ) -> (Turn, tokio::sync::oneshot::Receiver<()>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        (
+            Turn {
+                prev,
+                next: Some(tx),
+            },
+            rx,
+        )
+    }
+
+    async fn wait(&mut self) {
+        if let Some(prev) = self.prev.take() {
+            let _ = prev.await;
+        }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let (prev, next) = (self.prev.take(), self.next.take());
+        if let (Some(prev), Some(next)) = (prev, next) {
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    let _ = prev.await;
+                    drop(next);
+                });
+            }
+        }
+    }
+}
+
 /// Limits on what a message may carry.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -167,7 +213,27 @@ impl Chat {
         actor: &Actor,
         author: &User,
         p: MessageCreate,
+        turn: Option<Turn>,
     ) -> Result<Message, ErrorBody> {
+        // Checks run concurrently with the session's other requests; the
+        // enqueue (or the failure) waits for the previous create of the
+        // session, so one client's messages keep their order.
+        let prepared = self.prepare(actor, author, p).await;
+        let mut turn = turn;
+        if let Some(t) = turn.as_mut() {
+            t.wait().await;
+        }
+        let committed = prepared.and_then(|m| self.committer.submit(m));
+        drop(turn);
+        committed?.await
+    }
+
+    async fn prepare(
+        &self,
+        actor: &Actor,
+        author: &User,
+        p: MessageCreate,
+    ) -> Result<NewMessage, ErrorBody> {
         let c = self.readable(actor, p.channel_id)?;
         if !c.can_post(actor) {
             return Err(err(
@@ -220,13 +286,11 @@ impl Chat {
             pinned: false,
             reactions: Vec::new(),
         };
-        self.committer
-            .commit(NewMessage {
-                tenant_id: actor.tenant_id,
-                message,
-                created_at: now,
-            })
-            .await
+        Ok(NewMessage {
+            tenant_id: actor.tenant_id,
+            message,
+            created_at: now,
+        })
     }
 
     /// Records a member's timeout as read from the store (None = not muted).

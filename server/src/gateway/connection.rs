@@ -5,6 +5,7 @@
 use super::handshake::{identify, resume, Handshake};
 use super::requests;
 use super::writer::{self, close_frame, frame};
+use crate::chat::Turn;
 use crate::hub::Outbound;
 use crate::state::AppState;
 use arena_protocol::frame::Hello;
@@ -56,6 +57,9 @@ fn decode(enc: Encoding, msg: Result<Message, axum::Error>) -> Incoming {
         Err(DecodeError::Malformed(_)) => Incoming::Close(CloseCode::DecodeError),
     }
 }
+
+/// Requests one socket may have in progress at once.
+const MAX_IN_FLIGHT: usize = 32;
 
 /// How long a closing socket keeps reading for the peer's close reply.
 const LINGER: Duration = Duration::from_secs(2);
@@ -173,6 +177,8 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
     let burst = NonZeroU32::new((cfg.frames_per_minute / 4).max(1)).unwrap_or(NonZeroU32::MIN);
     let limiter = RateLimiter::direct(Quota::per_minute(per_minute).allow_burst(burst));
     let mut client_closed = false;
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+    let mut last_create: Option<tokio::sync::oneshot::Receiver<()>> = None;
     loop {
         let next = tokio::select! {
             biased;
@@ -223,13 +229,28 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
                 state.presence.update(session.actor(), p.status)
             }
             Incoming::Frame(ClientFrame::Request(r)) => {
-                let resp = requests::handle(&state, &session, *r).await;
-                match ServerFrame::Response(Box::new(resp)).encode(enc) {
-                    Ok(b) => {
-                        session.outbox.push(Outbound::Frame(b.into()));
+                // Requests run concurrently (answers carry their id), at most
+                // MAX_IN_FLIGHT per socket: past that the reader waits, which
+                // pushes back on the client. Creates keep their order via Turn.
+                let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await else {
+                    break;
+                };
+                let turn = (r.method == "message.create").then(|| {
+                    let (turn, rx) = Turn::after(last_create.take());
+                    last_create = Some(rx);
+                    turn
+                });
+                let (state, session) = (state.clone(), Arc::clone(&session));
+                tokio::spawn(async move {
+                    let resp = requests::handle(&state, &session, *r, turn).await;
+                    match ServerFrame::Response(Box::new(resp)).encode(enc) {
+                        Ok(b) => {
+                            session.outbox.push(Outbound::Frame(b.into()));
+                        }
+                        Err(e) => tracing::error!(error = %e, "response encode failed"),
                     }
-                    Err(e) => tracing::error!(error = %e, "response encode failed"),
-                }
+                    drop(permit);
+                });
             }
         }
     }

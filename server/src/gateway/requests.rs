@@ -19,7 +19,12 @@ fn json<T: Serialize>(v: T) -> Result<Value, ErrorBody> {
 const MAX_ID: usize = 64;
 
 /// Handles one request and returns its response.
-pub async fn handle(state: &AppState, session: &Arc<Session>, r: Request) -> Response {
+pub async fn handle(
+    state: &AppState,
+    session: &Arc<Session>,
+    r: Request,
+    turn: Option<crate::chat::Turn>,
+) -> Response {
     if r.id.len() > MAX_ID {
         let id: String = r.id.chars().take(MAX_ID / 4).collect();
         return Response::err(
@@ -29,7 +34,7 @@ pub async fn handle(state: &AppState, session: &Arc<Session>, r: Request) -> Res
     }
     let started = std::time::Instant::now();
     let method = r.method.clone();
-    let result = run(state, session, &r.method, r.params).await;
+    let result = run(state, session, &r.method, r.params, turn).await;
     let ms = started.elapsed().as_secs_f64();
     metrics::histogram!("arena_request_seconds", "method" => method_label(&method)).record(ms);
     match result {
@@ -72,11 +77,12 @@ async fn run(
     session: &Arc<Session>,
     method: &str,
     params: Value,
+    turn: Option<crate::chat::Turn>,
 ) -> Result<Value, ErrorBody> {
     let actor = session.actor();
     let chat = &state.chat;
     match Method::parse(method, params)? {
-        Method::MessageCreate(p) => json(chat.create(actor, &session.user, p).await?),
+        Method::MessageCreate(p) => json(chat.create(actor, &session.user, p, turn).await?),
         Method::MessageEdit(p) => json(chat.edit(actor, p).await?),
         Method::MessageDelete(p) => chat
             .delete(actor, p.message_id)

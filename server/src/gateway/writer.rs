@@ -6,8 +6,8 @@
 use super::session::Session;
 use crate::hub::Outbound;
 use arena_protocol::{CloseCode, DispatchPrefix, Encoding};
-use axum::extract::ws::{CloseFrame, Message};
-use bytes::Bytes;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
+use bytes::{Bytes, BytesMut};
 use futures_util::{Sink, SinkExt};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
@@ -54,11 +54,12 @@ impl SocketClose {
 }
 
 /// Wraps encoded bytes in the frame type of the encoding (text for JSON).
-pub fn frame(enc: Encoding, bytes: Vec<u8>) -> Option<Message> {
+pub fn frame(enc: Encoding, bytes: impl Into<Bytes>) -> Option<Message> {
+    let bytes = bytes.into();
     match enc {
-        Encoding::MsgPack => Some(Message::Binary(bytes.into())),
-        Encoding::Json => match String::from_utf8(bytes) {
-            Ok(s) => Some(Message::Text(s.into())),
+        Encoding::MsgPack => Some(Message::Binary(bytes)),
+        Encoding::Json => match Utf8Bytes::try_from(bytes) {
+            Ok(s) => Some(Message::Text(s)),
             Err(e) => {
                 tracing::error!(error = %e, "non-UTF-8 JSON frame dropped");
                 None
@@ -86,21 +87,26 @@ where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
     let mut rx = session.rx.lock().await;
+    // Created once: re-polling them is a cheap flag check.
+    let killed = session.outbox.kill.cancelled();
+    let closed = socket.token.cancelled();
+    tokio::pin!(killed, closed);
+    let mut arena = BytesMut::new();
     let first: Vec<Message> = first
         .into_iter()
-        .filter_map(|f| first_frame(&session, f))
+        .filter_map(|f| first_frame(&session, f, &mut arena))
         .collect();
     let mut ok = true;
     tokio::select! {
         w = write_all(&mut sink, first) => ok = w,
-        _ = session.outbox.kill.cancelled() => {}
-        _ = socket.token.cancelled() => {}
+        _ = &mut killed => {}
+        _ = &mut closed => {}
     }
     let mut buf = Vec::with_capacity(BATCH);
     while ok {
         tokio::select! {
             biased;
-            _ = session.outbox.kill.cancelled() => {
+            _ = &mut killed => {
                 let code = session.outbox.close_code().unwrap_or(CloseCode::UnknownError);
                 // Frames already queued (a RESPONSE, RECONNECT on drain) still go out
                 // first, except to a slow consumer, whose queue is the problem.
@@ -110,14 +116,13 @@ where
                         queued.push(item);
                         if queued.len() == BATCH { break; }
                     }
-                    let frames: Vec<Message> =
-                        queued.into_iter().filter_map(|i| queued_frame(&session, i)).collect();
+                    let frames = batch(&session, queued.drain(..), &mut arena);
                     let _ = tokio::time::timeout(CLOSE_GRACE, write_all(&mut sink, frames)).await;
                 }
                 let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close_frame(code))).await;
                 break;
             }
-            _ = socket.token.cancelled() => {
+            _ = &mut closed => {
                 if let Some(code) = socket.code() {
                     let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close_frame(code))).await;
                 }
@@ -129,14 +134,13 @@ where
                 }
                 // Number the whole batch first: every dispatch taken off the queue is
                 // in the replay buffer even if the write below is cut short.
-                let frames: Vec<Message> =
-                    buf.drain(..).filter_map(|i| queued_frame(&session, i)).collect();
+                let frames = batch(&session, buf.drain(..), &mut arena);
                 // A stalled peer must not pin this task: a kill or a socket close
                 // interrupts the write, and the loop's first arms send the close.
                 tokio::select! {
                     w = write_all(&mut sink, frames) => ok = w,
-                    _ = session.outbox.kill.cancelled() => {}
-                    _ = socket.token.cancelled() => {}
+                    _ = &mut killed => {}
+                    _ = &mut closed => {}
                 }
             }
         }
@@ -158,31 +162,56 @@ where
     sink.flush().await.is_ok()
 }
 
-fn first_frame(session: &Session, f: First) -> Option<Message> {
+/// Turns queued items into frames. Every dispatch of the batch is written into
+/// one buffer (one allocation per batch, not per delivery) and split off it.
+fn batch(
+    session: &Session,
+    items: impl Iterator<Item = Outbound>,
+    arena: &mut BytesMut,
+) -> Vec<Message> {
+    let items: Vec<Outbound> = items.collect();
+    let need: usize = items
+        .iter()
+        .map(|i| match i {
+            Outbound::Dispatch { prefix, .. } => prefix.len() + 21,
+            Outbound::Frame(_) => 0,
+        })
+        .sum();
+    arena.reserve(need);
+    items
+        .into_iter()
+        .filter_map(|i| queued_frame(session, i, arena))
+        .collect()
+}
+
+fn first_frame(session: &Session, f: First, arena: &mut BytesMut) -> Option<Message> {
     let bytes = match f {
-        First::Frame(b) => b.to_vec(),
-        First::Dispatch(p) => finish(&p, session.sequence(&p, 0, 0)?),
-        First::Unkept(p) => finish(&p, session.next_seq()),
-        First::Replayed(s, p) => finish(&p, s),
+        First::Frame(b) => b,
+        First::Dispatch(p) => finish(&p, session.sequence(&p, 0, 0)?, arena),
+        First::Unkept(p) => finish(&p, session.next_seq(), arena),
+        First::Replayed(s, p) => finish(&p, s, arena),
     };
     frame(session.outbox.encoding, bytes)
 }
 
-fn queued_frame(session: &Session, item: Outbound) -> Option<Message> {
+fn queued_frame(session: &Session, item: Outbound, arena: &mut BytesMut) -> Option<Message> {
     session.outbox.taken(&item);
     let bytes = match item {
-        Outbound::Frame(b) => b.to_vec(),
+        Outbound::Frame(b) => b,
         Outbound::Dispatch {
             prefix,
             channel_id,
             channel_seq,
-        } => finish(&prefix, session.sequence(&prefix, channel_id, channel_seq)?),
+        } => finish(
+            &prefix,
+            session.sequence(&prefix, channel_id, channel_seq)?,
+            arena,
+        ),
     };
     frame(session.outbox.encoding, bytes)
 }
 
-fn finish(p: &DispatchPrefix, s: u64) -> Vec<u8> {
-    let mut v = Vec::with_capacity(p.len() + 21);
-    p.finish_into(s, &mut v);
-    v
+fn finish(p: &DispatchPrefix, s: u64, arena: &mut BytesMut) -> Bytes {
+    p.finish_into_buf(s, arena);
+    arena.split().freeze()
 }

@@ -125,7 +125,7 @@ pub async fn create(
     };
     Ok((
         StatusCode::CREATED,
-        Json(state.chat.create(&actor, &author, p).await?),
+        Json(state.chat.create(&actor, &author, p, None).await?),
     ))
 }
 
