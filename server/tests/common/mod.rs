@@ -715,25 +715,6 @@ pub fn cursors_from(ready: &Ready) -> arena_protocol::request::Cursors {
     ready.channels.iter().map(|c| (c.id, c.last_seq)).collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls() {
-        let u = "postgres://arena:pw@127.0.0.1:55432/arena?sslmode=disable";
-        assert_eq!(
-            with_database(u, "x"),
-            "postgres://arena:pw@127.0.0.1:55432/x?sslmode=disable"
-        );
-        assert_eq!(
-            with_hostport(u, "127.0.0.1:1"),
-            "postgres://arena:pw@127.0.0.1:1/arena?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://h:1/db", "y"), "postgres://h:1/y");
-    }
-}
-
 /// A JSON gateway socket with a 4 KiB receive buffer, identified as `email`;
 /// returns it and the session id. Tests then stop reading it (a stalled peer).
 pub async fn stalled_client(
@@ -765,5 +746,24 @@ pub async fn stalled_client(
         if v["t"] == "READY" {
             return (ws, v["d"]["session_id"].as_str().unwrap().to_owned());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let u = "postgres://arena:pw@127.0.0.1:55432/arena?sslmode=disable";
+        assert_eq!(
+            with_database(u, "x"),
+            "postgres://arena:pw@127.0.0.1:55432/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_hostport(u, "127.0.0.1:1"),
+            "postgres://arena:pw@127.0.0.1:1/arena?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h:1/db", "y"), "postgres://h:1/y");
     }
 }
