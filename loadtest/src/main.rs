@@ -64,6 +64,9 @@ enum Cmd {
         /// Placeholder channels added to READY (50 ≈ the size of Arena's READY for its workspace).
         #[arg(long, default_value_t = 0)]
         ready_padding: usize,
+        /// tungstenite's write buffer target per connection, in bytes.
+        #[arg(long, default_value_t = 8192)]
+        write_buffer: usize,
     },
 }
 
@@ -82,8 +85,8 @@ fn main() -> Result<()> {
 
 async fn run(cmd: Cmd) -> Result<()> {
     let (common, fut): (CommonArgs, std::pin::Pin<Box<dyn std::future::Future<Output = Result<Report>>>>) = match cmd {
-        Cmd::Reference { addr, ready_padding, .. } => {
-            return arena_loadtest::reference::serve(addr, ready_padding).await
+        Cmd::Reference { addr, ready_padding, write_buffer, .. } => {
+            return arena_loadtest::reference::serve(addr, ready_padding, write_buffer).await
         }
         Cmd::Sessions { common, args } => {
             let ctx = Ctx::new(common.clone())?;

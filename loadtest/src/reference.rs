@@ -62,12 +62,15 @@ struct Shared {
     ids: SnowflakeGenerator,
     /// Extra (unsubscribable) channels listed in READY, to mimic a real workspace's READY size.
     ready_padding: usize,
+    /// tungstenite's write buffer target per connection, bytes.
+    write_buffer: usize,
 }
 
 /// Runs the reference server on `addr` until the process is stopped. READY
 /// lists the one real channel plus `ready_padding` placeholder channels (0 =
 /// a minimal READY; ~50 gives a READY as large as Arena's for its workspace).
-pub async fn serve(addr: SocketAddr, ready_padding: usize) -> Result<()> {
+/// `write_buffer` is tungstenite's per-connection write buffer target in bytes (8 KiB by default).
+pub async fn serve(addr: SocketAddr, ready_padding: usize, write_buffer: usize) -> Result<()> {
     crate::sys::ensure_loopback(&addr)?;
     let shared = Arc::new(Shared {
         subs: RwLock::new(HashMap::new()),
@@ -75,6 +78,7 @@ pub async fn serve(addr: SocketAddr, ready_padding: usize) -> Result<()> {
         channel_seq: AtomicU64::new(0),
         ids: SnowflakeGenerator::new(1),
         ready_padding,
+        write_buffer,
     });
     let app =
         Router::new().route("/gateway", get(upgrade)).route("/healthz", get(|| async { "ok" })).with_state(shared);
@@ -99,7 +103,7 @@ async fn upgrade(
         _ => return (StatusCode::BAD_REQUEST, "unknown v or encoding").into_response(),
     };
     ws.read_buffer_size(4096)
-        .write_buffer_size(8 << 10)
+        .write_buffer_size(shared.write_buffer)
         .max_write_buffer_size(1 << 20)
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
