@@ -198,7 +198,8 @@ def main():
     only = os.environ.get("BENCH_ONLY", "")
     scope = f"groups `{only}` rerun in {elapsed} s; the other results are from the previous run into the same directory" if only else f"the whole set in {elapsed} s"
     out.append(f"- run time: {scope}; Postgres with fsync on (synchronous commit), "
-               "`ARENA_FRAMES_PER_MINUTE=100000000` so load sessions are not rate limited")
+               "`ARENA_FRAMES_PER_MINUTE=100000000` and `ARENA_MESSAGES_PER_SECOND=1000000` so load sessions are not rate limited; "
+               "the server is built from the working tree at that commit")
     if failed.strip():
         out.append(f"- **failed runs:** {failed}")
     out.append("")
