@@ -96,14 +96,16 @@ where
         .into_iter()
         .filter_map(|f| first_frame(&session, f, &mut arena))
         .collect();
+    arena = BytesMut::new();
     let mut ok = true;
     tokio::select! {
         w = write_all(&mut sink, first) => ok = w,
         _ = &mut killed => {}
         _ = &mut closed => {}
     }
-    let mut buf = Vec::with_capacity(BATCH);
     while ok {
+        // A fresh batch vector each round: an idle session holds no batch capacity.
+        let mut buf = Vec::new();
         tokio::select! {
             biased;
             _ = &mut killed => {
@@ -178,10 +180,14 @@ fn batch(
         })
         .sum();
     arena.reserve(need);
-    items
+    let frames = items
         .into_iter()
         .filter_map(|i| queued_frame(session, i, arena))
-        .collect()
+        .collect();
+    // Let go of the batch's allocation: the frames own it until written, and an
+    // idle session must not keep its last batch alive through the arena's tail.
+    *arena = BytesMut::new();
+    frames
 }
 
 fn first_frame(session: &Session, f: First, arena: &mut BytesMut) -> Option<Message> {
