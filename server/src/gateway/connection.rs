@@ -96,6 +96,8 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
     }
 
     // Before IDENTIFY only HEARTBEAT is allowed; the reader owns the sink.
+    // IDENTIFY/RESUME are boxed: inline, their large state would be part of
+    // this future for the whole life of the connection.
     let deadline = tokio::time::Instant::now() + Duration::from_millis(cfg.identify_timeout_ms);
     let handshake = loop {
         let next = tokio::time::timeout_at(deadline, stream.next()).await;
@@ -117,31 +119,36 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
                     }
                 }
             }
-            Incoming::Frame(ClientFrame::Identify(d)) => match identify(&state, enc, *d).await {
-                Ok(h) => break Some(h),
-                Err(code) => {
-                    let _ = sink.send(close_frame(code)).await;
-                    break None;
-                }
-            },
-            Incoming::Frame(ClientFrame::Resume(d)) => match resume(&state, enc, *d).await {
-                Ok(Some(h)) => break Some(h),
-                Ok(None) => {
-                    // INVALID_SESSION {resumable:false}: the client IDENTIFYs on a new socket.
-                    let inv = ServerFrame::InvalidSession(arena_protocol::frame::InvalidSession {
-                        resumable: false,
-                    });
-                    if let Some(m) = inv.encode(enc).ok().and_then(|b| frame(enc, b)) {
-                        let _ = sink.send(m).await;
+            Incoming::Frame(ClientFrame::Identify(d)) => {
+                match Box::pin(identify(&state, enc, *d)).await {
+                    Ok(h) => break Some(h),
+                    Err(code) => {
+                        let _ = sink.send(close_frame(code)).await;
+                        break None;
                     }
-                    let _ = sink.send(close_frame(CloseCode::NotAuthenticated)).await;
-                    break None;
                 }
-                Err(code) => {
-                    let _ = sink.send(close_frame(code)).await;
-                    break None;
+            }
+            Incoming::Frame(ClientFrame::Resume(d)) => {
+                match Box::pin(resume(&state, enc, *d)).await {
+                    Ok(Some(h)) => break Some(h),
+                    Ok(None) => {
+                        // INVALID_SESSION {resumable:false}: the client IDENTIFYs on a new socket.
+                        let inv =
+                            ServerFrame::InvalidSession(arena_protocol::frame::InvalidSession {
+                                resumable: false,
+                            });
+                        if let Some(m) = inv.encode(enc).ok().and_then(|b| frame(enc, b)) {
+                            let _ = sink.send(m).await;
+                        }
+                        let _ = sink.send(close_frame(CloseCode::NotAuthenticated)).await;
+                        break None;
+                    }
+                    Err(code) => {
+                        let _ = sink.send(close_frame(code)).await;
+                        break None;
+                    }
                 }
-            },
+            }
             Incoming::Frame(_) => {
                 let _ = sink.send(close_frame(CloseCode::NotAuthenticated)).await;
                 break None;
