@@ -70,10 +70,12 @@ impl Session {
             loop {
                 let f = rd.next_frame().await?;
                 match f.opcode {
-                    opcode::TEXT | opcode::BINARY => match ServerFrame::decode(t.encoding, f.payload)? {
-                        ServerFrame::Hello(h) => return Ok::<_, anyhow::Error>(h),
-                        other => bail!("expected HELLO, got {other:?}"),
-                    },
+                    opcode::TEXT | opcode::BINARY => {
+                        match ServerFrame::decode(t.encoding, f.payload)? {
+                            ServerFrame::Hello(h) => return Ok::<_, anyhow::Error>(h),
+                            other => bail!("expected HELLO, got {other:?}"),
+                        }
+                    }
                     opcode::CLOSE => bail!("closed before HELLO: {:?}", f.close_code()),
                     _ => continue,
                 }
@@ -82,7 +84,13 @@ impl Session {
         .await
         .context("no HELLO within 10 s")??;
         let heartbeat = Duration::from_millis(u64::from(hello.heartbeat_interval_ms.max(100)));
-        Ok(Session { rd, wr, enc: t.encoding, heartbeat, last_s: 0 })
+        Ok(Session {
+            rd,
+            wr,
+            enc: t.encoding,
+            heartbeat,
+            last_s: 0,
+        })
     }
 
     /// Encodes and sends one client frame.
@@ -99,8 +107,16 @@ impl Session {
         channels: Option<Vec<arena_protocol::Snowflake>>,
         visible: bool,
     ) -> Result<Box<Ready>> {
-        let status = if visible { RequestedStatus::Online } else { RequestedStatus::Invisible };
-        let id = Identify { token: token.to_owned(), presence: Some(PresenceUpdate { status }), channels };
+        let status = if visible {
+            RequestedStatus::Online
+        } else {
+            RequestedStatus::Invisible
+        };
+        let id = Identify {
+            token: token.to_owned(),
+            presence: Some(PresenceUpdate { status }),
+            channels,
+        };
         self.send(&ClientFrame::Identify(Box::new(id))).await?;
         let enc = self.enc;
         let (ready, s) = tokio::time::timeout(Duration::from_secs(30), async {
@@ -108,9 +124,13 @@ impl Session {
                 let f = self.rd.next_frame().await?;
                 match f.opcode {
                     opcode::CLOSE => bail!("closed on IDENTIFY with {:?}", f.close_code()),
-                    opcode::TEXT | opcode::BINARY if peek_t(enc, f.payload) == Some(b"READY".as_slice()) => {
-                        if let ServerFrame::Dispatch { event: Event::Ready(r), s } =
-                            ServerFrame::decode(enc, f.payload)?
+                    opcode::TEXT | opcode::BINARY
+                        if peek_t(enc, f.payload) == Some(b"READY".as_slice()) =>
+                    {
+                        if let ServerFrame::Dispatch {
+                            event: Event::Ready(r),
+                            s,
+                        } = ServerFrame::decode(enc, f.payload)?
                         {
                             return Ok((r, s));
                         }
@@ -132,7 +152,11 @@ impl Session {
 
     /// Queues a REQUEST frame without flushing (see [`WsWriter::flush`]).
     pub fn push_request(&mut self, id: &str, method: &str, params: Value) -> Result<()> {
-        let f = ClientFrame::Request(Box::new(Request { id: id.to_owned(), method: method.to_owned(), params }));
+        let f = ClientFrame::Request(Box::new(Request {
+            id: id.to_owned(),
+            method: method.to_owned(),
+            params,
+        }));
         let bytes = f.encode(self.enc).map_err(|e| anyhow::anyhow!("{e}"))?;
         self.wr.push(ws_op(self.enc), &bytes);
         Ok(())
@@ -140,7 +164,8 @@ impl Session {
 
     /// Sends a heartbeat with the last `s` seen.
     pub async fn heartbeat(&mut self, last_s: u64) -> Result<()> {
-        self.send(&ClientFrame::Heartbeat((last_s > 0).then_some(last_s))).await
+        self.send(&ClientFrame::Heartbeat((last_s > 0).then_some(last_s)))
+            .await
     }
 }
 
@@ -195,7 +220,10 @@ fn mp_uint(b: &[u8]) -> Option<u64> {
 }
 
 fn ascii_u64(b: &[u8]) -> Option<u64> {
-    let end = b.iter().position(|c| !c.is_ascii_digit()).unwrap_or(b.len());
+    let end = b
+        .iter()
+        .position(|c| !c.is_ascii_digit())
+        .unwrap_or(b.len());
     if end == 0 {
         return None;
     }
@@ -271,14 +299,21 @@ pub fn find_mark(p: &[u8]) -> Option<Mark> {
     let mut rest = &p[i + 3..];
     let mut next = || -> Option<u64> {
         let v = ascii_u64(rest)?;
-        let end = rest.iter().position(|c| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let end = rest
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         rest = rest.get(end + 1..).unwrap_or_default();
         Some(v)
     };
     let sent_ns = next()?;
     let publisher = u32::try_from(next()?).ok()?;
     let n = next()?;
-    Some(Mark { sent_ns, publisher, n })
+    Some(Mark {
+        sent_ns,
+        publisher,
+        n,
+    })
 }
 
 /// Whether a RESPONSE frame says `ok: true` (byte search; Arena and the reference encode `id, ok` first).
@@ -292,7 +327,10 @@ pub fn response_ok(enc: Encoding, p: &[u8]) -> bool {
 /// The error code of a failed RESPONSE (full decode; the rare path).
 pub fn response_error(enc: Encoding, p: &[u8]) -> String {
     match ServerFrame::decode(enc, p) {
-        Ok(ServerFrame::Response(r)) => r.error.map(|e| format!("{:?}", e.code)).unwrap_or_else(|| "unknown".into()),
+        Ok(ServerFrame::Response(r)) => r
+            .error
+            .map(|e| format!("{:?}", e.code))
+            .unwrap_or_else(|| "unknown".into()),
         Ok(other) => format!("not a response: {other:?}"),
         Err(e) => format!("undecodable: {e}"),
     }
@@ -336,8 +374,18 @@ mod tests {
             id: Snowflake(1 << 40),
             channel_id: Snowflake(7),
             channel_seq: 300,
-            author: User { id: Snowflake(3), display_name: "u".into(), role: Role::Partner, tier: None },
-            content: Mark { sent_ns: 1_700_000_000_123_456_789, publisher: 3, n: 42 }.content(),
+            author: User {
+                id: Snowflake(3),
+                display_name: "u".into(),
+                role: Role::Partner,
+                tier: None,
+            },
+            content: Mark {
+                sent_ns: 1_700_000_000_123_456_789,
+                publisher: 3,
+                n: 42,
+            }
+            .content(),
             card: None,
             reply_to: None,
             nonce: None,
@@ -346,7 +394,12 @@ mod tests {
             pinned: false,
             reactions: vec![],
         };
-        ServerFrame::Dispatch { s, event: Event::MessageCreate(Box::new(m)) }.encode(enc).unwrap_or_default()
+        ServerFrame::Dispatch {
+            s,
+            event: Event::MessageCreate(Box::new(m)),
+        }
+        .encode(enc)
+        .unwrap_or_default()
     }
 
     #[test]
@@ -358,14 +411,24 @@ mod tests {
                 assert_eq!(peek_t(enc, &f), Some(b"MESSAGE_CREATE".as_slice()));
                 assert_eq!(peek_s(enc, &f), Some(s), "{enc:?} {s}");
                 assert_eq!(peek_channel_seq(enc, &f), Some(300));
-                assert_eq!(find_mark(&f), Some(Mark { sent_ns: 1_700_000_000_123_456_789, publisher: 3, n: 42 }));
+                assert_eq!(
+                    find_mark(&f),
+                    Some(Mark {
+                        sent_ns: 1_700_000_000_123_456_789,
+                        publisher: 3,
+                        n: 42
+                    })
+                );
             }
             let ack = ServerFrame::HeartbeatAck.encode(enc).unwrap_or_default();
             assert_eq!(peek_op(enc, &ack), Some(11));
             assert_eq!(peek_t(enc, &ack), None);
-            let ok = ServerFrame::Response(Box::new(arena_protocol::request::Response::ok("1".into(), Value::Null)))
-                .encode(enc)
-                .unwrap_or_default();
+            let ok = ServerFrame::Response(Box::new(arena_protocol::request::Response::ok(
+                "1".into(),
+                Value::Null,
+            )))
+            .encode(enc)
+            .unwrap_or_default();
             assert!(response_ok(enc, &ok));
         }
     }

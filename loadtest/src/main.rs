@@ -10,7 +10,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
-#[command(name = "arena-loadtest", about = "Load generator and benchmarks for the Arena gateway (loopback only)")]
+#[command(
+    name = "arena-loadtest",
+    about = "Load generator and benchmarks for the Arena gateway (loopback only)"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -84,39 +87,63 @@ fn main() -> Result<()> {
 }
 
 async fn run(cmd: Cmd) -> Result<()> {
-    let (common, fut): (CommonArgs, std::pin::Pin<Box<dyn std::future::Future<Output = Result<Report>>>>) = match cmd {
-        Cmd::Reference { addr, ready_padding, write_buffer, .. } => {
-            return arena_loadtest::reference::serve(addr, ready_padding, write_buffer).await
-        }
+    let (common, fut): (
+        CommonArgs,
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Report>>>>,
+    ) = match cmd {
+        Cmd::Reference {
+            addr,
+            ready_padding,
+            write_buffer,
+            ..
+        } => return arena_loadtest::reference::serve(addr, ready_padding, write_buffer).await,
         Cmd::Sessions { common, args } => {
             let ctx = Ctx::new(common.clone())?;
-            (common, Box::pin(async move { sessions::run(&ctx, args).await }))
+            (
+                common,
+                Box::pin(async move { sessions::run(&ctx, args).await }),
+            )
         }
         Cmd::Fanout { common, args } => {
             let ctx = Ctx::new(common.clone())?;
-            (common, Box::pin(async move { fanout::run_fanout(&ctx, args).await }))
+            (
+                common,
+                Box::pin(async move { fanout::run_fanout(&ctx, args).await }),
+            )
         }
         Cmd::Saturate { common, args } => {
             let ctx = Ctx::new(common.clone())?;
-            (common, Box::pin(async move { fanout::run_saturate(&ctx, args).await }))
+            (
+                common,
+                Box::pin(async move { fanout::run_saturate(&ctx, args).await }),
+            )
         }
         Cmd::Persist { common, args } => {
             let ctx = Ctx::new(common.clone())?;
-            (common, Box::pin(async move { persist::run(&ctx, args).await }))
+            (
+                common,
+                Box::pin(async move { persist::run(&ctx, args).await }),
+            )
         }
         Cmd::Storm { common, args } => {
             let ctx = Ctx::new(common.clone())?;
-            (common, Box::pin(async move { storm::run(&ctx, args).await }))
+            (
+                common,
+                Box::pin(async move { storm::run(&ctx, args).await }),
+            )
         }
     };
     let report = tokio::time::timeout(Duration::from_secs(common.max_seconds), fut)
         .await
         .map_err(|_| anyhow::anyhow!("the run exceeded --max-seconds {}", common.max_seconds))??;
     let mut report = report;
-    let retries = arena_loadtest::scenario::common::IDENTIFY_RETRIES.load(std::sync::atomic::Ordering::Relaxed);
+    let retries = arena_loadtest::scenario::common::IDENTIFY_RETRIES
+        .load(std::sync::atomic::Ordering::Relaxed);
     if retries > 0 {
         report.metric("IDENTIFY closed with 4000 and retried", retries, "sessions");
-        report.note(format!("{retries} IDENTIFYs were closed with 4000 (unknown error) and retried"));
+        report.note(format!(
+            "{retries} IDENTIFYs were closed with 4000 (unknown error) and retried"
+        ));
     }
     if let Some(label) = &common.label {
         report.label = label.clone();

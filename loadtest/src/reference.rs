@@ -17,8 +17,8 @@ use arena_protocol::frame::{Hello, InvalidSession};
 use arena_protocol::model::{Category, Channel, ChannelKind, Message, Role, TenantInfo, User};
 use arena_protocol::request::{MessageCreate, Response};
 use arena_protocol::{
-    ClientFrame, CloseCode, DispatchPrefix, Encoding, ErrorBody, ErrorCode, Event, ServerFrame, Snowflake,
-    SnowflakeGenerator,
+    ClientFrame, CloseCode, DispatchPrefix, Encoding, ErrorBody, ErrorCode, Event, ServerFrame,
+    Snowflake, SnowflakeGenerator,
 };
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
@@ -80,11 +80,16 @@ pub async fn serve(addr: SocketAddr, ready_padding: usize, write_buffer: usize) 
         ready_padding,
         write_buffer,
     });
-    let app =
-        Router::new().route("/gateway", get(upgrade)).route("/healthz", get(|| async { "ok" })).with_state(shared);
+    let app = Router::new()
+        .route("/gateway", get(upgrade))
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state(shared);
     use axum::serve::ListenerExt;
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    eprintln!("reference server on ws://{}/gateway", listener.local_addr()?);
+    eprintln!(
+        "reference server on ws://{}/gateway",
+        listener.local_addr()?
+    );
     // Small frames must not wait for the peer's delayed ACK (Nagle): up to 40 ms on loopback.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
@@ -98,7 +103,10 @@ async fn upgrade(
     Query(q): Query<HashMap<String, String>>,
     State(shared): State<Arc<Shared>>,
 ) -> HttpResponse {
-    let enc = match (q.get("v").map(String::as_str), q.get("encoding").and_then(|e| Encoding::parse(e))) {
+    let enc = match (
+        q.get("v").map(String::as_str),
+        q.get("encoding").and_then(|e| Encoding::parse(e)),
+    ) {
         (Some("1"), Some(enc)) => enc,
         _ => return (StatusCode::BAD_REQUEST, "unknown v or encoding").into_response(),
     };
@@ -148,7 +156,10 @@ async fn session(socket: WebSocket, enc: Encoding, shared: Arc<Shared>) {
                         Encoding::MsgPack => WsMessage::Binary(b),
                     },
                     Out::Close(code) => {
-                        let cf = CloseFrame { code: code.code(), reason: Utf8Bytes::from_static(code.reason()) };
+                        let cf = CloseFrame {
+                            code: code.code(),
+                            reason: Utf8Bytes::from_static(code.reason()),
+                        };
                         let _ = sink.send(WsMessage::Close(Some(cf))).await;
                         return;
                     }
@@ -164,7 +175,10 @@ async fn session(socket: WebSocket, enc: Encoding, shared: Arc<Shared>) {
         }
     });
 
-    let hello = ServerFrame::Hello(Hello { heartbeat_interval_ms: HEARTBEAT_MS, node_id: "reference".into() });
+    let hello = ServerFrame::Hello(Hello {
+        heartbeat_interval_ms: HEARTBEAT_MS,
+        node_id: "reference".into(),
+    });
     let _ = tx.send(Out::Frame(encode(enc, &hello))).await;
     let mut identified = false;
     let close = |code: CloseCode| {
@@ -222,7 +236,9 @@ async fn session(socket: WebSocket, enc: Encoding, shared: Arc<Shared>) {
                     write_lock(&shared.subs).insert(id, (enc, tx.clone()));
                 }
                 let ready = Event::Ready(Box::new(ready(id, &shared)));
-                let Ok(prefix) = DispatchPrefix::encode(enc, &ready) else { break };
+                let Ok(prefix) = DispatchPrefix::encode(enc, &ready) else {
+                    break;
+                };
                 let _ = tx.send(Out::Dispatch(prefix)).await;
             }
             ClientFrame::Resume(_) => {
@@ -238,14 +254,26 @@ async fn session(socket: WebSocket, enc: Encoding, shared: Arc<Shared>) {
                 let resp = match r.method.as_str() {
                     "message.create" => match serde_json::from_value::<MessageCreate>(r.params) {
                         Ok(p) => match publish(&shared, id, p) {
-                            Ok(m) => Response::ok(r.id, serde_json::to_value(m).unwrap_or_default()),
+                            Ok(m) => {
+                                Response::ok(r.id, serde_json::to_value(m).unwrap_or_default())
+                            }
                             Err(e) => Response::err(r.id, e),
                         },
-                        Err(e) => Response::err(r.id, ErrorBody::new(ErrorCode::BadRequest, e.to_string())),
+                        Err(e) => Response::err(
+                            r.id,
+                            ErrorBody::new(ErrorCode::BadRequest, e.to_string()),
+                        ),
                     },
                     _ => Response::ok(r.id, serde_json::json!({})),
                 };
-                if tx.send(Out::Frame(encode(enc, &ServerFrame::Response(Box::new(resp))))).await.is_err() {
+                if tx
+                    .send(Out::Frame(encode(
+                        enc,
+                        &ServerFrame::Response(Box::new(resp)),
+                    )))
+                    .await
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -261,7 +289,12 @@ fn write_lock<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 }
 
 fn user(session: u64) -> User {
-    User { id: Snowflake(1000 + session), display_name: format!("user{session}"), role: Role::Partner, tier: None }
+    User {
+        id: Snowflake(1000 + session),
+        display_name: format!("user{session}"),
+        role: Role::Partner,
+        tier: None,
+    }
 }
 
 fn ready(session: u64, shared: &Shared) -> Ready {
@@ -283,8 +316,16 @@ fn ready(session: u64, shared: &Shared) -> Ready {
     Ready {
         session_id: format!("ref-{session}"),
         user: user(session),
-        tenant: TenantInfo { id: Snowflake(1), slug: "load".into(), name: "Reference".into() },
-        categories: vec![Category { key: "daily-communications".into(), name: "Daily".into(), position: 0 }],
+        tenant: TenantInfo {
+            id: Snowflake(1),
+            slug: "load".into(),
+            name: "Reference".into(),
+        },
+        categories: vec![Category {
+            key: "daily-communications".into(),
+            name: "Daily".into(),
+            position: 0,
+        }],
         channels: vec![Channel {
             id: CHANNEL_ID,
             key: "general-chat".into(),
@@ -329,14 +370,19 @@ fn publish(shared: &Shared, session: u64, p: MessageCreate) -> Result<Message, E
         reactions: vec![],
     };
     let ev = Event::MessageCreate(Box::new(m.clone()));
-    let internal = |e: arena_protocol::frame::EncodeError| ErrorBody::new(ErrorCode::Internal, e.to_string());
+    let internal =
+        |e: arena_protocol::frame::EncodeError| ErrorBody::new(ErrorCode::Internal, e.to_string());
     let json = DispatchPrefix::encode(Encoding::Json, &ev).map_err(internal)?;
     let mp = DispatchPrefix::encode(Encoding::MsgPack, &ev).map_err(internal)?;
     let mut slow = Vec::new();
     {
         let subs = shared.subs.read().unwrap_or_else(|e| e.into_inner());
         for (sid, (enc, tx)) in subs.iter() {
-            let prefix = if *enc == Encoding::Json { json.clone() } else { mp.clone() };
+            let prefix = if *enc == Encoding::Json {
+                json.clone()
+            } else {
+                mp.clone()
+            };
             if tx.try_send(Out::Dispatch(prefix)).is_err() {
                 slow.push((*sid, tx.clone()));
             }
@@ -346,7 +392,11 @@ fn publish(shared: &Shared, session: u64, p: MessageCreate) -> Result<Message, E
         write_lock(&shared.subs).remove(&sid);
         // The queue is full: the close goes out when the writer catches up, or the session ends anyway.
         tokio::spawn(async move {
-            let _ = tokio::time::timeout(Duration::from_secs(5), tx.send(Out::Close(CloseCode::SlowConsumer))).await;
+            let _ = tokio::time::timeout(
+                Duration::from_secs(5),
+                tx.send(Out::Close(CloseCode::SlowConsumer)),
+            )
+            .await;
         });
     }
     Ok(m)

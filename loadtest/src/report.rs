@@ -112,7 +112,11 @@ impl Report {
 
     /// Adds a metric.
     pub fn metric(&mut self, name: &str, value: impl Into<Value>, unit: &str) {
-        self.metrics.push(Metric { name: name.into(), value: value.into(), unit: unit.into() });
+        self.metrics.push(Metric {
+            name: name.into(),
+            value: value.into(),
+            unit: unit.into(),
+        });
     }
 
     /// Adds a latency summary.
@@ -127,7 +131,10 @@ impl Report {
 
     /// A metric's numeric value, if present.
     pub fn get(&self, name: &str) -> Option<f64> {
-        self.metrics.iter().find(|m| m.name == name).and_then(|m| m.value.as_f64())
+        self.metrics
+            .iter()
+            .find(|m| m.name == name)
+            .and_then(|m| m.value.as_f64())
     }
 
     /// The report as a Markdown section.

@@ -14,8 +14,8 @@ pub fn raise_nofile() -> u64 {
 /// Resident set size of `pid` in KiB (`VmRSS` of /proc/PID/status).
 /// Errors: the process does not exist or the line is missing.
 pub fn rss_kib(pid: u32) -> Result<u64> {
-    let status =
-        std::fs::read_to_string(format!("/proc/{pid}/status")).with_context(|| format!("read /proc/{pid}/status"))?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("read /proc/{pid}/status"))?;
     for line in status.lines() {
         if let Some(rest) = line.strip_prefix("VmRSS:") {
             let kib = rest.trim().trim_end_matches("kB").trim();
@@ -27,7 +27,11 @@ pub fn rss_kib(pid: u32) -> Result<u64> {
 
 /// CPU time (user + system) used so far by `pid` (0 = this process), in seconds.
 pub fn cpu_seconds(pid: u32) -> Option<f64> {
-    let path = if pid == 0 { "/proc/self/stat".to_owned() } else { format!("/proc/{pid}/stat") };
+    let path = if pid == 0 {
+        "/proc/self/stat".to_owned()
+    } else {
+        format!("/proc/{pid}/stat")
+    };
     let stat = std::fs::read_to_string(path).ok()?;
     // Fields after the command name (which may contain spaces) start at `state` (field 3).
     let rest = &stat[stat.rfind(')')? + 2..];
@@ -40,7 +44,10 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
 
 /// Unix time in nanoseconds (the clock embedded in message contents).
 pub fn unix_nanos() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
 }
 
 /// Hands out loopback source addresses 127.0.0.2, 127.0.0.3, … round-robin, so
@@ -55,7 +62,10 @@ pub struct SourceAddrs {
 impl SourceAddrs {
     /// `count` addresses (at least 1, at most 250) starting at 127.0.0.2.
     pub fn new(count: usize) -> Self {
-        SourceAddrs { count: count.clamp(1, 250), next: AtomicUsize::new(0) }
+        SourceAddrs {
+            count: count.clamp(1, 250),
+            next: AtomicUsize::new(0),
+        }
     }
 
     /// The next source address with port 0 (kernel-chosen port).
@@ -68,29 +78,43 @@ impl SourceAddrs {
 /// Refuses targets outside loopback: the load generator never sends traffic elsewhere.
 pub fn ensure_loopback(addr: &SocketAddr) -> Result<()> {
     if !addr.ip().is_loopback() {
-        bail!("{addr} is not a loopback address: the load generator only targets 127.0.0.0/8 or ::1");
+        bail!(
+            "{addr} is not a loopback address: the load generator only targets 127.0.0.0/8 or ::1"
+        );
     }
     Ok(())
 }
 
 /// Parses `ws://HOST:PORT[/…]` into the socket address (loopback only) and the host header.
 pub fn parse_ws_url(url: &str) -> Result<(SocketAddr, String)> {
-    let rest = url.strip_prefix("ws://").with_context(|| format!("{url:?}: only ws:// URLs are supported"))?;
+    let rest = url
+        .strip_prefix("ws://")
+        .with_context(|| format!("{url:?}: only ws:// URLs are supported"))?;
     let host = rest.split('/').next().unwrap_or(rest);
     let host_for_resolve = host.replace("localhost", "127.0.0.1");
-    let addr: SocketAddr = host_for_resolve.parse().with_context(|| format!("{host:?} is not IP:PORT"))?;
+    let addr: SocketAddr = host_for_resolve
+        .parse()
+        .with_context(|| format!("{host:?} is not IP:PORT"))?;
     ensure_loopback(&addr)?;
     Ok((addr, host.to_owned()))
 }
 
 /// Basic machine facts for reports: `(nproc, memory, kernel)`.
 pub fn machine() -> (usize, String, String) {
-    let nproc = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let nproc = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|m| m.lines().next().map(|l| l.trim_start_matches("MemTotal:").trim().to_owned()))
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .map(|l| l.trim_start_matches("MemTotal:").trim().to_owned())
+        })
         .unwrap_or_default();
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_owned()).unwrap_or_default();
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default();
     (nproc, mem, kernel)
 }
 

@@ -74,11 +74,18 @@ pub async fn connect(
     host: &str,
     path_and_query: &str,
 ) -> Result<(WsReader, WsWriter)> {
-    let sock = if dst.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    let sock = if dst.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
     if dst.is_ipv4() && src.is_ipv4() {
         sock.bind(src).with_context(|| format!("bind {src}"))?;
     }
-    let stream = sock.connect(dst).await.with_context(|| format!("connect {dst}"))?;
+    let stream = sock
+        .connect(dst)
+        .await
+        .with_context(|| format!("connect {dst}"))?;
     stream.set_nodelay(true)?;
     let (rd, mut wr) = stream.into_split();
     let req = format!(
@@ -86,7 +93,11 @@ pub async fn connect(
          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
     );
     wr.write_all(req.as_bytes()).await?;
-    let mut reader = WsReader { rd, buf: BytesMut::with_capacity(READ_BUF), consumed: 0 };
+    let mut reader = WsReader {
+        rd,
+        buf: BytesMut::with_capacity(READ_BUF),
+        consumed: 0,
+    };
     let header_end = loop {
         if let Some(i) = memchr::memmem::find(&reader.buf, b"\r\n\r\n") {
             break i + 4;
@@ -105,7 +116,14 @@ pub async fn connect(
     }
     reader.buf.advance(header_end);
     let seed = (src.port() as u32) << 16 ^ dst.port() as u32 ^ 0x9e37_79b9;
-    Ok((reader, WsWriter { wr, mask_state: seed | 1, scratch: Vec::with_capacity(256) }))
+    Ok((
+        reader,
+        WsWriter {
+            wr,
+            mask_state: seed | 1,
+            scratch: Vec::with_capacity(256),
+        },
+    ))
 }
 
 impl WsReader {
@@ -149,7 +167,10 @@ impl WsReader {
         }
         let start = self.consumed + hdr;
         self.consumed = start + len;
-        Ok(Some(Frame { opcode: op, payload: &self.buf[start..start + len] }))
+        Ok(Some(Frame {
+            opcode: op,
+            payload: &self.buf[start..start + len],
+        }))
     }
 
     /// Reads more bytes from the socket (after dropping consumed frames).

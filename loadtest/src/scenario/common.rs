@@ -89,7 +89,8 @@ impl Ctx {
     /// Parses the URL and encoding, loads tokens, raises the open-file limit.
     pub fn new(args: CommonArgs) -> Result<Ctx> {
         let (addr, host) = sys::parse_ws_url(&args.url)?;
-        let encoding = Encoding::parse(&args.encoding).with_context(|| format!("encoding {:?}", args.encoding))?;
+        let encoding = Encoding::parse(&args.encoding)
+            .with_context(|| format!("encoding {:?}", args.encoding))?;
         let tokens = match (&args.tokens, args.target) {
             (Some(p), _) => std::fs::read_to_string(p)
                 .with_context(|| format!("read {}", p.display()))?
@@ -98,23 +99,40 @@ impl Ctx {
                 .map(|l| l.rsplit('\t').next().unwrap_or(l).trim().to_owned())
                 .collect(),
             (None, TargetKind::Reference) => Vec::new(),
-            (None, TargetKind::Arena) => bail!("--tokens is required for --target arena (arena token --all)"),
+            (None, TargetKind::Arena) => {
+                bail!("--tokens is required for --target arena (arena token --all)")
+            }
         };
         let nofile = sys::raise_nofile();
-        eprintln!("open-file limit {nofile}; target {} {}", args.target.as_str(), args.url);
-        let target = Arc::new(Target { addr, host, encoding, sources: SourceAddrs::new(args.source_addrs) });
-        Ok(Ctx { args, target, tokens })
+        eprintln!(
+            "open-file limit {nofile}; target {} {}",
+            args.target.as_str(),
+            args.url
+        );
+        let target = Arc::new(Target {
+            addr,
+            host,
+            encoding,
+            sources: SourceAddrs::new(args.source_addrs),
+        });
+        Ok(Ctx {
+            args,
+            target,
+            tokens,
+        })
     }
 
     /// The token of session `i`. Errors when the file has fewer lines than sessions.
     pub fn token(&self, i: usize) -> Result<String> {
         match self.args.target {
             TargetKind::Reference => Ok(format!("reference-{i}")),
-            TargetKind::Arena => {
-                self.tokens.get(i).cloned().with_context(|| {
-                    format!("session {i} needs token line {}, the file has {}", i + 1, self.tokens.len())
-                })
-            }
+            TargetKind::Arena => self.tokens.get(i).cloned().with_context(|| {
+                format!(
+                    "session {i} needs token line {}, the file has {}",
+                    i + 1,
+                    self.tokens.len()
+                )
+            }),
         }
     }
 
@@ -137,9 +155,9 @@ impl Ctx {
     /// Progress bar for `len` steps (hidden when stderr is not a terminal).
     pub fn bar(&self, len: u64, what: &str) -> ProgressBar {
         let pb = ProgressBar::new(len);
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} {msg:<28} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
-        {
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} {msg:<28} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
+        ) {
             pb.set_style(style.progress_chars("=> "));
         }
         pb.set_message(what.to_owned());
@@ -161,7 +179,10 @@ pub struct Probe {
 /// Identifies once with token `i` and no channel filter to learn channel ids.
 pub async fn probe(ctx: &Ctx, token_index: usize) -> Result<Probe> {
     let mut s = Session::open(&ctx.target).await.context("probe connect")?;
-    let ready = s.identify(&ctx.token(token_index)?, None, false).await.context("probe identify")?;
+    let ready = s
+        .identify(&ctx.token(token_index)?, None, false)
+        .await
+        .context("probe identify")?;
     let ch = ready
         .channels
         .iter()
@@ -176,7 +197,11 @@ pub async fn probe(ctx: &Ctx, token_index: usize) -> Result<Probe> {
         .filter(|c| c.can_post && c.kind == ChannelKind::Chat && !c.locked && c.slow_mode_s == 0)
         .map(|c| c.id)
         .collect();
-    let p = Probe { channel_id: ch.id, channel_last_seq: ch.last_seq, postable };
+    let p = Probe {
+        channel_id: ch.id,
+        channel_last_seq: ch.last_seq,
+        postable,
+    };
     s.wr.close(1000).await;
     Ok(p)
 }
@@ -200,7 +225,9 @@ where
     Fut: std::future::Future<Output = T> + Send + 'static,
 {
     let pb = ctx.bar(range.len() as u64, what);
-    let sem = Arc::new(tokio::sync::Semaphore::new(ctx.args.connect_concurrency.max(1)));
+    let sem = Arc::new(tokio::sync::Semaphore::new(
+        ctx.args.connect_concurrency.max(1),
+    ));
     let run = Arc::new(run);
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<Result<()>>(range.len().max(1));
     let started = tokio::time::Instant::now();
@@ -289,7 +316,11 @@ pub async fn timed_phase(ctx: &Ctx, secs: f64, what: &str, status: impl Fn() -> 
     while tokio::time::Instant::now() < end {
         tick.tick().await;
         pb.set_position(
-            ((secs - end.saturating_duration_since(tokio::time::Instant::now()).as_secs_f64()) * 10.0) as u64,
+            ((secs
+                - end
+                    .saturating_duration_since(tokio::time::Instant::now())
+                    .as_secs_f64())
+                * 10.0) as u64,
         );
         pb.set_message(format!("{what}: {}", status()));
     }

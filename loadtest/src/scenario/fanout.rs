@@ -6,7 +6,10 @@
 //! nothing, so deliveries = acknowledged messages × N.
 
 use super::common::{probe, ramp, timed_phase, Ctx};
-use crate::gw::{find_mark, parse_u64, peek_op, peek_response_id, peek_t, response_error, response_ok, Mark, Session};
+use crate::gw::{
+    find_mark, parse_u64, peek_op, peek_response_id, peek_t, response_error, response_ok, Mark,
+    Session,
+};
 use crate::report::{histogram, record_ns, Latency, Report};
 use crate::sys::unix_nanos;
 use crate::ws::opcode;
@@ -104,7 +107,10 @@ impl SubStats {
     }
 
     fn take_hist(&self) -> Histogram<u64> {
-        std::mem::replace(&mut *self.hist.lock().unwrap_or_else(|e| e.into_inner()), histogram())
+        std::mem::replace(
+            &mut *self.hist.lock().unwrap_or_else(|e| e.into_inner()),
+            histogram(),
+        )
     }
 }
 
@@ -129,12 +135,19 @@ impl Seen {
 
     /// Whether `i` was marked.
     pub fn contains(&self, i: u64) -> bool {
-        self.0.get((i / 64) as usize).is_some_and(|w| w & (1 << (i % 64)) != 0)
+        self.0
+            .get((i / 64) as usize)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 }
 
 /// One subscriber: reads every frame, checks MESSAGE_CREATE markers, heartbeats.
-async fn subscriber(mut s: Session, st: Arc<SubStats>, publishers: u64, mut stop: watch::Receiver<bool>) {
+async fn subscriber(
+    mut s: Session,
+    st: Arc<SubStats>,
+    publishers: u64,
+    mut stop: watch::Receiver<bool>,
+) {
     let enc = s.enc;
     let mut seen = Seen::default();
     let mut lat: Vec<u64> = Vec::with_capacity(256);
@@ -163,7 +176,9 @@ async fn subscriber(mut s: Session, st: Arc<SubStats>, publishers: u64, mut stop
         loop {
             match s.rd.next_buffered() {
                 Ok(Some(f)) => match f.opcode {
-                    opcode::TEXT | opcode::BINARY if peek_t(enc, f.payload) == Some(b"MESSAGE_CREATE".as_slice()) => {
+                    opcode::TEXT | opcode::BINARY
+                        if peek_t(enc, f.payload) == Some(b"MESSAGE_CREATE".as_slice()) =>
+                    {
                         if let Some(m) = find_mark(f.payload) {
                             if seen.insert(m.n * publishers + u64::from(m.publisher)) {
                                 fresh += 1;
@@ -173,7 +188,9 @@ async fn subscriber(mut s: Session, st: Arc<SubStats>, publishers: u64, mut stop
                             }
                         }
                     }
-                    opcode::CLOSE => return st.end(format!("closed by the server with {:?}", f.close_code())),
+                    opcode::CLOSE => {
+                        return st.end(format!("closed by the server with {:?}", f.close_code()))
+                    }
                     opcode::PING => ping = true,
                     _ => {}
                 },
@@ -217,7 +234,13 @@ impl PubStats {
         }
     }
     fn answered(&self) -> u64 {
-        self.ok.load(Ordering::Relaxed) + self.errors.lock().unwrap_or_else(|e| e.into_inner()).values().sum::<u64>()
+        self.ok.load(Ordering::Relaxed)
+            + self
+                .errors
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .values()
+                .sum::<u64>()
     }
 }
 
@@ -239,17 +262,26 @@ async fn publisher_reader(
         }
         let now = unix_nanos();
         while let Ok(Some(f)) = rd.next_buffered() {
-            if !matches!(f.opcode, opcode::TEXT | opcode::BINARY) || peek_op(enc, f.payload) != Some(12) {
+            if !matches!(f.opcode, opcode::TEXT | opcode::BINARY)
+                || peek_op(enc, f.payload) != Some(12)
+            {
                 continue;
             }
             if response_ok(enc, f.payload) {
                 st.ok.fetch_add(1, Ordering::Relaxed);
                 if let Some(sent) = peek_response_id(enc, f.payload).and_then(parse_u64) {
-                    record_ns(&mut st.ack.lock().unwrap_or_else(|e| e.into_inner()), now.saturating_sub(sent));
+                    record_ns(
+                        &mut st.ack.lock().unwrap_or_else(|e| e.into_inner()),
+                        now.saturating_sub(sent),
+                    );
                 }
             } else {
                 let code = response_error(enc, f.payload);
-                *st.errors.lock().unwrap_or_else(|e| e.into_inner()).entry(code).or_default() += 1;
+                *st.errors
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .entry(code)
+                    .or_default() += 1;
             }
         }
     }
@@ -273,40 +305,64 @@ pub(crate) async fn publisher(
     let enc = s.enc;
     let (stop_tx, stop_rx) = watch::channel(false);
     // The reader half goes to its own task for the answers; the writer stays here.
-    let Session { rd, mut wr, heartbeat, .. } = s;
+    let Session {
+        rd,
+        mut wr,
+        heartbeat,
+        ..
+    } = s;
     let reader = tokio::spawn(publisher_reader(rd, enc, st.clone(), stop_rx));
     let start = Instant::now();
     let mut last_hb = Instant::now();
     let mut n = n0;
     let mut sent = 0u64;
     let channel_id = channel.to_string();
-    let op = if enc == arena_protocol::Encoding::Json { opcode::TEXT } else { opcode::BINARY };
+    let op = if enc == arena_protocol::Encoding::Json {
+        opcode::TEXT
+    } else {
+        opcode::BINARY
+    };
     // Sleep until the next send is due (never more often than every millisecond), not on a
     // fixed 1 ms tick: hundreds of slow publishers must not flood the client with timer wake-ups.
     // Message k is due at `phase + k / rate`: publishers get different phases so that
     // together they send evenly spaced messages, not one burst per period.
-    let period = if rate > 0.0 { 1.0 / rate } else { f64::INFINITY };
+    let period = if rate > 0.0 {
+        1.0 / rate
+    } else {
+        f64::INFINITY
+    };
     let (phase, dur_s) = (phase.as_secs_f64(), dur.as_secs_f64());
     while start.elapsed() < dur {
         let next_due = start + Duration::from_secs_f64((phase + sent as f64 * period).min(dur_s));
-        let wake = next_due.min(last_hb + heartbeat).max(Instant::now() + Duration::from_millis(1));
+        let wake = next_due
+            .min(last_hb + heartbeat)
+            .max(Instant::now() + Duration::from_millis(1));
         tokio::time::sleep_until(wake).await;
         let elapsed = start.elapsed().as_secs_f64().min(dur_s);
-        let due =
-            if elapsed < phase { 0 } else { (((elapsed - phase) * rate) as u64 + 1).min((dur_s * rate).ceil() as u64) };
+        let due = if elapsed < phase {
+            0
+        } else {
+            (((elapsed - phase) * rate) as u64 + 1).min((dur_s * rate).ceil() as u64)
+        };
         let mut batch = 0;
         while sent < due && batch < 5000 {
             let sent_ns = unix_nanos();
-            let mut content = Mark { sent_ns, publisher: idx, n }.content();
+            let mut content = Mark {
+                sent_ns,
+                publisher: idx,
+                n,
+            }
+            .content();
             if content.len() < pad {
                 content.push(' ');
                 content.extend(std::iter::repeat_n('x', pad - content.len()));
             }
-            let f = arena_protocol::ClientFrame::Request(Box::new(arena_protocol::request::Request {
-                id: sent_ns.to_string(),
-                method: "message.create".into(),
-                params: json!({ "channel_id": channel_id, "content": content }),
-            }));
+            let f =
+                arena_protocol::ClientFrame::Request(Box::new(arena_protocol::request::Request {
+                    id: sent_ns.to_string(),
+                    method: "message.create".into(),
+                    params: json!({ "channel_id": channel_id, "content": content }),
+                }));
             if let Ok(bytes) = f.encode(enc) {
                 wr.push(op, &bytes);
             }
@@ -315,7 +371,9 @@ pub(crate) async fn publisher(
             batch += 1;
         }
         if last_hb.elapsed() >= heartbeat {
-            let hb = arena_protocol::ClientFrame::Heartbeat(None).encode(enc).unwrap_or_default();
+            let hb = arena_protocol::ClientFrame::Heartbeat(None)
+                .encode(enc)
+                .unwrap_or_default();
             wr.push(op, &hb);
             last_hb = Instant::now();
         }
@@ -330,7 +388,16 @@ pub(crate) async fn publisher(
     }
     let _ = stop_tx.send(true);
     // A reader task that failed leaves this publisher without a session for later steps.
-    (reader.await.ok().map(|rd| Session { rd, wr, enc, heartbeat, last_s: 0 }), n)
+    (
+        reader.await.ok().map(|rd| Session {
+            rd,
+            wr,
+            enc,
+            heartbeat,
+            last_s: 0,
+        }),
+        n,
+    )
 }
 
 /// The result of one publishing step.
@@ -377,53 +444,96 @@ struct Rig {
     pad: usize,
 }
 
-async fn setup(ctx: &Ctx, subscribers: usize, publishers: usize, stalled: usize) -> Result<(Rig, Duration)> {
+async fn setup(
+    ctx: &Ctx,
+    subscribers: usize,
+    publishers: usize,
+    stalled: usize,
+) -> Result<(Rig, Duration)> {
     let publishers = publishers.max(1);
     ctx.need_tokens(publishers + subscribers + stalled)?;
     let p = probe(ctx, 0).await?;
     let (stop, stop_rx) = watch::channel(false);
-    let stats: Vec<Arc<SubStats>> = (0..subscribers).map(|_| Arc::new(SubStats::new())).collect();
+    let stats: Vec<Arc<SubStats>> = (0..subscribers)
+        .map(|_| Arc::new(SubStats::new()))
+        .collect();
     let stats_for_run = Arc::new(stats.clone());
     let np = publishers as u64;
-    let (_subs, ramp_time) =
-        ramp(ctx, publishers..publishers + subscribers, Some(vec![p.channel_id]), "subscribers", move |i, s, _| {
+    let (_subs, ramp_time) = ramp(
+        ctx,
+        publishers..publishers + subscribers,
+        Some(vec![p.channel_id]),
+        "subscribers",
+        move |i, s, _| {
             let st = stats_for_run[i - publishers].clone();
             let stop = stop_rx.clone();
             async move { subscriber(s, st, np, stop).await }
-        })
-        .await?;
+        },
+    )
+    .await?;
     if stalled > 0 {
         let stop_rx = stop.subscribe();
         let first = publishers + subscribers;
-        ramp(ctx, first..first + stalled, Some(vec![p.channel_id]), "stalled readers", move |_, s, _| {
-            let mut stop = stop_rx.clone();
-            // Hold the socket and never read it.
-            async move {
-                let _ = stop.changed().await;
-                drop(s);
-            }
-        })
+        ramp(
+            ctx,
+            first..first + stalled,
+            Some(vec![p.channel_id]),
+            "stalled readers",
+            move |_, s, _| {
+                let mut stop = stop_rx.clone();
+                // Hold the socket and never read it.
+                async move {
+                    let _ = stop.changed().await;
+                    drop(s);
+                }
+            },
+        )
         .await?;
     }
-    let (pubs, _) = ramp(ctx, 0..publishers, Some(vec![]), "publishers", |_, s, _| async move { s }).await?;
+    let (pubs, _) = ramp(
+        ctx,
+        0..publishers,
+        Some(vec![]),
+        "publishers",
+        |_, s, _| async move { s },
+    )
+    .await?;
     let mut sessions = Vec::with_capacity(publishers);
     for h in pubs {
         sessions.push(Some(h.await??));
     }
     Ok((
-        Rig { subs: stats, pubs: sessions, next_n: vec![0; publishers], channel: p.channel_id, stop, pad: 0 },
+        Rig {
+            subs: stats,
+            pubs: sessions,
+            next_n: vec![0; publishers],
+            channel: p.channel_id,
+            stop,
+            pad: 0,
+        },
         ramp_time,
     ))
 }
 
 async fn step(ctx: &Ctx, rig: &mut Rig, rate: f64, secs: f64, settle_s: f64) -> Result<StepResult> {
-    let before: u64 = rig.subs.iter().map(|s| s.unique.load(Ordering::Relaxed)).sum();
-    let dups_before: u64 = rig.subs.iter().map(|s| s.dups.load(Ordering::Relaxed)).sum();
+    let before: u64 = rig
+        .subs
+        .iter()
+        .map(|s| s.unique.load(Ordering::Relaxed))
+        .sum();
+    let dups_before: u64 = rig
+        .subs
+        .iter()
+        .map(|s| s.dups.load(Ordering::Relaxed))
+        .sum();
     for s in &rig.subs {
         s.take_hist();
     }
     let st = Arc::new(PubStats::new());
-    let cpu0 = (ctx.args.server_pid.and_then(crate::sys::cpu_seconds), crate::sys::cpu_seconds(0));
+    let cpu0 = (
+        ctx.args.server_pid.and_then(crate::sys::cpu_seconds),
+        crate::sys::cpu_seconds(0),
+    );
     let per = rate / rig.pubs.len() as f64;
     let start_ns = unix_nanos();
     let mut tasks = Vec::new();
@@ -446,7 +556,11 @@ async fn step(ctx: &Ctx, rig: &mut Rig, rate: f64, secs: f64, settle_s: f64) -> 
     let n_subs = subs.len() as u64;
     let st2 = st.clone();
     timed_phase(ctx, secs, &format!("publishing {rate:.0}/s"), move || {
-        let d: u64 = subs.iter().map(|s| s.unique.load(Ordering::Relaxed)).sum::<u64>() - before;
+        let d: u64 = subs
+            .iter()
+            .map(|s| s.unique.load(Ordering::Relaxed))
+            .sum::<u64>()
+            - before;
         format!("acked {} delivered {}", st2.ok.load(Ordering::Relaxed), d)
     })
     .await;
@@ -461,8 +575,16 @@ async fn step(ctx: &Ctx, rig: &mut Rig, rate: f64, secs: f64, settle_s: f64) -> 
     let until = Instant::now() + Duration::from_secs_f64(settle_s);
     let (mut last, mut last_change) = (0, Instant::now());
     loop {
-        let d: u64 = rig.subs.iter().map(|s| s.unique.load(Ordering::Relaxed)).sum::<u64>() - before;
-        if d >= expected || Instant::now() >= until || last_change.elapsed() > Duration::from_secs(3) {
+        let d: u64 = rig
+            .subs
+            .iter()
+            .map(|s| s.unique.load(Ordering::Relaxed))
+            .sum::<u64>()
+            - before;
+        if d >= expected
+            || Instant::now() >= until
+            || last_change.elapsed() > Duration::from_secs(3)
+        {
             break;
         }
         if d != last {
@@ -471,16 +593,38 @@ async fn step(ctx: &Ctx, rig: &mut Rig, rate: f64, secs: f64, settle_s: f64) -> 
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let delivered: u64 = rig.subs.iter().map(|s| s.unique.load(Ordering::Relaxed)).sum::<u64>() - before;
-    let duplicates: u64 = rig.subs.iter().map(|s| s.dups.load(Ordering::Relaxed)).sum::<u64>() - dups_before;
-    let last_ns = rig.subs.iter().map(|s| s.last_ns.load(Ordering::Relaxed)).max().unwrap_or(start_ns);
+    let delivered: u64 = rig
+        .subs
+        .iter()
+        .map(|s| s.unique.load(Ordering::Relaxed))
+        .sum::<u64>()
+        - before;
+    let duplicates: u64 = rig
+        .subs
+        .iter()
+        .map(|s| s.dups.load(Ordering::Relaxed))
+        .sum::<u64>()
+        - dups_before;
+    let last_ns = rig
+        .subs
+        .iter()
+        .map(|s| s.last_ns.load(Ordering::Relaxed))
+        .max()
+        .unwrap_or(start_ns);
     let mut h = histogram();
     for s in &rig.subs {
         let _ = h.add(s.take_hist());
     }
-    let server_cpu_s = cpu0.0.zip(ctx.args.server_pid.and_then(crate::sys::cpu_seconds)).map(|(a, b)| b - a);
+    let server_cpu_s = cpu0
+        .0
+        .zip(ctx.args.server_pid.and_then(crate::sys::cpu_seconds))
+        .map(|(a, b)| b - a);
     let client_cpu_s = cpu0.1.zip(crate::sys::cpu_seconds(0)).map(|(a, b)| b - a);
-    let ended = rig.subs.iter().filter(|s| s.ended.lock().map(|e| e.is_some()).unwrap_or(true)).count();
+    let ended = rig
+        .subs
+        .iter()
+        .filter(|s| s.ended.lock().map(|e| e.is_some()).unwrap_or(true))
+        .count();
     let window_s = (last_ns.saturating_sub(start_ns) as f64 / 1e9).max(secs);
     let errors = st.errors.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let ack = st.ack.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -507,19 +651,29 @@ fn cpu_metrics(rep: &mut Report, r: &StepResult) {
     if let Some(c) = r.server_cpu_s {
         rep.metric("server CPU", (c * 100.0).round() / 100.0, "s");
         if r.delivered > 0 {
-            rep.metric("server CPU per delivery", (c * 1e9 / r.delivered as f64).round(), "ns");
+            rep.metric(
+                "server CPU per delivery",
+                (c * 1e9 / r.delivered as f64).round(),
+                "ns",
+            );
         }
     }
     if let Some(c) = r.client_cpu_s {
         rep.metric("load client CPU", (c * 100.0).round() / 100.0, "s");
         if r.delivered > 0 {
-            rep.metric("load client CPU per delivery", (c * 1e9 / r.delivered as f64).round(), "ns");
+            rep.metric(
+                "load client CPU per delivery",
+                (c * 1e9 / r.delivered as f64).round(),
+                "ns",
+            );
         }
     }
 }
 
 fn first_end_reason(rig: &Rig) -> Option<String> {
-    rig.subs.iter().find_map(|s| s.ended.lock().ok().and_then(|e| e.clone()))
+    rig.subs
+        .iter()
+        .find_map(|s| s.ended.lock().ok().and_then(|e| e.clone()))
 }
 
 /// Runs `fanout` and writes its report.
@@ -533,8 +687,7 @@ pub async fn run_fanout(ctx: &Ctx, a: FanoutArgs) -> Result<Report> {
         a.duration_s = a.duration_s.min(2.0);
         a.settle_s = a.settle_s.min(5.0);
     }
-    let params =
-        json!({"subscribers": a.subscribers, "publishers": a.publishers, "rate": a.rate, "duration_s": a.duration_s});
+    let params = json!({"subscribers": a.subscribers, "publishers": a.publishers, "rate": a.rate, "duration_s": a.duration_s});
     let mut rep = Report::new("fanout", ctx.args.target.as_str(), ctx.enc(), params);
     let started = Instant::now();
     let (mut rig, ramp_time) = setup(ctx, a.subscribers, a.publishers, a.stalled).await?;
@@ -559,7 +712,11 @@ pub async fn run_fanout(ctx: &Ctx, a: FanoutArgs) -> Result<Report> {
     }
     if let Some(r0) = rss0 {
         rep.metric("server RSS before publishing", r0, "KiB");
-        rep.metric("server RSS peak while publishing", peak.load(Ordering::Relaxed), "KiB");
+        rep.metric(
+            "server RSS peak while publishing",
+            peak.load(Ordering::Relaxed),
+            "KiB",
+        );
         rep.metric(
             "server RSS growth (peak)",
             (peak.load(Ordering::Relaxed).saturating_sub(r0) as f64 / 1024.0 * 10.0).round() / 10.0,
@@ -584,10 +741,15 @@ pub async fn run_fanout(ctx: &Ctx, a: FanoutArgs) -> Result<Report> {
     for (code, n) in &r.errors {
         rep.metric(&format!("request errors: {code}"), *n, "requests");
     }
-    rep.latencies.push(("delivery (send → delivery)".into(), r.latency.clone()));
-    rep.latencies.push(("ack (send → RESPONSE)".into(), r.ack_latency.clone()));
+    rep.latencies
+        .push(("delivery (send → delivery)".into(), r.latency.clone()));
+    rep.latencies
+        .push(("ack (send → RESPONSE)".into(), r.ack_latency.clone()));
     if r.lost != 0 || r.duplicates != 0 {
-        rep.note(format!("LOSS: {} lost, {} duplicates", r.lost, r.duplicates));
+        rep.note(format!(
+            "LOSS: {} lost, {} duplicates",
+            r.lost, r.duplicates
+        ));
     } else {
         rep.note("zero loss, zero duplicates");
     }
@@ -596,7 +758,8 @@ pub async fn run_fanout(ctx: &Ctx, a: FanoutArgs) -> Result<Report> {
     }
     rep.duration_s = started.elapsed().as_secs_f64();
     // The smoke run asserts correctness only (no timing): something acked, nothing lost or doubled.
-    if ctx.args.smoke && (r.acked == 0 || r.lost != 0 || r.duplicates != 0 || r.sessions_ended != 0) {
+    if ctx.args.smoke && (r.acked == 0 || r.lost != 0 || r.duplicates != 0 || r.sessions_ended != 0)
+    {
         print!("{}", rep.markdown());
         anyhow::bail!(
             "smoke fanout failed: acked {}, lost {}, duplicates {}, sessions ended {}",
@@ -628,8 +791,11 @@ pub async fn run_saturate(ctx: &Ctx, a: SaturateArgs) -> Result<Report> {
     for _ in 0..a.max_steps {
         let r = step(ctx, &mut rig, rate, a.step_s, a.settle_s).await?;
         let kept_up = r.acked as f64 >= 0.95 * rate * a.step_s;
-        let ok =
-            r.lost == 0 && r.duplicates == 0 && r.latency.p99_ms <= a.p99_limit_ms && kept_up && r.sessions_ended == 0;
+        let ok = r.lost == 0
+            && r.duplicates == 0
+            && r.latency.p99_ms <= a.p99_limit_ms
+            && kept_up
+            && r.sessions_ended == 0;
         eprintln!(
             "step {rate:.0}/s: {:.0} deliveries/s p99 {:.1} ms lost {} acked {} {}",
             r.deliveries_per_s,
@@ -660,9 +826,14 @@ pub async fn run_saturate(ctx: &Ctx, a: SaturateArgs) -> Result<Report> {
     let _ = rig.stop.send(true);
     match &best {
         Some(b) => {
-            rep.metric("highest sustained deliveries/s", b.deliveries_per_s.round(), "deliveries/s");
+            rep.metric(
+                "highest sustained deliveries/s",
+                b.deliveries_per_s.round(),
+                "deliveries/s",
+            );
             rep.metric("at rate", b.rate.round(), "msgs/s");
-            rep.latencies.push(("delivery at best step".into(), b.latency.clone()));
+            rep.latencies
+                .push(("delivery at best step".into(), b.latency.clone()));
             cpu_metrics(&mut rep, b);
         }
         None => rep.note("no step passed"),

@@ -50,7 +50,11 @@ struct Stats {
 }
 
 fn count_err(st: &Stats, code: String) {
-    *st.errors.lock().unwrap_or_else(|e| e.into_inner()).entry(code).or_default() += 1;
+    *st.errors
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(code)
+        .or_default() += 1;
 }
 
 /// One sender: `window` requests in flight, next send on each answer, until `end`.
@@ -63,7 +67,11 @@ async fn sender(
     end: Instant,
 ) {
     let enc = s.enc;
-    let gap = if session_rate > 0.0 { Duration::from_secs_f64(1.0 / session_rate) } else { Duration::ZERO };
+    let gap = if session_rate > 0.0 {
+        Duration::from_secs_f64(1.0 / session_rate)
+    } else {
+        Duration::ZERO
+    };
     let mut next_send = Instant::now();
     let mut n = 0usize;
     let mut in_flight = 0usize;
@@ -79,8 +87,11 @@ async fn sender(
             while in_flight < window {
                 let ch = channels[(i + n) % channels.len()];
                 let sent = unix_nanos();
-                let params = json!({"channel_id": ch.to_string(), "content": format!("persist {i}:{n}")});
-                if s.push_request(&sent.to_string(), "message.create", params).is_err() {
+                let params =
+                    json!({"channel_id": ch.to_string(), "content": format!("persist {i}:{n}")});
+                if s.push_request(&sent.to_string(), "message.create", params)
+                    .is_err()
+                {
                     break;
                 }
                 n += 1;
@@ -90,8 +101,17 @@ async fn sender(
             break;
         }
         if last_hb.elapsed() >= s.heartbeat {
-            let hb = arena_protocol::ClientFrame::Heartbeat(None).encode(enc).unwrap_or_default();
-            s.wr.push(if enc == arena_protocol::Encoding::Json { opcode::TEXT } else { opcode::BINARY }, &hb);
+            let hb = arena_protocol::ClientFrame::Heartbeat(None)
+                .encode(enc)
+                .unwrap_or_default();
+            s.wr.push(
+                if enc == arena_protocol::Encoding::Json {
+                    opcode::TEXT
+                } else {
+                    opcode::BINARY
+                },
+                &hb,
+            );
             last_hb = Instant::now();
         }
         if let Err(e) = s.wr.flush().await {
@@ -102,7 +122,8 @@ async fn sender(
         match tokio::time::timeout_at(end.max(now) + Duration::from_secs(10), s.rd.fill()).await {
             Ok(Ok(true)) => {}
             Ok(Ok(false)) | Ok(Err(_)) | Err(_) => {
-                *st.ended.lock().unwrap_or_else(|e| e.into_inner()) = Some("connection ended or stalled".into());
+                *st.ended.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some("connection ended or stalled".into());
                 return;
             }
         }
@@ -113,7 +134,9 @@ async fn sender(
                     in_flight = in_flight.saturating_sub(1);
                     if response_ok(enc, f.payload) {
                         st.ok.fetch_add(1, Ordering::Relaxed);
-                        if let Some(sent) = crate::gw::peek_response_id(enc, f.payload).and_then(crate::gw::parse_u64) {
+                        if let Some(sent) = crate::gw::peek_response_id(enc, f.payload)
+                            .and_then(crate::gw::parse_u64)
+                        {
                             lat.push(recv.saturating_sub(sent));
                         }
                     } else {
@@ -121,7 +144,8 @@ async fn sender(
                     }
                 }
                 opcode::CLOSE => {
-                    *st.ended.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("closed {:?}", f.close_code()));
+                    *st.ended.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(format!("closed {:?}", f.close_code()));
                     return;
                 }
                 _ => {}
@@ -149,12 +173,15 @@ pub async fn run(ctx: &Ctx, a: PersistArgs) -> Result<Report> {
     }
     ctx.need_tokens(a.sessions)?;
     let p = probe(ctx, 0).await?;
-    let mut channels = if p.postable.is_empty() { vec![p.channel_id] } else { p.postable.clone() };
+    let mut channels = if p.postable.is_empty() {
+        vec![p.channel_id]
+    } else {
+        p.postable.clone()
+    };
     if a.channels > 0 {
         channels.truncate(a.channels);
     }
-    let params =
-        json!({"sessions": a.sessions, "duration_s": a.duration_s, "channels": channels.len(), "window": a.window});
+    let params = json!({"sessions": a.sessions, "duration_s": a.duration_s, "channels": channels.len(), "window": a.window});
     let mut rep = Report::new("persist", ctx.args.target.as_str(), ctx.enc(), params);
     let started = Instant::now();
     let st = Arc::new(Stats {
@@ -166,25 +193,38 @@ pub async fn run(ctx: &Ctx, a: PersistArgs) -> Result<Report> {
     });
     let channels = Arc::new(channels);
     // The end is fixed after the ramp; the senders wait for `go` first.
-    let (st2, ch2, window) = (st.clone(), channels.clone(), (a.window.max(1), a.session_rate));
+    let (st2, ch2, window) = (
+        st.clone(),
+        channels.clone(),
+        (a.window.max(1), a.session_rate),
+    );
     let end_cell = Arc::new(tokio::sync::OnceCell::new());
     let end_for_run = end_cell.clone();
-    let (handles, ramp_time) = ramp(ctx, 0..a.sessions, Some(vec![]), "senders", move |i, s, _| {
-        let (st, ch, end_cell) = (st2.clone(), ch2.clone(), end_for_run.clone());
-        async move {
-            while !st.go.load(Ordering::Relaxed) {
-                tokio::time::sleep(Duration::from_millis(5)).await;
+    let (handles, ramp_time) = ramp(
+        ctx,
+        0..a.sessions,
+        Some(vec![]),
+        "senders",
+        move |i, s, _| {
+            let (st, ch, end_cell) = (st2.clone(), ch2.clone(), end_for_run.clone());
+            async move {
+                while !st.go.load(Ordering::Relaxed) {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                let end = end_cell.get().copied().unwrap_or_else(Instant::now);
+                sender(s, i, ch, window, st, end).await
             }
-            let end = end_cell.get().copied().unwrap_or_else(Instant::now);
-            sender(s, i, ch, window, st, end).await
-        }
-    })
+        },
+    )
     .await?;
     let t0 = Instant::now();
     let _ = end_cell.set(t0 + Duration::from_secs_f64(a.duration_s));
     st.go.store(true, Ordering::Relaxed);
     let st3 = st.clone();
-    timed_phase(ctx, a.duration_s, "sending", move || format!("committed {}", st3.ok.load(Ordering::Relaxed))).await;
+    timed_phase(ctx, a.duration_s, "sending", move || {
+        format!("committed {}", st3.ok.load(Ordering::Relaxed))
+    })
+    .await;
     let ok_at_end = st.ok.load(Ordering::Relaxed);
     let elapsed = t0.elapsed().as_secs_f64();
     for h in handles {
@@ -195,17 +235,29 @@ pub async fn run(ctx: &Ctx, a: PersistArgs) -> Result<Report> {
     rep.metric("channels", channels.len() as u64, "channels");
     rep.metric("ramp", ramp_time.as_secs_f64(), "s");
     rep.metric("committed (acked ok)", ok, "msgs");
-    rep.metric("committed/s", (ok_at_end as f64 / elapsed).round(), "msgs/s");
+    rep.metric(
+        "committed/s",
+        (ok_at_end as f64 / elapsed).round(),
+        "msgs/s",
+    );
     for (code, n) in st.errors.lock().unwrap_or_else(|e| e.into_inner()).iter() {
         rep.metric(&format!("request errors: {code}"), *n, "requests");
     }
-    rep.latency("ack (send → RESPONSE ok)", &st.ack.lock().unwrap_or_else(|e| e.into_inner()));
+    rep.latency(
+        "ack (send → RESPONSE ok)",
+        &st.ack.lock().unwrap_or_else(|e| e.into_inner()),
+    );
     if let Some(why) = st.ended.lock().unwrap_or_else(|e| e.into_inner()).clone() {
         rep.note(format!("a sender ended early: {why}"));
     }
     rep.duration_s = started.elapsed().as_secs_f64();
     // The smoke run asserts correctness only (no timing): messages were committed, none refused.
-    let errors: u64 = st.errors.lock().unwrap_or_else(|e| e.into_inner()).values().sum();
+    let errors: u64 = st
+        .errors
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .values()
+        .sum();
     if ctx.args.smoke && (ok == 0 || errors > 0) {
         print!("{}", rep.markdown());
         anyhow::bail!("smoke persist failed: {ok} committed, {errors} refused");

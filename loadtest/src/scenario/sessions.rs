@@ -85,26 +85,45 @@ pub async fn run(ctx: &Ctx, a: SessionsArgs) -> Result<Report> {
     let ended = Arc::new(AtomicU64::new(0));
     let (stop, stop_rx) = watch::channel(false);
     let ended2 = ended.clone();
-    let (handles, ramp_time) = ramp(ctx, 0..a.sessions, Some(vec![p.channel_id]), "sessions", move |_, s, _| {
-        idle(s, ended2.clone(), stop_rx.clone())
-    })
+    let (handles, ramp_time) = ramp(
+        ctx,
+        0..a.sessions,
+        Some(vec![p.channel_id]),
+        "sessions",
+        move |_, s, _| idle(s, ended2.clone(), stop_rx.clone()),
+    )
     .await?;
     let n = a.sessions as f64;
     rep.metric("sessions", a.sessions as u64, "sessions");
-    rep.metric("connect + identify rate", (n / ramp_time.as_secs_f64()).round(), "sessions/s");
+    rep.metric(
+        "connect + identify rate",
+        (n / ramp_time.as_secs_f64()).round(),
+        "sessions/s",
+    );
     rep.metric("ramp time", ramp_time.as_secs_f64(), "s");
     tokio::time::sleep(Duration::from_secs(1)).await;
     let after_ramp = pid.and_then(|p| rss_kib(p).ok());
     let ended3 = ended.clone();
-    timed_phase(ctx, a.hold_s, "holding", move || format!("closed by server {}", ended3.load(Ordering::Relaxed))).await;
+    timed_phase(ctx, a.hold_s, "holding", move || {
+        format!("closed by server {}", ended3.load(Ordering::Relaxed))
+    })
+    .await;
     let after_hold = pid.and_then(|p| rss_kib(p).ok());
     match (before, after_ramp, after_hold) {
         (Some(b), Some(r), Some(h)) => {
             rep.metric("server RSS before", b, "KiB");
             rep.metric("server RSS after ramp", r, "KiB");
             rep.metric("server RSS after hold", h, "KiB");
-            rep.metric("RSS per session after ramp", ((r.saturating_sub(b)) as f64 / n * 100.0).round() / 100.0, "KiB");
-            rep.metric("RSS per session after hold", ((h.saturating_sub(b)) as f64 / n * 100.0).round() / 100.0, "KiB");
+            rep.metric(
+                "RSS per session after ramp",
+                ((r.saturating_sub(b)) as f64 / n * 100.0).round() / 100.0,
+                "KiB",
+            );
+            rep.metric(
+                "RSS per session after hold",
+                ((h.saturating_sub(b)) as f64 / n * 100.0).round() / 100.0,
+                "KiB",
+            );
         }
         _ => rep.note("server RSS not measured (pass --server-pid)"),
     }

@@ -111,7 +111,12 @@ fn process(s: &mut Session, tr: &mut Track) -> Result<bool> {
 }
 
 /// Reads until `pred(track)` holds or `deadline`. Errors: connection end, close, timeout.
-async fn read_until(s: &mut Session, tr: &mut Track, deadline: Instant, pred: impl Fn(&Track) -> bool) -> Result<()> {
+async fn read_until(
+    s: &mut Session,
+    tr: &mut Track,
+    deadline: Instant,
+    pred: impl Fn(&Track) -> bool,
+) -> Result<()> {
     while !pred(tr) {
         match tokio::time::timeout_at(deadline, s.rd.fill()).await {
             Err(_) => bail!("timed out"),
@@ -128,7 +133,12 @@ async fn read_until(s: &mut Session, tr: &mut Track, deadline: Instant, pred: im
 
 /// Live phase: track frames and heartbeat until `until` fires, publishing the
 /// unique count to `out` as it goes. Errors end the session.
-async fn live(s: &mut Session, tr: &mut Track, until: &mut watch::Receiver<bool>, out: &Outcome) -> Result<()> {
+async fn live(
+    s: &mut Session,
+    tr: &mut Track,
+    until: &mut watch::Receiver<bool>,
+    out: &Outcome,
+) -> Result<()> {
     let mut hb = tokio::time::interval_at(Instant::now() + s.heartbeat, s.heartbeat);
     hb.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
@@ -148,7 +158,8 @@ async fn live(s: &mut Session, tr: &mut Track, until: &mut watch::Receiver<bool>
 async fn backfill(s: &mut Session, tr: &mut Track, channel: Snowflake) -> Result<()> {
     for round in 0..1000u64 {
         let id = format!("bf{round}");
-        let params = json!({"channel_id": channel.to_string(), "after_seq": tr.cseq, "limit": 1000});
+        let params =
+            json!({"channel_id": channel.to_string(), "after_seq": tr.cseq, "limit": 1000});
         s.push_request(&id, "channel.events", params)?;
         s.wr.flush().await?;
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -161,16 +172,20 @@ async fn backfill(s: &mut Session, tr: &mut Track, channel: Snowflake) -> Result
                         bail!("closed during backfill: {:?}", f.close_code());
                     }
                     if peek_op(s.enc, f.payload) == Some(12) {
-                        if let Ok(ServerFrame::Response(r)) = ServerFrame::decode(s.enc, f.payload) {
+                        if let Ok(ServerFrame::Response(r)) = ServerFrame::decode(s.enc, f.payload)
+                        {
                             if r.id == id {
-                                let v = r.result.with_context(|| format!("channel.events failed: {:?}", r.error))?;
+                                let v = r.result.with_context(|| {
+                                    format!("channel.events failed: {:?}", r.error)
+                                })?;
                                 break serde_json::from_value(v)?;
                             }
                         }
                     }
                     // Live dispatches are tracked again by the live phase through cursors; count their marks now.
-                    if let Some(m) =
-                        (peek_t(s.enc, f.payload) == Some(b"MESSAGE_CREATE")).then(|| find_mark(f.payload)).flatten()
+                    if let Some(m) = (peek_t(s.enc, f.payload) == Some(b"MESSAGE_CREATE"))
+                        .then(|| find_mark(f.payload))
+                        .flatten()
                     {
                         if tr.seen.insert(m.n) {
                             tr.unique += 1;
@@ -187,7 +202,11 @@ async fn backfill(s: &mut Session, tr: &mut Track, channel: Snowflake) -> Result
                 tr.cseq = tr.cseq.max(seq);
             }
             if ev.t == "MESSAGE_CREATE" {
-                if let Some(m) = ev.d.get("content").and_then(|c| c.as_str()).and_then(|c| find_mark(c.as_bytes())) {
+                if let Some(m) =
+                    ev.d.get("content")
+                        .and_then(|c| c.as_str())
+                        .and_then(|c| find_mark(c.as_bytes()))
+                {
                     if tr.seen.insert(m.n) {
                         tr.unique += 1;
                     }
@@ -255,57 +274,101 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
         a.after_s = a.after_s.min(1.0);
     }
     ctx.need_tokens(a.sessions + 1)?;
-    let params = json!({"sessions": a.sessions, "rate": a.rate, "warm_s": a.warm_s, "after_s": a.after_s});
+    let params =
+        json!({"sessions": a.sessions, "rate": a.rate, "warm_s": a.warm_s, "after_s": a.after_s});
     let mut rep = Report::new("storm", ctx.args.target.as_str(), ctx.enc(), params);
     let started = Instant::now();
     let p = probe(ctx, 0).await?;
     let channel = p.channel_id;
     let (drop_tx, drop_rx) = watch::channel(false);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let outcomes: Arc<Vec<Arc<Outcome>>> = Arc::new((0..a.sessions).map(|_| Arc::new(Outcome::default())).collect());
+    let outcomes: Arc<Vec<Arc<Outcome>>> = Arc::new(
+        (0..a.sessions)
+            .map(|_| Arc::new(Outcome::default()))
+            .collect(),
+    );
     let sem = Arc::new(Semaphore::new(a.resume_concurrency.max(1)));
     let drop_at = Arc::new(Mutex::new(Instant::now()));
     let budget = Duration::from_secs_f64(a.resume_budget_s);
-    let (target, outs, tokens) = (ctx.target.clone(), outcomes.clone(), Arc::new(ctx.tokens.clone()));
+    let (target, outs, tokens) = (
+        ctx.target.clone(),
+        outcomes.clone(),
+        Arc::new(ctx.tokens.clone()),
+    );
     let is_ref = ctx.args.target == super::common::TargetKind::Reference;
     let drop_at2 = drop_at.clone();
-    let (handles, _) = ramp(ctx, 1..a.sessions + 1, Some(vec![channel]), "sessions", move |i, s, session_id| {
-        let (target, out, sem, drop_at) = (target.clone(), outs[i - 1].clone(), sem.clone(), drop_at2.clone());
-        let token = if is_ref { format!("reference-{i}") } else { tokens.get(i).cloned().unwrap_or_default() };
-        let (mut drop_rx, mut stop_rx) = (drop_rx.clone(), stop_rx.clone());
-        async move {
-            let mut s = s;
-            let mut tr = Track { last_s: s.last_s, cseq: p.channel_last_seq, ..Track::default() };
-            if let Err(e) = live(&mut s, &mut tr, &mut drop_rx, &out).await {
-                *out.how.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("before the drop: {e:#}"));
-            }
-            drop(s);
-            let t0 = *drop_at.lock().unwrap_or_else(|e| e.into_inner());
-            let recovered = {
-                let _permit = sem.acquire().await;
-                recover(&target, &token, &session_id, channel, &mut tr, budget).await
+    let (handles, _) = ramp(
+        ctx,
+        1..a.sessions + 1,
+        Some(vec![channel]),
+        "sessions",
+        move |i, s, session_id| {
+            let (target, out, sem, drop_at) = (
+                target.clone(),
+                outs[i - 1].clone(),
+                sem.clone(),
+                drop_at2.clone(),
+            );
+            let token = if is_ref {
+                format!("reference-{i}")
+            } else {
+                tokens.get(i).cloned().unwrap_or_default()
             };
-            match recovered {
-                Ok((mut s, how)) => {
-                    out.resume_ns.store(t0.elapsed().as_nanos().max(1) as u64, Ordering::Relaxed);
-                    *out.how.lock().unwrap_or_else(|e| e.into_inner()) = Some(how.into());
-                    out.unique.store(tr.unique, Ordering::Relaxed);
-                    if let Err(e) = live(&mut s, &mut tr, &mut stop_rx, &out).await {
-                        *out.how.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("after resuming: {e:#}"));
-                    }
-                    s.wr.close(1000).await;
+            let (mut drop_rx, mut stop_rx) = (drop_rx.clone(), stop_rx.clone());
+            async move {
+                let mut s = s;
+                let mut tr = Track {
+                    last_s: s.last_s,
+                    cseq: p.channel_last_seq,
+                    ..Track::default()
+                };
+                if let Err(e) = live(&mut s, &mut tr, &mut drop_rx, &out).await {
+                    *out.how.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(format!("before the drop: {e:#}"));
                 }
-                Err(e) => *out.how.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("not recovered: {e:#}")),
+                drop(s);
+                let t0 = *drop_at.lock().unwrap_or_else(|e| e.into_inner());
+                let recovered = {
+                    let _permit = sem.acquire().await;
+                    recover(&target, &token, &session_id, channel, &mut tr, budget).await
+                };
+                match recovered {
+                    Ok((mut s, how)) => {
+                        out.resume_ns
+                            .store(t0.elapsed().as_nanos().max(1) as u64, Ordering::Relaxed);
+                        *out.how.lock().unwrap_or_else(|e| e.into_inner()) = Some(how.into());
+                        out.unique.store(tr.unique, Ordering::Relaxed);
+                        if let Err(e) = live(&mut s, &mut tr, &mut stop_rx, &out).await {
+                            *out.how.lock().unwrap_or_else(|e| e.into_inner()) =
+                                Some(format!("after resuming: {e:#}"));
+                        }
+                        s.wr.close(1000).await;
+                    }
+                    Err(e) => {
+                        *out.how.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some(format!("not recovered: {e:#}"))
+                    }
+                }
+                out.unique.store(tr.unique, Ordering::Relaxed);
+                out.dups.store(tr.dups, Ordering::Relaxed);
+                let acked = out.acked.load(Ordering::Relaxed);
+                let missing: Vec<u64> = (0..acked)
+                    .filter(|n| !tr.seen.contains(*n))
+                    .take(20)
+                    .collect();
+                *out.missing.lock().unwrap_or_else(|e| e.into_inner()) = missing;
             }
-            out.unique.store(tr.unique, Ordering::Relaxed);
-            out.dups.store(tr.dups, Ordering::Relaxed);
-            let acked = out.acked.load(Ordering::Relaxed);
-            let missing: Vec<u64> = (0..acked).filter(|n| !tr.seen.contains(*n)).take(20).collect();
-            *out.missing.lock().unwrap_or_else(|e| e.into_inner()) = missing;
-        }
-    })
+        },
+    )
     .await?;
-    let (pubs, _) = ramp(ctx, 0..1, Some(vec![]), "publisher", |_, s, _| async move { s }).await?;
+    let (pubs, _) = ramp(
+        ctx,
+        0..1,
+        Some(vec![]),
+        "publisher",
+        |_, s, _| async move { s },
+    )
+    .await?;
     let mut pub_session = None;
     for h in pubs {
         pub_session = Some(h.await??);
@@ -326,7 +389,10 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
         pst.clone(),
     ));
     let p2 = pst.clone();
-    timed_phase(ctx, a.warm_s, "warm-up", move || format!("acked {}", p2.ok.load(Ordering::Relaxed))).await;
+    timed_phase(ctx, a.warm_s, "warm-up", move || {
+        format!("acked {}", p2.ok.load(Ordering::Relaxed))
+    })
+    .await;
 
     *drop_at.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
     let t0 = Instant::now();
@@ -334,7 +400,10 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
     let pb = ctx.bar(a.sessions as u64, "resuming");
     let mut all_resumed = None;
     while t0.elapsed() < budget {
-        let done = outcomes.iter().filter(|o| o.resume_ns.load(Ordering::Relaxed) > 0).count();
+        let done = outcomes
+            .iter()
+            .filter(|o| o.resume_ns.load(Ordering::Relaxed) > 0)
+            .count();
         pb.set_position(done as u64);
         if done == a.sessions {
             all_resumed = Some(t0.elapsed());
@@ -352,7 +421,11 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
         o.acked.store(acked, Ordering::Relaxed);
     }
     let until = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < until && outcomes.iter().any(|o| o.unique.load(Ordering::Relaxed) < acked) {
+    while Instant::now() < until
+        && outcomes
+            .iter()
+            .any(|o| o.unique.load(Ordering::Relaxed) < acked)
+    {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let _ = stop_tx.send(true);
@@ -360,7 +433,8 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
         let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
     }
     let mut h = histogram();
-    let (mut lost, mut dups, mut resumed, mut backfilled, mut failed) = (0u64, 0u64, 0u64, 0u64, Vec::new());
+    let (mut lost, mut dups, mut resumed, mut backfilled, mut failed) =
+        (0u64, 0u64, 0u64, 0u64, Vec::new());
     for o in outcomes.iter() {
         let u = o.unique.load(Ordering::Relaxed);
         lost += acked.saturating_sub(u);
@@ -379,11 +453,22 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
     rep.metric("sessions", a.sessions as u64, "sessions");
     rep.metric("publisher acked", acked, "msgs");
     match all_resumed {
-        Some(d) => rep.metric("time until all resumed", (d.as_secs_f64() * 1000.0).round() / 1000.0, "s"),
-        None => rep.note(format!("not all sessions recovered within {} s", a.resume_budget_s)),
+        Some(d) => rep.metric(
+            "time until all resumed",
+            (d.as_secs_f64() * 1000.0).round() / 1000.0,
+            "s",
+        ),
+        None => rep.note(format!(
+            "not all sessions recovered within {} s",
+            a.resume_budget_s
+        )),
     }
     rep.metric("resumed (RESUMED)", resumed, "sessions");
-    rep.metric("invalid session → identify + backfill", backfilled, "sessions");
+    rep.metric(
+        "invalid session → identify + backfill",
+        backfilled,
+        "sessions",
+    );
     rep.metric("failed", failed.len() as u64, "sessions");
     rep.metric("lost events", lost, "events");
     rep.metric("duplicate events", dups, "events");
@@ -392,15 +477,27 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
     for (i, o) in outcomes.iter().enumerate() {
         let m = o.missing.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if !m.is_empty() && shown < 5 {
-            let how = o.how.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default();
-            rep.note(format!("session {} ({how}) is missing message numbers {m:?}", i + 1));
+            let how = o
+                .how
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+                .unwrap_or_default();
+            rep.note(format!(
+                "session {} ({how}) is missing message numbers {m:?}",
+                i + 1
+            ));
             shown += 1;
         }
     }
     if let Some(w) = failed.first() {
         rep.note(format!("first failure: {w}"));
     }
-    rep.note(if lost == 0 { "zero lost events".to_string() } else { format!("LOSS: {lost} events missing") });
+    rep.note(if lost == 0 {
+        "zero lost events".to_string()
+    } else {
+        format!("LOSS: {lost} events missing")
+    });
     rep.duration_s = started.elapsed().as_secs_f64();
     Ok(rep)
 }
