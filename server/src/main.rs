@@ -138,9 +138,18 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let addr = cfg.addr;
     let state = arena_server::build(cfg, shutdown.clone(), Some(metrics)).await?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("bind {addr}"))?;
+    // A deep accept backlog: a reconnect storm of thousands of sockets arrives at once
+    // (tokio's default is 1,024; the kernel caps it at net.core.somaxconn).
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr).with_context(|| format!("bind {addr}"))?;
+    let listener = socket
+        .listen(8192)
+        .with_context(|| format!("listen {addr}"))?;
     tracing::info!(%addr, "arena serving");
     let stop = shutdown.clone();
     tokio::spawn(async move {

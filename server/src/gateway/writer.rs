@@ -91,15 +91,14 @@ where
     let killed = session.outbox.kill.cancelled();
     let closed = socket.token.cancelled();
     tokio::pin!(killed, closed);
-    let mut arena = BytesMut::new();
-    let first: Vec<Message> = first
+    let enc = session.outbox.encoding;
+    let first: Vec<Pending> = first
         .into_iter()
-        .filter_map(|f| first_frame(&session, f, &mut arena))
+        .filter_map(|f| first_pending(&session, f))
         .collect();
-    arena = BytesMut::new();
     let mut ok = true;
     tokio::select! {
-        w = write_all(&mut sink, first) => ok = w,
+        w = write_all(&mut sink, enc, first) => ok = w,
         _ = &mut killed => {}
         _ = &mut closed => {}
     }
@@ -118,8 +117,8 @@ where
                         queued.push(item);
                         if queued.len() == BATCH { break; }
                     }
-                    let frames = batch(&session, queued.drain(..), &mut arena);
-                    let _ = tokio::time::timeout(CLOSE_GRACE, write_all(&mut sink, frames)).await;
+                    let frames = sequence_batch(&session, queued);
+                    let _ = tokio::time::timeout(CLOSE_GRACE, write_all(&mut sink, enc, frames)).await;
                 }
                 let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close_frame(code))).await;
                 break;
@@ -136,11 +135,11 @@ where
                 }
                 // Number the whole batch first: every dispatch taken off the queue is
                 // in the replay buffer even if the write below is cut short.
-                let frames = batch(&session, buf.drain(..), &mut arena);
+                let frames = sequence_batch(&session, buf);
                 // A stalled peer must not pin this task: a kill or a socket close
                 // interrupts the write, and the loop's first arms send the close.
                 tokio::select! {
-                    w = write_all(&mut sink, frames) => ok = w,
+                    w = write_all(&mut sink, enc, frames) => ok = w,
                     _ = &mut killed => {}
                     _ = &mut closed => {}
                 }
@@ -151,73 +150,77 @@ where
     socket.drop_silently();
 }
 
+/// A frame whose `s` is assigned (and kept for replay) but whose bytes are
+/// built only when it is written: a stalled socket holds one chunk of copies,
+/// not a whole batch.
+enum Pending {
+    Bytes(Bytes),
+    Seq(DispatchPrefix, u64),
+}
+
+/// Bytes per buffer that frames are built in (one allocation per chunk, not per delivery).
+const CHUNK: usize = 16 * 1024;
+
 /// Feeds every frame, then flushes once (one write syscall for a batch). False if the socket failed.
-async fn write_all<S>(sink: &mut S, frames: Vec<Message>) -> bool
+async fn write_all<S>(sink: &mut S, enc: Encoding, frames: Vec<Pending>) -> bool
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
-    for m in frames {
+    let mut arena = BytesMut::new();
+    for p in frames {
+        let bytes = match p {
+            Pending::Bytes(b) => b,
+            Pending::Seq(prefix, s) => {
+                let need = prefix.len() + 21;
+                if arena.capacity() - arena.len() < need {
+                    arena = BytesMut::with_capacity(need.max(CHUNK));
+                }
+                prefix.finish_into_buf(s, &mut arena);
+                arena.split().freeze()
+            }
+        };
+        let Some(m) = frame(enc, bytes) else { continue };
         if sink.feed(m).await.is_err() {
             return false;
         }
     }
+    drop(arena);
     sink.flush().await.is_ok()
 }
 
-/// Turns queued items into frames. Every dispatch of the batch is written into
-/// one buffer (one allocation per batch, not per delivery) and split off it.
-fn batch(
-    session: &Session,
-    items: impl Iterator<Item = Outbound>,
-    arena: &mut BytesMut,
-) -> Vec<Message> {
-    let items: Vec<Outbound> = items.collect();
-    let need: usize = items
-        .iter()
-        .map(|i| match i {
-            Outbound::Dispatch { prefix, .. } => prefix.len() + 21,
-            Outbound::Frame(_) => 0,
-        })
-        .sum();
-    arena.reserve(need);
-    let frames = items
+/// Takes a batch off the queue's books and numbers every dispatch in it now,
+/// so each is in the replay buffer even if the write is cut short.
+fn sequence_batch(session: &Session, items: Vec<Outbound>) -> Vec<Pending> {
+    items
         .into_iter()
-        .filter_map(|i| queued_frame(session, i, arena))
-        .collect();
-    // Let go of the batch's allocation: the frames own it until written, and an
-    // idle session must not keep its last batch alive through the arena's tail.
-    *arena = BytesMut::new();
-    frames
+        .filter_map(|item| {
+            session.outbox.taken(&item);
+            match item {
+                Outbound::Frame(b) => Some(Pending::Bytes(b)),
+                Outbound::Dispatch {
+                    prefix,
+                    channel_id,
+                    channel_seq,
+                } => {
+                    let s = session.sequence(&prefix, channel_id, channel_seq)?;
+                    Some(Pending::Seq(prefix, s))
+                }
+            }
+        })
+        .collect()
 }
 
-fn first_frame(session: &Session, f: First, arena: &mut BytesMut) -> Option<Message> {
-    let bytes = match f {
-        First::Frame(b) => b,
-        First::Dispatch(p) => finish(&p, session.sequence(&p, 0, 0)?, arena),
-        First::Unkept(p) => finish(&p, session.next_seq(), arena),
-        First::Replayed(s, p) => finish(&p, s, arena),
-    };
-    frame(session.outbox.encoding, bytes)
-}
-
-fn queued_frame(session: &Session, item: Outbound, arena: &mut BytesMut) -> Option<Message> {
-    session.outbox.taken(&item);
-    let bytes = match item {
-        Outbound::Frame(b) => b,
-        Outbound::Dispatch {
-            prefix,
-            channel_id,
-            channel_seq,
-        } => finish(
-            &prefix,
-            session.sequence(&prefix, channel_id, channel_seq)?,
-            arena,
-        ),
-    };
-    frame(session.outbox.encoding, bytes)
-}
-
-fn finish(p: &DispatchPrefix, s: u64, arena: &mut BytesMut) -> Bytes {
-    p.finish_into_buf(s, arena);
-    arena.split().freeze()
+fn first_pending(session: &Session, f: First) -> Option<Pending> {
+    Some(match f {
+        First::Frame(b) => Pending::Bytes(b),
+        First::Dispatch(p) => {
+            let s = session.sequence(&p, 0, 0)?;
+            Pending::Seq(p, s)
+        }
+        First::Unkept(p) => {
+            let s = session.next_seq();
+            Pending::Seq(p, s)
+        }
+        First::Replayed(s, p) => Pending::Seq(p, s),
+    })
 }
