@@ -424,18 +424,8 @@ impl DispatchPrefix {
         out.extend_from_slice(&self.bytes);
         match self.encoding {
             Encoding::Json => {
-                let mut digits = [0u8; 20];
-                let mut i = digits.len();
-                let mut n = s;
-                loop {
-                    i -= 1;
-                    digits[i] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                    if n == 0 {
-                        break;
-                    }
-                }
-                out.extend_from_slice(&digits[i..]);
+                let (digits, from) = decimal(s);
+                out.extend_from_slice(&digits[from..]);
                 out.extend_from_slice(b"}");
             }
             Encoding::MsgPack => {
@@ -465,7 +455,8 @@ fn enc_err(e: impl std::fmt::Display) -> EncodeError {
     EncodeError(e.to_string())
 }
 
-fn write_decimal(mut v: u64, out: &mut Vec<u8>) {
+/// `v` in decimal: the digits are `buf[from..]`.
+fn decimal(mut v: u64) -> ([u8; 20], usize) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -476,5 +467,10 @@ fn write_decimal(mut v: u64, out: &mut Vec<u8>) {
             break;
         }
     }
-    out.extend_from_slice(&buf[i..]);
+    (buf, i)
+}
+
+fn write_decimal(v: u64, out: &mut Vec<u8>) {
+    let (buf, from) = decimal(v);
+    out.extend_from_slice(&buf[from..]);
 }

@@ -152,12 +152,4 @@ impl Hub {
             .map(|s| s.values().cloned().collect())
             .unwrap_or_default()
     }
-
-    /// The sessions of a tenant on this node.
-    pub fn tenant_outboxes(&self, tenant_id: i64) -> Vec<Arc<Outbox>> {
-        self.tenants
-            .get(&tenant_id)
-            .map(|s| s.values().cloned().collect())
-            .unwrap_or_default()
-    }
 }

@@ -51,27 +51,4 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
-
-    /// `(channel_id, last_read_id, unread)` for each of the given channels,
-    /// unread (others' messages after the marker) capped at 100 per channel to bound the count's cost.
-    pub async fn fetch_read_states(
-        &self,
-        tenant_id: i64,
-        user_id: i64,
-        channel_ids: &[i64],
-    ) -> Result<Vec<(i64, Option<i64>, i64)>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT c.id, rs.last_read_id,
-                    (SELECT count(*) FROM (SELECT 1 FROM messages m
-                      WHERE m.tenant_id = $1 AND m.channel_id = c.id AND m.deleted_at IS NULL AND m.author_id <> $2
-                        AND m.id > COALESCE(rs.last_read_id, 0) LIMIT 100) x) AS unread
-             FROM unnest($3::bigint[]) AS c(id)
-             LEFT JOIN read_states rs ON rs.tenant_id = $1 AND rs.user_id = $2 AND rs.channel_id = c.id",
-        )
-        .bind(tenant_id)
-        .bind(user_id)
-        .bind(channel_ids)
-        .fetch_all(&self.pool)
-        .await?)
-    }
 }
