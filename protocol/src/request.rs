@@ -236,38 +236,152 @@ fn params<T: DeserializeOwned>(method: &str, v: Value) -> Result<T, ErrorBody> {
         .map_err(|e| ErrorBody::new(ErrorCode::BadRequest, format!("{method}: {e}")))
 }
 
+/// The methods of PROTOCOL.md §4 without their params: the one place where
+/// their names are spelled (parsing, metrics labels and ordering rules use it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MethodName {
+    MessageCreate,
+    MessageEdit,
+    MessageDelete,
+    MessagePin,
+    MessageUnpin,
+    ReactionAdd,
+    ReactionRemove,
+    TypingStart,
+    ChannelHistory,
+    ChannelEvents,
+    ChannelAck,
+    ChannelUpdate,
+    PanelGet,
+    PanelAction,
+    PresenceList,
+    MemberList,
+    ModerationTimeout,
+    ModerationKick,
+}
+
+impl MethodName {
+    /// Every method, in PROTOCOL.md §4 order.
+    pub const ALL: [MethodName; 18] = [
+        MethodName::MessageCreate,
+        MethodName::MessageEdit,
+        MethodName::MessageDelete,
+        MethodName::MessagePin,
+        MethodName::MessageUnpin,
+        MethodName::ReactionAdd,
+        MethodName::ReactionRemove,
+        MethodName::TypingStart,
+        MethodName::ChannelHistory,
+        MethodName::ChannelEvents,
+        MethodName::ChannelAck,
+        MethodName::ChannelUpdate,
+        MethodName::PanelGet,
+        MethodName::PanelAction,
+        MethodName::PresenceList,
+        MethodName::MemberList,
+        MethodName::ModerationTimeout,
+        MethodName::ModerationKick,
+    ];
+
+    /// The wire name, e.g. `"message.create"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MethodName::MessageCreate => "message.create",
+            MethodName::MessageEdit => "message.edit",
+            MethodName::MessageDelete => "message.delete",
+            MethodName::MessagePin => "message.pin",
+            MethodName::MessageUnpin => "message.unpin",
+            MethodName::ReactionAdd => "reaction.add",
+            MethodName::ReactionRemove => "reaction.remove",
+            MethodName::TypingStart => "typing.start",
+            MethodName::ChannelHistory => "channel.history",
+            MethodName::ChannelEvents => "channel.events",
+            MethodName::ChannelAck => "channel.ack",
+            MethodName::ChannelUpdate => "channel.update",
+            MethodName::PanelGet => "panel.get",
+            MethodName::PanelAction => "panel.action",
+            MethodName::PresenceList => "presence.list",
+            MethodName::MemberList => "member.list",
+            MethodName::ModerationTimeout => "moderation.timeout",
+            MethodName::ModerationKick => "moderation.kick",
+        }
+    }
+
+    /// The method with this wire name; `None` for an unknown one.
+    pub fn parse(name: &str) -> Option<MethodName> {
+        MethodName::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+}
+
 impl Method {
     /// Parses `method` and `params`; an unknown method or bad params is a
     /// `bad_request` answer, never a closed connection.
     pub fn parse(method: &str, p: Value) -> Result<Method, ErrorBody> {
-        Ok(match method {
-            "message.create" => Method::MessageCreate(params(method, p)?),
-            "message.edit" => Method::MessageEdit(params(method, p)?),
-            "message.delete" => Method::MessageDelete(params(method, p)?),
-            "message.pin" => Method::MessagePin(params(method, p)?),
-            "message.unpin" => Method::MessageUnpin(params(method, p)?),
-            "reaction.add" => Method::ReactionAdd(params(method, p)?),
-            "reaction.remove" => Method::ReactionRemove(params(method, p)?),
-            "typing.start" => Method::TypingStart(params(method, p)?),
-            "channel.history" => Method::ChannelHistory(params(method, p)?),
-            "channel.events" => Method::ChannelEvents(params(method, p)?),
-            "channel.ack" => Method::ChannelAck(params(method, p)?),
-            "channel.update" => Method::ChannelUpdate(params(method, p)?),
-            "panel.get" => Method::PanelGet(params(method, p)?),
-            "panel.action" => Method::PanelAction(params(method, p)?),
-            "presence.list" => Method::PresenceList,
-            "member.list" => Method::MemberList,
-            "moderation.timeout" => Method::ModerationTimeout(params(method, p)?),
-            "moderation.kick" => Method::ModerationKick(params(method, p)?),
-            other => {
-                return Err(ErrorBody::new(
-                    ErrorCode::BadRequest,
-                    format!("unknown method {other:?}"),
-                ))
-            }
+        let Some(name) = MethodName::parse(method) else {
+            return Err(ErrorBody::new(
+                ErrorCode::BadRequest,
+                format!("unknown method {method:?}"),
+            ));
+        };
+        Ok(match name {
+            MethodName::MessageCreate => Method::MessageCreate(params(method, p)?),
+            MethodName::MessageEdit => Method::MessageEdit(params(method, p)?),
+            MethodName::MessageDelete => Method::MessageDelete(params(method, p)?),
+            MethodName::MessagePin => Method::MessagePin(params(method, p)?),
+            MethodName::MessageUnpin => Method::MessageUnpin(params(method, p)?),
+            MethodName::ReactionAdd => Method::ReactionAdd(params(method, p)?),
+            MethodName::ReactionRemove => Method::ReactionRemove(params(method, p)?),
+            MethodName::TypingStart => Method::TypingStart(params(method, p)?),
+            MethodName::ChannelHistory => Method::ChannelHistory(params(method, p)?),
+            MethodName::ChannelEvents => Method::ChannelEvents(params(method, p)?),
+            MethodName::ChannelAck => Method::ChannelAck(params(method, p)?),
+            MethodName::ChannelUpdate => Method::ChannelUpdate(params(method, p)?),
+            MethodName::PanelGet => Method::PanelGet(params(method, p)?),
+            MethodName::PanelAction => Method::PanelAction(params(method, p)?),
+            MethodName::PresenceList => Method::PresenceList,
+            MethodName::MemberList => Method::MemberList,
+            MethodName::ModerationTimeout => Method::ModerationTimeout(params(method, p)?),
+            MethodName::ModerationKick => Method::ModerationKick(params(method, p)?),
         })
+    }
+
+    /// This method's name (its wire spelling via [`MethodName::as_str`]).
+    pub fn name(&self) -> MethodName {
+        match self {
+            Method::MessageCreate(_) => MethodName::MessageCreate,
+            Method::MessageEdit(_) => MethodName::MessageEdit,
+            Method::MessageDelete(_) => MethodName::MessageDelete,
+            Method::MessagePin(_) => MethodName::MessagePin,
+            Method::MessageUnpin(_) => MethodName::MessageUnpin,
+            Method::ReactionAdd(_) => MethodName::ReactionAdd,
+            Method::ReactionRemove(_) => MethodName::ReactionRemove,
+            Method::TypingStart(_) => MethodName::TypingStart,
+            Method::ChannelHistory(_) => MethodName::ChannelHistory,
+            Method::ChannelEvents(_) => MethodName::ChannelEvents,
+            Method::ChannelAck(_) => MethodName::ChannelAck,
+            Method::ChannelUpdate(_) => MethodName::ChannelUpdate,
+            Method::PanelGet(_) => MethodName::PanelGet,
+            Method::PanelAction(_) => MethodName::PanelAction,
+            Method::PresenceList => MethodName::PresenceList,
+            Method::MemberList => MethodName::MemberList,
+            Method::ModerationTimeout(_) => MethodName::ModerationTimeout,
+            Method::ModerationKick(_) => MethodName::ModerationKick,
+        }
     }
 }
 
 /// `channel.events` cursors sent in RESUME: channel id → last `channel_seq` seen.
 pub type Cursors = HashMap<Snowflake, u64>;
+
+#[cfg(test)]
+mod method_name_tests {
+    use super::MethodName;
+
+    #[test]
+    fn every_name_parses_back() {
+        for m in MethodName::ALL {
+            assert_eq!(MethodName::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(MethodName::parse("message.nope"), None);
+    }
+}

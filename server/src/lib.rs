@@ -1,49 +1,64 @@
 //! Arena: a real-time workspace server for partner programs.
 //!
-//! Parts (ARCHITECTURE.md):
-//! - [`gateway`]: WebSocket sessions (HELLO, IDENTIFY, RESUME, heartbeats, requests).
-//! - [`hub`]: channel → local subscribers, encode-once fan-out into bounded queues.
-//! - [`bus`]: carries committed events to every node's hub.
-//! - [`chat`]: messaging rules and group commit, shared by gateway and HTTP.
+//! Parts (docs/architecture.md has the module map and the walk of one message):
+//! - [`gateway`]: WebSocket connections (HELLO, IDENTIFY, RESUME, heartbeats,
+//!   requests) and a session's life; [`session`]: a session's sequencing and replay.
+//! - [`chat`]: messaging rules, moderation and group commit, shared by gateway and HTTP.
+//! - [`publish`]: committed events to the bus and the domain subscription.
+//! - [`bus`]: carries events between nodes; [`delivery`]: who on this node
+//!   gets which variant; [`hub`]: channel → local subscribers, encode-once fan-out.
 //! - [`presence`]: who is online, per tenant.
 //! - [`domains`]: feature-domain actors that own panels and push PANEL_UPDATE.
 //! - [`registry`]: `channels.toml`, permissions, the per-tenant channel table.
-//! - [`store`]: Postgres (sqlx); all SQL lives there.
+//! - [`store`]: Postgres (sqlx); all SQL lives there. [`ids`]: typed ids.
 //! - [`http`]: the REST API, health, metrics and the web client.
 //! - [`auth`]: JWT, argon2, opaque tokens. [`seed`]: the demo workspace.
 //!
-//! [`run`] serves on a listener until the shutdown token is cancelled.
+//! [`build`] wires the parts; [`run`] serves on a listener until the shutdown
+//! token is cancelled, then drains sessions and waits for every task.
 
 pub mod auth;
 pub mod bus;
 pub mod chat;
 pub mod config;
+pub mod delivery;
 pub mod domains;
 pub mod error;
 pub mod gateway;
 pub mod http;
 pub mod hub;
+pub mod ids;
 pub mod presence;
+pub mod publish;
 pub mod registry;
 pub mod seed;
+pub mod session;
 pub mod state;
 pub mod store;
 
 use crate::bus::{Bus, LocalBus};
-use crate::chat::{Chat, Limits};
+use crate::chat::{Chat, ChatParts, Limits};
 use crate::config::Config;
+use crate::delivery::Delivery;
+use crate::domains::Domains;
 use crate::hub::Hub;
+use crate::publish::Publisher;
 use crate::registry::{Registry, RegistryFile};
+use crate::session::SessionTable;
 use crate::state::{AppState, Shared};
 use crate::store::Store;
-use arena_protocol::{ServerFrame, SnowflakeGenerator};
+use arena_protocol::SnowflakeGenerator;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Sessions on a node that get PRESENCE_UPDATE broadcasts; above, clients poll `presence.list`.
 pub const PRESENCE_FANOUT_LIMIT: usize = 2500;
+
+/// How long shutdown waits for committers, actors and writers to finish.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -72,17 +87,34 @@ pub async fn build(
         registry.sync_tenant(&store, &ids, t.id, &file).await?;
     }
     let hub = Hub::default();
-    let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(hub.clone(), registry.clone()));
-    let chat = Chat::new(
-        store.clone(),
-        registry.clone(),
-        Arc::clone(&bus),
-        Arc::clone(&ids),
-        Limits {
-            max_content_chars: cfg.max_content_chars,
-            messages_per_second: cfg.messages_per_second,
+    let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(Delivery::new(hub.clone(), registry.clone())));
+    let tasks = TaskTracker::new();
+    let domains = Domains::new(
+        domains::Context {
+            store: store.clone(),
+            registry: registry.clone(),
+            bus: Arc::clone(&bus),
         },
-        cfg.commit_batch,
+        tasks.clone(),
+        shutdown.clone(),
+    );
+    let publisher = Publisher::new(Arc::clone(&bus), domains.clone());
+    let sessions = SessionTable::default();
+    let chat = Chat::new(
+        ChatParts {
+            store: store.clone(),
+            registry: registry.clone(),
+            publisher: publisher.clone(),
+            ids: Arc::clone(&ids),
+            sessions: sessions.clone(),
+            limits: Limits {
+                max_content_chars: cfg.max_content_chars,
+                messages_per_second: cfg.messages_per_second,
+            },
+            commit_batch: cfg.commit_batch,
+        },
+        &tasks,
+        shutdown.clone(),
     );
     let presence =
         presence::PresenceTable::new(hub.clone(), Arc::clone(&bus), PRESENCE_FANOUT_LIMIT);
@@ -95,13 +127,16 @@ pub async fn build(
         registry,
         hub,
         bus,
+        publisher,
         chat,
+        domains,
         presence,
         tokens,
-        sessions: Default::default(),
+        sessions,
         ids,
         node_name,
         shutdown,
+        tasks,
         login_limiter: governor::RateLimiter::keyed(
             governor::Quota::per_minute(
                 std::num::NonZeroU32::new(30).unwrap_or(std::num::NonZeroU32::MIN),
@@ -113,10 +148,11 @@ pub async fn build(
     })))
 }
 
-/// Serves `state` on `listener` until `state.shutdown` is cancelled; then asks
-/// every session to RECONNECT (op 7) and stops.
+/// Serves `state` on `listener` until `state.shutdown` is cancelled; then
+/// asks every session to RECONNECT (op 7), and waits up to
+/// [`SHUTDOWN_DEADLINE`] for committers, actors, writers and requests to end.
 pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartError> {
-    let reaper = tokio::spawn(reap(state.clone()));
+    state.tasks.spawn(gateway::sessions::reap(state.clone()));
     let app = http::router(state.clone());
     let shutdown = state.shutdown.clone();
     let drain = state.clone();
@@ -128,34 +164,24 @@ pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartErro
             tracing::warn!(error = %e, "TCP_NODELAY");
         }
     });
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.cancelled().await;
-            reconnect_all(&drain);
+            gateway::sessions::drain(&drain);
         })
-        .await?;
-    reaper.abort();
+        .await;
+    // Stop the rest even if serving failed, then wait for it.
+    state.shutdown.cancel();
+    state.tasks.close();
+    if tokio::time::timeout(SHUTDOWN_DEADLINE, state.tasks.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            remaining = state.tasks.len(),
+            "tasks still running at the shutdown deadline"
+        );
+    }
+    served?;
     Ok(())
-}
-
-/// Sends RECONNECT to every live session and closes them (drain on shutdown).
-fn reconnect_all(state: &AppState) {
-    for s in state.sessions.all() {
-        if let Ok(b) = ServerFrame::Reconnect.encode(s.outbox.encoding) {
-            s.outbox.push(hub::Outbound::Frame(b.into()));
-        }
-        s.outbox.close(arena_protocol::CloseCode::UnknownError);
-    }
-}
-
-/// Ends sessions whose resume window has passed.
-async fn reap(state: AppState) {
-    let window = Duration::from_secs(state.cfg.resume_window_s);
-    let mut tick = tokio::time::interval(Duration::from_secs(2));
-    loop {
-        tick.tick().await;
-        for s in state.sessions.expired(window) {
-            gateway::handshake::terminate(&state, &s);
-        }
-    }
 }

@@ -84,7 +84,7 @@ pub async fn seed_demo(
     let registry = Registry::default();
     for t in seed.tenant {
         let tenant = store
-            .insert_tenant(ids.next_id().0 as i64, &t.slug, &t.name)
+            .insert_tenant(ids.next_id().into(), &t.slug, &t.name)
             .await?;
         let mut users: HashMap<String, User> = HashMap::new();
         for u in &t.user {
@@ -96,7 +96,7 @@ pub async fn seed_demo(
             let row = store
                 .insert_user(
                     tenant.id,
-                    ids.next_id().0 as i64,
+                    ids.next_id().into(),
                     &u.email,
                     &u.display_name,
                     &u.role,
@@ -139,7 +139,7 @@ pub async fn seed_demo(
             };
             let message = Message {
                 id,
-                channel_id: Snowflake(channel.id as u64),
+                channel_id: channel.id.snowflake(),
                 channel_seq: 0,
                 author: author.clone(),
                 content: m.content.clone(),
@@ -168,8 +168,8 @@ pub async fn seed_demo(
                         .update_reaction(
                             tenant.id,
                             channel.id,
-                            id.0 as i64,
-                            who.id.0 as i64,
+                            id.into(),
+                            who.id.into(),
                             &r.emoji,
                             true,
                         )
@@ -191,12 +191,12 @@ pub async fn seed_load(
     users: usize,
 ) -> Result<(), SeedError> {
     let tenant = store
-        .insert_tenant(ids.next_id().0 as i64, slug, &format!("Load test {slug}"))
+        .insert_tenant(ids.next_id().into(), slug, &format!("Load test {slug}"))
         .await?;
-    let rows: Vec<(i64, String, String)> = (0..users)
+    let rows: Vec<(crate::ids::UserId, String, String)> = (0..users)
         .map(|i| {
             (
-                ids.next_id().0 as i64,
+                ids.next_id().into(),
                 format!("user{i}@{slug}.test"),
                 format!("Load User {i}"),
             )

@@ -1,18 +1,23 @@
-//! The shared application state: a cheap-clone handle over `Arc<Shared>`.
+//! The shared application state: a cheap-clone handle over `Arc<Shared>`,
+//! built once by [`crate::build`]. It is the registry of the parts; it
+//! imports none of the gateway (the gateway and the HTTP API import it).
 
 use crate::auth::Tokens;
 use crate::bus::Bus;
 use crate::chat::Chat;
 use crate::config::Config;
-use crate::gateway::session::Sessions;
+use crate::domains::Domains;
 use crate::hub::Hub;
 use crate::presence::PresenceTable;
+use crate::publish::Publisher;
 use crate::registry::Registry;
+use crate::session::SessionTable;
 use crate::store::Store;
 use arena_protocol::SnowflakeGenerator;
 use std::ops::Deref;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Everything a handler needs. Each part is itself a handle or immutable.
 pub struct Shared {
@@ -21,15 +26,22 @@ pub struct Shared {
     pub registry: Registry,
     pub hub: Hub,
     pub bus: Arc<dyn Bus>,
+    /// Committed events to the bus and the domain subscription.
+    pub publisher: Publisher,
     pub chat: Chat,
+    /// The feature-domain actors (panels).
+    pub domains: Domains,
     pub presence: PresenceTable,
     pub tokens: Tokens,
-    pub sessions: Sessions,
+    pub sessions: SessionTable,
     pub ids: Arc<SnowflakeGenerator>,
     /// This node's name in HELLO and READY, e.g. `node-1`.
     pub node_name: String,
     /// Cancelled when the server shuts down.
     pub shutdown: CancellationToken,
+    /// Every task the server spawns (committers, actors, writers, requests,
+    /// the reaper): shutdown waits for them, with a deadline.
+    pub tasks: TaskTracker,
     /// Login attempts per (workspace, email): 30 a minute, burst 20 (argon2 makes
     /// each attempt costly; this keeps guessing slow and the CPU free).
     pub login_limiter: governor::DefaultKeyedRateLimiter<String>,

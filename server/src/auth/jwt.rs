@@ -1,6 +1,7 @@
 //! Access tokens: JWT, HS256 only (PROTOCOL.md §7). `alg: none` and any other
 //! algorithm are rejected by the validation, as are wrong `iss`/`aud`.
 
+use crate::ids::{TenantId, UserId};
 use crate::registry::Actor;
 use arena_protocol::model::Role;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -78,8 +79,8 @@ impl Tokens {
     /// Signs a token for this member valid for `ttl_s` seconds.
     pub fn issue(
         &self,
-        tenant_id: i64,
-        user_id: i64,
+        tenant_id: TenantId,
+        user_id: UserId,
         role: Role,
         tier: Option<String>,
         ttl_s: u64,
@@ -110,8 +111,8 @@ impl Tokens {
                 .map_err(|_| AuthError::Invalid("bad id claim".into()))
         };
         Ok(Actor {
-            tenant_id: parse(&c.tid)?,
-            user_id: parse(&c.sub)?,
+            tenant_id: TenantId(parse(&c.tid)?),
+            user_id: UserId(parse(&c.sub)?),
             role: c.role,
             tier: c.tier,
         })
@@ -125,9 +126,18 @@ mod tests {
     #[test]
     fn round_trip_and_rejections() {
         let t = Tokens::new("0123456789abcdef0123", 60);
-        let tok = t.issue(7, 9, Role::Partner, Some("gold".into()), 60);
+        let tok = t.issue(
+            TenantId(7),
+            UserId(9),
+            Role::Partner,
+            Some("gold".into()),
+            60,
+        );
         let a = t.verify(&tok).map_err(|e| e.to_string());
-        assert_eq!(a.map(|a| (a.tenant_id, a.user_id)), Ok((7, 9)));
+        assert_eq!(
+            a.map(|a| (a.tenant_id, a.user_id)),
+            Ok((TenantId(7), UserId(9)))
+        );
         // Another key.
         assert!(Tokens::new("another-secret-0123456", 60)
             .verify(&tok)
@@ -136,7 +146,7 @@ mod tests {
         let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiI5IiwidGlkIjoiNyIsInJvbGUiOiJhZG1pbiIsImV4cCI6OTk5OTk5OTk5OSwiaWF0IjoxLCJpc3MiOiJhcmVuYSIsImF1ZCI6ImFyZW5hLWdhdGV3YXkifQ.";
         assert!(t.verify(none).is_err());
         // Expired.
-        let old = t.issue(7, 9, Role::Partner, None, 0);
+        let old = t.issue(TenantId(7), UserId(9), Role::Partner, None, 0);
         std::thread::sleep(std::time::Duration::from_millis(10));
         let mut strict = Tokens::new("0123456789abcdef0123", 60);
         strict.validation.leeway = 0;

@@ -5,15 +5,18 @@
 //!
 //! Channels map to shards by id, so a channel's creates are committed and
 //! published in order by one task, and shards never contend for a channel row.
+//! On shutdown a shard closes its mailbox and commits what is already in it.
 
-use crate::bus::{Audience, Bus};
-use crate::domains::Domains;
+use crate::bus::Audience;
 use crate::error::store_error;
+use crate::publish::Publisher;
 use crate::store::{NewMessage, Store, StoreError};
 use arena_protocol::model::Message;
 use arena_protocol::{ErrorBody, ErrorCode, Event};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 type Reply = oneshot::Sender<Result<Message, ErrorBody>>;
 
@@ -27,24 +30,25 @@ pub struct Committer {
 const MAILBOX: usize = 8192;
 
 impl Committer {
-    /// Starts `shards` committer tasks; they stop when every handle is dropped.
+    /// Starts `shards` committer tasks on `tasks`, each committing up to
+    /// `batch` messages per transaction; they drain and stop on `shutdown`.
     pub fn start(
         store: Store,
-        bus: Arc<dyn Bus>,
-        domains: Domains,
+        publisher: Publisher,
         shards: usize,
         batch: usize,
+        tasks: &TaskTracker,
+        shutdown: CancellationToken,
     ) -> Committer {
         let senders: Vec<_> = (0..shards.max(1))
             .map(|_| {
                 let (tx, rx) = mpsc::channel(MAILBOX);
-                tokio::spawn(run(
-                    store.clone(),
-                    Arc::clone(&bus),
-                    domains.clone(),
-                    rx,
-                    batch.max(1),
-                ));
+                let shard = Shard {
+                    store: store.clone(),
+                    publisher: publisher.clone(),
+                    batch: batch.max(1),
+                };
+                tasks.spawn(shard.run(rx, shutdown.clone()));
                 tx
             })
             .collect();
@@ -53,15 +57,9 @@ impl Committer {
         }
     }
 
-    /// Commits one message; resolves after the commit (and the fan-out) with
-    /// the stored message, or an error (`unavailable` when Postgres is down or
-    /// the mailbox is full).
-    pub async fn commit(&self, m: NewMessage) -> Result<Message, ErrorBody> {
-        self.submit(m)?.await
-    }
-
     /// Enqueues one message now (so enqueue order is commit order within a
-    /// channel) and returns the future of its commit.
+    /// channel) and returns the future of its commit: the stored message, or
+    /// `unavailable` (Postgres down, or the mailbox full) / `internal`.
     pub fn submit(
         &self,
         m: NewMessage,
@@ -82,32 +80,49 @@ impl Committer {
     }
 }
 
-async fn run(
+/// One committer shard's task state.
+struct Shard {
     store: Store,
-    bus: Arc<dyn Bus>,
-    domains: Domains,
-    mut rx: mpsc::Receiver<(NewMessage, Reply)>,
+    publisher: Publisher,
     batch: usize,
-) {
-    let mut pending = Vec::with_capacity(batch);
-    while rx.recv_many(&mut pending, batch).await > 0 {
-        let (msgs, replies): (Vec<NewMessage>, Vec<_>) =
-            std::mem::take(&mut pending).into_iter().unzip();
-        let tenants: Vec<i64> = msgs.iter().map(|m| m.tenant_id).collect();
+}
+
+impl Shard {
+    async fn run(self, mut rx: mpsc::Receiver<(NewMessage, Reply)>, shutdown: CancellationToken) {
+        let mut pending = Vec::with_capacity(self.batch);
+        loop {
+            let n = tokio::select! {
+                n = rx.recv_many(&mut pending, self.batch) => n,
+                _ = shutdown.cancelled() => break,
+            };
+            if n == 0 {
+                return;
+            }
+            self.commit(std::mem::take(&mut pending)).await;
+        }
+        // Shutting down: refuse new creates, commit and answer what is queued.
+        rx.close();
+        while rx.recv_many(&mut pending, self.batch).await > 0 {
+            self.commit(std::mem::take(&mut pending)).await;
+        }
+    }
+
+    async fn commit(&self, pending: Vec<(NewMessage, Reply)>) {
+        let (msgs, replies): (Vec<NewMessage>, Vec<_>) = pending.into_iter().unzip();
+        let tenants: Vec<_> = msgs.iter().map(|m| m.tenant_id).collect();
         let n = msgs.len();
         let started = std::time::Instant::now();
-        let result = store.insert_messages(&msgs).await;
-        let result = match result {
+        let result = match self.store.insert_messages(&msgs).await {
             // A bad row (rare: e.g. a deleted author) must not fail its neighbours:
             // retry one by one so each sender gets its own answer.
             Err(StoreError::Other(_) | StoreError::NotFound | StoreError::Conflict(_)) if n > 1 => {
                 let mut each = Vec::with_capacity(n);
                 for m in msgs {
                     each.push(
-                        store
+                        self.store
                             .insert_messages(std::slice::from_ref(&m))
                             .await
-                            .map(|mut v| v.remove(0))
+                            .and_then(|v| v.into_iter().next().ok_or(StoreError::NotFound))
                             .map_err(store_error),
                     );
                 }
@@ -123,12 +138,14 @@ async fn run(
         metrics::histogram!("arena_commit_batch_size").record(n as f64);
         for ((r, reply), tenant_id) in result.into_iter().zip(replies).zip(tenants) {
             if let Ok(m) = &r {
-                if m.card.as_ref().is_some_and(|c| c.kind == "deal_win") {
-                    domains.refresh(tenant_id, "revenue");
-                }
                 metrics::counter!("arena_messages_committed_total").increment(1);
-                bus.publish(
-                    Audience::Channel(m.channel_id.0 as i64),
+                let audience = Audience::Channel {
+                    tenant_id,
+                    channel_id: m.channel_id.into(),
+                };
+                self.publisher.committed(
+                    tenant_id,
+                    audience,
                     Event::MessageCreate(Box::new(m.clone())),
                 );
             }

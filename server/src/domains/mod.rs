@@ -1,182 +1,126 @@
-//! Feature-domain actors: one task per (tenant, domain) with a bounded
-//! mailbox ("Actors with Tokio": a handle holding the sender, a message enum
-//! with oneshot replies, a task owning its state). An actor owns its panels:
-//! it answers `panel.get`, and when its data changes (e.g. a deal win is
-//! committed) it rebuilds them and publishes PANEL_UPDATE through the bus.
+//! Feature domains beside chat. Each domain is a folder (`revenue/`,
+//! `insights/` …) that says what it is ([`Domain`]): the committed events it
+//! reacts to and the panels it builds. The machinery every domain shares is
+//! here: one actor per (tenant, domain) with a bounded mailbox ([`actor`]),
+//! supervised (a panic restarts it with fresh state, an idle tenant's actor
+//! exits and starts again on demand), reached through a [`handle::Handle`].
+//!
+//! Committed events reach domains through one subscription:
+//! [`crate::publish::Publisher::committed`] calls [`Domains::on_committed`],
+//! which offers each event to the domains whose [`Domain::interested`] accepts
+//! it. Chat and group commit name no domain. A domain's SQL lives in `store/`.
+//!
+//! Domains with panels today: `revenue`, `community-insights`. A panel
+//! channel of another domain answers `not_found` until its domain exists.
 
-pub mod panels;
+pub mod actor;
+pub mod handle;
+pub mod insights;
+pub mod money;
+pub mod revenue;
 
-use crate::bus::{Audience, Bus};
-use crate::error::store_error;
-use crate::registry::Registry;
-use crate::store::Store;
-use arena_protocol::event::PanelUpdate;
+use crate::bus::Bus;
+use crate::ids::TenantId;
+use crate::registry::{Actor, ChannelInfo, Registry};
+use crate::store::{Store, StoreError};
 use arena_protocol::model::Panel;
-use arena_protocol::{ErrorBody, ErrorCode, Event, Snowflake};
-use dashmap::DashMap;
-use std::collections::HashMap;
+use arena_protocol::{ErrorBody, ErrorCode, Event};
+use handle::Handle;
+use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-/// Messages an actor takes; full mailbox answers `unavailable` (get) or drops (refresh: the next one covers it).
-enum Msg {
-    Get {
-        kind: String,
-        reply: oneshot::Sender<Result<Panel, ErrorBody>>,
-    },
-    /// The domain's data changed: rebuild and publish every built panel.
-    Refresh,
+/// What a domain's actor may use: its tables (through the store), the
+/// channel registry, and the bus for PANEL_UPDATE.
+#[derive(Clone)]
+pub struct Context {
+    pub store: Store,
+    pub registry: Registry,
+    pub bus: Arc<dyn Bus>,
 }
 
-/// Oldest a cached panel may be when read, ms.
-const MAX_AGE_MS: u64 = 60_000;
+/// Whether handling an event changed what the domain's panels show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    /// Rebuild the built panels and push PANEL_UPDATE.
+    Panels,
+    Nothing,
+}
 
-/// Pending messages per actor.
-const MAILBOX: usize = 256;
+/// A feature domain: its state for one tenant and its rules. The actor
+/// ([`actor`]) owns one value of it per tenant and calls these one at a time.
+pub trait Domain: Sized + Send + 'static {
+    /// The `domain` of its channels in channels.toml, e.g. `"revenue"`.
+    const NAME: &'static str;
 
-/// Cheap-clone handle to the domain actors of every tenant on this node.
+    /// Its state for one tenant: built when the actor starts, and again
+    /// when the actor restarts after a panic.
+    fn start(ctx: &Context, tenant_id: TenantId) -> Self;
+
+    /// Does this committed event concern the domain? Runs on the commit
+    /// path for every event: cheap and without I/O.
+    fn interested(event: &Event) -> bool;
+
+    /// Reacts to a committed event it declared interest in.
+    fn on_committed(&mut self, event: Event) -> impl Future<Output = Changed> + Send;
+
+    /// The data (`{title, blocks}`, docs/protocol.md) of panel `kind` as
+    /// `viewer` sees it; `Ok(None)` when the domain has no such panel.
+    fn build_panel(
+        &mut self,
+        kind: &str,
+        viewer: &Actor,
+    ) -> impl Future<Output = Result<Option<Value>, StoreError>> + Send;
+}
+
+/// Cheap-clone registry of every domain's actors on this node.
 #[derive(Clone)]
 pub struct Domains {
-    actors: Arc<DashMap<(i64, String), mpsc::Sender<Msg>>>,
-    store: Store,
-    registry: Registry,
-    bus: Arc<dyn Bus>,
+    revenue: Handle<revenue::Revenue>,
+    insights: Handle<insights::Insights>,
 }
 
 impl Domains {
-    /// No actors yet; each starts on first use.
-    pub fn new(store: Store, registry: Registry, bus: Arc<dyn Bus>) -> Domains {
+    /// No actors yet; each starts on first use. Actors are spawned on
+    /// `tasks` and exit when `shutdown` is cancelled.
+    pub fn new(ctx: Context, tasks: TaskTracker, shutdown: CancellationToken) -> Domains {
         Domains {
-            actors: Arc::default(),
-            store,
-            registry,
-            bus,
+            revenue: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
+            insights: Handle::new(ctx, tasks, shutdown),
         }
     }
 
-    fn actor(&self, tenant_id: i64, domain: &str) -> mpsc::Sender<Msg> {
-        self.actors
-            .entry((tenant_id, domain.to_owned()))
-            .or_insert_with(|| {
-                let (tx, rx) = mpsc::channel(MAILBOX);
-                let actor = Actor {
-                    tenant_id,
-                    domain: domain.to_owned(),
-                    store: self.store.clone(),
-                    registry: self.registry.clone(),
-                    bus: Arc::clone(&self.bus),
-                    panels: HashMap::new(),
-                };
-                tokio::spawn(actor.run(rx));
-                tx
-            })
-            .clone()
+    /// The domain subscription: offers a committed event of `tenant_id` to
+    /// every domain interested in it. Never waits (a full mailbox drops the
+    /// event for that domain, counted in `arena_domain_events_dropped_total`).
+    pub fn on_committed(&self, tenant_id: TenantId, event: &Event) {
+        self.revenue.committed(tenant_id, event);
+        self.insights.committed(tenant_id, event);
     }
 
-    /// The panel `kind` owned by `domain`, built on first request.
-    pub async fn panel(
-        &self,
-        tenant_id: i64,
-        domain: &str,
-        kind: &str,
-    ) -> Result<Panel, ErrorBody> {
-        let (reply, rx) = oneshot::channel();
-        self.actor(tenant_id, domain)
-            .try_send(Msg::Get {
-                kind: kind.to_owned(),
-                reply,
-            })
-            .map_err(|_| {
-                ErrorBody::retry(ErrorCode::Unavailable, "the domain is busy; retry", 200)
-            })?;
-        rx.await
-            .unwrap_or_else(|_| Err(ErrorBody::new(ErrorCode::Internal, "domain actor stopped")))
-    }
-
-    /// Tells `domain` of a tenant that its data changed (no-op if it never started).
-    pub fn refresh(&self, tenant_id: i64, domain: &str) {
-        if let Some(tx) = self.actors.get(&(tenant_id, domain.to_owned())) {
-            let _ = tx.try_send(Msg::Refresh);
-        }
-    }
-}
-
-struct Actor {
-    tenant_id: i64,
-    domain: String,
-    store: Store,
-    registry: Registry,
-    bus: Arc<dyn Bus>,
-    /// Built panels by kind; `version` is the build time in Unix ms, so it
-    /// keeps growing across restarts.
-    panels: HashMap<String, Panel>,
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-impl Actor {
-    async fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
-        while let Some(msg) = rx.recv().await {
-            match msg {
-                Msg::Get { kind, reply } => {
-                    // Panels fed by pushes stay current; a minute bounds the staleness
-                    // of read models without a push (activity counts).
-                    let r = match self.panels.get(&kind) {
-                        Some(p) if now_ms().saturating_sub(p.version) < MAX_AGE_MS => Ok(p.clone()),
-                        _ => self.build(&kind).await,
-                    };
-                    let _ = reply.send(r);
-                }
-                Msg::Refresh => {
-                    let kinds: Vec<String> = self.panels.keys().cloned().collect();
-                    for kind in kinds {
-                        if let Ok(p) = self.build(&kind).await {
-                            self.publish(&kind, p);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    async fn build(&mut self, kind: &str) -> Result<Panel, ErrorBody> {
-        let data = panels::build(&self.store, self.tenant_id, kind)
-            .await
-            .map_err(store_error)?
-            .ok_or_else(|| {
-                ErrorBody::new(
-                    ErrorCode::NotFound,
-                    format!("the {} domain has no {kind} panel yet", self.domain),
-                )
-            })?;
-        let version = now_ms().max(self.panels.get(kind).map_or(0, |p| p.version + 1));
-        let p = Panel {
-            kind: kind.to_owned(),
-            version,
-            data,
+    /// The panel of `channel` as `viewer` sees it, from its domain's actor.
+    /// `not_found` when the channel has no panel or its domain none yet;
+    /// `unavailable` when the actor's mailbox is full.
+    pub async fn panel(&self, viewer: &Actor, channel: &ChannelInfo) -> Result<Panel, ErrorBody> {
+        let (Some(domain), Some(kind)) = (channel.domain.as_deref(), channel.panel.as_deref())
+        else {
+            return Err(ErrorBody::new(
+                ErrorCode::NotFound,
+                format!("#{} has no panel", channel.key),
+            ));
         };
-        self.panels.insert(kind.to_owned(), p.clone());
-        Ok(p)
-    }
-
-    fn publish(&self, kind: &str, panel: Panel) {
-        let reg = self.registry.tenant(self.tenant_id);
-        for c in reg
-            .channels
-            .iter()
-            .filter(|c| c.panel.as_deref() == Some(kind))
-        {
-            let e = PanelUpdate {
-                channel_id: Snowflake(c.id as u64),
-                panel: panel.clone(),
-            };
-            self.bus
-                .publish(Audience::Channel(c.id), Event::PanelUpdate(e));
+        match domain {
+            revenue::Revenue::NAME => self.revenue.panel(viewer, kind).await,
+            insights::Insights::NAME => self.insights.panel(viewer, kind).await,
+            other => Err(ErrorBody::new(
+                ErrorCode::NotFound,
+                format!("the {other} domain has no {kind} panel yet"),
+            )),
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

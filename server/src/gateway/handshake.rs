@@ -1,45 +1,27 @@
-//! IDENTIFY and RESUME (PROTOCOL.md §2, §6), and what happens when a socket
-//! goes away: detach (resumable for the resume window) or terminate.
+//! IDENTIFY and RESUME (PROTOCOL.md §2, §6): verify the token, then open a
+//! session and prepare READY, or continue a session from this node's replay
+//! buffer or, failing that, from the channel log by the client's cursors.
 
-use super::session::Session;
-use super::writer::{First, SocketClose};
-use crate::hub::Outbox;
-use crate::registry::{Actor, ChannelInfo};
+use super::sessions::{self, Attached};
+use crate::hub::Outbound;
+use crate::ids::ChannelId;
+use crate::registry::ChannelInfo;
+use crate::session::Session;
 use crate::state::AppState;
 use crate::store::StoreError;
 use arena_protocol::event::{Ready, Resumed};
 use arena_protocol::frame::{Identify, Resume};
 use arena_protocol::model::{ReadState, RequestedStatus};
+use arena_protocol::request::Cursors;
 use arena_protocol::{CloseCode, DispatchPrefix, Encoding, Event, Snowflake};
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::Instant;
-
-/// A session ready to run: what its writer sends first.
-pub struct Handshake {
-    pub session: Arc<Session>,
-    pub first: Vec<First>,
-    /// This socket's close handle, already attached to the session.
-    pub socket: Arc<SocketClose>,
-}
-
-impl Handshake {
-    fn attach(session: Arc<Session>, first: Vec<First>) -> Handshake {
-        let socket = Arc::new(SocketClose::default());
-        let mut st = session.state();
-        st.socket = Some(Arc::clone(&socket));
-        st.detached_at = None;
-        drop(st);
-        Handshake {
-            session,
-            first,
-            socket,
-        }
-    }
-}
 
 /// Most log events replayed per channel on RESUME; past it the channel is `unrecovered`.
 const RESUME_LOG_LIMIT: i64 = 1000;
+
+/// Longest session id a RESUME may carry, bytes (ours are 32 hex digits).
+const MAX_SESSION_ID: usize = 64;
 
 fn store_close(e: StoreError) -> CloseCode {
     match e {
@@ -51,47 +33,13 @@ fn store_close(e: StoreError) -> CloseCode {
     }
 }
 
-fn new_session(
-    state: &AppState,
-    enc: Encoding,
-    actor: Actor,
-    user: arena_protocol::model::User,
-    id: String,
-) -> Arc<Session> {
-    let key = state.ids.next_id().0;
-    let (outbox, rx) = Outbox::new(
-        key,
-        actor,
-        enc,
-        state.cfg.outbound_queue_frames,
-        state.cfg.outbound_queue_bytes,
-    );
-    let session = Arc::new(Session::new(
-        id,
-        Arc::new(outbox),
-        rx,
-        user,
-        state.cfg.replay_frames,
-    ));
-    state.sessions.insert(Arc::clone(&session));
-    session
-}
-
-fn subscribe(state: &AppState, session: &Arc<Session>, channels: &[i64]) {
-    for &c in channels {
-        state.hub.subscribe(c, &session.outbox);
-    }
-    state.hub.join_tenant(&session.outbox);
-    session.state().channels = channels.to_vec();
+fn dispatch(enc: Encoding, e: &Event) -> Result<DispatchPrefix, CloseCode> {
+    DispatchPrefix::encode(enc, e).map_err(|_| CloseCode::UnknownError)
 }
 
 /// IDENTIFY: verifies the token (4004), opens a session subscribed to the
 /// requested readable channels, and prepares READY.
-pub async fn identify(
-    state: &AppState,
-    enc: Encoding,
-    d: Identify,
-) -> Result<Handshake, CloseCode> {
+pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<Attached, CloseCode> {
     let actor = state
         .tokens
         .verify(&d.token)
@@ -110,6 +58,7 @@ pub async fn identify(
         .map_err(store_close)?;
     state
         .chat
+        .limiter
         .note_muted(actor.tenant_id, actor.user_id, user.muted_until);
     state
         .registry
@@ -123,25 +72,27 @@ pub async fn identify(
         .ok_or(CloseCode::AuthenticationFailed)?;
     // READY lists the session's channels: every readable one, or the subset
     // asked for in IDENTIFY `channels` (bots and load clients keep READY small).
-    let wanted: Option<HashSet<u64>> = d.channels.map(|v| v.into_iter().map(|s| s.0).collect());
+    let wanted: Option<HashSet<ChannelId>> = d
+        .channels
+        .map(|v| v.into_iter().map(ChannelId::from).collect());
     let listed: Vec<&ChannelInfo> = registry
         .channels
         .iter()
         .filter(|c| c.can_read(&actor))
-        .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(&(c.id as u64))))
+        .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(&c.id)))
         .collect();
-    let subscribed: Vec<i64> = listed.iter().map(|c| c.id).collect();
+    let subscribed: Vec<ChannelId> = listed.iter().map(|c| c.id).collect();
 
-    let session = new_session(
+    // Subscribed before the heads are read: nothing committed in between is
+    // missed, and the floor drops what READY's heads already cover.
+    let session = sessions::open(
         state,
         enc,
         actor.clone(),
         user.to_user(),
         crate::auth::random_token()[..32].to_owned(),
+        &subscribed,
     );
-    // Subscribed before the heads are read: nothing committed in between is
-    // missed, and the floor drops what READY's heads already cover.
-    subscribe(state, &session, &subscribed);
     let heads = match state
         .store
         .fetch_ready_heads(actor.tenant_id, actor.user_id, &subscribed)
@@ -149,21 +100,27 @@ pub async fn identify(
     {
         Ok(h) => h,
         Err(e) => {
-            terminate(state, &session);
+            sessions::terminate(state, &session);
             return Err(store_close(e));
         }
     };
-    let head = |id: i64| heads.iter().find(|h| h.0 == id);
     let channels = listed
         .iter()
         .map(|c| {
-            let h = head(c.id);
-            c.to_wire(&actor, h.map_or(0, |h| h.1 as u64), h.and_then(|h| h.2))
+            let h = heads.iter().find(|h| h.id == c.id);
+            c.to_wire(
+                &actor,
+                h.map_or(0, |h| h.last_seq as u64),
+                h.and_then(|h| h.last_message_id),
+            )
         })
         .collect();
-    session.state().floor = heads.iter().map(|h| (h.0, h.1 as u64)).collect();
     let requested = d.presence.map_or(RequestedStatus::Online, |p| p.status);
-    session.state().status = Some(requested);
+    {
+        let mut st = session.state();
+        st.floor = heads.iter().map(|h| (h.id, h.last_seq as u64)).collect();
+        st.status = Some(requested);
+    }
     state.presence.connect(&actor, requested);
     let ready = Ready {
         session_id: session.id.clone(),
@@ -177,18 +134,17 @@ pub async fn identify(
         read_states: heads
             .iter()
             .map(|h| ReadState {
-                channel_id: Snowflake(h.0 as u64),
-                last_read_id: h.3.map(|l| Snowflake(l as u64)),
-                unread: h.4 as u32,
+                channel_id: h.id.snowflake(),
+                last_read_id: h.last_read_id.map(|l| l.snowflake()),
+                unread: h.unread as u32,
             })
             .collect(),
         node_id: state.node_name.clone(),
     };
-    let prefix = DispatchPrefix::encode(enc, &Event::Ready(Box::new(ready)))
-        .map_err(|_| CloseCode::UnknownError)?;
     // READY is never replayed (a client that missed it identifies again), so it
     // is not kept in the replay buffer: it is the largest frame a session gets.
-    Ok(Handshake::attach(session, vec![First::Unkept(prefix)]))
+    let ready = dispatch(enc, &Event::Ready(Box::new(ready)))?;
+    Ok(sessions::attach(session, vec![Outbound::Unkept(ready)]))
 }
 
 /// RESUME: from this node's replay buffer when it covers the gap, else from
@@ -198,7 +154,7 @@ pub async fn resume(
     state: &AppState,
     enc: Encoding,
     d: Resume,
-) -> Result<Option<Handshake>, CloseCode> {
+) -> Result<Option<Attached>, CloseCode> {
     let actor = state
         .tokens
         .verify(&d.token)
@@ -208,59 +164,74 @@ pub async fn resume(
         // Another member's session id: refuse, and leave that session alone.
         return Ok(None);
     }
-    let (existing, stale): (Option<Arc<Session>>, Option<Arc<Session>>) = match found {
-        Some(s) if s.outbox.encoding == enc && !s.outbox.kill.is_cancelled() => (Some(s), None),
-        other => (None, other),
-    };
-    if let Some(stale) = stale {
-        // The same member's session in another encoding, or killed: it ends here,
-        // so a new one may take its id without leaving it subscribed.
-        terminate(state, &stale);
+    match found {
+        Some(s) if s.outbox.encoding == enc && !s.outbox.kill.is_closed() => {
+            resume_here(state, enc, s, d).await
+        }
+        other => {
+            if let Some(stale) = other {
+                // The same member's session in another encoding, or killed: it ends
+                // here, so a new one may take its id without leaving it subscribed.
+                sessions::terminate(state, &stale);
+            }
+            resume_elsewhere(state, enc, actor, d).await
+        }
     }
-    if let Some(session) = existing {
-        if d.seq > session.state().seq {
-            return Err(CloseCode::InvalidSeq);
-        }
-        // Take the session off its old socket and wait for that writer to let go.
-        let old = session.state().socket.take();
-        if let Some(old) = old {
-            old.drop_silently();
-        }
-        {
-            // Events that arrived while no socket was attached sit in the queue
-            // unsequenced: number them into the replay so they come before RESUMED.
-            let mut rx = session.rx.lock().await;
-            session.absorb_queue(&mut rx);
-        }
-        if let Some(frames) = session.replay_after(d.seq) {
-            let n = frames.len() as u32;
-            let mut first: Vec<First> = frames
-                .into_iter()
-                .map(|(s, p)| First::Replayed(s, p))
-                .collect();
-            first.push(resumed(enc, n, Vec::new())?);
-            state.presence.connect(
-                session.actor(),
-                session.state().status.unwrap_or(RequestedStatus::Online),
-            );
-            return Ok(Some(Handshake::attach(session, first)));
+}
+
+/// RESUME of a session this node holds: the replay buffer, else the log.
+async fn resume_here(
+    state: &AppState,
+    enc: Encoding,
+    session: Arc<Session>,
+    d: Resume,
+) -> Result<Option<Attached>, CloseCode> {
+    if d.seq > session.state().seq {
+        return Err(CloseCode::InvalidSeq);
+    }
+    // Take the session off its old socket and wait for that writer to let go.
+    let old = session.state().socket.take();
+    if let Some(old) = old {
+        old.close_silently();
+    }
+    {
+        // Events that arrived while no socket was attached sit in the queue
+        // unnumbered: number them into the replay so they come before RESUMED.
+        let mut rx = session.rx.lock().await;
+        session.absorb_queue(&mut rx);
+    }
+    let first = match session.replay_after(d.seq) {
+        Some(mut first) => {
+            first.push(resumed(enc, first.len() as u32, Vec::new())?);
+            first
         }
         // The buffer no longer covers the gap: fall back to the log.
-        let Some(cursors) = d.cursors else {
-            terminate(state, &session);
-            return Ok(None);
-        };
-        let first = replay_log(state, enc, &session, &cursors).await?;
-        state.presence.connect(
-            session.actor(),
-            session.state().status.unwrap_or(RequestedStatus::Online),
-        );
-        return Ok(Some(Handshake::attach(session, first)));
-    }
+        None => {
+            let Some(cursors) = d.cursors else {
+                sessions::terminate(state, &session);
+                return Ok(None);
+            };
+            replay_log(state, enc, &session, &cursors).await?
+        }
+    };
+    let status = session.state().status.unwrap_or(RequestedStatus::Online);
+    state.presence.connect(session.actor(), status);
+    Ok(Some(sessions::attach(session, first)))
+}
+
+/// RESUME of a session this node never had (another node's, or this one's
+/// before a restart): a new session with the same id and the client's `s`,
+/// replayed from the log by the client's cursors.
+async fn resume_elsewhere(
+    state: &AppState,
+    enc: Encoding,
+    actor: crate::registry::Actor,
+    d: Resume,
+) -> Result<Option<Attached>, CloseCode> {
     let Some(cursors) = d.cursors else {
         return Ok(None);
     };
-    if d.session_id.is_empty() || d.session_id.len() > 64 {
+    if d.session_id.is_empty() || d.session_id.len() > MAX_SESSION_ID {
         return Ok(None);
     }
     let user = state
@@ -273,16 +244,7 @@ pub async fn resume(
         .ensure_tenant(&state.store, actor.tenant_id)
         .await
         .map_err(store_close)?;
-    // Same id, continuing `s` from the client's: a resume on a node that never had it.
-    let session = new_session(
-        state,
-        enc,
-        actor.clone(),
-        user.to_user(),
-        d.session_id.clone(),
-    );
-    session.state().seq = d.seq;
-    let readable: Vec<i64> = state
+    let readable: Vec<ChannelId> = state
         .registry
         .tenant(actor.tenant_id)
         .channels
@@ -290,43 +252,58 @@ pub async fn resume(
         .filter(|c| c.can_read(&actor))
         .map(|c| c.id)
         .collect();
-    subscribe(state, &session, &readable);
+    let session = sessions::open(
+        state,
+        enc,
+        actor.clone(),
+        user.to_user(),
+        d.session_id.clone(),
+        &readable,
+    );
+    session.state().seq = d.seq;
     let first = match replay_log(state, enc, &session, &cursors).await {
         Ok(f) => f,
         Err(code) => {
-            terminate(state, &session);
+            sessions::terminate(state, &session);
             return Err(code);
         }
     };
     state.presence.connect(&actor, RequestedStatus::Online);
-    Ok(Some(Handshake::attach(session, first)))
+    Ok(Some(sessions::attach(session, first)))
 }
 
-fn resumed(enc: Encoding, replayed: u32, unrecovered: Vec<Snowflake>) -> Result<First, CloseCode> {
+fn resumed(
+    enc: Encoding,
+    replayed: u32,
+    unrecovered: Vec<Snowflake>,
+) -> Result<Outbound, CloseCode> {
     let e = Event::Resumed(Resumed {
         replayed,
         unrecovered,
     });
-    DispatchPrefix::encode(enc, &e)
-        .map(First::Dispatch)
-        .map_err(|_| CloseCode::UnknownError)
+    Ok(Outbound::Dispatch {
+        prefix: dispatch(enc, &e)?,
+        channel_id: ChannelId(0),
+        channel_seq: 0,
+    })
 }
 
 /// Replays each cursor's channel log after the cursor (readable, subscribed
-/// channels only) and sets the floor so queued live copies are not doubled.
+/// channels only), each event as this member may see it, then RESUMED; sets
+/// the floor so queued live copies are not doubled.
 async fn replay_log(
     state: &AppState,
     enc: Encoding,
     session: &Arc<Session>,
-    cursors: &arena_protocol::request::Cursors,
-) -> Result<Vec<First>, CloseCode> {
+    cursors: &Cursors,
+) -> Result<Vec<Outbound>, CloseCode> {
     let actor = session.actor().clone();
     let subscribed = session.state().channels.clone();
     let mut first = Vec::new();
     let mut unrecovered = Vec::new();
     let mut floor = Vec::new();
     for (&channel, &after) in cursors {
-        let id = channel.0 as i64;
+        let id = ChannelId::from(channel);
         let Some(info) = state
             .registry
             .channel(actor.tenant_id, id)
@@ -355,16 +332,23 @@ async fn replay_log(
             continue;
         }
         let mut top = after as u64;
-        for (seq, t, d) in rows {
-            let d = state.chat.personalise(&actor, &info, &t, d);
-            match Event::from_parts(&t, d)
+        for row in rows {
+            let event = Event::from_parts(&row.t, row.d)
+                .map(|e| crate::delivery::personalise(&actor, &info, e));
+            match event
                 .ok()
                 .and_then(|e| DispatchPrefix::encode(enc, &e).ok())
             {
-                Some(p) => first.push(First::Dispatch(p)),
-                None => tracing::error!(channel = id, seq, "unreadable log event skipped"),
+                Some(prefix) => first.push(Outbound::Dispatch {
+                    prefix,
+                    channel_id: ChannelId(0),
+                    channel_seq: 0,
+                }),
+                None => {
+                    tracing::error!(channel = %id, seq = row.seq, "unreadable log event skipped")
+                }
             }
-            top = seq as u64;
+            top = row.seq as u64;
         }
         floor.push((id, top));
     }
@@ -372,39 +356,4 @@ async fn replay_log(
     session.state().floor = floor;
     first.push(resumed(enc, n, unrecovered)?);
     Ok(first)
-}
-
-/// The socket of `session` ended. The session stays resumable unless it was
-/// killed or the client closed normally (1000/1001), in which case it ends now.
-pub fn detach(
-    state: &AppState,
-    session: &Arc<Session>,
-    socket: &Arc<SocketClose>,
-    client_closed: bool,
-) {
-    socket.drop_silently();
-    state.presence.disconnect(session.actor());
-    if client_closed || session.outbox.kill.is_cancelled() {
-        terminate(state, session);
-        return;
-    }
-    let mut st = session.state();
-    // Only if no RESUME has attached the session to a newer socket meanwhile.
-    if st.socket.as_ref().is_none_or(|s| Arc::ptr_eq(s, socket)) {
-        st.socket = None;
-        st.detached_at = Some(Instant::now());
-    }
-}
-
-/// Ends a session for good: out of the hub and the session table.
-pub fn terminate(state: &AppState, session: &Arc<Session>) {
-    session.outbox.kill.cancel();
-    let channels = std::mem::take(&mut session.state().channels);
-    for c in channels {
-        state.hub.unsubscribe(c, session.outbox.key);
-    }
-    state
-        .hub
-        .leave_tenant(session.actor().tenant_id, session.outbox.key);
-    state.sessions.remove(&session.id);
 }

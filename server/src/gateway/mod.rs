@@ -1,12 +1,15 @@
 //! The WebSocket gateway (PROTOCOL.md §1–6): the upgrade ([`upgrade`]), one
-//! connection's reader ([`connection`]) and writer ([`writer`]) tasks,
-//! IDENTIFY/RESUME ([`handshake`]), sessions and their replay buffers
-//! ([`session`]), and REQUEST routing ([`requests`]).
+//! connection ([`connection`]: handshake phase, then the read loop) and its
+//! writer task ([`writer`]), decoding of what arrives ([`incoming`]),
+//! IDENTIFY/RESUME ([`handshake`]), a session's life on this node
+//! ([`sessions`]) and REQUEST routing ([`requests`]). A session's data and
+//! sequencing rules are [`crate::session`].
 
 pub mod connection;
 pub mod handshake;
+pub mod incoming;
 pub mod requests;
-pub mod session;
+pub mod sessions;
 pub mod writer;
 
 use crate::state::AppState;

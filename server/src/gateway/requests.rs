@@ -1,10 +1,13 @@
-//! REQUEST (op 8) → RESPONSE (op 12): parses the method and routes it to the
-//! messaging service. Errors answer `ok:false` and never close the socket.
+//! REQUEST (op 8) → RESPONSE (op 12): parses the method and routes it to
+//! chat, presence, the member list or the domains. Errors answer `ok:false`
+//! and never close the socket.
 
-use super::session::Session;
+use crate::chat::Turn;
+use crate::session::Session;
 use crate::state::AppState;
 use arena_protocol::request::{
-    Empty, HistoryResult, MemberList, Method, PanelResult, PresenceList, Request, Response,
+    Empty, HistoryResult, MemberList, Method, MethodName, PanelResult, PresenceList, Request,
+    Response,
 };
 use arena_protocol::{ErrorBody, ErrorCode};
 use serde::Serialize;
@@ -18,12 +21,12 @@ fn json<T: Serialize>(v: T) -> Result<Value, ErrorBody> {
 /// Longest request id echoed back, bytes.
 const MAX_ID: usize = 64;
 
-/// Handles one request and returns its response.
+/// Handles one request and returns its response. `turn` orders a session's creates.
 pub async fn handle(
     state: &AppState,
     session: &Arc<Session>,
     r: Request,
-    turn: Option<crate::chat::Turn>,
+    turn: Option<Turn>,
 ) -> Response {
     if r.id.len() > MAX_ID {
         let id: String = r.id.chars().take(MAX_ID / 4).collect();
@@ -33,85 +36,43 @@ pub async fn handle(
         );
     }
     let started = std::time::Instant::now();
-    let method = r.method.clone();
-    let result = run(state, session, &r.method, r.params, turn).await;
-    let ms = started.elapsed().as_secs_f64();
-    metrics::histogram!("arena_request_seconds", "method" => method_label(&method)).record(ms);
+    // A bounded label set: unknown methods share one label.
+    let label = MethodName::parse(&r.method).map_or("unknown", MethodName::as_str);
+    let result = match Method::parse(&r.method, r.params) {
+        Ok(m) => run(state, session, m, turn).await,
+        Err(e) => Err(e),
+    };
+    metrics::histogram!("arena_request_seconds", "method" => label)
+        .record(started.elapsed().as_secs_f64());
     match result {
         Ok(v) => Response::ok(r.id, v),
         Err(e) => Response::err(r.id, e),
     }
 }
 
-/// A bounded label set for metrics (unknown methods share one label).
-fn method_label(m: &str) -> &'static str {
-    const KNOWN: [&str; 18] = [
-        "message.create",
-        "message.edit",
-        "message.delete",
-        "message.pin",
-        "message.unpin",
-        "reaction.add",
-        "reaction.remove",
-        "typing.start",
-        "channel.history",
-        "channel.events",
-        "channel.ack",
-        "channel.update",
-        "panel.get",
-        "panel.action",
-        "presence.list",
-        "member.list",
-        "moderation.timeout",
-        "moderation.kick",
-    ];
-    KNOWN
-        .iter()
-        .find(|k| **k == m)
-        .copied()
-        .unwrap_or("unknown")
-}
-
 async fn run(
     state: &AppState,
     session: &Arc<Session>,
-    method: &str,
-    params: Value,
-    turn: Option<crate::chat::Turn>,
+    method: Method,
+    turn: Option<Turn>,
 ) -> Result<Value, ErrorBody> {
     let actor = session.actor();
     let chat = &state.chat;
-    match Method::parse(method, params)? {
+    let done = |_| json(Empty {});
+    match method {
         Method::MessageCreate(p) => json(chat.create(actor, &session.user, p, turn).await?),
         Method::MessageEdit(p) => json(chat.edit(actor, p).await?),
-        Method::MessageDelete(p) => chat
-            .delete(actor, p.message_id)
-            .await
-            .and_then(|_| json(Empty {})),
-        Method::MessagePin(p) => chat
-            .pin(actor, p.message_id, true)
-            .await
-            .and_then(|_| json(Empty {})),
-        Method::MessageUnpin(p) => chat
-            .pin(actor, p.message_id, false)
-            .await
-            .and_then(|_| json(Empty {})),
-        Method::ReactionAdd(p) => chat
-            .react(actor, p, true)
-            .await
-            .and_then(|_| json(Empty {})),
-        Method::ReactionRemove(p) => chat
-            .react(actor, p, false)
-            .await
-            .and_then(|_| json(Empty {})),
-        Method::TypingStart(p) => chat
-            .typing(actor, p.channel_id)
-            .and_then(|_| json(Empty {})),
+        Method::MessageDelete(p) => chat.delete(actor, p.message_id).await.and_then(done),
+        Method::MessagePin(p) => chat.pin(actor, p.message_id, true).await.and_then(done),
+        Method::MessageUnpin(p) => chat.pin(actor, p.message_id, false).await.and_then(done),
+        Method::ReactionAdd(p) => chat.react(actor, p, true).await.and_then(done),
+        Method::ReactionRemove(p) => chat.react(actor, p, false).await.and_then(done),
+        Method::TypingStart(p) => chat.typing(actor, p.channel_id).and_then(done),
         Method::ChannelHistory(p) => json(HistoryResult {
             messages: chat.history(actor, p).await?,
         }),
         Method::ChannelEvents(p) => json(chat.events(actor, p).await?),
-        Method::ChannelAck(p) => chat.ack(actor, p).await.and_then(|_| json(Empty {})),
+        Method::ChannelAck(p) => chat.ack(actor, p).await.and_then(done),
         Method::ChannelUpdate(p) => json(chat.update_channel(actor, p).await?),
         Method::PresenceList => json(PresenceList {
             presences: state.presence.list(actor.tenant_id, usize::MAX),
@@ -126,11 +87,14 @@ async fn run(
                 members: rows.iter().map(|u| u.to_user()).collect(),
             })
         }
-        Method::PanelGet(p) => json(PanelResult {
-            panel: chat.panel(actor, p.channel_id).await?,
-        }),
+        Method::PanelGet(p) => {
+            let channel = state.registry.readable(actor, p.channel_id)?;
+            json(PanelResult {
+                panel: state.domains.panel(actor, &channel).await?,
+            })
+        }
         Method::PanelAction(p) => {
-            chat.readable(actor, p.channel_id)?;
+            state.registry.readable(actor, p.channel_id)?;
             Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("no panel action {:?} here yet", p.action),
@@ -139,22 +103,6 @@ async fn run(
         Method::ModerationTimeout(p) => {
             json(serde_json::json!({ "muted_until": chat.timeout(actor, p).await? }))
         }
-        Method::ModerationKick(p) => {
-            if !actor.role.is_staff() {
-                return Err(ErrorBody::new(ErrorCode::Forbidden, "staff only"));
-            }
-            let target = p.user_id.0 as i64;
-            state
-                .store
-                .fetch_user(actor.tenant_id, target)
-                .await
-                .map_err(crate::error::store_error)?;
-            chat.audit(actor, "moderation.kick", &p.user_id.to_string(), &p.reason)
-                .await;
-            for s in state.sessions.of_user(actor.tenant_id, target) {
-                s.outbox.close(arena_protocol::CloseCode::SessionReplaced);
-            }
-            json(Empty {})
-        }
+        Method::ModerationKick(p) => chat.kick(actor, p).await.and_then(done),
     }
 }

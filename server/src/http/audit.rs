@@ -43,13 +43,13 @@ pub async fn list(
     let rows = state.store.fetch_audit(actor.tenant_id, limit).await?;
     let entries: Vec<AuditEntry> = rows
         .into_iter()
-        .map(|(id, actor_id, action, target, reason, at)| AuditEntry {
-            id: id.to_string(),
-            actor_id: actor_id.to_string(),
-            action,
-            target,
-            reason,
-            created_at: crate::store::rfc3339(at),
+        .map(|r| AuditEntry {
+            id: r.id.to_string(),
+            actor_id: r.actor_id.to_string(),
+            action: r.action,
+            target: r.target,
+            reason: r.reason,
+            created_at: crate::store::rfc3339(r.created_at),
         })
         .collect();
     Ok(Json(serde_json::json!({ "entries": entries })))

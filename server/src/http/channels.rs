@@ -114,6 +114,7 @@ pub async fn create(
         .await?;
     state
         .chat
+        .limiter
         .note_muted(actor.tenant_id, actor.user_id, row.muted_until);
     let author = row.to_user();
     let p = MessageCreate {
@@ -149,7 +150,7 @@ pub async fn edit(
     let mid = parse_id(&message_id)?;
     if state
         .store
-        .fetch_message(actor.tenant_id, mid.0 as i64)
+        .fetch_message(actor.tenant_id, mid.into())
         .await?
         .channel_id
         != channel
@@ -185,7 +186,7 @@ pub async fn delete(
     let mid = parse_id(&message_id)?;
     let m = state
         .store
-        .fetch_message(actor.tenant_id, mid.0 as i64)
+        .fetch_message(actor.tenant_id, mid.into())
         .await?;
     if m.channel_id != channel {
         return Err(ApiError::new(

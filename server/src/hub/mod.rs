@@ -1,27 +1,33 @@
 //! The hub: which local sessions listen to which channel and tenant, and
 //! fan-out of pre-encoded dispatches into their queues. It knows nothing of
-//! domains or permissions: sessions are subscribed only to channels they may read.
+//! domains or permissions: sessions are subscribed only to channels they may
+//! read, and [`crate::delivery`] (its only fan-out caller) picks recipients
+//! and variants.
 //!
 //! Each event is encoded at most once per encoding ([`DispatchPrefix`]) and
-//! the shared bytes are pushed into every subscriber's bounded queue without
-//! waiting; the per-socket writer tasks do the I/O in parallel.
+//! the shared bytes are pushed into every chosen subscriber's bounded queue
+//! without waiting; the per-socket writer tasks do the I/O in parallel.
 
+pub mod close;
 pub mod outbox;
 
+pub use close::CloseLatch;
 pub use outbox::{Outbound, Outbox, Push};
 
+use crate::ids::{ChannelId, TenantId};
 use arena_protocol::{DispatchPrefix, Encoding, Event};
 use dashmap::DashMap;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Session key → outbox.
 type Subscribers = HashMap<u64, Arc<Outbox>>;
 
 /// Cheap-clone handle to the subscriber indexes (sharded maps: the fan-out path).
 #[derive(Clone, Debug, Default)]
 pub struct Hub {
-    channels: Arc<DashMap<i64, Subscribers>>,
-    tenants: Arc<DashMap<i64, Subscribers>>,
+    channels: Arc<DashMap<ChannelId, Subscribers>>,
+    tenants: Arc<DashMap<TenantId, Subscribers>>,
 }
 
 /// Encodes an event lazily, once per encoding.
@@ -60,7 +66,7 @@ impl<'a> Encoded<'a> {
 
 impl Hub {
     /// Subscribes a session to a channel.
-    pub fn subscribe(&self, channel_id: i64, outbox: &Arc<Outbox>) {
+    pub fn subscribe(&self, channel_id: ChannelId, outbox: &Arc<Outbox>) {
         self.channels
             .entry(channel_id)
             .or_default()
@@ -68,7 +74,7 @@ impl Hub {
     }
 
     /// Removes a session from a channel.
-    pub fn unsubscribe(&self, channel_id: i64, key: u64) {
+    pub fn unsubscribe(&self, channel_id: ChannelId, key: u64) {
         if let Some(mut subs) = self.channels.get_mut(&channel_id) {
             subs.remove(&key);
         }
@@ -84,7 +90,7 @@ impl Hub {
     }
 
     /// Removes a session from its tenant's audience.
-    pub fn leave_tenant(&self, tenant_id: i64, key: u64) {
+    pub fn leave_tenant(&self, tenant_id: TenantId, key: u64) {
         if let Some(mut subs) = self.tenants.get_mut(&tenant_id) {
             subs.remove(&key);
         }
@@ -92,64 +98,68 @@ impl Hub {
     }
 
     /// Sessions of a tenant on this node.
-    pub fn tenant_sessions(&self, tenant_id: i64) -> usize {
+    pub fn tenant_sessions(&self, tenant_id: TenantId) -> usize {
         self.tenants.get(&tenant_id).map_or(0, |s| s.len())
     }
 
     /// Local subscribers of a channel.
-    pub fn channel_subscribers(&self, channel_id: i64) -> usize {
+    pub fn channel_subscribers(&self, channel_id: ChannelId) -> usize {
         self.channels.get(&channel_id).map_or(0, |s| s.len())
     }
 
-    /// Delivers a channel event to every local subscriber. `filter` may veto a
-    /// recipient (e.g. a per-user variant is sent separately). Returns deliveries.
-    pub fn fanout_channel(&self, channel_id: i64, event: &Event) -> usize {
+    /// Pushes `event` to the channel's subscribers that `to` accepts, encoded
+    /// once per encoding. Returns the deliveries queued. Called by
+    /// [`crate::delivery`] only.
+    pub(crate) fn fanout_channel(
+        &self,
+        channel_id: ChannelId,
+        event: &Event,
+        to: impl Fn(&Outbox) -> bool,
+    ) -> usize {
         let Some(subs) = self.channels.get(&channel_id) else {
             return 0;
         };
         let seq = event.channel_seq().unwrap_or(0);
-        Self::deliver(subs.values(), event, channel_id, seq)
+        push_all(subs.values().filter(|o| to(o)), event, channel_id, seq)
     }
 
-    /// Delivers a tenant-wide event (presence, member updates) to its sessions.
-    pub fn fanout_tenant(&self, tenant_id: i64, event: &Event) -> usize {
+    /// Pushes a tenant-wide event (presence, member updates) to the tenant's
+    /// sessions that `to` accepts. Called by [`crate::delivery`] only.
+    pub(crate) fn fanout_tenant(
+        &self,
+        tenant_id: TenantId,
+        event: &Event,
+        to: impl Fn(&Outbox) -> bool,
+    ) -> usize {
         let Some(subs) = self.tenants.get(&tenant_id) else {
             return 0;
         };
-        Self::deliver(subs.values(), event, 0, 0)
+        push_all(subs.values().filter(|o| to(o)), event, ChannelId(0), 0)
     }
+}
 
-    /// Delivers to the given sessions only, each event encoded once.
-    pub fn deliver<'a>(
-        targets: impl Iterator<Item = &'a Arc<Outbox>>,
-        event: &Event,
-        channel_id: i64,
-        channel_seq: u64,
-    ) -> usize {
-        let mut enc = Encoded::new(event);
-        let mut n = 0;
-        for o in targets {
-            let Some(prefix) = enc.get(o.encoding) else {
-                return n;
-            };
-            if o.push(Outbound::Dispatch {
-                prefix,
-                channel_id,
-                channel_seq,
-            }) == Push::Queued
-            {
-                n += 1;
-            }
+/// Encodes once per encoding and pushes to each target without waiting.
+fn push_all<'a>(
+    targets: impl Iterator<Item = &'a Arc<Outbox>>,
+    event: &Event,
+    channel_id: ChannelId,
+    channel_seq: u64,
+) -> usize {
+    let mut enc = Encoded::new(event);
+    let mut n = 0;
+    for o in targets {
+        let Some(prefix) = enc.get(o.encoding) else {
+            break;
+        };
+        let item = Outbound::Dispatch {
+            prefix,
+            channel_id,
+            channel_seq,
+        };
+        if o.push(item) == Push::Queued {
+            n += 1;
         }
-        metrics::counter!("arena_fanout_deliveries_total").increment(n as u64);
-        n
     }
-
-    /// The sessions subscribed to a channel (for per-recipient variants such as CHANNEL_UPDATE).
-    pub fn channel_outboxes(&self, channel_id: i64) -> Vec<Arc<Outbox>> {
-        self.channels
-            .get(&channel_id)
-            .map(|s| s.values().cloned().collect())
-            .unwrap_or_default()
-    }
+    metrics::counter!("arena_fanout_deliveries_total").increment(n as u64);
+    n
 }

@@ -8,17 +8,18 @@ pub mod permission;
 pub use file::{RegistryError, RegistryFile};
 pub use permission::{Actor, Principal};
 
+use crate::ids::{ChannelId, MessageId, TenantId, UserId};
 use crate::store::{CategoryRow, ChannelRow, Store, StoreError};
 use arena_protocol::model::{Category, Channel, ChannelKind, TenantInfo};
-use arena_protocol::{Snowflake, SnowflakeGenerator};
+use arena_protocol::{ErrorBody, ErrorCode, SnowflakeGenerator};
 use dashmap::DashMap;
 use std::sync::Arc;
 
 /// One channel as the server checks it; `last_seq` lives in Postgres, not here.
 #[derive(Debug, Clone)]
 pub struct ChannelInfo {
-    pub tenant_id: i64,
-    pub id: i64,
+    pub tenant_id: TenantId,
+    pub id: ChannelId,
     pub key: String,
     pub name: String,
     pub category: String,
@@ -83,10 +84,10 @@ impl ChannelInfo {
     }
 
     /// The wire `Channel` with `can_post` false, for the shared log.
-    pub fn to_wire_neutral(&self, last_seq: u64, last_message_id: Option<i64>) -> Channel {
+    pub fn to_wire_neutral(&self, last_seq: u64, last_message_id: Option<MessageId>) -> Channel {
         let nobody = Actor {
             tenant_id: self.tenant_id,
-            user_id: 0,
+            user_id: UserId(0),
             role: arena_protocol::model::Role::Bot,
             tier: None,
         };
@@ -96,9 +97,14 @@ impl ChannelInfo {
     }
 
     /// The wire `Channel` for `actor`, with the log head given.
-    pub fn to_wire(&self, actor: &Actor, last_seq: u64, last_message_id: Option<i64>) -> Channel {
+    pub fn to_wire(
+        &self,
+        actor: &Actor,
+        last_seq: u64,
+        last_message_id: Option<MessageId>,
+    ) -> Channel {
         Channel {
-            id: Snowflake(self.id as u64),
+            id: self.id.snowflake(),
             key: self.key.clone(),
             name: self.name.clone(),
             category: self.category.clone(),
@@ -110,7 +116,7 @@ impl ChannelInfo {
             slow_mode_s: self.slow_mode_s,
             locked: self.locked,
             last_seq,
-            last_message_id: last_message_id.map(|i| Snowflake(i as u64)),
+            last_message_id: last_message_id.map(MessageId::snowflake),
         }
     }
 }
@@ -127,7 +133,7 @@ pub struct TenantChannels {
 
 impl TenantChannels {
     /// The channel with this id, if it belongs to this tenant.
-    pub fn get(&self, id: i64) -> Option<&ChannelInfo> {
+    pub fn get(&self, id: ChannelId) -> Option<&ChannelInfo> {
         self.channels.iter().find(|c| c.id == id)
     }
 
@@ -141,12 +147,12 @@ impl TenantChannels {
 /// out of a sharded map; writers (start-up sync, `channel.update`) swap it.
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
-    tenants: Arc<DashMap<i64, Arc<TenantChannels>>>,
+    tenants: Arc<DashMap<TenantId, Arc<TenantChannels>>>,
 }
 
 impl Registry {
     /// The tenant's registry (empty if the tenant has none loaded).
-    pub fn tenant(&self, tenant_id: i64) -> Arc<TenantChannels> {
+    pub fn tenant(&self, tenant_id: TenantId) -> Arc<TenantChannels> {
         self.tenants
             .get(&tenant_id)
             .map(|t| Arc::clone(&t))
@@ -154,8 +160,26 @@ impl Registry {
     }
 
     /// Looks a channel up within its tenant: a channel id of another tenant is `None`.
-    pub fn channel(&self, tenant_id: i64, channel_id: i64) -> Option<ChannelInfo> {
+    pub fn channel(&self, tenant_id: TenantId, channel_id: ChannelId) -> Option<ChannelInfo> {
         self.tenants.get(&tenant_id)?.get(channel_id).cloned()
+    }
+
+    /// The channel if it exists in the actor's tenant and the actor may read
+    /// it. Another tenant's channel, or one hidden from the actor, is
+    /// `not_found`, never `forbidden`: its existence does not leak.
+    pub fn readable(
+        &self,
+        actor: &Actor,
+        channel_id: impl Into<ChannelId>,
+    ) -> Result<ChannelInfo, ErrorBody> {
+        self.channel(actor.tenant_id, channel_id.into())
+            .filter(|c| c.can_read(actor))
+            .ok_or_else(|| ErrorBody::new(ErrorCode::NotFound, "unknown channel"))
+    }
+
+    /// Installs a tenant's registry as given (tests build one without Postgres).
+    pub fn set_tenant(&self, tenant_id: TenantId, channels: TenantChannels) {
+        self.tenants.insert(tenant_id, Arc::new(channels));
     }
 
     /// Writes `file` into Postgres for `tenant_id` (new channels get fresh ids)
@@ -164,7 +188,7 @@ impl Registry {
         &self,
         store: &Store,
         ids: &SnowflakeGenerator,
-        tenant_id: i64,
+        tenant_id: TenantId,
         file: &RegistryFile,
     ) -> Result<(), StoreError> {
         let categories: Vec<CategoryRow> = file
@@ -187,7 +211,7 @@ impl Registry {
                 *pos += 1;
                 ChannelRow {
                     tenant_id,
-                    id: ids.next_id().0 as i64,
+                    id: ids.next_id().into(),
                     key: c.key.clone(),
                     name: c.key.clone(),
                     category: c.category.clone(),
@@ -212,7 +236,11 @@ impl Registry {
     }
 
     /// Loads a tenant created after start (e.g. by `arena seed-load`) on first use.
-    pub async fn ensure_tenant(&self, store: &Store, tenant_id: i64) -> Result<(), StoreError> {
+    pub async fn ensure_tenant(
+        &self,
+        store: &Store,
+        tenant_id: TenantId,
+    ) -> Result<(), StoreError> {
         if self.tenants.contains_key(&tenant_id) {
             return Ok(());
         }
@@ -220,10 +248,14 @@ impl Registry {
     }
 
     /// Reloads one tenant's registry from Postgres.
-    pub async fn reload_tenant(&self, store: &Store, tenant_id: i64) -> Result<(), StoreError> {
+    pub async fn reload_tenant(
+        &self,
+        store: &Store,
+        tenant_id: TenantId,
+    ) -> Result<(), StoreError> {
         let t = store.fetch_tenant(tenant_id).await?;
         let tenant = Some(TenantInfo {
-            id: Snowflake(t.id as u64),
+            id: t.id.snowflake(),
             slug: t.slug,
             name: t.name,
         });

@@ -1,14 +1,17 @@
 //! Who may read and post: principals from channels.toml matched against the
 //! acting member's role and tier.
 
+use crate::ids::{TenantId, UserId};
 use arena_protocol::model::Role;
 
 /// The member a request acts for, from the verified token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub tenant_id: i64,
-    pub user_id: i64,
+    /// The tenant the token was issued in; every lookup is scoped to it.
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
     pub role: Role,
+    /// The partner tier (`bronze` … `platinum`), for partners only.
     pub tier: Option<String>,
 }
 
@@ -60,8 +63,8 @@ mod tests {
 
     fn actor(role: Role, tier: Option<&str>) -> Actor {
         Actor {
-            tenant_id: 1,
-            user_id: 1,
+            tenant_id: TenantId(1),
+            user_id: UserId(1),
             role,
             tier: tier.map(str::to_owned),
         }

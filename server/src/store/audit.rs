@@ -1,14 +1,26 @@
 //! The moderation audit log: who did what to whom, why, and when.
 
 use super::{Store, StoreError};
+use crate::ids::{TenantId, UserId};
+
+/// One audit entry as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub actor_id: UserId,
+    pub action: String,
+    pub target: String,
+    pub reason: String,
+    pub created_at: time::OffsetDateTime,
+}
 
 impl Store {
     /// Records one moderation action.
     pub async fn insert_audit(
         &self,
-        tenant_id: i64,
+        tenant_id: TenantId,
         id: i64,
-        actor_id: i64,
+        actor_id: UserId,
         action: &str,
         target: &str,
         reason: &str,
@@ -27,12 +39,12 @@ impl Store {
         Ok(())
     }
 
-    /// The newest `limit` entries: `(id, actor_id, action, target, reason, created_at)`.
+    /// The newest `limit` entries.
     pub async fn fetch_audit(
         &self,
-        tenant_id: i64,
+        tenant_id: TenantId,
         limit: i64,
-    ) -> Result<Vec<(i64, i64, String, String, String, time::OffsetDateTime)>, StoreError> {
+    ) -> Result<Vec<AuditRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, actor_id, action, target, reason, created_at FROM audit_log WHERE tenant_id = $1
              ORDER BY id DESC LIMIT $2",

@@ -1,6 +1,7 @@
 //! Categories and channels: the registry's durable copy and each channel's log head.
 
 use super::{Store, StoreError};
+use crate::ids::{ChannelId, MessageId, TenantId};
 use sqlx::FromRow;
 
 /// A category as stored.
@@ -14,8 +15,8 @@ pub struct CategoryRow {
 /// A channel as stored; `read_rule`/`post_rule` are principal strings (see registry).
 #[derive(Debug, Clone, FromRow)]
 pub struct ChannelRow {
-    pub tenant_id: i64,
-    pub id: i64,
+    pub tenant_id: TenantId,
+    pub id: ChannelId,
     pub key: String,
     pub name: String,
     pub category: String,
@@ -29,15 +30,15 @@ pub struct ChannelRow {
     pub slow_mode_s: i32,
     pub locked: bool,
     pub last_seq: i64,
-    pub last_message_id: Option<i64>,
+    pub last_message_id: Option<MessageId>,
 }
 
 /// A channel's log head: what READY reports as `last_seq` / `last_message_id`.
 #[derive(Debug, Clone, Copy, FromRow)]
 pub struct ChannelState {
-    pub id: i64,
+    pub id: ChannelId,
     pub last_seq: i64,
-    pub last_message_id: Option<i64>,
+    pub last_message_id: Option<MessageId>,
 }
 
 const CHANNEL_COLS: &str =
@@ -50,7 +51,7 @@ impl Store {
     /// staff change at run time) and archives channels no longer in the file.
     pub async fn update_registry(
         &self,
-        tenant_id: i64,
+        tenant_id: TenantId,
         categories: &[CategoryRow],
         channels: &[ChannelRow],
     ) -> Result<(), StoreError> {
@@ -106,7 +107,7 @@ impl Store {
     }
 
     /// The tenant's live (not archived) channels in registry order.
-    pub async fn fetch_channels(&self, tenant_id: i64) -> Result<Vec<ChannelRow>, StoreError> {
+    pub async fn fetch_channels(&self, tenant_id: TenantId) -> Result<Vec<ChannelRow>, StoreError> {
         let q = format!(
             "SELECT {CHANNEL_COLS} FROM channels c WHERE tenant_id = $1 AND NOT archived
              ORDER BY (SELECT position FROM categories k WHERE k.tenant_id = c.tenant_id AND k.key = c.category), position, id"
@@ -118,7 +119,10 @@ impl Store {
     }
 
     /// The tenant's categories in order.
-    pub async fn fetch_categories(&self, tenant_id: i64) -> Result<Vec<CategoryRow>, StoreError> {
+    pub async fn fetch_categories(
+        &self,
+        tenant_id: TenantId,
+    ) -> Result<Vec<CategoryRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT key, name, position FROM categories WHERE tenant_id = $1 ORDER BY position",
         )
@@ -130,7 +134,7 @@ impl Store {
     /// Log heads of the tenant's channels.
     pub async fn fetch_channel_states(
         &self,
-        tenant_id: i64,
+        tenant_id: TenantId,
     ) -> Result<Vec<ChannelState>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, last_seq, last_message_id FROM channels WHERE tenant_id = $1 AND NOT archived",
@@ -144,8 +148,8 @@ impl Store {
     /// transaction. `event` builds the logged `d` from the updated row and its seq.
     pub async fn update_channel(
         &self,
-        tenant_id: i64,
-        channel_id: i64,
+        tenant_id: TenantId,
+        channel_id: ChannelId,
         slow_mode_s: Option<i32>,
         locked: Option<bool>,
         topic: Option<&str>,

@@ -2,14 +2,26 @@
 //! that commits each change, read for RESUME and `channel.events`.
 
 use super::{Store, StoreError};
+use crate::ids::{ChannelId, TenantId};
+
+/// One event of a channel's log.
+#[derive(Debug, Clone)]
+pub struct LogRow {
+    /// Its `channel_seq` (gap-free per channel, from 1).
+    pub seq: i64,
+    /// The event name, e.g. `MESSAGE_CREATE`.
+    pub t: String,
+    /// The event as logged: `can_post` in a CHANNEL_UPDATE is nobody's in particular.
+    pub d: serde_json::Value,
+}
 use sqlx::{Postgres, Transaction};
 
 impl Store {
     /// Appends one event at `seq` inside the caller's transaction.
     pub(super) async fn insert_event(
         tx: &mut Transaction<'_, Postgres>,
-        tenant_id: i64,
-        channel_id: i64,
+        tenant_id: TenantId,
+        channel_id: ChannelId,
         seq: i64,
         t: &str,
         d: &serde_json::Value,
@@ -25,14 +37,14 @@ impl Store {
         Ok(())
     }
 
-    /// Up to `limit` events after `after_seq`, oldest first: `(seq, t, d)`.
+    /// Up to `limit` events after `after_seq`, oldest first.
     pub async fn fetch_events(
         &self,
-        tenant_id: i64,
-        channel_id: i64,
+        tenant_id: TenantId,
+        channel_id: ChannelId,
         after_seq: i64,
         limit: i64,
-    ) -> Result<Vec<(i64, String, serde_json::Value)>, StoreError> {
+    ) -> Result<Vec<LogRow>, StoreError> {
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT seq, t, d FROM channel_events WHERE tenant_id = $1 AND channel_id = $2 AND seq > $3
              ORDER BY seq LIMIT $4",
@@ -47,7 +59,7 @@ impl Store {
             .map(|(seq, t, d)| {
                 let d = serde_json::from_str(&d)
                     .map_err(|e| StoreError::Other(format!("log event {seq}: {e}")))?;
-                Ok((seq, t, d))
+                Ok(LogRow { seq, t, d })
             })
             .collect()
     }

@@ -4,6 +4,7 @@
 
 use super::rows::rfc3339;
 use super::{Store, StoreError};
+use crate::ids::{ChannelId, MessageId, TenantId, UserId};
 use arena_protocol::model::{Card, Message, ReactionCount, Role, User};
 use arena_protocol::Snowflake;
 use sqlx::{FromRow, Postgres, Transaction};
@@ -13,7 +14,7 @@ use time::OffsetDateTime;
 /// store) plus the tenant and creation time.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     pub message: Message,
     pub created_at: OffsetDateTime,
 }
@@ -21,7 +22,7 @@ pub struct NewMessage {
 #[derive(FromRow)]
 struct MessageRow {
     id: i64,
-    channel_id: i64,
+    channel_id: ChannelId,
     channel_seq: i64,
     content: String,
     card: Option<serde_json::Value>,
@@ -41,7 +42,7 @@ impl MessageRow {
     fn into_message(self) -> Message {
         Message {
             id: Snowflake(self.id as u64),
-            channel_id: Snowflake(self.channel_id as u64),
+            channel_id: self.channel_id.snowflake(),
             channel_seq: self.channel_seq as u64,
             author: User {
                 id: Snowflake(self.author_id as u64),
@@ -82,7 +83,7 @@ impl Store {
         let mut counts: std::collections::BTreeMap<(i64, i64), (i64, i64)> = Default::default();
         for m in batch {
             let e = counts
-                .entry((m.tenant_id, m.message.channel_id.0 as i64))
+                .entry((m.tenant_id.0, m.message.channel_id.0 as i64))
                 .or_insert((0, 0));
             e.0 += 1;
             e.1 = e.1.max(m.message.id.0 as i64);
@@ -144,11 +145,11 @@ impl Store {
             let mut m = nm.message.clone();
             let ch = m.channel_id.0 as i64;
             let slot = next
-                .get_mut(&(nm.tenant_id, ch))
+                .get_mut(&(nm.tenant_id.0, ch))
                 .ok_or(StoreError::NotFound)?;
             m.channel_seq = *slot as u64;
             *slot += 1;
-            tenant.push(nm.tenant_id);
+            tenant.push(nm.tenant_id.0);
             id.push(m.id.0 as i64);
             channel.push(ch);
             author.push(m.author.id.0 as i64);
@@ -195,7 +196,11 @@ impl Store {
     }
 
     /// One live (not deleted) message, or `NotFound`.
-    pub async fn fetch_message(&self, tenant_id: i64, id: i64) -> Result<Message, StoreError> {
+    pub async fn fetch_message(
+        &self,
+        tenant_id: TenantId,
+        id: MessageId,
+    ) -> Result<Message, StoreError> {
         let q = format!(
             "{MESSAGE_SELECT} WHERE m.tenant_id = $1 AND m.id = $2 AND m.deleted_at IS NULL"
         );
@@ -211,10 +216,10 @@ impl Store {
     /// no cursor), oldest first after `after`.
     pub async fn fetch_history(
         &self,
-        tenant_id: i64,
-        channel_id: i64,
-        before: Option<i64>,
-        after: Option<i64>,
+        tenant_id: TenantId,
+        channel_id: ChannelId,
+        before: Option<MessageId>,
+        after: Option<MessageId>,
         limit: i64,
     ) -> Result<Vec<Message>, StoreError> {
         let (cond, order) = match (before, after) {
@@ -239,8 +244,8 @@ impl Store {
     /// Opens a change of `channel_id`: takes its row lock and the next seq.
     async fn begin_change(
         &self,
-        tenant_id: i64,
-        channel_id: i64,
+        tenant_id: TenantId,
+        channel_id: ChannelId,
     ) -> Result<(Transaction<'static, Postgres>, i64), StoreError> {
         let mut tx = self.pool.begin().await?;
         let seq: i64 = sqlx::query_scalar(
@@ -255,8 +260,8 @@ impl Store {
 
     async fn fetch_message_tx(
         tx: &mut Transaction<'_, Postgres>,
-        tenant_id: i64,
-        id: i64,
+        tenant_id: TenantId,
+        id: MessageId,
     ) -> Result<Message, StoreError> {
         let q = format!("{MESSAGE_SELECT} WHERE m.tenant_id = $1 AND m.id = $2");
         let row: MessageRow = sqlx::query_as(&q)
@@ -270,9 +275,9 @@ impl Store {
     /// Edits content (and/or pin) of a live message; logs `MESSAGE_UPDATE`.
     pub async fn update_message(
         &self,
-        tenant_id: i64,
-        channel_id: i64,
-        id: i64,
+        tenant_id: TenantId,
+        channel_id: ChannelId,
+        id: MessageId,
         content: Option<&str>,
         pinned: Option<bool>,
     ) -> Result<Message, StoreError> {
@@ -303,9 +308,9 @@ impl Store {
     /// Soft-deletes a live message; logs `MESSAGE_DELETE`. Returns the seq.
     pub async fn delete_message(
         &self,
-        tenant_id: i64,
-        channel_id: i64,
-        id: i64,
+        tenant_id: TenantId,
+        channel_id: ChannelId,
+        id: MessageId,
     ) -> Result<i64, StoreError> {
         let (mut tx, seq) = self.begin_change(tenant_id, channel_id).await?;
         let r = sqlx::query(
@@ -333,10 +338,10 @@ impl Store {
     /// only when something changed. Returns the seq, or `None` for a no-op.
     pub async fn update_reaction(
         &self,
-        tenant_id: i64,
-        channel_id: i64,
-        message_id: i64,
-        user_id: i64,
+        tenant_id: TenantId,
+        channel_id: ChannelId,
+        message_id: MessageId,
+        user_id: UserId,
         emoji: &str,
         add: bool,
     ) -> Result<Option<i64>, StoreError> {

@@ -14,9 +14,12 @@ mod tenants;
 mod tokens;
 mod users;
 
+pub use audit::AuditRow;
 pub use channels::{CategoryRow, ChannelRow, ChannelState};
+pub use events::LogRow;
 pub use messages::NewMessage;
 pub use panels::{ChannelActivityRow, DealWinRow};
+pub use read_states::ReadyHead;
 pub use rows::{rfc3339, TenantRow, UserRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

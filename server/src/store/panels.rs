@@ -1,6 +1,7 @@
 //! Read models behind domain panels: aggregates over committed messages.
 
 use super::{Store, StoreError};
+use crate::ids::TenantId;
 
 /// One `deal_win` card as committed: who, for whom, how much (minor units), when.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -24,7 +25,7 @@ impl Store {
     /// Every live `deal_win` card of the tenant, newest first (at most `limit`).
     pub async fn fetch_deal_wins(
         &self,
-        tenant_id: i64,
+        tenant_id: TenantId,
         limit: i64,
     ) -> Result<Vec<DealWinRow>, StoreError> {
         Ok(sqlx::query_as(
@@ -47,7 +48,7 @@ impl Store {
     /// Messages and distinct authors per channel in the last `days` days, busiest first.
     pub async fn fetch_channel_activity(
         &self,
-        tenant_id: i64,
+        tenant_id: TenantId,
         days: i32,
     ) -> Result<Vec<ChannelActivityRow>, StoreError> {
         Ok(sqlx::query_as(
@@ -65,7 +66,7 @@ impl Store {
     /// Messages per UTC day for the last `days` days: `(YYYY-MM-DD, count)`, oldest first.
     pub async fn fetch_daily_messages(
         &self,
-        tenant_id: i64,
+        tenant_id: TenantId,
         days: i32,
     ) -> Result<Vec<(String, i64)>, StoreError> {
         Ok(sqlx::query_as(

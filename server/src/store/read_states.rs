@@ -1,15 +1,31 @@
 //! Read states: the last message each member acknowledged per channel.
 
 use super::{Store, StoreError};
+use crate::ids::{ChannelId, MessageId, TenantId, UserId};
+
+/// One channel's head and the member's place in it, as READY reports them.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct ReadyHead {
+    /// The channel.
+    pub id: ChannelId,
+    /// Its log head: the `channel_seq` of its newest event.
+    pub last_seq: i64,
+    /// Its newest live message, if any.
+    pub last_message_id: Option<MessageId>,
+    /// The member's read marker, if they ever acknowledged one.
+    pub last_read_id: Option<MessageId>,
+    /// Others' live messages after the read marker, capped at 100.
+    pub unread: i64,
+}
 
 impl Store {
     /// Moves the read marker forward (never back).
     pub async fn update_read_state(
         &self,
-        tenant_id: i64,
-        user_id: i64,
-        channel_id: i64,
-        message_id: i64,
+        tenant_id: TenantId,
+        user_id: UserId,
+        channel_id: ChannelId,
+        message_id: MessageId,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO read_states (tenant_id, user_id, channel_id, last_read_id) VALUES ($1, $2, $3, $4)
@@ -25,15 +41,13 @@ impl Store {
         Ok(())
     }
 
-    /// What READY needs per channel in one round trip:
-    /// `(channel_id, last_seq, last_message_id, last_read_id, unread)`, unread
-    /// counting others' messages after the read marker, capped at 100.
+    /// What READY needs per channel in one round trip.
     pub async fn fetch_ready_heads(
         &self,
-        tenant_id: i64,
-        user_id: i64,
-        channel_ids: &[i64],
-    ) -> Result<Vec<(i64, i64, Option<i64>, Option<i64>, i64)>, StoreError> {
+        tenant_id: TenantId,
+        user_id: UserId,
+        channel_ids: &[ChannelId],
+    ) -> Result<Vec<ReadyHead>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT c.id, c.last_seq, c.last_message_id, rs.last_read_id,
                     CASE WHEN c.last_message_id IS NULL OR c.last_message_id <= COALESCE(rs.last_read_id, 0) THEN 0

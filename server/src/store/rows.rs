@@ -1,14 +1,14 @@
 //! Row types shared by several store files, and their conversion to wire shapes.
 
+use crate::ids::{TenantId, UserId};
 use arena_protocol::model::{Role, User};
-use arena_protocol::Snowflake;
 use sqlx::FromRow;
 use time::OffsetDateTime;
 
 /// A tenant: the unit of isolation.
 #[derive(Debug, Clone, FromRow)]
 pub struct TenantRow {
-    pub id: i64,
+    pub id: TenantId,
     pub slug: String,
     pub name: String,
 }
@@ -16,8 +16,8 @@ pub struct TenantRow {
 /// A member of a tenant.
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRow {
-    pub tenant_id: i64,
-    pub id: i64,
+    pub tenant_id: TenantId,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub role: String,
@@ -30,7 +30,7 @@ impl UserRow {
     /// The wire `User`; an unknown role string (impossible under the CHECK) reads as partner.
     pub fn to_user(&self) -> User {
         User {
-            id: Snowflake(self.id as u64),
+            id: self.id.snowflake(),
             display_name: self.display_name.clone(),
             role: Role::parse(&self.role).unwrap_or(Role::Partner),
             tier: self.tier.clone(),

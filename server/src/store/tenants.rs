@@ -1,12 +1,13 @@
 //! Tenants.
 
 use super::{Store, StoreError, TenantRow};
+use crate::ids::TenantId;
 
 impl Store {
     /// Creates the tenant, or returns the existing one with that slug.
     pub async fn insert_tenant(
         &self,
-        id: i64,
+        id: TenantId,
         slug: &str,
         name: &str,
     ) -> Result<TenantRow, StoreError> {
@@ -30,7 +31,7 @@ impl Store {
     }
 
     /// The tenant with this id, or `NotFound`.
-    pub async fn fetch_tenant(&self, id: i64) -> Result<TenantRow, StoreError> {
+    pub async fn fetch_tenant(&self, id: TenantId) -> Result<TenantRow, StoreError> {
         Ok(
             sqlx::query_as("SELECT id, slug, name FROM tenants WHERE id = $1")
                 .bind(id)

@@ -2,14 +2,15 @@
 //! passwords; these are 256-bit random values, so a fast keyed hash suffices).
 
 use super::{Store, StoreError};
+use crate::ids::{TenantId, UserId};
 use time::OffsetDateTime;
 
 impl Store {
     /// Stores a refresh token's hash.
     pub async fn insert_refresh_token(
         &self,
-        tenant_id: i64,
-        user_id: i64,
+        tenant_id: TenantId,
+        user_id: UserId,
         token_hash: &str,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
@@ -23,8 +24,11 @@ impl Store {
         Ok(())
     }
 
-    /// Consumes (deletes) a live refresh token and returns `(tenant_id, user_id)`; rotation means one use each.
-    pub async fn delete_refresh_token(&self, token_hash: &str) -> Result<(i64, i64), StoreError> {
+    /// Consumes (deletes) a live refresh token and returns whose it was; rotation means one use each.
+    pub async fn delete_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<(TenantId, UserId), StoreError> {
         Ok(sqlx::query_as(
             "DELETE FROM refresh_tokens WHERE token_hash = $1 AND expires_at > now() RETURNING tenant_id, user_id",
         )

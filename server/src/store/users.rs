@@ -1,6 +1,7 @@
 //! Members of a tenant.
 
 use super::{Store, StoreError, UserRow};
+use crate::ids::{TenantId, UserId};
 use time::OffsetDateTime;
 
 const USER_COLS: &str =
@@ -11,8 +12,8 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_user(
         &self,
-        tenant_id: i64,
-        id: i64,
+        tenant_id: TenantId,
+        id: UserId,
         email: &str,
         display_name: &str,
         role: &str,
@@ -42,7 +43,7 @@ impl Store {
     /// The member with this email in this tenant, or `NotFound`.
     pub async fn fetch_user_by_email(
         &self,
-        tenant_id: i64,
+        tenant_id: TenantId,
         email: &str,
     ) -> Result<UserRow, StoreError> {
         let q = format!(
@@ -56,7 +57,7 @@ impl Store {
     }
 
     /// The member with this id in this tenant, or `NotFound`.
-    pub async fn fetch_user(&self, tenant_id: i64, id: i64) -> Result<UserRow, StoreError> {
+    pub async fn fetch_user(&self, tenant_id: TenantId, id: UserId) -> Result<UserRow, StoreError> {
         let q = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND id = $2");
         Ok(sqlx::query_as(&q)
             .bind(tenant_id)
@@ -66,7 +67,7 @@ impl Store {
     }
 
     /// Every member of the tenant, by display name.
-    pub async fn fetch_members(&self, tenant_id: i64) -> Result<Vec<UserRow>, StoreError> {
+    pub async fn fetch_members(&self, tenant_id: TenantId) -> Result<Vec<UserRow>, StoreError> {
         let q =
             format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 ORDER BY display_name, id");
         Ok(sqlx::query_as(&q)
@@ -78,8 +79,8 @@ impl Store {
     /// Sets or lifts (None) a member's timeout.
     pub async fn update_user_muted(
         &self,
-        tenant_id: i64,
-        id: i64,
+        tenant_id: TenantId,
+        id: UserId,
         until: Option<OffsetDateTime>,
     ) -> Result<(), StoreError> {
         let r = sqlx::query("UPDATE users SET muted_until = $3 WHERE tenant_id = $1 AND id = $2")
@@ -100,8 +101,8 @@ impl Store {
     /// existing emails are left as they are.
     pub async fn insert_users_bulk(
         &self,
-        tenant_id: i64,
-        users: &[(i64, String, String)],
+        tenant_id: TenantId,
+        users: &[(UserId, String, String)],
         role: &str,
         tier: Option<&str>,
     ) -> Result<(), StoreError> {
@@ -111,7 +112,7 @@ impl Store {
              ON CONFLICT ON CONSTRAINT users_email_unique DO NOTHING",
         )
         .bind(tenant_id)
-        .bind(users.iter().map(|u| u.0).collect::<Vec<_>>())
+        .bind(users.iter().map(|u| u.0 .0).collect::<Vec<_>>())
         .bind(users.iter().map(|u| u.1.clone()).collect::<Vec<_>>())
         .bind(users.iter().map(|u| u.2.clone()).collect::<Vec<_>>())
         .bind(role)

@@ -9,10 +9,11 @@
 
 use crate::bus::{Audience, Bus};
 use crate::hub::Hub;
+use crate::ids::{TenantId, UserId};
 use crate::registry::Actor;
 use crate::store::rfc3339;
 use arena_protocol::model::{Presence, RequestedStatus, Status};
-use arena_protocol::{Event, Snowflake};
+use arena_protocol::Event;
 use dashmap::DashMap;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,7 +29,7 @@ struct Entry {
 /// Cheap-clone handle to this node's presence table.
 #[derive(Clone)]
 pub struct PresenceTable {
-    tenants: Arc<DashMap<i64, HashMap<i64, Entry>>>,
+    tenants: Arc<DashMap<TenantId, HashMap<UserId, Entry>>>,
     hub: Hub,
     bus: Arc<dyn Bus>,
     fanout_limit: usize,
@@ -49,12 +50,12 @@ impl PresenceTable {
         rfc3339(OffsetDateTime::now_utc())
     }
 
-    fn publish(&self, tenant_id: i64, user_id: i64, status: Status, since: String) {
+    fn publish(&self, tenant_id: TenantId, user_id: UserId, status: Status, since: String) {
         if self.hub.tenant_sessions(tenant_id) > self.fanout_limit {
             return;
         }
         let p = Presence {
-            user_id: Snowflake(user_id as u64),
+            user_id: user_id.snowflake(),
             status,
             since,
         };
@@ -135,7 +136,7 @@ impl PresenceTable {
     }
 
     /// Visible presences of the tenant (offline and invisible members omitted), at most `limit`.
-    pub fn list(&self, tenant_id: i64, limit: usize) -> Vec<Presence> {
+    pub fn list(&self, tenant_id: TenantId, limit: usize) -> Vec<Presence> {
         let Some(t) = self.tenants.get(&tenant_id) else {
             return Vec::new();
         };
@@ -143,10 +144,13 @@ impl PresenceTable {
             .filter(|(_, e)| e.requested.visible() != Status::Offline)
             .take(limit)
             .map(|(u, e)| Presence {
-                user_id: Snowflake(*u as u64),
+                user_id: u.snowflake(),
                 status: e.requested.visible(),
                 since: e.since.clone(),
             })
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,40 +2,47 @@
 //! outbound queue (hub side: [`Outbox`]), the sequence counter `s`, the replay
 //! buffer of recent dispatches, and the per-channel floor that drops live
 //! events a READY or a log replay already covered.
+//!
+//! This module is the session's data and its sequencing rules, free of
+//! sockets and Postgres; [`crate::gateway::sessions`] owns its life (open,
+//! detach, terminate, reap, drain) and [`table`] indexes the live ones.
 
-use super::writer::SocketClose;
-use crate::hub::{Outbound, Outbox};
+pub mod table;
+
+pub use table::SessionTable;
+
+use crate::hub::{CloseLatch, Outbound, Outbox};
+use crate::ids::ChannelId;
 use crate::registry::Actor;
 use arena_protocol::model::{RequestedStatus, User};
 use arena_protocol::DispatchPrefix;
-use dashmap::DashMap;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::mpsc;
 
 /// Mutable session state, behind a short synchronous lock (never held across `.await`).
 #[derive(Debug, Default)]
 pub struct SessionState {
-    /// Last `s` written.
+    /// Last `s` assigned.
     pub seq: u64,
     /// Recent dispatches `(s, prefix)`, oldest first, at most `replay_cap`.
     pub replay: VecDeque<(u64, DispatchPrefix)>,
     /// Channel → highest `channel_seq` the client already has; live events at
     /// or below it are duplicates and are skipped. An entry goes away once a
-    /// newer event for the channel is written.
-    pub floor: Vec<(i64, u64)>,
+    /// newer event for the channel is numbered.
+    pub floor: Vec<(ChannelId, u64)>,
     /// Channels the session is subscribed to in the hub.
-    pub channels: Vec<i64>,
+    pub channels: Vec<ChannelId>,
     /// The socket the session is attached to; RESUME replaces it.
-    pub socket: Option<Arc<SocketClose>>,
+    pub socket: Option<Arc<CloseLatch>>,
     /// The status the client asked for (IDENTIFY or op 3); restored on RESUME.
     pub status: Option<RequestedStatus>,
     /// When the last socket went away; `None` while attached.
     pub detached_at: Option<Instant>,
 }
 
-/// One session. Shared by the hub (via `outbox`), its socket's tasks and the registry.
+/// One session. Shared by the hub (via `outbox`), its socket's tasks and the table.
 #[derive(Debug)]
 pub struct Session {
     /// The `session_id` sent in READY (random, 128 bits, hex).
@@ -47,11 +54,12 @@ pub struct Session {
     /// so a RESUME's writer waits until the old one has let go.
     pub rx: tokio::sync::Mutex<mpsc::Receiver<Outbound>>,
     state: Mutex<SessionState>,
+    /// Dispatches kept for replay (`ARENA_REPLAY_FRAMES`); 0 keeps none.
     replay_cap: usize,
 }
 
 impl Session {
-    /// A new, attached session.
+    /// A new session with an empty state.
     pub fn new(
         id: String,
         outbox: Arc<Outbox>,
@@ -79,12 +87,31 @@ impl Session {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Gives a dispatch its `s`: a live dispatch gets the next one and is kept
+    /// for replay (or is dropped, `None`, when the floor says the client
+    /// already has it); READY gets the next one without being kept; a
+    /// numbered dispatch and a plain frame pass unchanged.
+    pub fn number(&self, item: Outbound) -> Option<Outbound> {
+        match item {
+            Outbound::Dispatch {
+                prefix,
+                channel_id,
+                channel_seq,
+            } => {
+                let s = self.sequence(&prefix, channel_id, channel_seq)?;
+                Some(Outbound::Numbered(s, prefix))
+            }
+            Outbound::Unkept(prefix) => Some(Outbound::Numbered(self.next_seq(), prefix)),
+            other => Some(other),
+        }
+    }
+
     /// Assigns the next `s` to a dispatch, remembers it for replay, and returns `s`;
     /// `None` when the floor says the client already has this channel event.
-    pub fn sequence(
+    fn sequence(
         &self,
         prefix: &DispatchPrefix,
-        channel_id: i64,
+        channel_id: ChannelId,
         channel_seq: u64,
     ) -> Option<u64> {
         let mut st = self.state();
@@ -107,25 +134,8 @@ impl Session {
         Some(s)
     }
 
-    /// Sequences every queued dispatch into the replay buffer (dropping queued
-    /// non-dispatch frames, which answered the old socket). Called on RESUME
-    /// with the queue's lock held, so nothing is written meanwhile.
-    pub fn absorb_queue(&self, rx: &mut mpsc::Receiver<Outbound>) {
-        while let Ok(item) = rx.try_recv() {
-            self.outbox.taken(&item);
-            if let Outbound::Dispatch {
-                prefix,
-                channel_id,
-                channel_seq,
-            } = item
-            {
-                self.sequence(&prefix, channel_id, channel_seq);
-            }
-        }
-    }
-
     /// Assigns the next `s` without keeping the frame for replay.
-    pub fn next_seq(&self) -> u64 {
+    fn next_seq(&self) -> u64 {
         let mut st = self.state();
         st.seq += 1;
         // The buffer no longer covers everything after its oldest entry.
@@ -133,8 +143,21 @@ impl Session {
         st.seq
     }
 
-    /// Frames with `s` greater than `after`, if the buffer still holds all of them.
-    pub fn replay_after(&self, after: u64) -> Option<Vec<(u64, DispatchPrefix)>> {
+    /// Numbers every queued dispatch into the replay buffer (dropping queued
+    /// non-dispatch frames, which answered the old socket). Called on RESUME
+    /// with the queue's lock held, so nothing is written meanwhile.
+    pub fn absorb_queue(&self, rx: &mut mpsc::Receiver<Outbound>) {
+        while let Ok(item) = rx.try_recv() {
+            self.outbox.taken(&item);
+            if matches!(item, Outbound::Dispatch { .. }) {
+                self.number(item);
+            }
+        }
+    }
+
+    /// Frames with `s` greater than `after`, if the buffer still holds all of
+    /// them; `None` when some were evicted (the caller falls back to the log).
+    pub fn replay_after(&self, after: u64) -> Option<Vec<Outbound>> {
         let st = self.state();
         if after >= st.seq {
             return Some(Vec::new());
@@ -147,71 +170,11 @@ impl Session {
             st.replay
                 .iter()
                 .filter(|(s, _)| *s > after)
-                .cloned()
+                .map(|(s, p)| Outbound::Numbered(*s, p.clone()))
                 .collect(),
         )
     }
 }
 
-/// Every session on this node by `session_id`. Detached sessions are removed
-/// by [`Sessions::reap`] after the resume window.
-#[derive(Clone, Debug, Default)]
-pub struct Sessions {
-    map: Arc<DashMap<String, Arc<Session>>>,
-}
-
-impl Sessions {
-    /// Registers a session.
-    pub fn insert(&self, s: Arc<Session>) {
-        self.map.insert(s.id.clone(), s);
-    }
-
-    /// A session by id.
-    pub fn get(&self, id: &str) -> Option<Arc<Session>> {
-        self.map.get(id).map(|s| Arc::clone(&s))
-    }
-
-    /// Forgets a session.
-    pub fn remove(&self, id: &str) -> Option<Arc<Session>> {
-        self.map.remove(id).map(|(_, s)| s)
-    }
-
-    /// Sessions on this node, attached or awaiting resume.
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// True when there are no sessions.
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    /// Sessions of one user (for kicks).
-    pub fn of_user(&self, tenant_id: i64, user_id: i64) -> Vec<Arc<Session>> {
-        self.map
-            .iter()
-            .filter(|s| s.actor().tenant_id == tenant_id && s.actor().user_id == user_id)
-            .map(|s| Arc::clone(&s))
-            .collect()
-    }
-
-    /// Every session (shutdown).
-    pub fn all(&self) -> Vec<Arc<Session>> {
-        self.map.iter().map(|s| Arc::clone(&s)).collect()
-    }
-
-    /// Sessions detached for longer than `window`, or killed while detached.
-    pub fn expired(&self, window: Duration) -> Vec<Arc<Session>> {
-        let now = Instant::now();
-        self.map
-            .iter()
-            .filter(|s| {
-                let st = s.state();
-                st.detached_at.is_some_and(|t| {
-                    now.duration_since(t) >= window || s.outbox.kill.is_cancelled()
-                })
-            })
-            .map(|s| Arc::clone(&s))
-            .collect()
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,233 @@
+//! Messages: `message.create` (checked here, committed by group commit),
+//! `message.edit` (the author), `message.delete` (the author or staff) and
+//! pins (staff). Each change is committed, then published.
+
+use super::{err, Chat, Turn};
+use crate::bus::Audience;
+use crate::error::store_error;
+use crate::ids::{ChannelId, MessageId};
+use crate::registry::Actor;
+use crate::store::NewMessage;
+use arena_protocol::event::MessageDelete;
+use arena_protocol::model::{Message, User};
+use arena_protocol::request::{MessageCreate, MessageEdit};
+use arena_protocol::{ErrorBody, ErrorCode, Event, Snowflake};
+use std::time::Instant;
+use time::OffsetDateTime;
+
+/// Longest nonce a client may attach, bytes (Discord allows 25; we allow 64).
+const MAX_NONCE: usize = 64;
+/// Largest encoded card, bytes.
+const MAX_CARD_BYTES: usize = 8 * 1024;
+
+fn channel_audience(m: &Message, actor: &Actor) -> Audience {
+    Audience::Channel {
+        tenant_id: actor.tenant_id,
+        channel_id: m.channel_id.into(),
+    }
+}
+
+impl Chat {
+    fn check_content(&self, content: &str, has_card: bool) -> Result<(), ErrorBody> {
+        if content.trim().is_empty() && !has_card {
+            return Err(err(ErrorCode::BadRequest, "content is empty"));
+        }
+        if content.chars().count() > self.limits.max_content_chars {
+            return Err(err(
+                ErrorCode::TooLarge,
+                format!(
+                    "content is longer than {} characters",
+                    self.limits.max_content_chars
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `message.create`: checks, commits (group commit), fans out, and only
+    /// then returns the stored message. With a `turn`, the enqueue (or the
+    /// failure) waits for the session's previous create, so one client's
+    /// messages keep their order while their checks run concurrently.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        author: &User,
+        p: MessageCreate,
+        turn: Option<Turn>,
+    ) -> Result<Message, ErrorBody> {
+        let prepared = self.prepare(actor, author, p).await;
+        let mut turn = turn;
+        if let Some(t) = turn.as_mut() {
+            t.wait().await;
+        }
+        let committed = prepared.and_then(|m| self.committer.submit(m));
+        drop(turn);
+        committed?.await
+    }
+
+    async fn prepare(
+        &self,
+        actor: &Actor,
+        author: &User,
+        p: MessageCreate,
+    ) -> Result<NewMessage, ErrorBody> {
+        let c = self.registry.readable(actor, p.channel_id)?;
+        if !c.can_post(actor) {
+            return Err(err(
+                ErrorCode::Forbidden,
+                format!("you may not post in #{}", c.key),
+            ));
+        }
+        let now = OffsetDateTime::now_utc();
+        self.limiter.check_muted(actor, now)?;
+        self.limiter.check_rate(actor)?;
+        self.check_content(&p.content, p.card.is_some())?;
+        if p.nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE) {
+            return Err(err(
+                ErrorCode::BadRequest,
+                format!("nonce is longer than {MAX_NONCE} bytes"),
+            ));
+        }
+        if let Some(card) = &p.card {
+            if card.kind.is_empty()
+                || serde_json::to_vec(card).map_or(usize::MAX, |v| v.len()) > MAX_CARD_BYTES
+            {
+                return Err(err(
+                    ErrorCode::TooLarge,
+                    format!("card must have a type and be under {MAX_CARD_BYTES} bytes"),
+                ));
+            }
+        }
+        if let Some(r) = p.reply_to {
+            let target = self
+                .store
+                .fetch_message(actor.tenant_id, r.into())
+                .await
+                .map_err(store_error)?;
+            if target.channel_id != p.channel_id {
+                return Err(err(ErrorCode::BadRequest, "reply_to is in another channel"));
+            }
+        }
+        self.limiter.check_slow_mode(actor, &c, Instant::now())?;
+        let message = Message {
+            id: self.ids.next_id(),
+            channel_id: p.channel_id,
+            channel_seq: 0,
+            author: author.clone(),
+            content: p.content,
+            card: p.card,
+            reply_to: p.reply_to,
+            nonce: p.nonce,
+            created_at: crate::store::rfc3339(now),
+            edited_at: None,
+            pinned: false,
+            reactions: Vec::new(),
+        };
+        Ok(NewMessage {
+            tenant_id: actor.tenant_id,
+            message,
+            created_at: now,
+        })
+    }
+
+    /// A live message the actor may read, if they wrote it (or, with
+    /// `staff_ok`, are staff); else `not_found` / `forbidden`.
+    pub(super) async fn own_or_staff(
+        &self,
+        actor: &Actor,
+        id: MessageId,
+        staff_ok: bool,
+    ) -> Result<Message, ErrorBody> {
+        let m = self
+            .store
+            .fetch_message(actor.tenant_id, id)
+            .await
+            .map_err(store_error)?;
+        self.registry.readable(actor, m.channel_id)?;
+        let own = m.author.id == actor.user_id.snowflake();
+        if !(own || (staff_ok && actor.role.is_staff())) {
+            return Err(err(ErrorCode::Forbidden, "only the author may do that"));
+        }
+        Ok(m)
+    }
+
+    /// `message.edit`: the author only.
+    pub async fn edit(&self, actor: &Actor, p: MessageEdit) -> Result<Message, ErrorBody> {
+        let m = self.own_or_staff(actor, p.message_id.into(), false).await?;
+        self.check_content(&p.content, m.card.is_some())?;
+        let m = self
+            .store
+            .update_message(
+                actor.tenant_id,
+                m.channel_id.into(),
+                m.id.into(),
+                Some(&p.content),
+                None,
+            )
+            .await
+            .map_err(store_error)?;
+        self.publisher.committed(
+            actor.tenant_id,
+            channel_audience(&m, actor),
+            Event::MessageUpdate(Box::new(m.clone())),
+        );
+        Ok(m)
+    }
+
+    /// `message.delete`: the author, or staff (PROTOCOL.md §4); staff
+    /// deleting another's message is audited.
+    pub async fn delete(&self, actor: &Actor, id: Snowflake) -> Result<(), ErrorBody> {
+        let m = self.own_or_staff(actor, id.into(), true).await?;
+        let channel_id = ChannelId::from(m.channel_id);
+        let seq = self
+            .store
+            .delete_message(actor.tenant_id, channel_id, m.id.into())
+            .await
+            .map_err(store_error)?;
+        if m.author.id != actor.user_id.snowflake() {
+            self.audit(actor, "message.delete", &m.id.to_string(), "")
+                .await;
+        }
+        self.publisher.committed(
+            actor.tenant_id,
+            channel_audience(&m, actor),
+            Event::MessageDelete(MessageDelete {
+                id: m.id,
+                channel_id: m.channel_id,
+                channel_seq: seq as u64,
+            }),
+        );
+        Ok(())
+    }
+
+    /// `message.pin` / `message.unpin`: staff only; audited.
+    pub async fn pin(&self, actor: &Actor, id: Snowflake, pinned: bool) -> Result<(), ErrorBody> {
+        if !actor.role.is_staff() {
+            return Err(err(ErrorCode::Forbidden, "staff only"));
+        }
+        let m = self.own_or_staff(actor, id.into(), true).await?;
+        let m = self
+            .store
+            .update_message(
+                actor.tenant_id,
+                m.channel_id.into(),
+                m.id.into(),
+                None,
+                Some(pinned),
+            )
+            .await
+            .map_err(store_error)?;
+        let action = if pinned {
+            "message.pin"
+        } else {
+            "message.unpin"
+        };
+        self.audit(actor, action, &m.id.to_string(), "").await;
+        self.publisher.committed(
+            actor.tenant_id,
+            channel_audience(&m, actor),
+            Event::MessageUpdate(Box::new(m)),
+        );
+        Ok(())
+    }
+}

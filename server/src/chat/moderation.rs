@@ -1,0 +1,91 @@
+//! Moderation by staff: timeouts (`moderation.timeout`), kicks
+//! (`moderation.kick`, close 4014 on every session of the member on this
+//! node) and the audit log every moderation action writes.
+
+use super::{err, Chat};
+use crate::bus::Audience;
+use crate::error::store_error;
+use crate::registry::Actor;
+use arena_protocol::event::MemberUpdate;
+use arena_protocol::request::{ModerationKick, ModerationTimeout};
+use arena_protocol::{CloseCode, ErrorBody, ErrorCode, Event};
+use time::OffsetDateTime;
+
+/// Longest timeout, minutes (28 days, Discord's maximum).
+const MAX_TIMEOUT_MIN: u32 = 40_320;
+
+impl Chat {
+    /// `moderation.timeout`: mutes a member for `minutes` (0 lifts it);
+    /// audited, and MEMBER_UPDATE goes to the tenant. Returns the end, RFC 3339.
+    pub async fn timeout(
+        &self,
+        actor: &Actor,
+        p: ModerationTimeout,
+    ) -> Result<Option<String>, ErrorBody> {
+        if !actor.role.is_staff() {
+            return Err(err(ErrorCode::Forbidden, "staff only"));
+        }
+        if p.minutes > MAX_TIMEOUT_MIN {
+            return Err(err(
+                ErrorCode::BadRequest,
+                "minutes must be 0..40320 (28 days, Discord's maximum)",
+            ));
+        }
+        let target = p.user_id.into();
+        let until = (p.minutes > 0)
+            .then(|| OffsetDateTime::now_utc() + time::Duration::minutes(i64::from(p.minutes)));
+        self.store
+            .update_user_muted(actor.tenant_id, target, until)
+            .await
+            .map_err(store_error)?;
+        self.limiter.note_muted(actor.tenant_id, target, until);
+        let action = if p.minutes > 0 {
+            "moderation.timeout"
+        } else {
+            "moderation.untimeout"
+        };
+        self.audit(actor, action, &p.user_id.to_string(), &p.reason)
+            .await;
+        let muted_until = until.map(crate::store::rfc3339);
+        let event = Event::MemberUpdate(MemberUpdate {
+            user_id: p.user_id,
+            muted_until: muted_until.clone(),
+            role: None,
+            tier: None,
+        });
+        self.publisher
+            .committed(actor.tenant_id, Audience::Tenant(actor.tenant_id), event);
+        Ok(muted_until)
+    }
+
+    /// `moderation.kick`: closes the member's sessions with 4014 (they may
+    /// reconnect; Discord's kick); audited.
+    pub async fn kick(&self, actor: &Actor, p: ModerationKick) -> Result<(), ErrorBody> {
+        if !actor.role.is_staff() {
+            return Err(err(ErrorCode::Forbidden, "staff only"));
+        }
+        let target = p.user_id.into();
+        self.store
+            .fetch_user(actor.tenant_id, target)
+            .await
+            .map_err(store_error)?;
+        self.audit(actor, "moderation.kick", &p.user_id.to_string(), &p.reason)
+            .await;
+        for s in self.sessions.of_user(actor.tenant_id, target) {
+            s.outbox.close(CloseCode::SessionReplaced);
+        }
+        Ok(())
+    }
+
+    /// Writes a moderation action to the audit log; a failure is logged, not fatal.
+    pub async fn audit(&self, actor: &Actor, action: &str, target: &str, reason: &str) {
+        let id = self.ids.next_id().0 as i64;
+        if let Err(e) = self
+            .store
+            .insert_audit(actor.tenant_id, id, actor.user_id, action, target, reason)
+            .await
+        {
+            tracing::error!(error = %e, action, "audit log write failed");
+        }
+    }
+}

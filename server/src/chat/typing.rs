@@ -1,0 +1,32 @@
+//! `typing.start`: lossy and not stored, only where the actor may post.
+
+use super::{err, Chat};
+use crate::bus::Audience;
+use crate::registry::Actor;
+use arena_protocol::event::TypingStart;
+use arena_protocol::{ErrorBody, ErrorCode, Event, Snowflake};
+use time::OffsetDateTime;
+
+impl Chat {
+    /// Publishes TYPING_START to the channel (PROTOCOL.md §3).
+    pub fn typing(&self, actor: &Actor, channel_id: Snowflake) -> Result<(), ErrorBody> {
+        let c = self.registry.readable(actor, channel_id)?;
+        if !c.can_post(actor) {
+            return Err(err(
+                ErrorCode::Forbidden,
+                format!("you may not post in #{}", c.key),
+            ));
+        }
+        let e = TypingStart {
+            channel_id,
+            user_id: actor.user_id.snowflake(),
+            at: crate::store::rfc3339(OffsetDateTime::now_utc()),
+        };
+        let audience = Audience::Channel {
+            tenant_id: actor.tenant_id,
+            channel_id: c.id,
+        };
+        self.publisher.ephemeral(audience, Event::TypingStart(e));
+        Ok(())
+    }
+}

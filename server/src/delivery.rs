@@ -1,0 +1,90 @@
+//! Local delivery: the one place that decides, per recipient on this node,
+//! whether it gets an event and which variant. It is the only caller of the
+//! hub's fan-out; the bus calls it for every event it carries, and the log
+//! replays (RESUME, `channel.events`) apply the same per-viewer rule through
+//! [`personalise`].
+//!
+//! Rules today: a channel event goes to the channel's subscribers (sessions
+//! are subscribed only to channels they may read); a tenant event to the
+//! tenant's sessions; CHANNEL_UPDATE carries the viewer's own `can_post`, so
+//! it has two variants, each encoded once.
+
+use crate::bus::Audience;
+use crate::hub::Hub;
+use crate::registry::{Actor, ChannelInfo, Registry};
+use arena_protocol::Event;
+
+/// Cheap-clone handle: this node's hub and the registry it checks against.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    hub: Hub,
+    registry: Registry,
+}
+
+/// Which variant of an event a viewer gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    /// The same bytes for everyone.
+    Shared,
+    /// CHANNEL_UPDATE with this `can_post`.
+    CanPost(bool),
+}
+
+fn variant(viewer: &Actor, channel: &ChannelInfo, event: &Event) -> Variant {
+    match event {
+        Event::ChannelUpdate(_) => Variant::CanPost(channel.can_post(viewer)),
+        _ => Variant::Shared,
+    }
+}
+
+fn apply(v: Variant, event: &mut Event) {
+    if let (Variant::CanPost(can_post), Event::ChannelUpdate(cu)) = (v, event) {
+        cu.channel.can_post = can_post;
+    }
+}
+
+/// The event as `viewer` should see it (for log replays; live delivery
+/// applies the same rule per recipient group).
+pub fn personalise(viewer: &Actor, channel: &ChannelInfo, mut event: Event) -> Event {
+    apply(variant(viewer, channel, &event), &mut event);
+    event
+}
+
+impl Delivery {
+    /// Delivery over this node's hub.
+    pub fn new(hub: Hub, registry: Registry) -> Self {
+        Delivery { hub, registry }
+    }
+
+    /// Pushes `event` to every local recipient of `audience`, in the variant
+    /// each may see. Returns the deliveries queued.
+    pub fn deliver(&self, audience: Audience, event: &Event) -> usize {
+        match audience {
+            Audience::Tenant(tenant_id) => self.hub.fanout_tenant(tenant_id, event, |_| true),
+            Audience::Channel {
+                tenant_id,
+                channel_id,
+            } => {
+                let Some(channel) = self.registry.channel(tenant_id, channel_id) else {
+                    return 0;
+                };
+                if !matches!(event, Event::ChannelUpdate(_)) {
+                    return self.hub.fanout_channel(channel_id, event, |_| true);
+                }
+                [Variant::CanPost(true), Variant::CanPost(false)]
+                    .into_iter()
+                    .map(|v| {
+                        let mut e = event.clone();
+                        apply(v, &mut e);
+                        self.hub.fanout_channel(channel_id, &e, |o| {
+                            variant(&o.actor, &channel, event) == v
+                        })
+                    })
+                    .sum()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,193 @@
+//! The actor that owns one domain's state for one tenant ("Actors with
+//! Tokio": a task owning its state, a bounded mailbox, oneshot replies).
+//! It answers panel reads from a cache of built panels, reacts to committed
+//! events, and on a change rebuilds its built panels and publishes
+//! PANEL_UPDATE. It is supervised: a panic while handling a message is
+//! logged, the state is rebuilt with [`Domain::start`], and the actor goes
+//! on with the next message; after [`IDLE`] without mail it retires.
+
+use super::{Changed, Context, Domain};
+use crate::bus::Audience;
+use crate::error::store_error;
+use crate::ids::TenantId;
+use crate::registry::Actor;
+use arena_protocol::event::PanelUpdate;
+use arena_protocol::model::Panel;
+use arena_protocol::{ErrorBody, ErrorCode, Event};
+use futures_util::FutureExt;
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+/// What a domain actor's mailbox takes.
+#[derive(Debug)]
+pub enum Msg {
+    /// `panel.get`: the panel `kind` as `viewer` sees it.
+    Panel {
+        kind: String,
+        viewer: Actor,
+        reply: oneshot::Sender<Result<Panel, ErrorBody>>,
+    },
+    /// A committed event the domain declared interest in.
+    Committed(Event),
+}
+
+/// Oldest a cached panel may be when read, ms: panels fed by pushes stay
+/// current; this bounds the staleness of read models without a push.
+const MAX_AGE_MS: u64 = 60_000;
+
+/// Time without mail after which an actor retires (its tenant went quiet).
+pub const IDLE: Duration = Duration::from_secs(300);
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// One domain's state for one tenant plus its built panels.
+struct DomainActor<D> {
+    domain: D,
+    tenant_id: TenantId,
+    ctx: Context,
+    /// Built panels by kind; `version` is the build time in Unix ms (kept
+    /// growing), so it grows across restarts too.
+    panels: HashMap<String, Panel>,
+}
+
+impl<D: Domain> DomainActor<D> {
+    fn start(ctx: &Context, tenant_id: TenantId) -> Self {
+        DomainActor {
+            domain: D::start(ctx, tenant_id),
+            tenant_id,
+            ctx: ctx.clone(),
+            panels: HashMap::new(),
+        }
+    }
+
+    async fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Panel {
+                kind,
+                viewer,
+                reply,
+            } => {
+                let r = match self.panels.get(&kind) {
+                    Some(p) if now_ms().saturating_sub(p.version) < MAX_AGE_MS => Ok(p.clone()),
+                    _ => self.build(&kind, &viewer).await,
+                };
+                let _ = reply.send(r);
+            }
+            Msg::Committed(event) => {
+                if self.domain.on_committed(event).await == Changed::Panels {
+                    self.republish().await;
+                }
+            }
+        }
+    }
+
+    async fn build(&mut self, kind: &str, viewer: &Actor) -> Result<Panel, ErrorBody> {
+        let data = self
+            .domain
+            .build_panel(kind, viewer)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| {
+                ErrorBody::new(
+                    ErrorCode::NotFound,
+                    format!("the {} domain has no {kind} panel yet", D::NAME),
+                )
+            })?;
+        let version = now_ms().max(self.panels.get(kind).map_or(0, |p| p.version + 1));
+        let p = Panel {
+            kind: kind.to_owned(),
+            version,
+            data,
+        };
+        self.panels.insert(kind.to_owned(), p.clone());
+        Ok(p)
+    }
+
+    /// Rebuilds every built panel and pushes it to the channels showing it.
+    /// Today's panels are the same for every viewer (the program's figures).
+    async fn republish(&mut self) {
+        let kinds: Vec<String> = self.panels.keys().cloned().collect();
+        let program = Actor {
+            tenant_id: self.tenant_id,
+            user_id: crate::ids::UserId(0),
+            role: arena_protocol::model::Role::Staff,
+            tier: None,
+        };
+        for kind in kinds {
+            let Ok(panel) = self.build(&kind, &program).await else {
+                continue;
+            };
+            let reg = self.ctx.registry.tenant(self.tenant_id);
+            for c in reg
+                .channels
+                .iter()
+                .filter(|c| c.panel.as_deref() == Some(&kind))
+            {
+                let e = PanelUpdate {
+                    channel_id: c.id.snowflake(),
+                    panel: panel.clone(),
+                };
+                self.ctx.bus.publish(
+                    Audience::Channel {
+                        tenant_id: self.tenant_id,
+                        channel_id: c.id,
+                    },
+                    Event::PanelUpdate(e),
+                );
+            }
+        }
+    }
+
+    /// Handles one message; a panic is logged and the state rebuilt.
+    async fn supervise(&mut self, msg: Msg) {
+        if AssertUnwindSafe(self.handle(msg))
+            .catch_unwind()
+            .await
+            .is_err()
+        {
+            tracing::error!(domain = D::NAME, tenant = %self.tenant_id, "domain actor panicked; restarted with fresh state");
+            metrics::counter!("arena_domain_actor_restarts_total", "domain" => D::NAME)
+                .increment(1);
+            *self = Self::start(&self.ctx, self.tenant_id);
+        }
+    }
+}
+
+/// Runs the actor of `D` for `tenant_id` until `shutdown`, until every
+/// sender is gone, or until it has been idle for `idle`: then `retire`
+/// unlists it (new mail starts a fresh actor), the mailbox is closed, and
+/// what was already in it is still handled.
+pub(super) async fn run<D: Domain>(
+    ctx: Context,
+    tenant_id: TenantId,
+    mut rx: mpsc::Receiver<Msg>,
+    idle: Duration,
+    retire: impl FnOnce(),
+    shutdown: CancellationToken,
+) {
+    let mut actor = DomainActor::<D>::start(&ctx, tenant_id);
+    loop {
+        let next = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            next = tokio::time::timeout(idle, rx.recv()) => next,
+        };
+        match next {
+            Ok(Some(msg)) => actor.supervise(msg).await,
+            Ok(None) => return,
+            Err(_) => break,
+        }
+    }
+    retire();
+    rx.close();
+    while let Some(msg) = rx.recv().await {
+        actor.supervise(msg).await;
+    }
+}

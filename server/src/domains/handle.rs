@@ -1,0 +1,135 @@
+//! The handle to one domain's actors, one per tenant: it starts an actor on
+//! first use, finds it again while it runs, and starts a new one after it
+//! retired. Sends never wait: a full mailbox is `unavailable` for a read and
+//! a counted drop for a committed event.
+
+use super::actor::{self, Msg};
+use super::{Context, Domain};
+use crate::ids::TenantId;
+use crate::registry::Actor;
+use arena_protocol::model::Panel;
+use arena_protocol::{ErrorBody, ErrorCode, Event};
+use dashmap::DashMap;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Messages an actor's mailbox holds before sends are refused.
+pub const MAILBOX: usize = 256;
+
+/// A running actor's mailbox; `id` tells a retired actor's entry from its successor's.
+struct Mailbox {
+    id: u64,
+    tx: mpsc::Sender<Msg>,
+}
+
+/// Cheap-clone handle to the actors of domain `D`, one per tenant on this node.
+pub struct Handle<D> {
+    ctx: Context,
+    mailboxes: Arc<DashMap<TenantId, Mailbox>>,
+    next_id: Arc<AtomicU64>,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+    _domain: PhantomData<fn() -> D>,
+}
+
+impl<D> Clone for Handle<D> {
+    fn clone(&self) -> Self {
+        Handle {
+            ctx: self.ctx.clone(),
+            mailboxes: Arc::clone(&self.mailboxes),
+            next_id: Arc::clone(&self.next_id),
+            tasks: self.tasks.clone(),
+            shutdown: self.shutdown.clone(),
+            _domain: PhantomData,
+        }
+    }
+}
+
+impl<D: Domain> Handle<D> {
+    /// No actors yet.
+    pub fn new(ctx: Context, tasks: TaskTracker, shutdown: CancellationToken) -> Self {
+        Handle {
+            ctx,
+            mailboxes: Arc::default(),
+            next_id: Arc::default(),
+            tasks,
+            shutdown,
+            _domain: PhantomData,
+        }
+    }
+
+    /// The tenant's actor's sender, starting the actor if none runs.
+    fn sender(&self, tenant_id: TenantId) -> mpsc::Sender<Msg> {
+        self.mailboxes
+            .entry(tenant_id)
+            .or_insert_with(|| {
+                let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+                let (tx, rx) = mpsc::channel(MAILBOX);
+                let mailboxes = Arc::clone(&self.mailboxes);
+                let retire = move || {
+                    mailboxes.remove_if(&tenant_id, |_, m| m.id == id);
+                };
+                self.tasks.spawn(actor::run::<D>(
+                    self.ctx.clone(),
+                    tenant_id,
+                    rx,
+                    actor::IDLE,
+                    retire,
+                    self.shutdown.clone(),
+                ));
+                Mailbox { id, tx }
+            })
+            .tx
+            .clone()
+    }
+
+    /// Sends without waiting. An actor that retired between lookup and send
+    /// has closed its mailbox: its entry is replaced and the send retried once.
+    fn send(&self, tenant_id: TenantId, msg: Msg) -> Result<(), mpsc::error::TrySendError<Msg>> {
+        match self.sender(tenant_id).try_send(msg) {
+            Err(mpsc::error::TrySendError::Closed(msg)) => {
+                self.mailboxes
+                    .remove_if(&tenant_id, |_, m| m.tx.is_closed());
+                self.sender(tenant_id).try_send(msg)
+            }
+            other => other,
+        }
+    }
+
+    /// The panel `kind` as `viewer` sees it (`unavailable` on a full mailbox).
+    pub async fn panel(&self, viewer: &Actor, kind: &str) -> Result<Panel, ErrorBody> {
+        let (reply, rx) = oneshot::channel();
+        let msg = Msg::Panel {
+            kind: kind.to_owned(),
+            viewer: viewer.clone(),
+            reply,
+        };
+        self.send(viewer.tenant_id, msg).map_err(|_| {
+            ErrorBody::retry(ErrorCode::Unavailable, "the domain is busy; retry", 200)
+        })?;
+        rx.await.unwrap_or_else(|_| {
+            Err(ErrorBody::new(
+                ErrorCode::Internal,
+                "the domain actor stopped while answering",
+            ))
+        })
+    }
+
+    /// Offers a committed event if the domain is interested. A full mailbox
+    /// drops it (the panels' age bound covers a missed refresh), counted in
+    /// `arena_domain_events_dropped_total`.
+    pub fn committed(&self, tenant_id: TenantId, event: &Event) {
+        if !D::interested(event) {
+            return;
+        }
+        if self.send(tenant_id, Msg::Committed(event.clone())).is_err() {
+            metrics::counter!("arena_domain_events_dropped_total", "domain" => D::NAME)
+                .increment(1);
+            tracing::warn!(domain = D::NAME, tenant = %tenant_id, event = event.name(), "domain mailbox full; event dropped");
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! A session's life on this node: [`open`] (registered and subscribed),
+//! [`attach`] to a socket, [`detach`] when the socket goes (resumable for
+//! the resume window), [`terminate`] (out of the hub and the table), the
+//! [`reap`]er of expired sessions and the [`drain`] at shutdown.
+
+use crate::hub::{CloseLatch, Outbound, Outbox};
+use crate::ids::ChannelId;
+use crate::registry::Actor;
+use crate::session::Session;
+use crate::state::AppState;
+use arena_protocol::model::User;
+use arena_protocol::{CloseCode, Encoding, ServerFrame};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A session attached to a new socket, and what its writer sends first
+/// (READY, or a resume's replay and RESUMED).
+pub struct Attached {
+    pub session: Arc<Session>,
+    pub first: Vec<Outbound>,
+    /// This socket's close latch, already the session's current socket.
+    pub socket: Arc<CloseLatch>,
+}
+
+/// Opens a session `id` for `actor` in `enc`, registered in the table and
+/// subscribed to `channels` and to its tenant's audience.
+pub fn open(
+    state: &AppState,
+    enc: Encoding,
+    actor: Actor,
+    user: User,
+    id: String,
+    channels: &[ChannelId],
+) -> Arc<Session> {
+    let key = state.ids.next_id().0;
+    let (outbox, rx) = Outbox::new(
+        key,
+        actor,
+        enc,
+        state.cfg.outbound_queue_frames,
+        state.cfg.outbound_queue_bytes,
+    );
+    let session = Arc::new(Session::new(
+        id,
+        Arc::new(outbox),
+        rx,
+        user,
+        state.cfg.replay_frames,
+    ));
+    state.sessions.insert(Arc::clone(&session));
+    for &c in channels {
+        state.hub.subscribe(c, &session.outbox);
+    }
+    state.hub.join_tenant(&session.outbox);
+    session.state().channels = channels.to_vec();
+    session
+}
+
+/// Makes a new socket the session's current one; `first` goes out before the queue.
+pub fn attach(session: Arc<Session>, first: Vec<Outbound>) -> Attached {
+    let socket = Arc::new(CloseLatch::default());
+    let mut st = session.state();
+    st.socket = Some(Arc::clone(&socket));
+    st.detached_at = None;
+    drop(st);
+    Attached {
+        session,
+        first,
+        socket,
+    }
+}
+
+/// The socket of `session` ended. The session stays resumable unless it was
+/// killed or the client closed normally (1000/1001), in which case it ends now.
+pub fn detach(
+    state: &AppState,
+    session: &Arc<Session>,
+    socket: &Arc<CloseLatch>,
+    client_closed: bool,
+) {
+    socket.close_silently();
+    state.presence.disconnect(session.actor());
+    if client_closed || session.outbox.kill.is_closed() {
+        terminate(state, session);
+        return;
+    }
+    let mut st = session.state();
+    // Only if no RESUME has attached the session to a newer socket meanwhile.
+    if st.socket.as_ref().is_none_or(|s| Arc::ptr_eq(s, socket)) {
+        st.socket = None;
+        st.detached_at = Some(Instant::now());
+    }
+}
+
+/// Ends a session for good: killed, out of the hub and the session table.
+pub fn terminate(state: &AppState, session: &Arc<Session>) {
+    session.outbox.kill.close_silently();
+    let channels = std::mem::take(&mut session.state().channels);
+    for c in channels {
+        state.hub.unsubscribe(c, session.outbox.key);
+    }
+    state
+        .hub
+        .leave_tenant(session.actor().tenant_id, session.outbox.key);
+    state.sessions.remove(&session.id);
+}
+
+/// How often the reaper looks for expired sessions.
+const REAP_EVERY: Duration = Duration::from_secs(2);
+
+/// Ends sessions whose resume window (`ARENA_RESUME_WINDOW_S`) has passed,
+/// every [`REAP_EVERY`], until shutdown.
+pub async fn reap(state: AppState) {
+    let window = Duration::from_secs(state.cfg.resume_window_s);
+    let mut tick = tokio::time::interval(REAP_EVERY);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = state.shutdown.cancelled() => return,
+        }
+        for s in state.sessions.expired(window, Instant::now()) {
+            terminate(&state, &s);
+        }
+    }
+}
+
+/// Shutdown: sends RECONNECT (op 7) to every session and closes it, so
+/// clients reconnect elsewhere (or here once restarted) and resume.
+pub fn drain(state: &AppState) {
+    for s in state.sessions.all() {
+        if let Ok(b) = ServerFrame::Reconnect.encode(s.outbox.encoding) {
+            s.outbox.push(Outbound::Frame(b.into()));
+        }
+        s.outbox.close(CloseCode::UnknownError);
+    }
+}

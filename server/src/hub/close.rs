@@ -1,0 +1,72 @@
+//! The close latch: how anything ends a session or a socket with a close
+//! code. The first code wins (a slow-consumer 4010 is not overwritten by the
+//! 1000 of a later shutdown); the token wakes whoever waits on the end.
+
+use arena_protocol::CloseCode;
+use std::sync::atomic::{AtomicU16, Ordering};
+use tokio_util::sync::CancellationToken;
+
+/// A one-way switch from open to closed, remembering the first close code.
+#[derive(Debug, Default)]
+pub struct CloseLatch {
+    token: CancellationToken,
+    /// The first close code given, 0 while none.
+    code: AtomicU16,
+}
+
+impl CloseLatch {
+    /// Closes with `code`; a later code does not replace an earlier one.
+    pub fn close(&self, code: CloseCode) {
+        let _ = self
+            .code
+            .compare_exchange(0, code.code(), Ordering::AcqRel, Ordering::Acquire);
+        self.token.cancel();
+    }
+
+    /// Closes without a code: no close frame of ours is sent (the peer went
+    /// away, or another socket took the session over).
+    pub fn close_silently(&self) {
+        self.token.cancel();
+    }
+
+    /// True once closed, with or without a code.
+    pub fn is_closed(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
+    /// Resolves when closed.
+    pub fn closed(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
+        self.token.cancelled()
+    }
+
+    /// The first close code given, if any.
+    pub fn code(&self) -> Option<CloseCode> {
+        CloseCode::from_code(self.code.load(Ordering::Acquire))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_code_wins() {
+        let l = CloseLatch::default();
+        assert!(!l.is_closed());
+        assert_eq!(l.code(), None);
+        l.close(CloseCode::SlowConsumer);
+        l.close(CloseCode::UnknownError);
+        assert!(l.is_closed());
+        assert_eq!(l.code(), Some(CloseCode::SlowConsumer));
+    }
+
+    #[test]
+    fn silent_close_has_no_code_until_given_one() {
+        let l = CloseLatch::default();
+        l.close_silently();
+        assert!(l.is_closed());
+        assert_eq!(l.code(), None);
+        l.close(CloseCode::SessionTimedOut);
+        assert_eq!(l.code(), Some(CloseCode::SessionTimedOut));
+    }
+}

@@ -1,0 +1,141 @@
+//! Sequencing and replay without sockets or Postgres.
+
+use super::*;
+use crate::ids::{TenantId, UserId};
+use arena_protocol::event::TypingStart;
+use arena_protocol::model::Role;
+use arena_protocol::{Encoding, Event, Snowflake};
+
+fn session(replay_cap: usize) -> Session {
+    let actor = Actor {
+        tenant_id: TenantId(1),
+        user_id: UserId(2),
+        role: Role::Partner,
+        tier: None,
+    };
+    let (outbox, rx) = Outbox::new(9, actor, Encoding::Json, 64, 1 << 20);
+    let user = User {
+        id: Snowflake(2),
+        display_name: "Ana".into(),
+        role: Role::Partner,
+        tier: None,
+    };
+    Session::new("s1".into(), Arc::new(outbox), rx, user, replay_cap)
+}
+
+fn prefix() -> DispatchPrefix {
+    let e = Event::TypingStart(TypingStart {
+        channel_id: Snowflake(5),
+        user_id: Snowflake(2),
+        at: "2026-01-01T00:00:00.000Z".into(),
+    });
+    DispatchPrefix::encode(Encoding::Json, &e).expect("encodes")
+}
+
+fn live(channel: i64, channel_seq: u64) -> Outbound {
+    Outbound::Dispatch {
+        prefix: prefix(),
+        channel_id: ChannelId(channel),
+        channel_seq,
+    }
+}
+
+fn seq_of(item: Option<Outbound>) -> Option<u64> {
+    match item? {
+        Outbound::Numbered(s, _) => Some(s),
+        other => panic!("not numbered: {other:?}"),
+    }
+}
+
+fn seqs(items: Vec<Outbound>) -> Vec<u64> {
+    items
+        .into_iter()
+        .map(|i| seq_of(Some(i)).expect("numbered"))
+        .collect()
+}
+
+#[test]
+fn dispatches_are_numbered_from_one_and_kept() {
+    let s = session(10);
+    assert_eq!(seq_of(s.number(live(5, 1))), Some(1));
+    assert_eq!(seq_of(s.number(live(0, 0))), Some(2));
+    assert_eq!(seqs(s.replay_after(0).expect("covered")), vec![1, 2]);
+    assert_eq!(seqs(s.replay_after(1).expect("covered")), vec![2]);
+    assert!(s.replay_after(2).expect("nothing missed").is_empty());
+}
+
+#[test]
+fn frames_pass_unnumbered() {
+    let s = session(10);
+    let f = s.number(Outbound::Frame(bytes::Bytes::from_static(b"{}")));
+    assert!(matches!(f, Some(Outbound::Frame(_))));
+    assert_eq!(s.state().seq, 0);
+}
+
+#[test]
+fn eviction_makes_an_old_cursor_unservable() {
+    let s = session(3);
+    for i in 1..=5 {
+        s.number(live(5, i));
+    }
+    // Kept: 3, 4, 5. A client at 2 needs 3..5: served; at 1 it needs 2: gone.
+    assert_eq!(seqs(s.replay_after(2).expect("covered")), vec![3, 4, 5]);
+    assert!(s.replay_after(1).is_none());
+}
+
+#[test]
+fn the_floor_drops_what_the_client_has_then_lifts() {
+    let s = session(10);
+    s.state().floor = vec![(ChannelId(5), 7)];
+    assert!(s.number(live(5, 6)).is_none());
+    assert!(s.number(live(5, 7)).is_none());
+    // Another channel is not held back.
+    assert_eq!(seq_of(s.number(live(6, 1))), Some(1));
+    assert_eq!(seq_of(s.number(live(5, 8))), Some(2));
+    assert!(s.state().floor.is_empty());
+}
+
+#[test]
+fn ready_takes_a_number_but_is_not_replayable() {
+    let s = session(10);
+    s.number(live(5, 1));
+    assert_eq!(seq_of(s.number(Outbound::Unkept(prefix()))), Some(2));
+    // The buffer cannot cover s = 2, so a resume from before it uses the log.
+    assert!(s.replay_after(0).is_none());
+    assert!(s.replay_after(2).expect("nothing missed").is_empty());
+}
+
+#[test]
+fn a_replay_cap_of_zero_keeps_nothing() {
+    let s = session(0);
+    s.number(live(5, 1));
+    assert!(s.replay_after(0).is_none());
+}
+
+#[test]
+fn queued_dispatches_are_absorbed_into_the_replay() {
+    let s = session(10);
+    s.outbox.push(live(5, 1));
+    s.outbox
+        .push(Outbound::Frame(bytes::Bytes::from_static(b"{\"op\":12}")));
+    s.outbox.push(live(5, 2));
+    let rx = &mut *s.rx.try_lock().expect("no writer");
+    s.absorb_queue(rx);
+    assert_eq!(s.outbox.queued_bytes(), 0);
+    assert_eq!(seqs(s.replay_after(0).expect("covered")), vec![1, 2]);
+}
+
+#[test]
+fn the_table_expires_detached_sessions_after_the_window() {
+    let table = SessionTable::default();
+    let s = Arc::new(session(1));
+    table.insert(Arc::clone(&s));
+    let now = Instant::now();
+    let window = std::time::Duration::from_secs(60);
+    assert!(table.expired(window, now).is_empty(), "attached");
+    s.state().detached_at = Some(now);
+    assert!(table.expired(window, now).is_empty(), "inside the window");
+    assert_eq!(table.expired(window, now + window).len(), 1);
+    assert_eq!(table.of_user(TenantId(1), UserId(2)).len(), 1);
+    assert!(table.of_user(TenantId(2), UserId(2)).is_empty());
+}
