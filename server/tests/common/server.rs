@@ -1,8 +1,9 @@
 //! A real server for a test: [`test_config`], [`TestServer`] started on
 //! loopback port 0 with `arena_server::build` and `arena_server::run`, stopped
-//! or restarted on the same database, and tokens for its members.
+//! or restarted on the same database, tokens for its members, and [`setup`]
+//! (a fresh database with a server on it).
 
-use super::{channels_path, repo_root, tenant_of, JWT_SECRET};
+use super::{channels_path, repo_root, tenant_of, TestDb, JWT_SECRET};
 use arena_protocol::model::Role;
 use arena_server::config::Config;
 use arena_server::state::AppState;
@@ -26,6 +27,13 @@ pub fn test_config(database_url: &str) -> Config {
         messages_per_second: 10_000,
         ..Config::default()
     }
+}
+
+/// A fresh test database and a server on it with the default test config.
+pub async fn setup() -> (TestDb, TestServer) {
+    let db = TestDb::create().await;
+    let server = TestServer::start(&db.url).await;
+    (db, server)
 }
 
 /// A running server.
