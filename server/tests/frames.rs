@@ -185,8 +185,8 @@ async fn bad_tokens_close_4004() {
     let (_db, s) = server().await;
     let (tid, uid, role, tier) = s.member("demo", BEN).await;
     let other_key = arena_server::auth::Tokens::new("some-other-secret-0123456789", 60).issue(
-        tid,
-        uid,
+        arena_server::ids::TenantId(tid),
+        arena_server::ids::UserId(uid),
         role,
         tier.clone(),
         60,

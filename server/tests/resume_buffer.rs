@@ -270,11 +270,11 @@ async fn resume_while_the_old_socket_is_stalled_loses_nothing() {
     let head = s
         .state
         .store
-        .fetch_channel_states(tid)
+        .fetch_channel_states(arena_server::ids::TenantId(tid))
         .await
         .unwrap()
         .iter()
-        .find(|c| c.id == general.0 as i64)
+        .find(|c| c.id == general.into())
         .unwrap()
         .last_seq as u64;
     let content = "🦀".repeat(3990);

@@ -234,7 +234,7 @@ async fn sessions_replaced_by_a_resume_do_not_stay_in_the_hub() {
     let s = TestServer::start_with(cfg).await;
     let (ben, ready_b) = s.login_ws(BEN, Encoding::Json).await;
     let general = channel(&ready_b, "general-chat").id;
-    let general_i = general.0 as i64;
+    let general_i = arena_server::ids::ChannelId::from(general);
     assert_eq!(s.state.hub.channel_subscribers(general_i), 1);
     let session_id = ben.session_id().unwrap().to_owned();
     let seq = ben.last_seq();

@@ -72,13 +72,16 @@ pub fn channel<'a>(ready: &'a Ready, key: &str) -> &'a Channel {
 /// The id of `#key` in the tenant `slug`, straight from the registry (also
 /// for channels the member may not read).
 pub fn channel_id(server: &TestServer, tenant_id: i64, key: &str) -> Snowflake {
-    let reg = server.state.registry.tenant(tenant_id);
+    let reg = server
+        .state
+        .registry
+        .tenant(arena_server::ids::TenantId(tenant_id));
     let c = reg
         .channels
         .iter()
         .find(|c| c.key == key)
         .unwrap_or_else(|| panic!("#{key} not in the registry"));
-    Snowflake(c.id as u64)
+    c.id.snowflake()
 }
 
 /// Sends `message.create` and returns the committed message (panics on an error).

@@ -119,13 +119,19 @@ impl TestServer {
             .fetch_user_by_email(t.id, email)
             .await
             .expect("user");
-        (t.id, u.id, Role::parse(&u.role).expect("role"), u.tier)
+        (t.id.0, u.id.0, Role::parse(&u.role).expect("role"), u.tier)
     }
 
     /// A one-hour access token for the member `email` of `tenant`.
     pub async fn token(&self, tenant: &str, email: &str) -> String {
         let (tid, uid, role, tier) = self.member(tenant, email).await;
-        self.state.tokens.issue(tid, uid, role, tier, 3600)
+        self.state.tokens.issue(
+            arena_server::ids::TenantId(tid),
+            arena_server::ids::UserId(uid),
+            role,
+            tier,
+            3600,
+        )
     }
 
     /// A token for a demo member.
