@@ -20,6 +20,8 @@ pub struct Config {
     pub database_pool: u32,
     /// Path of the channel registry. Default `channels.toml`.
     pub channels: PathBuf,
+    /// Path of the partner program (tiers, currencies, payouts). Default `program.toml`.
+    pub program: PathBuf,
     /// Built web client served at `/`. Default `web-client/dist`; missing = API only.
     pub web_dir: PathBuf,
     /// HS256 secret for access tokens. Default: a development secret (logged as a warning).
@@ -64,6 +66,7 @@ impl Default for Config {
             database_url: "postgres://arena@127.0.0.1:5432/arena".into(),
             database_pool: 16,
             channels: "channels.toml".into(),
+            program: "program.toml".into(),
             web_dir: "web-client/dist".into(),
             jwt_secret: DEV_SECRET.into(),
             access_ttl_s: 3600,
@@ -86,11 +89,12 @@ impl Default for Config {
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 21] = [
+const KEYS: [&str; 22] = [
     "addr",
     "database_url",
     "database_pool",
     "channels",
+    "program",
     "web_dir",
     "jwt_secret",
     "access_ttl_s",

@@ -1,4 +1,4 @@
-//! `arena`: serve, migrate, seed-demo, seed-load, token.
+//! `arena`: serve, migrate, seed-demo, seed-load, token, bot.
 
 use anyhow::Context;
 use arena_protocol::model::Role;
@@ -45,6 +45,29 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl_s: u64,
     },
+    /// Bot accounts: `arena bot create --tenant demo --name deal-bot
+    /// --channels deal-wins,system-status --scopes revenue` prints the token once.
+    Bot {
+        #[command(subcommand)]
+        command: BotCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BotCommand {
+    /// Create a bot (or give an existing bot of that name a new token).
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        /// Channel keys the bot may read and post in, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        channels: Vec<String>,
+        /// Domain APIs it may call, comma-separated (e.g. `revenue`).
+        #[arg(long, value_delimiter = ',', default_value = "")]
+        scopes: Vec<String>,
+    },
 }
 
 #[tokio::main]
@@ -89,6 +112,38 @@ async fn main() -> anyhow::Result<()> {
                 users,
             )
             .await?;
+            Ok(())
+        }
+        Command::Bot {
+            command:
+                BotCommand::Create {
+                    tenant,
+                    name,
+                    channels,
+                    scopes,
+                },
+        } => {
+            let store = Store::connect(&cfg.database_url, 2).await?;
+            store.migrate().await?;
+            let t = store
+                .fetch_tenant_by_slug(&tenant)
+                .await
+                .with_context(|| format!("tenant {tenant}"))?;
+            let registry = arena_server::registry::Registry::default();
+            let spec = arena_server::auth::bots::BotSpec {
+                name,
+                channels,
+                scopes: scopes.into_iter().filter(|s| !s.is_empty()).collect(),
+            };
+            let ids = SnowflakeGenerator::new(cfg.node_id);
+            let bot =
+                arena_server::auth::bots::create_bot(&store, &registry, &ids, t.id, &spec, None)
+                    .await?;
+            eprintln!(
+                "bot {} (token {}) created; the token is shown once:",
+                bot.user_id, bot.token_id
+            );
+            println!("{}", bot.token);
             Ok(())
         }
         Command::Token {

@@ -32,8 +32,12 @@ pub struct Claims {
 /// A token was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
+    /// Bad signature, expired, unknown or revoked: 401 / close 4004.
     #[error("invalid token: {0}")]
     Invalid(String),
+    /// The token could not be checked now (Postgres down): 503 / close 4000.
+    #[error("token check unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// Issues and verifies access tokens. Cheap to clone? No: share it in `Arc`.
@@ -110,12 +114,7 @@ impl Tokens {
             s.parse::<i64>()
                 .map_err(|_| AuthError::Invalid("bad id claim".into()))
         };
-        Ok(Actor {
-            tenant_id: TenantId(parse(&c.tid)?),
-            user_id: UserId(parse(&c.sub)?),
-            role: c.role,
-            tier: c.tier,
-        })
+        Ok(Actor::member(TenantId(parse(&c.tid)?), UserId(parse(&c.sub)?), c.role, c.tier))
     }
 }
 

@@ -1,9 +1,12 @@
 //! Authentication: HS256 access tokens ([`jwt`]), argon2 password hashes
-//! ([`password`]) and opaque refresh tokens.
+//! ([`password`]), bot accounts and their tokens ([`bots`]) and opaque
+//! refresh tokens.
 
+pub mod bots;
 pub mod jwt;
 pub mod password;
 
+pub use bots::authenticate;
 pub use jwt::{AuthError, Claims, Tokens};
 
 use rand::RngCore;

@@ -33,12 +33,7 @@ fn announcements() -> ChannelInfo {
 }
 
 fn member(user: i64, role: Role) -> Actor {
-    Actor {
-        tenant_id: TENANT,
-        user_id: UserId(user),
-        role,
-        tier: None,
-    }
+    Actor::member(TENANT, UserId(user), role, None)
 }
 
 fn setup() -> (Delivery, Hub) {

@@ -115,12 +115,7 @@ impl<D: Domain> DomainActor<D> {
     /// Today's panels are the same for every viewer (the program's figures).
     async fn republish(&mut self) {
         let kinds: Vec<String> = self.panels.keys().cloned().collect();
-        let program = Actor {
-            tenant_id: self.tenant_id,
-            user_id: crate::ids::UserId(0),
-            role: arena_protocol::model::Role::Staff,
-            tier: None,
-        };
+        let program = Actor::member(self.tenant_id, crate::ids::UserId(0), arena_protocol::model::Role::Staff, None);
         for kind in kinds {
             let Ok(panel) = self.build(&kind, &program).await else {
                 continue;

@@ -94,12 +94,7 @@ fn context(bus: Arc<Recorder>) -> Context {
 }
 
 fn viewer() -> Actor {
-    Actor {
-        tenant_id: TENANT,
-        user_id: UserId(2),
-        role: Role::Partner,
-        tier: None,
-    }
+    Actor::member(TENANT, UserId(2), Role::Partner, None)
 }
 
 fn builds(p: &Panel) -> u64 {

@@ -33,6 +33,17 @@ fn store_close(e: StoreError) -> CloseCode {
     }
 }
 
+/// The actor of an IDENTIFY or RESUME token: 4004 when refused, 4000 when
+/// a bot token cannot be checked now.
+async fn verify(state: &AppState, token: &str) -> Result<crate::registry::Actor, CloseCode> {
+    crate::auth::authenticate(&state.tokens, &state.store, token)
+        .await
+        .map_err(|e| match e {
+            crate::auth::AuthError::Invalid(_) => CloseCode::AuthenticationFailed,
+            crate::auth::AuthError::Unavailable(_) => CloseCode::UnknownError,
+        })
+}
+
 fn dispatch(enc: Encoding, e: &Event) -> Result<DispatchPrefix, CloseCode> {
     DispatchPrefix::encode(enc, e).map_err(|_| CloseCode::UnknownError)
 }
@@ -40,10 +51,7 @@ fn dispatch(enc: Encoding, e: &Event) -> Result<DispatchPrefix, CloseCode> {
 /// IDENTIFY: verifies the token (4004), opens a session subscribed to the
 /// requested readable channels, and prepares READY.
 pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<Attached, CloseCode> {
-    let actor = state
-        .tokens
-        .verify(&d.token)
-        .map_err(|_| CloseCode::AuthenticationFailed)?;
+    let actor = verify(state, &d.token).await?;
     // Bounded concurrency: a reconnect storm queues here instead of timing
     // out on the Postgres pool (the identify deadline already passed).
     let _permit = state
@@ -155,10 +163,7 @@ pub async fn resume(
     enc: Encoding,
     d: Resume,
 ) -> Result<Option<Attached>, CloseCode> {
-    let actor = state
-        .tokens
-        .verify(&d.token)
-        .map_err(|_| CloseCode::AuthenticationFailed)?;
+    let actor = verify(state, &d.token).await?;
     let found = state.sessions.get(&d.session_id);
     if found.as_ref().is_some_and(|s| s.actor() != &actor) {
         // Another member's session id: refuse, and leave that session alone.

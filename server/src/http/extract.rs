@@ -9,7 +9,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-/// The member an HTTP request acts for (`Authorization: Bearer <jwt>`); 401 otherwise.
+/// The member an HTTP request acts for (`Authorization: Bearer <jwt or bot
+/// token>`, or `Bot <token>`); 401 otherwise, 503 when a bot token cannot be checked.
 pub struct Authed(pub Actor);
 
 impl FromRequestParts<AppState> for Authed {
@@ -20,12 +21,20 @@ impl FromRequestParts<AppState> for Authed {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(crate::auth::bots::from_header)
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "missing bearer token"))?;
-        let actor = state
-            .tokens
-            .verify(token.trim())
-            .map_err(|_| ApiError::new(ErrorCode::Unauthorized, "invalid or expired token"))?;
+        let actor = crate::auth::authenticate(&state.tokens, &state.store, token)
+            .await
+            .map_err(|e| match e {
+                crate::auth::AuthError::Invalid(_) => {
+                    ApiError::new(ErrorCode::Unauthorized, "invalid or expired token")
+                }
+                crate::auth::AuthError::Unavailable(_) => ApiError(arena_protocol::ErrorBody::retry(
+                    ErrorCode::Unavailable,
+                    "the database is unavailable; retry",
+                    1000,
+                )),
+            })?;
         state
             .registry
             .ensure_tenant(&state.store, actor.tenant_id)

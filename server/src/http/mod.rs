@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bots;
 pub mod channels;
 pub mod extract;
 pub mod health;
@@ -25,6 +26,9 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
         .route("/audit-log", get(audit::list))
+        .route("/bots", get(bots::list).post(bots::create))
+        .route("/bots/tokens/{token_id}", axum::routing::delete(bots::revoke))
+        .route("/bots/tokens/{token_id}/rotate", post(bots::rotate))
         .route("/channels", get(channels::list))
         .route(
             "/channels/{id}/messages",

@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
         super::auth::login, super::auth::refresh, super::channels::list, super::channels::history,
         super::channels::create, super::channels::edit, super::channels::delete, super::audit::list,
         super::health::healthz, super::health::readyz, super::health::metrics,
+        super::bots::create, super::bots::list, super::bots::revoke, super::bots::rotate,
     ),
     modifiers(&Bearer)
 )]

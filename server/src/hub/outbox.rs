@@ -158,12 +158,7 @@ mod tests {
     use arena_protocol::model::Role;
 
     fn outbox(frames: usize, bytes: usize) -> (Outbox, mpsc::Receiver<Outbound>) {
-        let actor = Actor {
-            tenant_id: TenantId(1),
-            user_id: UserId(2),
-            role: Role::Partner,
-            tier: None,
-        };
+        let actor = Actor::member(TenantId(1), UserId(2), Role::Partner, None);
         Outbox::new(7, actor, Encoding::Json, frames, bytes)
     }
 

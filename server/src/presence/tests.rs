@@ -34,12 +34,7 @@ impl Recorder {
 }
 
 fn actor(user: i64) -> Actor {
-    Actor {
-        tenant_id: TenantId(1),
-        user_id: UserId(user),
-        role: Role::Partner,
-        tier: None,
-    }
+    Actor::member(TenantId(1), UserId(user), Role::Partner, None)
 }
 
 fn table(limit: usize) -> (PresenceTable, Arc<Recorder>, Hub) {

@@ -6,7 +6,7 @@ pub mod file;
 pub mod permission;
 
 pub use file::{RegistryError, RegistryFile};
-pub use permission::{Actor, Principal};
+pub use permission::{Actor, BotGrant, Principal};
 
 use crate::ids::{ChannelId, MessageId, TenantId, UserId};
 use crate::store::{CategoryRow, ChannelRow, Store, StoreError};
@@ -63,9 +63,11 @@ impl ChannelInfo {
         }
     }
 
-    /// May `actor` see this channel and its history? Admins always may.
+    /// May `actor` see this channel and its history? Admins always may;
+    /// a bot token further limits a bot to the channels it was granted.
     pub fn can_read(&self, actor: &Actor) -> bool {
-        actor.role.is_admin() || permission::allows(&self.read, actor)
+        actor.grant_admits(&self.key)
+            && (actor.role.is_admin() || permission::allows(&self.read, actor))
     }
 
     /// May `actor` post here? Needs read; panels take no messages; a locked
@@ -85,12 +87,7 @@ impl ChannelInfo {
 
     /// The wire `Channel` with `can_post` false, for the shared log.
     pub fn to_wire_neutral(&self, last_seq: u64, last_message_id: Option<MessageId>) -> Channel {
-        let nobody = Actor {
-            tenant_id: self.tenant_id,
-            user_id: UserId(0),
-            role: arena_protocol::model::Role::Bot,
-            tier: None,
-        };
+        let nobody = Actor::member(self.tenant_id, UserId(0), arena_protocol::model::Role::Bot, None);
         let mut c = self.to_wire(&nobody, last_seq, last_message_id);
         c.can_post = false;
         c

@@ -3,6 +3,7 @@
 
 use crate::ids::{TenantId, UserId};
 use arena_protocol::model::Role;
+use std::sync::Arc;
 
 /// The member a request acts for, from the verified token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +14,50 @@ pub struct Actor {
     pub role: Role,
     /// The partner tier (`bronze` … `platinum`), for partners only.
     pub tier: Option<String>,
+    /// Set when the request authenticated with a bot token: what the token
+    /// allows. A bot logged in with a password has none (rules only).
+    pub bot: Option<Arc<BotGrant>>,
+}
+
+/// What a bot token allows (PROTOCOL.md §7 bots): the domain APIs named by
+/// its scopes, and only the channels listed (by key), within the rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotGrant {
+    /// The token's id (rotation and revocation name it).
+    pub token_id: i64,
+    /// Domain scopes, e.g. `revenue`.
+    pub scopes: Vec<String>,
+    /// Channel keys the bot may read and post in.
+    pub channels: Vec<String>,
+}
+
+impl Actor {
+    /// A member acting with their own rights (no bot grant).
+    pub fn member(tenant_id: TenantId, user_id: UserId, role: Role, tier: Option<String>) -> Actor {
+        Actor {
+            tenant_id,
+            user_id,
+            role,
+            tier,
+            bot: None,
+        }
+    }
+
+    /// May this actor call the domain API `scope`? Staff and admins always;
+    /// a bot token only with the scope; nobody else.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        match &self.bot {
+            Some(g) => g.scopes.iter().any(|s| s == scope),
+            None => self.role.is_staff(),
+        }
+    }
+
+    /// Does a bot grant (if any) admit the channel `key`?
+    pub fn grant_admits(&self, key: &str) -> bool {
+        self.bot
+            .as_ref()
+            .is_none_or(|g| g.channels.iter().any(|c| c == key))
+    }
 }
 
 /// A principal of a read or post rule.
@@ -62,12 +107,7 @@ mod tests {
     use super::*;
 
     fn actor(role: Role, tier: Option<&str>) -> Actor {
-        Actor {
-            tenant_id: TenantId(1),
-            user_id: UserId(1),
-            role,
-            tier: tier.map(str::to_owned),
-        }
+        Actor::member(TenantId(1), UserId(1), role, tier.map(str::to_owned))
     }
 
     #[test]

@@ -7,12 +7,7 @@ use arena_protocol::model::Role;
 use arena_protocol::{Encoding, Event, Snowflake};
 
 fn session(replay_cap: usize) -> Session {
-    let actor = Actor {
-        tenant_id: TenantId(1),
-        user_id: UserId(2),
-        role: Role::Partner,
-        tier: None,
-    };
+    let actor = Actor::member(TenantId(1), UserId(2), Role::Partner, None);
     let (outbox, rx) = Outbox::new(9, actor, Encoding::Json, 64, 1 << 20);
     let user = User {
         id: Snowflake(2),

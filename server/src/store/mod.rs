@@ -4,6 +4,7 @@
 //! [`Store`] is a cheap-clone handle over the sqlx pool.
 
 mod audit;
+mod bots;
 mod channels;
 mod events;
 mod messages;
@@ -15,6 +16,7 @@ mod tokens;
 mod users;
 
 pub use audit::AuditRow;
+pub use bots::{BotTokenInfo, BotTokenRow, NewBotToken};
 pub use channels::{CategoryRow, ChannelRow, ChannelState};
 pub use events::LogRow;
 pub use messages::NewMessage;

@@ -4,12 +4,7 @@ use super::*;
 use arena_protocol::model::ChannelKind;
 
 fn actor(role: Role) -> Actor {
-    Actor {
-        tenant_id: TenantId(1),
-        user_id: UserId(2),
-        role,
-        tier: None,
-    }
+    Actor::member(TenantId(1), UserId(2), role, None)
 }
 
 fn channel(slow_mode_s: u32) -> ChannelInfo {
