@@ -9,7 +9,7 @@
 //! channel log in Postgres is the source for anything missed (RESUME, backfill).
 
 use crate::delivery::Delivery;
-use crate::ids::{ChannelId, TenantId};
+use crate::ids::{ChannelId, TenantId, UserId};
 use arena_protocol::Event;
 
 /// Where an event goes.
@@ -22,6 +22,44 @@ pub enum Audience {
     },
     /// Every session of the tenant (presence, member updates).
     Tenant(TenantId),
+    /// The sessions subscribed to a panel channel that see `projection`
+    /// (PANEL_UPDATE goes only to the viewers whose view changed).
+    Panel {
+        tenant_id: TenantId,
+        channel_id: ChannelId,
+        projection: Projection,
+    },
+}
+
+/// Whose view of a panel: the unit a panel is built, cached and pushed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Projection {
+    /// The same for every reader of the channel.
+    Everyone,
+    /// The program as staff, admins and bots see it.
+    Program,
+    /// One partner's own records.
+    Partner(UserId),
+}
+
+impl Projection {
+    /// The projection a viewer gets of a per-viewer panel: a partner their
+    /// own, everyone else the program.
+    pub fn of(viewer: &crate::registry::Actor) -> Projection {
+        if viewer.role == arena_protocol::model::Role::Partner {
+            Projection::Partner(viewer.user_id)
+        } else {
+            Projection::Program
+        }
+    }
+
+    /// Does `viewer` see this projection?
+    pub fn shown_to(&self, viewer: &crate::registry::Actor) -> bool {
+        match self {
+            Projection::Everyone => true,
+            other => Projection::of(viewer) == *other,
+        }
+    }
 }
 
 /// Publishes events to all nodes.

@@ -6,7 +6,8 @@
 //!
 //! Rules today: a channel event goes to the channel's subscribers (sessions
 //! are subscribed only to channels they may read); a tenant event to the
-//! tenant's sessions; CHANNEL_UPDATE carries the viewer's own `can_post`, so
+//! tenant's sessions; a panel's projection to the subscribers who see it
+//! (a partner their own, staff the program); CHANNEL_UPDATE carries the viewer's own `can_post`, so
 //! it has two variants, each encoded once.
 
 use crate::bus::Audience;
@@ -61,6 +62,13 @@ impl Delivery {
     pub fn deliver(&self, audience: Audience, event: &Event) -> usize {
         match audience {
             Audience::Tenant(tenant_id) => self.hub.fanout_tenant(tenant_id, event, |_| true),
+            Audience::Panel {
+                channel_id,
+                projection,
+                ..
+            } => self
+                .hub
+                .fanout_channel(channel_id, event, |o| projection.shown_to(&o.actor)),
             Audience::Channel {
                 tenant_id,
                 channel_id,

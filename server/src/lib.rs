@@ -66,6 +66,8 @@ pub enum StartError {
     #[error(transparent)]
     Registry(#[from] registry::RegistryError),
     #[error(transparent)]
+    Program(#[from] domains::revenue::program::ProgramError),
+    #[error(transparent)]
     Store(#[from] store::StoreError),
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
@@ -79,6 +81,7 @@ pub async fn build(
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 ) -> Result<AppState, StartError> {
     let file = RegistryFile::load(&cfg.channels)?;
+    let program = domains::revenue::Program::load(&cfg.program)?;
     let store = Store::connect(&cfg.database_url, cfg.database_pool).await?;
     store.migrate().await?;
     let ids = Arc::new(SnowflakeGenerator::new(cfg.node_id));
@@ -94,6 +97,8 @@ pub async fn build(
             store: store.clone(),
             registry: registry.clone(),
             bus: Arc::clone(&bus),
+            program: Arc::new(program),
+            ids: Arc::clone(&ids),
         },
         tasks.clone(),
         shutdown.clone(),

@@ -95,8 +95,14 @@ async fn main() -> anyhow::Result<()> {
             let file = RegistryFile::load(&cfg.channels)?;
             let store = Store::connect(&cfg.database_url, 4).await?;
             store.migrate().await?;
-            arena_server::seed::seed_demo(&store, &SnowflakeGenerator::new(cfg.node_id), &file)
-                .await?;
+            let program = arena_server::domains::revenue::Program::load(&cfg.program)?;
+            arena_server::seed::seed_demo(
+                &store,
+                &SnowflakeGenerator::new(cfg.node_id),
+                &file,
+                &program,
+            )
+            .await?;
             println!("demo workspace seeded");
             Ok(())
         }

@@ -3,7 +3,10 @@
 //! upserted, and messages are written only into a tenant that has none.
 
 use crate::auth::password;
+use crate::domains::revenue::program::commission;
+use crate::domains::revenue::{Program, DEAL_WIN};
 use crate::registry::{Registry, RegistryFile};
+use crate::store::{NewDeal, NewLedgerEntry};
 use crate::store::{NewMessage, Store, StoreError};
 use arena_protocol::model::{Card, Message, Role, User};
 use arena_protocol::{Snowflake, SnowflakeGenerator};
@@ -79,6 +82,7 @@ pub async fn seed_demo(
     store: &Store,
     ids: &SnowflakeGenerator,
     file: &RegistryFile,
+    program: &Program,
 ) -> Result<(), SeedError> {
     let seed: SeedFile = toml::from_str(DEMO).map_err(|e| SeedError::File(e.to_string()))?;
     let registry = Registry::default();
@@ -87,6 +91,7 @@ pub async fn seed_demo(
             .insert_tenant(ids.next_id().into(), &t.slug, &t.name)
             .await?;
         let mut users: HashMap<String, User> = HashMap::new();
+        let mut tiers: HashMap<crate::ids::UserId, Option<String>> = HashMap::new();
         for u in &t.user {
             let pw = DEMO_PASSWORD.to_owned();
             let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
@@ -104,6 +109,7 @@ pub async fn seed_demo(
                     Some(&hash),
                 )
                 .await?;
+            tiers.insert(row.id, row.tier.clone());
             users.insert(u.email.clone(), row.to_user());
         }
         registry.sync_tenant(store, ids, tenant.id, file).await?;
@@ -158,6 +164,14 @@ pub async fn seed_demo(
                     created_at: at,
                 }])
                 .await?;
+            if let (Some(card), Some(m)) = (&m.card, stored.first()) {
+                if card.kind == DEAL_WIN {
+                    record_seed_deal(
+                        store, ids, program, tenant.id, &users, &tiers, card, m, i, at,
+                    )
+                    .await?;
+                }
+            }
             made.extend(stored);
             for r in &m.reactions {
                 for u in &r.users {
@@ -209,6 +223,67 @@ pub async fn seed_load(
     }
     Registry::default()
         .sync_tenant(store, ids, tenant.id, file)
+        .await?;
+    Ok(())
+}
+
+/// Records a seeded deal-win card as the revenue domain would have: the deal
+/// (id `demo-<n>`), its pending commission at the partner's tier rate, and
+/// the link to the card.
+#[allow(clippy::too_many_arguments)]
+async fn record_seed_deal(
+    store: &Store,
+    ids: &SnowflakeGenerator,
+    program: &Program,
+    tenant_id: crate::ids::TenantId,
+    users: &HashMap<String, User>,
+    tiers: &HashMap<crate::ids::UserId, Option<String>>,
+    card: &Card,
+    message: &Message,
+    n: usize,
+    at: OffsetDateTime,
+) -> Result<(), SeedError> {
+    let d = &card.data;
+    let name = d["partner_name"].as_str().unwrap_or_default();
+    let partner = users
+        .values()
+        .find(|u| u.display_name == name)
+        .ok_or_else(|| SeedError::File(format!("deal win {n}: no member named {name:?}")))?;
+    let partner_id = crate::ids::UserId::from(partner.id);
+    let tier = tiers
+        .get(&partner_id)
+        .and_then(|t| t.as_deref())
+        .and_then(|t| program.tier(t))
+        .unwrap_or(&program.tier[0]);
+    let amount = d["amount_minor"].as_i64().unwrap_or(0);
+    let currency = d["currency"].as_str().unwrap_or_default().to_owned();
+    let deal_id = format!("demo-{n}");
+    let recorded_by = crate::ids::UserId::from(message.author.id);
+    let deal = NewDeal {
+        deal_id: deal_id.clone(),
+        partner_id,
+        client: d["client"].as_str().unwrap_or_default().to_owned(),
+        amount_minor: amount,
+        currency: currency.clone(),
+        closed_at: at,
+        body_hash: format!("seed-{n}"),
+        recorded_by,
+    };
+    let entry = NewLedgerEntry {
+        deal_id: deal_id.clone(),
+        partner_id,
+        status: "pending",
+        amount_minor: commission(amount, tier.rate_bp),
+        currency,
+        rate_bp: tier.rate_bp,
+        reference: String::new(),
+        actor_id: recorded_by,
+    };
+    store
+        .insert_deal_win(tenant_id, &deal, entry, ids.next_id().0 as i64)
+        .await?;
+    store
+        .update_deal_message(tenant_id, &deal_id, message.id.into())
         .await?;
     Ok(())
 }

@@ -97,12 +97,29 @@ pub async fn create_bot(
         Ok(_) => return Err(BotError::Invalid("that name belongs to a member".into())),
         Err(StoreError::NotFound) => {
             store
-                .insert_user(tenant_id, ids.next_id().into(), &email, spec.name.trim(), Role::Bot.as_str(), None, None)
+                .insert_user(
+                    tenant_id,
+                    ids.next_id().into(),
+                    &email,
+                    spec.name.trim(),
+                    Role::Bot.as_str(),
+                    None,
+                    None,
+                )
                 .await?
         }
         Err(e) => return Err(e.into()),
     };
-    issue_token(store, ids, tenant_id, user.id, &spec.channels, &spec.scopes, created_by).await
+    issue_token(
+        store,
+        ids,
+        tenant_id,
+        user.id,
+        &spec.channels,
+        &spec.scopes,
+        created_by,
+    )
+    .await
 }
 
 /// Issues a new token to the bot member `user_id` with this grant.
@@ -143,11 +160,15 @@ pub async fn authenticate(tokens: &Tokens, store: &Store, token: &str) -> Result
     }
     let row = match store.fetch_bot_token(&token_hash(token)).await {
         Ok(r) => r,
-        Err(StoreError::NotFound) => return Err(AuthError::Invalid("unknown or revoked bot token".into())),
+        Err(StoreError::NotFound) => {
+            return Err(AuthError::Invalid("unknown or revoked bot token".into()))
+        }
         Err(e) => return Err(AuthError::Unavailable(e.to_string())),
     };
     if row.role != Role::Bot.as_str() {
-        return Err(AuthError::Invalid("bot token of a member who is no bot".into()));
+        return Err(AuthError::Invalid(
+            "bot token of a member who is no bot".into(),
+        ));
     }
     let mut actor = Actor::member(row.tenant_id, row.user_id, Role::Bot, None);
     actor.bot = Some(Arc::new(BotGrant {

@@ -114,7 +114,12 @@ impl Tokens {
             s.parse::<i64>()
                 .map_err(|_| AuthError::Invalid("bad id claim".into()))
         };
-        Ok(Actor::member(TenantId(parse(&c.tid)?), UserId(parse(&c.sub)?), c.role, c.tier))
+        Ok(Actor::member(
+            TenantId(parse(&c.tid)?),
+            UserId(parse(&c.sub)?),
+            c.role,
+            c.tier,
+        ))
     }
 }
 

@@ -89,6 +89,12 @@ impl Chat {
             ));
         }
         if let Some(card) = &p.card {
+            if crate::domains::Domains::owns_card_type(&card.kind) {
+                return Err(err(
+                    ErrorCode::BadRequest,
+                    format!("{} cards are posted by the server only", card.kind),
+                ));
+            }
             if card.kind.is_empty()
                 || serde_json::to_vec(card).map_or(usize::MAX, |v| v.len()) > MAX_CARD_BYTES
             {
@@ -128,6 +134,47 @@ impl Chat {
             message,
             created_at: now,
         })
+    }
+
+    /// Posts a message on the server's behalf (a domain's card, e.g. a deal
+    /// win in #deal-wins) as `author`, in the channel `key`: no post rule,
+    /// limit or card check applies. Committed before it returns.
+    pub async fn post_as_server(
+        &self,
+        tenant_id: crate::ids::TenantId,
+        key: &str,
+        author: &User,
+        content: String,
+        card: Option<arena_protocol::model::Card>,
+    ) -> Result<Message, ErrorBody> {
+        let c = self
+            .registry
+            .tenant(tenant_id)
+            .by_key(key)
+            .cloned()
+            .ok_or_else(|| err(ErrorCode::NotFound, format!("no channel #{key}")))?;
+        let now = OffsetDateTime::now_utc();
+        let message = Message {
+            id: self.ids.next_id(),
+            channel_id: c.id.snowflake(),
+            channel_seq: 0,
+            author: author.clone(),
+            content,
+            card,
+            reply_to: None,
+            nonce: None,
+            created_at: crate::store::rfc3339(now),
+            edited_at: None,
+            pinned: false,
+            reactions: Vec::new(),
+        };
+        self.committer
+            .submit(NewMessage {
+                tenant_id,
+                message,
+                created_at: now,
+            })?
+            .await
     }
 
     /// A live message the actor may read, if they wrote it (or, with

@@ -7,7 +7,7 @@
 //! on with the next message; after [`IDLE`] without mail it retires.
 
 use super::{Changed, Context, Domain};
-use crate::bus::Audience;
+use crate::bus::{Audience, Projection};
 use crate::error::store_error;
 use crate::ids::TenantId;
 use crate::registry::Actor;
@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 /// What a domain actor's mailbox takes.
 #[derive(Debug)]
-pub enum Msg {
+pub enum Msg<C> {
     /// `panel.get`: the panel `kind` as `viewer` sees it.
     Panel {
         kind: String,
@@ -32,6 +32,8 @@ pub enum Msg {
     },
     /// A committed event the domain declared interest in.
     Committed(Event),
+    /// A domain command (REST, `panel.action`), answering through itself.
+    Command(C),
 }
 
 /// Oldest a cached panel may be when read, ms: panels fed by pushes stay
@@ -48,14 +50,15 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// One domain's state for one tenant plus its built panels.
+/// One domain's state for one tenant plus the projections it built.
 struct DomainActor<D> {
     domain: D,
     tenant_id: TenantId,
     ctx: Context,
-    /// Built panels by kind; `version` is the build time in Unix ms (kept
-    /// growing), so it grows across restarts too.
-    panels: HashMap<String, Panel>,
+    /// Built panels by (kind, projection); `version` is the build time in
+    /// Unix ms (kept growing), so it grows across restarts too. Bounded by
+    /// the tenant's viewers times its panel kinds; cleared on retirement.
+    panels: HashMap<(String, Projection), Panel>,
 }
 
 impl<D: Domain> DomainActor<D> {
@@ -68,31 +71,42 @@ impl<D: Domain> DomainActor<D> {
         }
     }
 
-    async fn handle(&mut self, msg: Msg) {
-        match msg {
+    async fn handle(&mut self, msg: Msg<D::Command>) {
+        let changed = match msg {
             Msg::Panel {
                 kind,
                 viewer,
                 reply,
             } => {
-                let r = match self.panels.get(&kind) {
+                let projection = D::projection(&kind, &viewer);
+                let key = (kind, projection);
+                let r = match self.panels.get(&key) {
                     Some(p) if now_ms().saturating_sub(p.version) < MAX_AGE_MS => Ok(p.clone()),
-                    _ => self.build(&kind, &viewer).await,
+                    _ => self.build(&key.0, key.1).await.map(|(p, _)| p),
                 };
                 let _ = reply.send(r);
+                Changed::Nothing
             }
-            Msg::Committed(event) => {
-                if self.domain.on_committed(event).await == Changed::Panels {
-                    self.republish().await;
-                }
-            }
+            Msg::Committed(event) => self.domain.on_committed(event).await,
+            Msg::Command(c) => self.domain.command(c).await,
+        };
+        match changed {
+            Changed::Nothing => {}
+            Changed::All => self.republish(|_| true).await,
+            Changed::Only(ps) => self.republish(|p| ps.contains(p)).await,
         }
     }
 
-    async fn build(&mut self, kind: &str, viewer: &Actor) -> Result<Panel, ErrorBody> {
+    /// Builds and caches one projection; also says whether its data differs
+    /// from what was cached (a new build always counts as changed).
+    async fn build(
+        &mut self,
+        kind: &str,
+        projection: Projection,
+    ) -> Result<(Panel, bool), ErrorBody> {
         let data = self
             .domain
-            .build_panel(kind, viewer)
+            .build_panel(kind, projection)
             .await
             .map_err(store_error)?
             .ok_or_else(|| {
@@ -101,26 +115,33 @@ impl<D: Domain> DomainActor<D> {
                     format!("the {} domain has no {kind} panel yet", D::NAME),
                 )
             })?;
-        let version = now_ms().max(self.panels.get(kind).map_or(0, |p| p.version + 1));
+        let key = (kind.to_owned(), projection);
+        let before = self.panels.get(&key);
+        let changed = before.is_none_or(|p| p.data != data);
+        let version = now_ms().max(before.map_or(0, |p| p.version + 1));
         let p = Panel {
             kind: kind.to_owned(),
             version,
             data,
         };
-        self.panels.insert(kind.to_owned(), p.clone());
-        Ok(p)
+        self.panels.insert(key, p.clone());
+        Ok((p, changed))
     }
 
-    /// Rebuilds every built panel and pushes it to the channels showing it.
-    /// Today's panels are the same for every viewer (the program's figures).
-    async fn republish(&mut self) {
-        let kinds: Vec<String> = self.panels.keys().cloned().collect();
-        let program = Actor::member(self.tenant_id, crate::ids::UserId(0), arena_protocol::model::Role::Staff, None);
-        for kind in kinds {
-            let Ok(panel) = self.build(&kind, &program).await else {
+    /// Rebuilds the built projections `which` selects and pushes each whose
+    /// data changed to the channels showing it, to the viewers who see it.
+    async fn republish(&mut self, which: impl Fn(&Projection) -> bool) {
+        let keys: Vec<(String, Projection)> = self
+            .panels
+            .keys()
+            .filter(|(_, p)| which(p))
+            .cloned()
+            .collect();
+        let reg = self.ctx.registry.tenant(self.tenant_id);
+        for (kind, projection) in keys {
+            let Ok((panel, true)) = self.build(&kind, projection).await else {
                 continue;
             };
-            let reg = self.ctx.registry.tenant(self.tenant_id);
             for c in reg
                 .channels
                 .iter()
@@ -131,9 +152,10 @@ impl<D: Domain> DomainActor<D> {
                     panel: panel.clone(),
                 };
                 self.ctx.bus.publish(
-                    Audience::Channel {
+                    Audience::Panel {
                         tenant_id: self.tenant_id,
                         channel_id: c.id,
+                        projection,
                     },
                     Event::PanelUpdate(e),
                 );
@@ -142,7 +164,7 @@ impl<D: Domain> DomainActor<D> {
     }
 
     /// Handles one message; a panic is logged and the state rebuilt.
-    async fn supervise(&mut self, msg: Msg) {
+    async fn supervise(&mut self, msg: Msg<D::Command>) {
         if AssertUnwindSafe(self.handle(msg))
             .catch_unwind()
             .await
@@ -163,7 +185,7 @@ impl<D: Domain> DomainActor<D> {
 pub(super) async fn run<D: Domain>(
     ctx: Context,
     tenant_id: TenantId,
-    mut rx: mpsc::Receiver<Msg>,
+    mut rx: mpsc::Receiver<Msg<D::Command>>,
     idle: Duration,
     retire: impl FnOnce(),
     shutdown: CancellationToken,

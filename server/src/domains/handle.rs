@@ -21,22 +21,22 @@ use tokio_util::task::TaskTracker;
 pub const MAILBOX: usize = 256;
 
 /// A running actor's mailbox; `id` tells a retired actor's entry from its successor's.
-struct Mailbox {
+struct Mailbox<C> {
     id: u64,
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::Sender<Msg<C>>,
 }
 
 /// Cheap-clone handle to the actors of domain `D`, one per tenant on this node.
-pub struct Handle<D> {
+pub struct Handle<D: Domain> {
     ctx: Context,
-    mailboxes: Arc<DashMap<TenantId, Mailbox>>,
+    mailboxes: Arc<DashMap<TenantId, Mailbox<D::Command>>>,
     next_id: Arc<AtomicU64>,
     tasks: TaskTracker,
     shutdown: CancellationToken,
     _domain: PhantomData<fn() -> D>,
 }
 
-impl<D> Clone for Handle<D> {
+impl<D: Domain> Clone for Handle<D> {
     fn clone(&self) -> Self {
         Handle {
             ctx: self.ctx.clone(),
@@ -63,7 +63,7 @@ impl<D: Domain> Handle<D> {
     }
 
     /// The tenant's actor's sender, starting the actor if none runs.
-    fn sender(&self, tenant_id: TenantId) -> mpsc::Sender<Msg> {
+    fn sender(&self, tenant_id: TenantId) -> mpsc::Sender<Msg<D::Command>> {
         self.mailboxes
             .entry(tenant_id)
             .or_insert_with(|| {
@@ -89,7 +89,11 @@ impl<D: Domain> Handle<D> {
 
     /// Sends without waiting. An actor that retired between lookup and send
     /// has closed its mailbox: its entry is replaced and the send retried once.
-    fn send(&self, tenant_id: TenantId, msg: Msg) -> Result<(), mpsc::error::TrySendError<Msg>> {
+    fn send(
+        &self,
+        tenant_id: TenantId,
+        msg: Msg<D::Command>,
+    ) -> Result<(), mpsc::error::TrySendError<Msg<D::Command>>> {
         match self.sender(tenant_id).try_send(msg) {
             Err(mpsc::error::TrySendError::Closed(msg)) => {
                 self.mailboxes
@@ -117,6 +121,13 @@ impl<D: Domain> Handle<D> {
                 "the domain actor stopped while answering",
             ))
         })
+    }
+
+    /// Sends a command to the tenant's actor (`unavailable` on a full mailbox);
+    /// the command answers through its own reply channel.
+    pub fn command(&self, tenant_id: TenantId, command: D::Command) -> Result<(), ErrorBody> {
+        self.send(tenant_id, Msg::Command(command))
+            .map_err(|_| ErrorBody::retry(ErrorCode::Unavailable, "the domain is busy; retry", 200))
     }
 
     /// Offers a committed event if the domain is interested. A full mailbox

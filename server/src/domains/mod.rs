@@ -19,7 +19,7 @@ pub mod insights;
 pub mod money;
 pub mod revenue;
 
-use crate::bus::Bus;
+use crate::bus::{Bus, Projection};
 use crate::ids::TenantId;
 use crate::registry::{Actor, ChannelInfo, Registry};
 use crate::store::{Store, StoreError};
@@ -39,14 +39,19 @@ pub struct Context {
     pub store: Store,
     pub registry: Registry,
     pub bus: Arc<dyn Bus>,
+    /// The partner program (`program.toml`).
+    pub program: Arc<revenue::Program>,
+    pub ids: Arc<arena_protocol::SnowflakeGenerator>,
 }
 
-/// Whether handling an event changed what the domain's panels show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which projections of the domain's panels a change touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {
-    /// Rebuild the built panels and push PANEL_UPDATE.
-    Panels,
     Nothing,
+    /// Rebuild every built projection.
+    All,
+    /// Rebuild these projections only (e.g. one partner's and the program's).
+    Only(Vec<Projection>),
 }
 
 /// A feature domain: its state for one tenant and its rules. The actor
@@ -54,6 +59,13 @@ pub enum Changed {
 pub trait Domain: Sized + Send + 'static {
     /// The `domain` of its channels in channels.toml, e.g. `"revenue"`.
     const NAME: &'static str;
+
+    /// Card types only this domain posts: chat refuses them from clients.
+    const CARD_TYPES: &'static [&'static str] = &[];
+
+    /// Requests to the domain from REST or `panel.action`; each carries its
+    /// own reply channel.
+    type Command: Send + 'static;
 
     /// Its state for one tenant: built when the actor starts, and again
     /// when the actor restarts after a panic.
@@ -66,12 +78,21 @@ pub trait Domain: Sized + Send + 'static {
     /// Reacts to a committed event it declared interest in.
     fn on_committed(&mut self, event: Event) -> impl Future<Output = Changed> + Send;
 
-    /// The data (`{title, blocks}`, docs/protocol.md) of panel `kind` as
-    /// `viewer` sees it; `Ok(None)` when the domain has no such panel.
+    /// Carries out a command (answering through the command's reply).
+    fn command(&mut self, command: Self::Command) -> impl Future<Output = Changed> + Send;
+
+    /// Which projection of panel `kind` `viewer` sees. Per viewer by default
+    /// (a partner their own records, staff the program).
+    fn projection(_kind: &str, viewer: &Actor) -> Projection {
+        Projection::of(viewer)
+    }
+
+    /// The data (`{title, blocks}`, docs/protocol.md) of panel `kind` in
+    /// `projection`; `Ok(None)` when the domain has no such panel.
     fn build_panel(
         &mut self,
         kind: &str,
-        viewer: &Actor,
+        projection: Projection,
     ) -> impl Future<Output = Result<Option<Value>, StoreError>> + Send;
 }
 
@@ -98,6 +119,17 @@ impl Domains {
     pub fn on_committed(&self, tenant_id: TenantId, event: &Event) {
         self.revenue.committed(tenant_id, event);
         self.insights.committed(tenant_id, event);
+    }
+
+    /// The revenue domain (deal wins, the ledger, payouts).
+    pub fn revenue(&self) -> &Handle<revenue::Revenue> {
+        &self.revenue
+    }
+
+    /// Is `kind` a card type some domain posts itself (refused from clients)?
+    pub fn owns_card_type(kind: &str) -> bool {
+        revenue::Revenue::CARD_TYPES.contains(&kind)
+            || insights::Insights::CARD_TYPES.contains(&kind)
     }
 
     /// The panel of `channel` as `viewer` sees it, from its domain's actor.

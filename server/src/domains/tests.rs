@@ -1,7 +1,7 @@
 //! Domain actors without Postgres: the subscription, supervision and retirement.
 
 use super::*;
-use crate::bus::Audience;
+use crate::bus::{Audience, Projection};
 use crate::ids::{ChannelId, UserId};
 use crate::registry::{Principal, TenantChannels};
 use arena_protocol::event::TypingStart;
@@ -28,14 +28,24 @@ impl Domain for Counter {
         matches!(event, Event::TypingStart(_))
     }
 
+    type Command = std::convert::Infallible;
+
     async fn on_committed(&mut self, _event: Event) -> Changed {
-        Changed::Panels
+        Changed::All
+    }
+
+    async fn command(&mut self, command: Self::Command) -> Changed {
+        match command {}
+    }
+
+    fn projection(_kind: &str, _viewer: &Actor) -> Projection {
+        Projection::Everyone
     }
 
     async fn build_panel(
         &mut self,
         kind: &str,
-        _viewer: &Actor,
+        _projection: Projection,
     ) -> Result<Option<Value>, StoreError> {
         match kind {
             "test.boom" => panic!("a bug in a panel builder"),
@@ -86,10 +96,16 @@ fn context(bus: Arc<Recorder>) -> Context {
             channels: vec![board],
         },
     );
+    let program = revenue::Program::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../program.toml"),
+    )
+    .expect("program");
     Context {
         store: Store::from_pool(pool),
         registry,
         bus,
+        program: Arc::new(program),
+        ids: Arc::new(arena_protocol::SnowflakeGenerator::new(1)),
     }
 }
 
@@ -144,9 +160,10 @@ async fn a_committed_event_it_wants_republishes_its_built_panels() {
     let (audience, event) = &published[0];
     assert_eq!(
         *audience,
-        Audience::Channel {
+        Audience::Panel {
             tenant_id: TENANT,
-            channel_id: ChannelId(10)
+            channel_id: ChannelId(10),
+            projection: Projection::Everyone,
         }
     );
     match event {

@@ -83,9 +83,16 @@ pub async fn create(
         channels: b.channels,
         scopes: b.scopes,
     };
-    let bot = bots::create_bot(&state.store, &state.registry, &state.ids, actor.tenant_id, &spec, Some(actor.user_id))
-        .await
-        .map_err(bot_error)?;
+    let bot = bots::create_bot(
+        &state.store,
+        &state.registry,
+        &state.ids,
+        actor.tenant_id,
+        &spec,
+        Some(actor.user_id),
+    )
+    .await
+    .map_err(bot_error)?;
     state
         .chat
         .audit(&actor, "bot.create", &bot.user_id.to_string(), &spec.name)
@@ -96,7 +103,10 @@ pub async fn create(
 /// The tenant's bot tokens, newest first.
 #[utoipa::path(get, path = "/api/v1/bots", security(("bearer" = [])),
     responses((status = 200, description = "{tokens: [BotTokenEntry]}"), (status = 403, description = "admins only")))]
-pub async fn list(State(state): State<AppState>, Authed(actor): Authed) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+) -> Result<Json<serde_json::Value>, ApiError> {
     admin_only(&actor)?;
     let rows = state.store.fetch_bot_tokens(actor.tenant_id).await?;
     let tokens: Vec<BotTokenEntry> = rows
@@ -120,13 +130,21 @@ fn parse_token_id(s: &str) -> Result<i64, ApiError> {
 }
 
 /// Revokes a token and closes the sessions that used it (4004).
-async fn revoke_token(state: &AppState, actor: &Actor, token_id: i64) -> Result<crate::ids::UserId, ApiError> {
+async fn revoke_token(
+    state: &AppState,
+    actor: &Actor,
+    token_id: i64,
+) -> Result<crate::ids::UserId, ApiError> {
     let bot = state
         .store
         .update_bot_token_revoked(actor.tenant_id, token_id)
         .await?;
     for s in state.sessions.of_user(actor.tenant_id, bot) {
-        if s.actor().bot.as_ref().is_some_and(|g| g.token_id == token_id) {
+        if s.actor()
+            .bot
+            .as_ref()
+            .is_some_and(|g| g.token_id == token_id)
+        {
             s.outbox.close(CloseCode::AuthenticationFailed);
         }
     }
@@ -169,8 +187,16 @@ pub async fn rotate(
         .find(|t| t.id == token_id && t.revoked_at.is_none())
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such live token"))?;
     revoke_token(&state, &actor, token_id).await?;
-    let bot = bots::issue_token(&state.store, &state.ids, actor.tenant_id, old.user_id, &old.channels, &old.scopes, Some(actor.user_id))
-        .await
-        .map_err(bot_error)?;
+    let bot = bots::issue_token(
+        &state.store,
+        &state.ids,
+        actor.tenant_id,
+        old.user_id,
+        &old.channels,
+        &old.scopes,
+        Some(actor.user_id),
+    )
+    .await
+    .map_err(bot_error)?;
     Ok((StatusCode::CREATED, Json(created(bot))))
 }

@@ -29,11 +29,13 @@ impl FromRequestParts<AppState> for Authed {
                 crate::auth::AuthError::Invalid(_) => {
                     ApiError::new(ErrorCode::Unauthorized, "invalid or expired token")
                 }
-                crate::auth::AuthError::Unavailable(_) => ApiError(arena_protocol::ErrorBody::retry(
-                    ErrorCode::Unavailable,
-                    "the database is unavailable; retry",
-                    1000,
-                )),
+                crate::auth::AuthError::Unavailable(_) => {
+                    ApiError(arena_protocol::ErrorBody::retry(
+                        ErrorCode::Unavailable,
+                        "the database is unavailable; retry",
+                        1000,
+                    ))
+                }
             })?;
         state
             .registry

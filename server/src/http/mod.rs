@@ -7,6 +7,7 @@ pub mod channels;
 pub mod extract;
 pub mod health;
 pub mod openapi;
+pub mod revenue;
 
 use crate::state::AppState;
 use axum::http::{header, HeaderValue};
@@ -27,7 +28,15 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/refresh", post(auth::refresh))
         .route("/audit-log", get(audit::list))
         .route("/bots", get(bots::list).post(bots::create))
-        .route("/bots/tokens/{token_id}", axum::routing::delete(bots::revoke))
+        .route("/revenue/deal-wins", post(revenue::deal_win))
+        .route("/revenue/commissions/approve", post(revenue::approve))
+        .route("/revenue/payouts", post(revenue::payout))
+        .route("/revenue/deals/{deal_id}/reverse", post(revenue::reverse))
+        .route("/revenue/ledger/verify", get(revenue::verify))
+        .route(
+            "/bots/tokens/{token_id}",
+            axum::routing::delete(bots::revoke),
+        )
         .route("/bots/tokens/{token_id}/rotate", post(bots::rotate))
         .route("/channels", get(channels::list))
         .route(

@@ -13,6 +13,8 @@ use utoipa::{Modify, OpenApi};
         super::channels::create, super::channels::edit, super::channels::delete, super::audit::list,
         super::health::healthz, super::health::readyz, super::health::metrics,
         super::bots::create, super::bots::list, super::bots::revoke, super::bots::rotate,
+        super::revenue::deal_win, super::revenue::approve, super::revenue::payout, super::revenue::reverse,
+        super::revenue::verify,
     ),
     modifiers(&Bearer)
 )]

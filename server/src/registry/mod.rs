@@ -87,7 +87,12 @@ impl ChannelInfo {
 
     /// The wire `Channel` with `can_post` false, for the shared log.
     pub fn to_wire_neutral(&self, last_seq: u64, last_message_id: Option<MessageId>) -> Channel {
-        let nobody = Actor::member(self.tenant_id, UserId(0), arena_protocol::model::Role::Bot, None);
+        let nobody = Actor::member(
+            self.tenant_id,
+            UserId(0),
+            arena_protocol::model::Role::Bot,
+            None,
+        );
         let mut c = self.to_wire(&nobody, last_seq, last_message_id);
         c.can_post = false;
         c

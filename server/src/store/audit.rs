@@ -39,6 +39,28 @@ impl Store {
         Ok(())
     }
 
+    /// Records an action inside the caller's transaction (with the change it describes).
+    pub(super) async fn insert_audit_tx(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        tenant_id: TenantId,
+        id: i64,
+        actor_id: UserId,
+        action: &str,
+        target: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_log (tenant_id, id, actor_id, action, target) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .bind(actor_id)
+        .bind(action)
+        .bind(target)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     /// The newest `limit` entries.
     pub async fn fetch_audit(
         &self,

@@ -72,7 +72,10 @@ impl Store {
     }
 
     /// The tenant's bot tokens, newest first.
-    pub async fn fetch_bot_tokens(&self, tenant_id: TenantId) -> Result<Vec<BotTokenInfo>, StoreError> {
+    pub async fn fetch_bot_tokens(
+        &self,
+        tenant_id: TenantId,
+    ) -> Result<Vec<BotTokenInfo>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT b.id, b.user_id, u.display_name, b.scopes, b.channels, b.created_at, b.revoked_at
              FROM bot_tokens b JOIN users u ON u.tenant_id = b.tenant_id AND u.id = b.user_id
@@ -84,7 +87,11 @@ impl Store {
     }
 
     /// Revokes a live token; returns the bot's user id, or `NotFound`.
-    pub async fn update_bot_token_revoked(&self, tenant_id: TenantId, id: i64) -> Result<UserId, StoreError> {
+    pub async fn update_bot_token_revoked(
+        &self,
+        tenant_id: TenantId,
+        id: i64,
+    ) -> Result<UserId, StoreError> {
         Ok(sqlx::query_scalar(
             "UPDATE bot_tokens SET revoked_at = now()
              WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING user_id",

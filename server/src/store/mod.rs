@@ -10,6 +10,7 @@ mod events;
 mod messages;
 mod panels;
 mod read_states;
+mod revenue;
 mod rows;
 mod tenants;
 mod tokens;
@@ -22,6 +23,7 @@ pub use events::LogRow;
 pub use messages::NewMessage;
 pub use panels::{ChannelActivityRow, DealWinRow};
 pub use read_states::ReadyHead;
+pub use revenue::{DealRow, LedgerRow, NewDeal, NewLedgerEntry, WonRow, GENESIS};
 pub use rows::{rfc3339, TenantRow, UserRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -167,7 +167,10 @@ async fn template(conn: &mut sqlx::PgConnection, admin_url: &str) -> String {
     let file = RegistryFile::load(&channels_path()).expect("channels.toml");
     // Node 1023: never the test server's node, so ids cannot collide.
     let ids = SnowflakeGenerator::new(1023);
-    arena_server::seed::seed_demo(&store, &ids, &file)
+    let program =
+        arena_server::domains::revenue::Program::load(&super::repo_root().join("program.toml"))
+            .expect("program.toml");
+    arena_server::seed::seed_demo(&store, &ids, &file, &program)
         .await
         .expect("seed_demo");
     drop(store);

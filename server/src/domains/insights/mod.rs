@@ -6,6 +6,7 @@
 mod panels;
 
 use super::{Changed, Context, Domain};
+use crate::bus::Projection;
 use crate::ids::TenantId;
 use crate::registry::Actor;
 use crate::store::{Store, StoreError};
@@ -28,6 +29,8 @@ impl Domain for Insights {
         }
     }
 
+    type Command = std::convert::Infallible;
+
     fn interested(_event: &Event) -> bool {
         false
     }
@@ -36,10 +39,19 @@ impl Domain for Insights {
         Changed::Nothing
     }
 
+    async fn command(&mut self, command: Self::Command) -> Changed {
+        match command {}
+    }
+
+    /// Workspace activity is the same for every reader.
+    fn projection(_kind: &str, _viewer: &Actor) -> Projection {
+        Projection::Everyone
+    }
+
     async fn build_panel(
         &mut self,
         kind: &str,
-        _viewer: &Actor,
+        _projection: Projection,
     ) -> Result<Option<Value>, StoreError> {
         Ok(match kind {
             "community-insights.analytics" | "community-insights.dashboard" => {

@@ -105,13 +105,19 @@ impl Program {
         }
         for (i, t) in self.tier.iter().enumerate() {
             if !crate::registry::permission::TIERS.contains(&t.name.as_str()) {
-                return bad(&format!("tier[{i}].name"), "must be bronze, silver, gold or platinum");
+                return bad(
+                    &format!("tier[{i}].name"),
+                    "must be bronze, silver, gold or platinum",
+                );
             }
             if !(0..=BP as i32).contains(&t.rate_bp) {
                 return bad(&format!("tier[{i}].rate_bp"), "must be 0..10000");
             }
             if i > 0 && t.threshold_minor <= self.tier[i - 1].threshold_minor {
-                return bad(&format!("tier[{i}].threshold_minor"), "thresholds must rise");
+                return bad(
+                    &format!("tier[{i}].threshold_minor"),
+                    "thresholds must rise",
+                );
             }
         }
         Ok(())
@@ -165,7 +171,10 @@ mod tests {
         assert_eq!(p.currency, "USD");
         assert_eq!(p.tier_for(0).name, "bronze");
         assert_eq!(p.tier_for(2_500_000).name, "gold");
-        assert_eq!(p.next_tier("gold").map(|t| t.name.as_str()), Some("platinum"));
+        assert_eq!(
+            p.next_tier("gold").map(|t| t.name.as_str()),
+            Some("platinum")
+        );
         assert_eq!(p.to_reporting(100_00, "EUR"), Some(108_00));
         assert_eq!(p.to_reporting(1, "XYZ"), None);
     }
@@ -189,6 +198,10 @@ mod tests {
         assert!(p.validate().is_err());
         let mut p = program();
         p.payouts.day_of_month = 31;
-        assert!(p.validate().expect_err("day").to_string().contains("payouts.day_of_month"));
+        assert!(p
+            .validate()
+            .expect_err("day")
+            .to_string()
+            .contains("payouts.day_of_month"));
     }
 }

@@ -1,0 +1,308 @@
+//! The revenue domain's REST routes (PROTOCOL.md §7): deal wins from bots
+//! and staff (idempotent on `deal_id`; the server posts the `deal_win` card
+//! in #deal-wins), approvals, payouts, reversals and ledger verification.
+//! Each change is a command to the tenant's revenue actor.
+
+use super::extract::{Authed, Body};
+use crate::domains::money::money;
+use crate::domains::revenue::{self, Command, DealWin, Recorded};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{LedgerRow, GENESIS};
+use arena_protocol::model::Card;
+use arena_protocol::{ErrorBody, ErrorCode, Snowflake};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+
+/// Body of `POST /api/v1/revenue/deal-wins`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealWinBody {
+    /// The partner who won it (decimal string id).
+    #[schema(value_type = String)]
+    pub partner_id: Snowflake,
+    pub client: String,
+    /// Minor units (cents), 1..10^13.
+    pub amount_minor: i64,
+    /// ISO 4217, one the program converts.
+    pub currency: String,
+    /// The source system's id of the deal: the idempotency key.
+    pub deal_id: String,
+    /// RFC 3339; when absent, the time of recording.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>)]
+    pub closed_at: Option<time::OffsetDateTime>,
+}
+
+/// A deal and its commission as recorded.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DealResult {
+    pub deal_id: String,
+    pub partner_id: String,
+    pub client: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub closed_at: String,
+    /// The `deal_win` card in #deal-wins, once posted.
+    pub message_id: Option<String>,
+    pub commission: LedgerEntry,
+}
+
+/// One ledger entry.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LedgerEntry {
+    pub seq: i64,
+    pub deal_id: String,
+    pub partner_id: String,
+    pub status: String,
+    /// Commission, minor units of `currency`.
+    pub amount_minor: i64,
+    pub currency: String,
+    pub rate_bp: i32,
+    pub reference: String,
+    pub created_at: String,
+    pub hash: String,
+}
+
+impl From<&LedgerRow> for LedgerEntry {
+    fn from(e: &LedgerRow) -> Self {
+        LedgerEntry {
+            seq: e.seq,
+            deal_id: e.deal_id.clone(),
+            partner_id: e.partner_id.to_string(),
+            status: e.status.clone(),
+            amount_minor: e.amount_minor,
+            currency: e.currency.clone(),
+            rate_bp: e.rate_bp,
+            reference: e.reference.clone(),
+            created_at: crate::store::rfc3339(e.created_at),
+            hash: e.hash.clone(),
+        }
+    }
+}
+
+async fn ask<T>(
+    state: &AppState,
+    tenant: crate::ids::TenantId,
+    make: impl FnOnce(oneshot::Sender<Result<T, ErrorBody>>) -> Command,
+) -> Result<T, ApiError> {
+    let (tx, rx) = oneshot::channel();
+    state.domains.revenue().command(tenant, make(tx))?;
+    Ok(rx.await.unwrap_or_else(|_| {
+        Err(ErrorBody::new(
+            ErrorCode::Internal,
+            "the revenue actor stopped while answering",
+        ))
+    })?)
+}
+
+/// Records a deal win: 201 with the deal and its pending commission, after
+/// the card is posted in #deal-wins; the same body again: 200 with the first
+/// result and nothing posted; another body with the same `deal_id`: 409.
+#[utoipa::path(post, path = "/api/v1/revenue/deal-wins", security(("bearer" = [])), request_body = DealWinBody,
+    responses((status = 201, body = DealResult), (status = 200, description = "already recorded with this body", body = DealResult),
+              (status = 400, description = "a field is invalid"), (status = 403, description = "needs staff or a bot with the revenue scope"),
+              (status = 409, description = "deal_id recorded with another body")))]
+pub async fn deal_win(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Body(b): Body<DealWinBody>,
+) -> Result<(StatusCode, Json<DealResult>), ApiError> {
+    let win = DealWin {
+        partner_id: b.partner_id.into(),
+        client: b.client,
+        amount_minor: b.amount_minor,
+        currency: b.currency,
+        deal_id: b.deal_id,
+        closed_at: b.closed_at,
+    };
+    let tenant = actor.tenant_id;
+    let by = actor.clone();
+    let mut r: Recorded = ask(&state, tenant, |reply| Command::RecordWin {
+        by,
+        win,
+        reply,
+    })
+    .await?;
+    if r.deal.message_id.is_none() {
+        // New, or recorded before but its card never made it: post it now.
+        let partner = state.store.fetch_user(tenant, r.deal.partner_id).await?;
+        let author = state
+            .store
+            .fetch_user(tenant, actor.user_id)
+            .await?
+            .to_user();
+        let content = format!(
+            "🎉 {} closed {}: {}",
+            partner.display_name,
+            r.deal.client,
+            money(r.deal.amount_minor, &r.deal.currency)
+        );
+        let card = Card {
+            kind: revenue::DEAL_WIN.into(),
+            data: serde_json::json!({
+                "deal_id": r.deal.deal_id,
+                "partner_id": r.deal.partner_id.to_string(),
+                "partner_name": partner.display_name,
+                "client": r.deal.client,
+                "amount_minor": r.deal.amount_minor,
+                "currency": r.deal.currency,
+            }),
+        };
+        let m = state
+            .chat
+            .post_as_server(
+                tenant,
+                revenue::DEAL_WINS_CHANNEL,
+                &author,
+                content,
+                Some(card),
+            )
+            .await?;
+        state
+            .store
+            .update_deal_message(tenant, &r.deal.deal_id, m.id.into())
+            .await?;
+        r.deal.message_id = Some(m.id.into());
+    }
+    let status = if r.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(DealResult {
+            deal_id: r.deal.deal_id,
+            partner_id: r.deal.partner_id.to_string(),
+            client: r.deal.client,
+            amount_minor: r.deal.amount_minor,
+            currency: r.deal.currency,
+            closed_at: crate::store::rfc3339(r.deal.closed_at),
+            message_id: r.deal.message_id.map(|m| m.to_string()),
+            commission: LedgerEntry::from(&r.commission),
+        }),
+    ))
+}
+
+/// Body of approvals and payouts.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealsBody {
+    pub deal_ids: Vec<String>,
+    /// The payout's reference (payouts only), e.g. the bank transfer id.
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// Approves pending commissions (staff): all or none; 409 names a deal not pending.
+#[utoipa::path(post, path = "/api/v1/revenue/commissions/approve", security(("bearer" = [])), request_body = DealsBody,
+    responses((status = 200, description = "{entries: [LedgerEntry]}"), (status = 403), (status = 409, description = "a deal is not pending")))]
+pub async fn approve(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Body(b): Body<DealsBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let by = actor.clone();
+    let rows = ask(&state, actor.tenant_id, |reply| Command::Approve {
+        by,
+        deal_ids: b.deal_ids,
+        reply,
+    })
+    .await?;
+    Ok(Json(
+        serde_json::json!({ "entries": rows.iter().map(LedgerEntry::from).collect::<Vec<_>>() }),
+    ))
+}
+
+/// Records a payout of approved commissions under `reference` (staff): they become paid.
+#[utoipa::path(post, path = "/api/v1/revenue/payouts", security(("bearer" = [])), request_body = DealsBody,
+    responses((status = 200, description = "{entries: [LedgerEntry]}"), (status = 403), (status = 409, description = "a deal is not approved")))]
+pub async fn payout(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Body(b): Body<DealsBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let by = actor.clone();
+    let reference = b.reference.unwrap_or_default();
+    let rows = ask(&state, actor.tenant_id, |reply| Command::Payout {
+        by,
+        deal_ids: b.deal_ids,
+        reference,
+        reply,
+    })
+    .await?;
+    Ok(Json(
+        serde_json::json!({ "entries": rows.iter().map(LedgerEntry::from).collect::<Vec<_>>() }),
+    ))
+}
+
+/// Body of a reversal.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReverseBody {
+    /// Why: refund, chargeback …
+    pub reason: String,
+}
+
+/// Reverses a deal's commission (staff): a new `reversed` entry.
+#[utoipa::path(post, path = "/api/v1/revenue/deals/{deal_id}/reverse", security(("bearer" = [])), params(("deal_id" = String, Path)), request_body = ReverseBody,
+    responses((status = 200, body = LedgerEntry), (status = 403), (status = 404), (status = 409, description = "already reversed")))]
+pub async fn reverse(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(deal_id): Path<String>,
+    Body(b): Body<ReverseBody>,
+) -> Result<Json<LedgerEntry>, ApiError> {
+    let by = actor.clone();
+    let row = ask(&state, actor.tenant_id, |reply| Command::Reverse {
+        by,
+        deal_id,
+        reason: b.reason,
+        reply,
+    })
+    .await?;
+    Ok(Json(LedgerEntry::from(&row)))
+}
+
+/// Ledger pages read per round of verification.
+const VERIFY_PAGE: i64 = 1000;
+
+/// Recomputes the tenant's hash chain (staff): `{ok: true, entries}` or
+/// `{ok: false, first_broken, entries}` naming the first entry whose
+/// `prev_hash` or `hash` does not match.
+#[utoipa::path(get, path = "/api/v1/revenue/ledger/verify", security(("bearer" = [])),
+    responses((status = 200, description = "{ok, entries, first_broken?}"), (status = 403, description = "staff only")))]
+pub async fn verify(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if !actor.role.is_staff() || actor.bot.is_some() {
+        return Err(ApiError::new(ErrorCode::Forbidden, "staff only"));
+    }
+    let mut prev = GENESIS.to_owned();
+    let mut after = 0;
+    let mut entries = 0u64;
+    loop {
+        let page = state
+            .store
+            .fetch_ledger_page(actor.tenant_id, after, VERIFY_PAGE)
+            .await?;
+        if page.is_empty() {
+            return Ok(Json(serde_json::json!({ "ok": true, "entries": entries })));
+        }
+        for e in &page {
+            if e.seq != after + 1 || e.prev_hash != prev || e.compute_hash() != e.hash {
+                return Ok(Json(
+                    serde_json::json!({ "ok": false, "first_broken": e.seq, "entries": entries }),
+                ));
+            }
+            entries += 1;
+            after = e.seq;
+            prev = e.hash.clone();
+        }
+    }
+}
