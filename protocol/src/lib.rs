@@ -1,7 +1,7 @@
 //! Arena's gateway contract (docs/protocol.md) as typed Rust.
 //!
-//! - [`frame`]: the envelope `{op, d, s, t}`, opcodes, JSON and MessagePack codecs,
-//!   and [`DispatchPrefix`] for encode-once fan-out.
+//! - [`frame`]: the envelope `{op, d, s, t}`, opcodes, JSON and MessagePack codecs.
+//! - [`dispatch`]: [`DispatchPrefix`] for encode-once fan-out and the field order it fixes.
 //! - [`event`]: DISPATCH events; [`request`]: REQUEST methods, params and results.
 //! - [`model`]: users, channels, messages, presences.
 //! - [`error`]: request error codes; [`close`]: close codes.
@@ -10,6 +10,7 @@
 
 pub mod client;
 pub mod close;
+pub mod dispatch;
 pub mod error;
 pub mod event;
 pub mod frame;
@@ -18,7 +19,8 @@ pub mod request;
 pub mod snowflake;
 
 pub use close::CloseCode;
+pub use dispatch::DispatchPrefix;
 pub use error::{ErrorBody, ErrorCode};
 pub use event::Event;
-pub use frame::{ClientFrame, DecodeError, DispatchPrefix, Encoding, ServerFrame};
+pub use frame::{ClientFrame, DecodeError, Encoding, ServerFrame};
 pub use snowflake::{Snowflake, SnowflakeGenerator};
