@@ -1,7 +1,8 @@
 //! Arena's gateway contract (docs/protocol.md) as typed Rust.
 //!
 //! - [`frame`]: the envelope `{op, d, s, t}`, opcodes, JSON and MessagePack codecs.
-//! - [`dispatch`]: [`DispatchPrefix`] for encode-once fan-out and the field order it fixes.
+//! - [`dispatch`]: [`DispatchPrefix`] for encode-once fan-out and the field order it fixes;
+//!   [`peek`]: reading `op`, `t`, `s`, `channel_seq` and response ids from raw frames.
 //! - [`event`]: DISPATCH events; [`request`]: REQUEST methods, params and results.
 //! - [`model`]: users, channels, messages, presences.
 //! - [`error`]: request error codes; [`close`]: close codes.
@@ -15,6 +16,7 @@ pub mod error;
 pub mod event;
 pub mod frame;
 pub mod model;
+pub mod peek;
 pub mod request;
 pub mod snowflake;
 
