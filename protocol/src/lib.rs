@@ -7,6 +7,7 @@
 //! - [`model`]: users, channels, messages, presences.
 //! - [`error`]: request error codes; [`close`]: close codes.
 //! - [`snowflake`]: 64-bit time-sorted ids sent as decimal strings.
+//! - [`handshake`]: the client's half of HELLO → IDENTIFY → READY and RESUME, without I/O.
 //! - [`client`]: an async gateway client used by tests, bots and the load generator.
 
 pub mod client;
@@ -15,6 +16,7 @@ pub mod dispatch;
 pub mod error;
 pub mod event;
 pub mod frame;
+pub mod handshake;
 pub mod model;
 pub mod peek;
 pub mod request;
