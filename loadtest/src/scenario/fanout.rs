@@ -6,14 +6,13 @@
 //! nothing, so deliveries = acknowledged messages × N.
 
 use super::common::{probe, ramp, timed_phase, Ctx};
-use crate::gw::{
-    find_mark, parse_u64, peek_op, peek_response_id, peek_t, response_error, response_ok, Mark,
-    Session,
-};
+use crate::gw::{find_mark, parse_u64, response_error, Mark, Session};
 use crate::report::{histogram, record_ns, Latency, Report};
 use crate::sys::unix_nanos;
 use crate::ws::opcode;
 use anyhow::Result;
+use arena_protocol::frame::op;
+use arena_protocol::peek::{peek_op, peek_response_id, peek_t, response_ok};
 use arena_protocol::Snowflake;
 use clap::Args;
 use hdrhistogram::Histogram;
@@ -263,7 +262,7 @@ async fn publisher_reader(
         let now = unix_nanos();
         while let Ok(Some(f)) = rd.next_buffered() {
             if !matches!(f.opcode, opcode::TEXT | opcode::BINARY)
-                || peek_op(enc, f.payload) != Some(12)
+                || peek_op(enc, f.payload) != Some(op::RESPONSE)
             {
                 continue;
             }

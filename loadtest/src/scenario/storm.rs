@@ -6,11 +6,12 @@
 
 use super::common::{open_identified, probe, ramp, timed_phase, Ctx};
 use super::fanout::{publisher, PubStats};
-use crate::gw::{find_mark, peek_channel_seq, peek_op, peek_s, peek_t, Session, Target};
+use crate::gw::{find_mark, Session, Target};
 use crate::report::{histogram, record_ns, Report};
 use crate::ws::opcode;
 use anyhow::{bail, Context, Result};
-use arena_protocol::frame::Resume;
+use arena_protocol::frame::{op, Resume};
+use arena_protocol::peek::{peek_channel_seq, peek_op, peek_s, peek_t};
 use arena_protocol::request::EventsResult;
 use arena_protocol::{ServerFrame, Snowflake};
 use clap::Args;
@@ -78,7 +79,7 @@ fn process(s: &mut Session, tr: &mut Track) -> Result<bool> {
     while let Some(f) = s.rd.next_buffered()? {
         match f.opcode {
             opcode::TEXT | opcode::BINARY => match peek_op(enc, f.payload) {
-                Some(0) => {
+                Some(op::DISPATCH) => {
                     if let Some(v) = peek_s(enc, f.payload) {
                         tr.last_s = tr.last_s.max(v);
                     }
@@ -99,7 +100,7 @@ fn process(s: &mut Session, tr: &mut Track) -> Result<bool> {
                         _ => {}
                     }
                 }
-                Some(9) => tr.invalid = true,
+                Some(op::INVALID_SESSION) => tr.invalid = true,
                 _ => {}
             },
             opcode::CLOSE => bail!("closed by the server with {:?}", f.close_code()),
@@ -171,7 +172,7 @@ async fn backfill(s: &mut Session, tr: &mut Track, channel: Snowflake) -> Result
                     if f.opcode == opcode::CLOSE {
                         bail!("closed during backfill: {:?}", f.close_code());
                     }
-                    if peek_op(s.enc, f.payload) == Some(12) {
+                    if peek_op(s.enc, f.payload) == Some(op::RESPONSE) {
                         if let Ok(ServerFrame::Response(r)) = ServerFrame::decode(s.enc, f.payload)
                         {
                             if r.id == id {
