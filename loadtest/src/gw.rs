@@ -1,21 +1,21 @@
 //! Gateway sessions on the lean client: open (HELLO), IDENTIFY → READY,
-//! RESUME, requests, heartbeats, and the load marker publishers put in
-//! message content.
+//! RESUME, requests, heartbeats; the server's close as a typed error
+//! ([`Closed`]); and the load marker publishers put in message content.
 //!
 //! The handshake rules come from [`arena_protocol::handshake`] and the
 //! byte-level peeks that avoid a full decode on the hot path from
 //! [`arena_protocol::peek`]; this module only reads the socket.
 
 use crate::sys::SourceAddrs;
-use crate::ws::{self, opcode, WsReader, WsWriter};
-use anyhow::{bail, Context, Result};
+use crate::ws::{self, opcode, Frame, WsReader, WsWriter};
+use anyhow::{Context, Result};
 use arena_protocol::event::Ready;
 use arena_protocol::frame::{op, Identify, PresenceUpdate, Resume};
 use arena_protocol::handshake::{self, Step};
 use arena_protocol::model::RequestedStatus;
 use arena_protocol::peek::{peek_op, peek_t};
 use arena_protocol::request::Request;
-use arena_protocol::{ClientFrame, Encoding, ServerFrame};
+use arena_protocol::{ClientFrame, CloseCode, Encoding, ServerFrame};
 use memchr::memmem;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -56,6 +56,47 @@ pub struct Session {
     pub last_s: u64,
 }
 
+/// The server closed the connection: the code of its close frame (`None` when
+/// the frame carried none). The error that [`Session`] calls return when a
+/// close frame arrives; find it in an `anyhow::Error` with `downcast_ref`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closed {
+    /// The WebSocket close code (4000–4014 for the gateway's own).
+    pub code: Option<u16>,
+}
+
+impl Closed {
+    /// The close of a frame with [`opcode::CLOSE`].
+    pub fn of(f: &Frame<'_>) -> Closed {
+        Closed {
+            code: f.close_code(),
+        }
+    }
+
+    /// The gateway close code; `None` for other codes (e.g. 1000) and for none.
+    pub fn gateway_code(self) -> Option<CloseCode> {
+        self.code.and_then(CloseCode::from_code)
+    }
+
+    /// Whether `e` (or an error it wraps) is a close with the gateway code `code`.
+    pub fn is(e: &anyhow::Error, code: CloseCode) -> bool {
+        e.downcast_ref::<Closed>()
+            .is_some_and(|c| c.gateway_code() == Some(code))
+    }
+}
+
+impl std::fmt::Display for Closed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.code, self.gateway_code()) {
+            (Some(n), Some(c)) => write!(f, "closed by the server with {n} ({})", c.reason()),
+            (Some(n), None) => write!(f, "closed by the server with {n}"),
+            (None, _) => write!(f, "closed by the server without a code"),
+        }
+    }
+}
+
+impl std::error::Error for Closed {}
+
 /// The WebSocket opcode a frame of `enc` travels in.
 fn ws_op(enc: Encoding) -> u8 {
     match enc {
@@ -66,6 +107,7 @@ fn ws_op(enc: Encoding) -> u8 {
 
 impl Session {
     /// Connects and waits up to 10 s for HELLO.
+    /// Errors: connect/upgrade failures, [`Closed`] (in context), another frame first, timeout.
     pub async fn open(t: &Target) -> Result<Session> {
         let (mut rd, wr) = ws::connect(t.sources.next(), t.addr, &t.host, &t.path()).await?;
         let hello = tokio::time::timeout(Duration::from_secs(10), async {
@@ -75,7 +117,9 @@ impl Session {
                     opcode::TEXT | opcode::BINARY => {
                         return Ok::<_, anyhow::Error>(handshake::hello(t.encoding, f.payload)?)
                     }
-                    opcode::CLOSE => bail!("closed before HELLO: {:?}", f.close_code()),
+                    opcode::CLOSE => {
+                        return Err(anyhow::Error::new(Closed::of(&f)).context("before HELLO"))
+                    }
                     _ => continue,
                 }
             }
@@ -100,7 +144,7 @@ impl Session {
 
     /// Sends IDENTIFY (presence invisible unless `visible`) and waits up to 30 s for READY.
     /// Dispatches before READY are skipped without decoding them.
-    /// Errors: a close (with its code), INVALID_SESSION, timeout.
+    /// Errors: [`Closed`] (in context), INVALID_SESSION, timeout.
     pub async fn identify(
         &mut self,
         token: &str,
@@ -123,7 +167,9 @@ impl Session {
             loop {
                 let f = self.rd.next_frame().await?;
                 match f.opcode {
-                    opcode::CLOSE => bail!("closed on IDENTIFY with {:?}", f.close_code()),
+                    opcode::CLOSE => {
+                        return Err(anyhow::Error::new(Closed::of(&f)).context("on IDENTIFY"))
+                    }
                     // Only READY and INVALID_SESSION can end the wait: decode just those.
                     opcode::TEXT | opcode::BINARY
                         if peek_t(enc, f.payload) == Some(b"READY".as_slice())
@@ -298,5 +344,27 @@ mod tests {
             .unwrap_or_default();
             assert!(response_ok(enc, &ok));
         }
+    }
+
+    #[test]
+    fn closes_carry_their_code() {
+        let retry = anyhow::Error::new(Closed { code: Some(4000) }).context("on IDENTIFY");
+        assert!(Closed::is(&retry, CloseCode::UnknownError));
+        assert!(!Closed::is(&retry, CloseCode::AuthenticationFailed));
+        assert_eq!(
+            format!("{retry:#}"),
+            "on IDENTIFY: closed by the server with 4000 (unknown error)"
+        );
+        let normal = Closed { code: Some(1000) };
+        assert_eq!(normal.gateway_code(), None);
+        assert_eq!(normal.to_string(), "closed by the server with 1000");
+        assert!(!Closed::is(
+            &anyhow::anyhow!("Some(4000)"),
+            CloseCode::UnknownError
+        ));
+        assert_eq!(
+            Closed { code: None }.to_string(),
+            "closed by the server without a code"
+        );
     }
 }

@@ -5,6 +5,7 @@ use anyhow::Result;
 use arena_loadtest::report::Report;
 use arena_loadtest::scenario::common::{CommonArgs, Ctx};
 use arena_loadtest::scenario::{fanout, persist, sessions, storm};
+use arena_protocol::CloseCode;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -140,9 +141,16 @@ async fn run(cmd: Cmd) -> Result<()> {
     let retries = arena_loadtest::scenario::common::IDENTIFY_RETRIES
         .load(std::sync::atomic::Ordering::Relaxed);
     if retries > 0 {
-        report.metric("IDENTIFY closed with 4000 and retried", retries, "sessions");
+        let code = CloseCode::UnknownError;
+        report.metric(
+            &format!("IDENTIFY closed with {} and retried", code.code()),
+            retries,
+            "sessions",
+        );
         report.note(format!(
-            "{retries} IDENTIFYs were closed with 4000 (unknown error) and retried"
+            "{retries} IDENTIFYs were closed with {} ({}) and retried",
+            code.code(),
+            code.reason()
         ));
     }
     if let Some(label) = &common.label {

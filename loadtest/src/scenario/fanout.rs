@@ -6,7 +6,7 @@
 //! nothing, so deliveries = acknowledged messages × N.
 
 use super::common::{probe, ramp, timed_phase, Ctx};
-use crate::gw::{find_mark, parse_u64, response_error, Mark, Session};
+use crate::gw::{find_mark, parse_u64, response_error, Closed, Mark, Session};
 use crate::report::{histogram, record_ns, Latency, Report};
 use crate::sys::unix_nanos;
 use crate::ws::opcode;
@@ -187,9 +187,7 @@ async fn subscriber(
                             }
                         }
                     }
-                    opcode::CLOSE => {
-                        return st.end(format!("closed by the server with {:?}", f.close_code()))
-                    }
+                    opcode::CLOSE => return st.end(Closed::of(&f).to_string()),
                     opcode::PING => ping = true,
                     _ => {}
                 },

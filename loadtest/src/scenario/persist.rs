@@ -5,7 +5,7 @@
 //! RESPONSE. Sessions subscribe to no channel, so fan-out stays out of it.
 
 use super::common::{probe, ramp, timed_phase, Ctx};
-use crate::gw::{parse_u64, response_error, Session};
+use crate::gw::{parse_u64, response_error, Closed, Session};
 use crate::report::{histogram, record_ns, Report};
 use crate::sys::unix_nanos;
 use crate::ws::opcode;
@@ -145,7 +145,7 @@ async fn sender(
                 }
                 opcode::CLOSE => {
                     *st.ended.lock().unwrap_or_else(|e| e.into_inner()) =
-                        Some(format!("closed {:?}", f.close_code()));
+                        Some(Closed::of(&f).to_string());
                     return;
                 }
                 _ => {}

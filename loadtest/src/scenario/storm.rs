@@ -6,11 +6,12 @@
 
 use super::common::{open_identified, probe, ramp, timed_phase, Ctx};
 use super::fanout::{publisher, PubStats};
-use crate::gw::{find_mark, Session, Target};
+use crate::gw::{find_mark, Closed, Session, Target};
 use crate::report::{histogram, record_ns, Report};
 use crate::ws::opcode;
 use anyhow::{bail, Context, Result};
-use arena_protocol::frame::{op, Resume};
+use arena_protocol::frame::op;
+use arena_protocol::frame::Resume;
 use arena_protocol::peek::{peek_channel_seq, peek_op, peek_s, peek_t};
 use arena_protocol::request::EventsResult;
 use arena_protocol::{ServerFrame, Snowflake};
@@ -103,7 +104,7 @@ fn process(s: &mut Session, tr: &mut Track) -> Result<bool> {
                 Some(op::INVALID_SESSION) => tr.invalid = true,
                 _ => {}
             },
-            opcode::CLOSE => bail!("closed by the server with {:?}", f.close_code()),
+            opcode::CLOSE => return Err(Closed::of(&f).into()),
             opcode::PING => ping = true,
             _ => {}
         }
@@ -170,7 +171,7 @@ async fn backfill(s: &mut Session, tr: &mut Track, channel: Snowflake) -> Result
                 Ok(Err(e)) => return Err(e),
                 Ok(Ok(f)) => {
                     if f.opcode == opcode::CLOSE {
-                        bail!("closed during backfill: {:?}", f.close_code());
+                        return Err(anyhow::Error::new(Closed::of(&f)).context("during backfill"));
                     }
                     if peek_op(s.enc, f.payload) == Some(op::RESPONSE) {
                         if let Ok(ServerFrame::Response(r)) = ServerFrame::decode(s.enc, f.payload)
