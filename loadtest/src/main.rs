@@ -4,7 +4,7 @@
 use anyhow::Result;
 use arena_loadtest::report::Report;
 use arena_loadtest::scenario::common::{CommonArgs, Ctx};
-use arena_loadtest::scenario::{fanout, persist, sessions, storm};
+use arena_loadtest::scenario::{fanout, persist, saturate, sessions, storm};
 use arena_protocol::CloseCode;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -41,7 +41,7 @@ enum Cmd {
         #[command(flatten)]
         common: CommonArgs,
         #[command(flatten)]
-        args: fanout::SaturateArgs,
+        args: saturate::SaturateArgs,
     },
     /// Many sessions sending message.create at once across many channels: committed/s, ack latency.
     Persist {
@@ -116,7 +116,7 @@ async fn run(cmd: Cmd) -> Result<()> {
             let ctx = Ctx::new(common.clone())?;
             (
                 common,
-                Box::pin(async move { fanout::run_saturate(&ctx, args).await }),
+                Box::pin(async move { saturate::run(&ctx, args).await }),
             )
         }
         Cmd::Persist { common, args } => {

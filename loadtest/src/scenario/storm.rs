@@ -5,13 +5,13 @@
 //! (live, replayed, or backfilled with `channel.events` after INVALID_SESSION).
 
 use super::common::{open_identified, probe, ramp, timed_phase, Ctx};
-use super::fanout::{publisher, PubStats};
+use super::publisher::{publisher, PubStats};
+use super::subscriber::Seen;
 use crate::gw::{find_mark, Closed, Session, Target};
 use crate::report::{histogram, record_ns, Report};
 use crate::ws::opcode;
 use anyhow::{bail, Context, Result};
-use arena_protocol::frame::op;
-use arena_protocol::frame::Resume;
+use arena_protocol::frame::{op, Resume};
 use arena_protocol::peek::{peek_channel_seq, peek_op, peek_s, peek_t};
 use arena_protocol::request::EventsResult;
 use arena_protocol::{ServerFrame, Snowflake};
@@ -52,7 +52,7 @@ pub struct StormArgs {
 struct Track {
     last_s: u64,
     cseq: u64,
-    seen: super::fanout::Seen,
+    seen: Seen,
     unique: u64,
     dups: u64,
     resumed: bool,
