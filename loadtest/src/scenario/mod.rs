@@ -4,11 +4,13 @@
 //! - [`common`]: options, run context and ramps every scenario uses.
 //! - [`subscriber`], [`publisher`]: the two roles of a fan-out run; [`rig`]: both
 //!   connected in one channel and one measured publishing step.
+//! - [`resumer`]: one `storm` session through the drop, RESUME and backfill.
 
 pub mod common;
 pub mod fanout;
 pub mod persist;
 pub mod publisher;
+pub mod resumer;
 pub mod rig;
 pub mod saturate;
 pub mod sessions;
