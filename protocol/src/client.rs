@@ -113,11 +113,16 @@ impl From<HandshakeError> for ClientError {
 pub enum ResumeOutcome {
     /// RESUMED arrived; `replayed` are the dispatches `(s, event)` received before it, in order.
     Resumed {
+        /// RESUMED's `d`.
         resumed: Resumed,
+        /// The replayed dispatches `(s, event)`, in order.
         replayed: Vec<(u64, Event)>,
     },
     /// INVALID_SESSION: IDENTIFY again (on a new connection when `resumable` is false).
-    Invalid { resumable: bool },
+    Invalid {
+        /// INVALID_SESSION's `resumable` flag.
+        resumable: bool,
+    },
 }
 
 /// A connected gateway session. See the module docs for the task layout.

@@ -23,6 +23,8 @@ pub struct DispatchPrefix {
 
 impl DispatchPrefix {
     /// Encodes `event` up to the `s` value.
+    ///
+    /// Errors: [`EncodeError`] only for values the codec cannot represent (never for [`Event`]s).
     pub fn encode(enc: Encoding, event: &Event) -> Result<DispatchPrefix, EncodeError> {
         let mut buf = BytesMut::with_capacity(256);
         match enc {

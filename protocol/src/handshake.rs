@@ -21,7 +21,7 @@ pub enum HandshakeError {
     /// The server answered IDENTIFY with INVALID_SESSION.
     #[error("INVALID_SESSION (resumable: {resumable}) on IDENTIFY")]
     InvalidSession {
-        /// Whether the server said a RESUME could still work.
+        /// INVALID_SESSION's `resumable` flag.
         resumable: bool,
     },
 }
@@ -40,10 +40,18 @@ pub enum Step<T> {
 /// The server's answer to RESUME.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResumeAnswer {
-    /// RESUMED: the replay is complete; `s` is RESUMED's own sequence number.
-    Resumed { s: u64, resumed: Resumed },
+    /// RESUMED: the replay is complete and the session is live again.
+    Resumed {
+        /// RESUMED's own sequence number.
+        s: u64,
+        /// RESUMED's `d`: how many dispatches were replayed, which channels were not.
+        resumed: Resumed,
+    },
     /// INVALID_SESSION: IDENTIFY again (on a new connection when `resumable` is false).
-    Invalid { resumable: bool },
+    Invalid {
+        /// INVALID_SESSION's `resumable` flag.
+        resumable: bool,
+    },
 }
 
 /// Decodes the first frame of a connection, which must be HELLO.
