@@ -1,19 +1,21 @@
 //! Gateway sessions on the lean client: open (HELLO), IDENTIFY → READY,
-//! RESUME, requests, heartbeats, and byte-level peeks at frames (opcode, `t`,
-//! `s`, `channel_seq`, the load marker) that avoid a full decode on the hot path.
+//! RESUME, requests, heartbeats; the server's close as a typed error
+//! ([`Closed`]); and the load marker publishers put in message content.
 //!
-//! The peeks rely on the envelope order `op, t, d, s` that Arena and the
-//! reference server both encode (docs/protocol.md, Arena extensions); anything
-//! that does not match is treated as "not a delivery" and decoded fully when it matters.
+//! The handshake rules come from [`arena_protocol::handshake`] and the
+//! byte-level peeks that avoid a full decode on the hot path from
+//! [`arena_protocol::peek`]; this module only reads the socket.
 
 use crate::sys::SourceAddrs;
-use crate::ws::{self, opcode, WsReader, WsWriter};
-use anyhow::{bail, Context, Result};
+use crate::ws::{self, opcode, Frame, WsReader, WsWriter};
+use anyhow::{Context, Result};
 use arena_protocol::event::Ready;
-use arena_protocol::frame::{Hello, Identify, PresenceUpdate, Resume};
+use arena_protocol::frame::{op, Identify, PresenceUpdate, Resume};
+use arena_protocol::handshake::{self, Step};
 use arena_protocol::model::RequestedStatus;
+use arena_protocol::peek::{peek_op, peek_t};
 use arena_protocol::request::Request;
-use arena_protocol::{ClientFrame, Encoding, Event, ServerFrame};
+use arena_protocol::{ClientFrame, CloseCode, Encoding, ServerFrame};
 use memchr::memmem;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -54,6 +56,47 @@ pub struct Session {
     pub last_s: u64,
 }
 
+/// The server closed the connection: the code of its close frame (`None` when
+/// the frame carried none). The error that [`Session`] calls return when a
+/// close frame arrives; find it in an `anyhow::Error` with `downcast_ref`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closed {
+    /// The WebSocket close code (4000–4014 for the gateway's own).
+    pub code: Option<u16>,
+}
+
+impl Closed {
+    /// The close of a frame with [`opcode::CLOSE`].
+    pub fn of(f: &Frame<'_>) -> Closed {
+        Closed {
+            code: f.close_code(),
+        }
+    }
+
+    /// The gateway close code; `None` for other codes (e.g. 1000) and for none.
+    pub fn gateway_code(self) -> Option<CloseCode> {
+        self.code.and_then(CloseCode::from_code)
+    }
+
+    /// Whether `e` (or an error it wraps) is a close with the gateway code `code`.
+    pub fn is(e: &anyhow::Error, code: CloseCode) -> bool {
+        e.downcast_ref::<Closed>()
+            .is_some_and(|c| c.gateway_code() == Some(code))
+    }
+}
+
+impl std::fmt::Display for Closed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.code, self.gateway_code()) {
+            (Some(n), Some(c)) => write!(f, "closed by the server with {n} ({})", c.reason()),
+            (Some(n), None) => write!(f, "closed by the server with {n}"),
+            (None, _) => write!(f, "closed by the server without a code"),
+        }
+    }
+}
+
+impl std::error::Error for Closed {}
+
 /// The WebSocket opcode a frame of `enc` travels in.
 fn ws_op(enc: Encoding) -> u8 {
     match enc {
@@ -64,19 +107,19 @@ fn ws_op(enc: Encoding) -> u8 {
 
 impl Session {
     /// Connects and waits up to 10 s for HELLO.
+    /// Errors: connect/upgrade failures, [`Closed`] (in context), another frame first, timeout.
     pub async fn open(t: &Target) -> Result<Session> {
         let (mut rd, wr) = ws::connect(t.sources.next(), t.addr, &t.host, &t.path()).await?;
-        let hello: Hello = tokio::time::timeout(Duration::from_secs(10), async {
+        let hello = tokio::time::timeout(Duration::from_secs(10), async {
             loop {
                 let f = rd.next_frame().await?;
                 match f.opcode {
                     opcode::TEXT | opcode::BINARY => {
-                        match ServerFrame::decode(t.encoding, f.payload)? {
-                            ServerFrame::Hello(h) => return Ok::<_, anyhow::Error>(h),
-                            other => bail!("expected HELLO, got {other:?}"),
-                        }
+                        return Ok::<_, anyhow::Error>(handshake::hello(t.encoding, f.payload)?)
                     }
-                    opcode::CLOSE => bail!("closed before HELLO: {:?}", f.close_code()),
+                    opcode::CLOSE => {
+                        return Err(anyhow::Error::new(Closed::of(&f)).context("before HELLO"))
+                    }
                     _ => continue,
                 }
             }
@@ -100,7 +143,8 @@ impl Session {
     }
 
     /// Sends IDENTIFY (presence invisible unless `visible`) and waits up to 30 s for READY.
-    /// Dispatches before READY are skipped. Errors: a close (with its code) or timeout.
+    /// Dispatches before READY are skipped without decoding them.
+    /// Errors: [`Closed`] (in context), INVALID_SESSION, timeout.
     pub async fn identify(
         &mut self,
         token: &str,
@@ -123,16 +167,17 @@ impl Session {
             loop {
                 let f = self.rd.next_frame().await?;
                 match f.opcode {
-                    opcode::CLOSE => bail!("closed on IDENTIFY with {:?}", f.close_code()),
+                    opcode::CLOSE => {
+                        return Err(anyhow::Error::new(Closed::of(&f)).context("on IDENTIFY"))
+                    }
+                    // Only READY and INVALID_SESSION can end the wait: decode just those.
                     opcode::TEXT | opcode::BINARY
-                        if peek_t(enc, f.payload) == Some(b"READY".as_slice()) =>
+                        if peek_t(enc, f.payload) == Some(b"READY".as_slice())
+                            || peek_op(enc, f.payload) == Some(op::INVALID_SESSION) =>
                     {
-                        if let ServerFrame::Dispatch {
-                            event: Event::Ready(r),
-                            s,
-                        } = ServerFrame::decode(enc, f.payload)?
-                        {
-                            return Ok((r, s));
+                        let frame = ServerFrame::decode(enc, f.payload)?;
+                        if let Step::Done((s, ready)) = handshake::after_identify(frame)? {
+                            return Ok((ready, s));
                         }
                     }
                     _ => {}
@@ -169,110 +214,6 @@ impl Session {
     }
 }
 
-/// The op of a server frame, read from its first bytes (`{"op":N` / map `op` N).
-pub fn peek_op(enc: Encoding, p: &[u8]) -> Option<u8> {
-    match enc {
-        Encoding::Json => {
-            let rest = p.strip_prefix(b"{\"op\":")?;
-            let end = rest.iter().position(|b| !b.is_ascii_digit())?;
-            std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
-        }
-        Encoding::MsgPack => {
-            let rest = p.strip_prefix(b"\x84\xa2op")?;
-            let b = *rest.first()?;
-            (b < 0x80).then_some(b)
-        }
-    }
-}
-
-/// The `t` of a DISPATCH frame without decoding it (None for other frames).
-pub fn peek_t(enc: Encoding, p: &[u8]) -> Option<&[u8]> {
-    match enc {
-        Encoding::Json => {
-            let rest = p.strip_prefix(b"{\"op\":0,\"t\":\"")?;
-            let end = memchr::memchr(b'"', rest)?;
-            Some(&rest[..end])
-        }
-        Encoding::MsgPack => {
-            let rest = p.strip_prefix(b"\x84\xa2op\x00\xa1t")?;
-            let h = *rest.first()?;
-            let (len, off) = match h {
-                0xa0..=0xbf => ((h & 0x1f) as usize, 1),
-                0xd9 => (*rest.get(1)? as usize, 2),
-                _ => return None,
-            };
-            rest.get(off..off + len)
-        }
-    }
-}
-
-/// Reads a MessagePack unsigned integer at the start of `b`.
-fn mp_uint(b: &[u8]) -> Option<u64> {
-    let h = *b.first()?;
-    Some(match h {
-        0x00..=0x7f => u64::from(h),
-        0xcc => u64::from(*b.get(1)?),
-        0xcd => u64::from(u16::from_be_bytes(b.get(1..3)?.try_into().ok()?)),
-        0xce => u64::from(u32::from_be_bytes(b.get(1..5)?.try_into().ok()?)),
-        0xcf => u64::from_be_bytes(b.get(1..9)?.try_into().ok()?),
-        _ => return None,
-    })
-}
-
-fn ascii_u64(b: &[u8]) -> Option<u64> {
-    let end = b
-        .iter()
-        .position(|c| !c.is_ascii_digit())
-        .unwrap_or(b.len());
-    if end == 0 {
-        return None;
-    }
-    std::str::from_utf8(&b[..end]).ok()?.parse().ok()
-}
-
-/// The `s` of a DISPATCH frame: the last field of the envelope.
-pub fn peek_s(enc: Encoding, p: &[u8]) -> Option<u64> {
-    match enc {
-        Encoding::Json => {
-            let body = p.strip_suffix(b"}")?;
-            let start = body.iter().rposition(|b| !b.is_ascii_digit())? + 1;
-            if !body[..start].ends_with(b"\"s\":") {
-                return None;
-            }
-            ascii_u64(&body[start..])
-        }
-        Encoding::MsgPack => {
-            // `\xa1s` then a uint of 1, 2, 3, 5 or 9 bytes at the very end.
-            for w in [1usize, 2, 3, 5, 9] {
-                if p.len() >= w + 2 && &p[p.len() - w - 2..p.len() - w] == b"\xa1s" {
-                    if let Some(v) = mp_uint(&p[p.len() - w..]) {
-                        return Some(v);
-                    }
-                }
-            }
-            None
-        }
-    }
-}
-
-/// The first `channel_seq` in a frame (the event's own for MESSAGE_CREATE).
-pub fn peek_channel_seq(enc: Encoding, p: &[u8]) -> Option<u64> {
-    static JSON: OnceLock<memmem::Finder<'static>> = OnceLock::new();
-    static MP: OnceLock<memmem::Finder<'static>> = OnceLock::new();
-    match enc {
-        Encoding::Json => {
-            let f = JSON.get_or_init(|| memmem::Finder::new(b"\"channel_seq\":"));
-            let i = f.find(p)?;
-            ascii_u64(&p[i + 14..])
-        }
-        Encoding::MsgPack => {
-            let f = MP.get_or_init(|| memmem::Finder::new(b"\xabchannel_seq"));
-            let i = f.find(p)?;
-            mp_uint(&p[i + 12..])
-        }
-    }
-}
-
 /// The load marker a publisher puts in `content`: `lt:<unix_nanos>:<publisher>:<n>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mark {
@@ -297,12 +238,13 @@ pub fn find_mark(p: &[u8]) -> Option<Mark> {
     let f = F.get_or_init(|| memmem::Finder::new(b"lt:"));
     let i = f.find(p)?;
     let mut rest = &p[i + 3..];
+    // One number, then skip it and the separator after it.
     let mut next = || -> Option<u64> {
-        let v = ascii_u64(rest)?;
         let end = rest
             .iter()
             .position(|c| !c.is_ascii_digit())
             .unwrap_or(rest.len());
+        let v = parse_u64(&rest[..end])?;
         rest = rest.get(end + 1..).unwrap_or_default();
         Some(v)
     };
@@ -314,14 +256,6 @@ pub fn find_mark(p: &[u8]) -> Option<Mark> {
         publisher,
         n,
     })
-}
-
-/// Whether a RESPONSE frame says `ok: true` (byte search; Arena and the reference encode `id, ok` first).
-pub fn response_ok(enc: Encoding, p: &[u8]) -> bool {
-    match enc {
-        Encoding::Json => memmem::find(p, b"\"ok\":true").is_some(),
-        Encoding::MsgPack => memmem::find(p, b"\xa2ok\xc3").is_some(),
-    }
 }
 
 /// The error code of a failed RESPONSE (full decode; the rare path).
@@ -336,28 +270,6 @@ pub fn response_error(enc: Encoding, p: &[u8]) -> String {
     }
 }
 
-/// The request id of a RESPONSE frame: the first `id` in it (Arena and the
-/// reference encode `d` as `{id, ok, …}` right after `t`).
-pub fn peek_response_id(enc: Encoding, p: &[u8]) -> Option<&[u8]> {
-    match enc {
-        Encoding::Json => {
-            let i = memmem::find(p, b"\"id\":\"")? + 6;
-            let end = memchr::memchr(b'"', &p[i..])?;
-            Some(&p[i..i + end])
-        }
-        Encoding::MsgPack => {
-            let i = memmem::find(p, b"\xa2id")? + 3;
-            let h = *p.get(i)?;
-            let (len, off) = match h {
-                0xa0..=0xbf => ((h & 0x1f) as usize, 1),
-                0xd9 => (*p.get(i + 1)? as usize, 2),
-                _ => return None,
-            };
-            p.get(i + off..i + off + len)
-        }
-    }
-}
-
 /// Parses the decimal digits of `b` (the whole slice).
 pub fn parse_u64(b: &[u8]) -> Option<u64> {
     std::str::from_utf8(b).ok()?.parse().ok()
@@ -367,7 +279,8 @@ pub fn parse_u64(b: &[u8]) -> Option<u64> {
 mod tests {
     use super::*;
     use arena_protocol::model::{Message, Role, User};
-    use arena_protocol::Snowflake;
+    use arena_protocol::peek::{peek_channel_seq, peek_s, response_ok};
+    use arena_protocol::{Event, Snowflake};
 
     fn frame(enc: Encoding, s: u64) -> Vec<u8> {
         let m = Message {
@@ -403,7 +316,7 @@ mod tests {
     }
 
     #[test]
-    fn peeks_agree_with_the_codec() {
+    fn marks_and_peeks_read_load_frames() {
         for enc in [Encoding::Json, Encoding::MsgPack] {
             for s in [1u64, 127, 128, 300, 70_000, 5_000_000_000] {
                 let f = frame(enc, s);
@@ -431,5 +344,27 @@ mod tests {
             .unwrap_or_default();
             assert!(response_ok(enc, &ok));
         }
+    }
+
+    #[test]
+    fn closes_carry_their_code() {
+        let retry = anyhow::Error::new(Closed { code: Some(4000) }).context("on IDENTIFY");
+        assert!(Closed::is(&retry, CloseCode::UnknownError));
+        assert!(!Closed::is(&retry, CloseCode::AuthenticationFailed));
+        assert_eq!(
+            format!("{retry:#}"),
+            "on IDENTIFY: closed by the server with 4000 (unknown error)"
+        );
+        let normal = Closed { code: Some(1000) };
+        assert_eq!(normal.gateway_code(), None);
+        assert_eq!(normal.to_string(), "closed by the server with 1000");
+        assert!(!Closed::is(
+            &anyhow::anyhow!("Some(4000)"),
+            CloseCode::UnknownError
+        ));
+        assert_eq!(
+            Closed { code: None }.to_string(),
+            "closed by the server without a code"
+        );
     }
 }

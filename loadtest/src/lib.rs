@@ -3,7 +3,8 @@
 //! persistence numbers.
 //!
 //! - [`ws`]: a lean WebSocket client that parses frames in place.
-//! - [`gw`]: gateway sessions on it and byte-level peeks at frames.
+//! - [`gw`]: gateway sessions on it (the handshake rules and the byte-level
+//!   peeks at frames come from [`arena_protocol`]), typed server closes, load marks.
 //! - [`scenario`]: `sessions`, `fanout`, `saturate`, `persist`, `storm`.
 //! - [`reference`]: the minimal reference server every run is compared with.
 //! - [`report`]: histograms, JSON and Markdown results; [`sys`]: limits, RSS, addresses.

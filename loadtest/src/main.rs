@@ -4,7 +4,8 @@
 use anyhow::Result;
 use arena_loadtest::report::Report;
 use arena_loadtest::scenario::common::{CommonArgs, Ctx};
-use arena_loadtest::scenario::{fanout, persist, sessions, storm};
+use arena_loadtest::scenario::{fanout, persist, saturate, sessions, storm};
+use arena_protocol::CloseCode;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -40,7 +41,7 @@ enum Cmd {
         #[command(flatten)]
         common: CommonArgs,
         #[command(flatten)]
-        args: fanout::SaturateArgs,
+        args: saturate::SaturateArgs,
     },
     /// Many sessions sending message.create at once across many channels: committed/s, ack latency.
     Persist {
@@ -115,7 +116,7 @@ async fn run(cmd: Cmd) -> Result<()> {
             let ctx = Ctx::new(common.clone())?;
             (
                 common,
-                Box::pin(async move { fanout::run_saturate(&ctx, args).await }),
+                Box::pin(async move { saturate::run(&ctx, args).await }),
             )
         }
         Cmd::Persist { common, args } => {
@@ -140,9 +141,16 @@ async fn run(cmd: Cmd) -> Result<()> {
     let retries = arena_loadtest::scenario::common::IDENTIFY_RETRIES
         .load(std::sync::atomic::Ordering::Relaxed);
     if retries > 0 {
-        report.metric("IDENTIFY closed with 4000 and retried", retries, "sessions");
+        let code = CloseCode::UnknownError;
+        report.metric(
+            &format!("IDENTIFY closed with {} and retried", code.code()),
+            retries,
+            "sessions",
+        );
         report.note(format!(
-            "{retries} IDENTIFYs were closed with 4000 (unknown error) and retried"
+            "{retries} IDENTIFYs were closed with {} ({}) and retried",
+            code.code(),
+            code.reason()
         ));
     }
     if let Some(label) = &common.label {

@@ -1,7 +1,7 @@
 //! An async gateway client (PROTOCOL.md §1–6) over tokio-tungstenite, used by
 //! the server's integration tests, bots and the load generator.
 //!
-//! One connection runs three tasks:
+//! One connection runs three tasks (client/tasks.rs):
 //! - a **reader** that owns the stream half, decodes every [`ServerFrame`],
 //!   routes RESPONSE frames by request id to the waiting call, answers a
 //!   server HEARTBEAT request at once, records the last `s` and the close code,
@@ -13,19 +13,24 @@
 //! The [`GatewayClient`] handle is used from one task (`&mut self`). Dispatches
 //! that arrive while a call waits for something else (a RESPONSE, READY,
 //! RESUMED) are kept in a bounded local buffer and returned by
-//! [`GatewayClient::next_event`] later, never dropped silently.
+//! [`GatewayClient::next_event`] later, never dropped silently (client/inbox.rs).
+//! What HELLO, READY and RESUMED mean is decided by [`crate::handshake`].
+
+mod inbox;
+mod tasks;
 
 use crate::error::{ErrorBody, ErrorCode};
 use crate::event::{Event, Ready, Resumed};
 use crate::frame::{ClientFrame, Encoding, Hello, Identify, Resume, ServerFrame};
+use crate::handshake::{self, HandshakeError, ResumeAnswer, Step};
 use crate::request::{Request, Response};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
+use inbox::Incoming;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -94,32 +99,31 @@ pub enum ClientError {
     Protocol(String),
 }
 
+impl From<HandshakeError> for ClientError {
+    fn from(e: HandshakeError) -> Self {
+        match e {
+            HandshakeError::Decode(m) => ClientError::Decode(m),
+            other => ClientError::Protocol(other.to_string()),
+        }
+    }
+}
+
 /// The result of [`GatewayClient::resume`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResumeOutcome {
     /// RESUMED arrived; `replayed` are the dispatches `(s, event)` received before it, in order.
     Resumed {
+        /// RESUMED's `d`.
         resumed: Resumed,
+        /// The replayed dispatches `(s, event)`, in order.
         replayed: Vec<(u64, Event)>,
     },
     /// INVALID_SESSION: IDENTIFY again (on a new connection when `resumable` is false).
-    Invalid { resumable: bool },
+    Invalid {
+        /// INVALID_SESSION's `resumable` flag.
+        resumable: bool,
+    },
 }
-
-/// What the reader task hands to the client handle, in arrival order.
-#[derive(Debug)]
-enum Incoming {
-    Dispatch(u64, Event),
-    InvalidSession(bool),
-    Reconnect,
-    /// A frame that did not decode; the connection stays open.
-    DecodeError(String),
-    /// The connection ended; the close code if the server sent one. Always the last item.
-    Closed(Option<u16>),
-}
-
-/// Responses awaited by id; a short synchronous lock, never held across `.await`.
-type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Response>>>>;
 
 /// A connected gateway session. See the module docs for the task layout.
 pub struct GatewayClient {
@@ -132,7 +136,7 @@ pub struct GatewayClient {
     /// Dispatches set aside while a call waited for something else; at most `event_buffer`.
     buffered: VecDeque<(u64, Event)>,
     event_buffer: usize,
-    pending: Pending,
+    pending: tasks::Pending,
     /// Last `s` the reader saw (sent in heartbeats).
     seen_seq: Arc<AtomicU64>,
     /// Last `s` handed to the caller (what [`GatewayClient::last_seq`] reports).
@@ -221,24 +225,16 @@ impl GatewayClient {
                 }
                 _ => continue,
             };
-            match ServerFrame::decode(opts.encoding, bytes) {
-                Ok(ServerFrame::Hello(h)) => break h,
-                Ok(other) => {
-                    return Err(ClientError::Protocol(format!(
-                        "expected HELLO first, got {other:?}"
-                    )))
-                }
-                Err(e) => return Err(ClientError::Decode(e.to_string())),
-            }
+            break handshake::hello(opts.encoding, bytes)?;
         };
 
         let event_buffer = opts.event_buffer.max(1);
         let (out_tx, out_rx) = mpsc::channel(WRITE_QUEUE);
         let (in_tx, in_rx) = mpsc::channel(event_buffer);
-        let pending: Pending = Arc::default();
+        let pending: tasks::Pending = Arc::default();
         let seen_seq = Arc::new(AtomicU64::new(0));
-        let writer = tokio::spawn(write_loop(sink, out_rx));
-        let reader = tokio::spawn(read_loop(
+        let writer = tokio::spawn(tasks::write_loop(sink, out_rx));
+        let reader = tokio::spawn(tasks::read_loop(
             stream,
             opts.encoding,
             in_tx,
@@ -248,7 +244,7 @@ impl GatewayClient {
         ));
         let heartbeat = opts.auto_heartbeat.then(|| {
             let every = Duration::from_millis(u64::from(hello.heartbeat_interval_ms.max(1)));
-            tokio::spawn(heartbeat_loop(
+            tokio::spawn(tasks::heartbeat_loop(
                 every,
                 opts.encoding,
                 out_tx.clone(),
@@ -315,16 +311,14 @@ impl GatewayClient {
         let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
         loop {
             match self.recv_until(deadline).await? {
-                Incoming::Dispatch(s, Event::Ready(ready)) => {
-                    self.last_seq = s;
-                    self.session_id = Some(ready.session_id.clone());
-                    return Ok(ready);
-                }
-                Incoming::InvalidSession(resumable) => {
-                    return Err(ClientError::Protocol(format!(
-                        "INVALID_SESSION (resumable: {resumable}) on IDENTIFY"
-                    )))
-                }
+                Incoming::Frame(f) => match handshake::after_identify(f)? {
+                    Step::Done((s, ready)) => {
+                        self.last_seq = s;
+                        self.session_id = Some(ready.session_id.clone());
+                        return Ok(ready);
+                    }
+                    Step::Wait(f) => self.set_aside(Incoming::Frame(f))?,
+                },
                 other => self.set_aside(other)?,
             }
         }
@@ -340,20 +334,27 @@ impl GatewayClient {
         let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
         let mut replayed = Vec::new();
         loop {
-            match self.recv_until(deadline).await? {
-                Incoming::Dispatch(s, Event::Resumed(resumed)) => {
+            let f = match self.recv_until(deadline).await? {
+                Incoming::Frame(f) => f,
+                other => {
+                    self.set_aside(other)?;
+                    continue;
+                }
+            };
+            match handshake::after_resume(f) {
+                Step::Done(ResumeAnswer::Resumed { s, resumed }) => {
                     self.last_seq = s;
                     self.session_id = Some(session_id);
                     return Ok(ResumeOutcome::Resumed { resumed, replayed });
                 }
-                Incoming::Dispatch(s, ev) => {
-                    self.last_seq = s;
-                    replayed.push((s, ev));
-                }
-                Incoming::InvalidSession(resumable) => {
+                Step::Done(ResumeAnswer::Invalid { resumable }) => {
                     return Ok(ResumeOutcome::Invalid { resumable })
                 }
-                other => self.set_aside(other)?,
+                Step::Wait(ServerFrame::Dispatch { s, event }) => {
+                    self.last_seq = s;
+                    replayed.push((s, event));
+                }
+                Step::Wait(f) => self.set_aside(Incoming::Frame(f))?,
             }
         }
     }
@@ -373,14 +374,14 @@ impl GatewayClient {
         let id = format!("r{}", self.next_request);
         self.next_request += 1;
         let (tx, mut rx) = oneshot::channel();
-        lock(&self.pending).insert(id.clone(), tx);
+        tasks::lock(&self.pending).insert(id.clone(), tx);
         let frame = ClientFrame::Request(Box::new(Request {
             id: id.clone(),
             method: method.to_owned(),
             params,
         }));
         if let Err(e) = self.send(&frame).await {
-            lock(&self.pending).remove(&id);
+            tasks::lock(&self.pending).remove(&id);
             return Err(e);
         }
         let deadline = Instant::now() + REQUEST_TIMEOUT;
@@ -407,7 +408,7 @@ impl GatewayClient {
             }
         };
         if outcome.is_err() {
-            lock(&self.pending).remove(&id);
+            tasks::lock(&self.pending).remove(&id);
         }
         outcome
     }
@@ -443,71 +444,6 @@ impl GatewayClient {
             .map_err(|_| ClientError::Closed(self.closed.flatten()))
     }
 
-    /// The next DISPATCH `(s, event)`, buffered ones first.
-    /// Errors: `Timeout` if none within `timeout`, `Closed(code)` once the
-    /// connection ended and every buffered dispatch was handed out, `Decode`
-    /// if the server sent an undecodable frame.
-    pub async fn next_event(&mut self, timeout: Duration) -> Result<(u64, Event), ClientError> {
-        if let Some((s, ev)) = self.buffered.pop_front() {
-            self.last_seq = s;
-            return Ok((s, ev));
-        }
-        let deadline = Instant::now() + timeout;
-        loop {
-            match self.recv_until(deadline).await? {
-                Incoming::Dispatch(s, ev) => {
-                    self.last_seq = s;
-                    return Ok((s, ev));
-                }
-                Incoming::InvalidSession(resumable) => {
-                    return Err(ClientError::Protocol(format!(
-                        "INVALID_SESSION (resumable: {resumable})"
-                    )))
-                }
-                Incoming::Reconnect => self.reconnect_requested = true,
-                Incoming::DecodeError(e) => return Err(ClientError::Decode(e)),
-                Incoming::Closed(code) => return Err(ClientError::Closed(code)),
-            }
-        }
-    }
-
-    /// The first dispatch within `timeout` whose event satisfies `pred`; the
-    /// dispatches before it are consumed and discarded. Errors as `next_event`.
-    pub async fn wait_for(
-        &mut self,
-        timeout: Duration,
-        mut pred: impl FnMut(&Event) -> bool,
-    ) -> Result<(u64, Event), ClientError> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let (s, ev) = self.next_event(left).await?;
-            if pred(&ev) {
-                return Ok((s, ev));
-            }
-        }
-    }
-
-    /// Waits up to `timeout` for the server to close the connection and returns
-    /// its close code (`None` if the TCP stream ended without a close frame).
-    /// Dispatches received meanwhile are discarded. Errors: `Timeout`.
-    pub async fn closed(&mut self, timeout: Duration) -> Result<Option<u16>, ClientError> {
-        self.buffered.clear();
-        if let Some(code) = self.closed {
-            return Ok(code);
-        }
-        let deadline = Instant::now() + timeout;
-        loop {
-            match self.recv_until(deadline).await {
-                Ok(Incoming::Reconnect) => self.reconnect_requested = true,
-                Ok(Incoming::Closed(code)) => return Ok(code),
-                Ok(_) => continue,
-                Err(ClientError::Closed(code)) => return Ok(code),
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
     /// Closes the connection with 1000 (normal) and stops the tasks; waits at
     /// most a second for the close frame to be written.
     pub async fn close(mut self) {
@@ -522,71 +458,6 @@ impl GatewayClient {
             let _ = tokio::time::timeout(Duration::from_secs(1), &mut self.writer).await;
         }
     }
-
-    /// Next item from the reader before `deadline`. `Closed` once the reader ended.
-    async fn recv_until(&mut self, deadline: Instant) -> Result<Incoming, ClientError> {
-        if let Some(code) = self.closed {
-            return Err(ClientError::Closed(code));
-        }
-        match timeout_at(deadline, self.incoming.recv()).await {
-            Err(_) => Err(ClientError::Timeout),
-            Ok(None) => {
-                self.closed = Some(None);
-                Err(ClientError::Closed(None))
-            }
-            Ok(Some(Incoming::Closed(code))) => {
-                self.closed = Some(code);
-                Ok(Incoming::Closed(code))
-            }
-            Ok(Some(inc)) => Ok(inc),
-        }
-    }
-
-    /// Keeps what a call did not wait for: dispatches go to the local buffer,
-    /// a close is remembered, a decode error is returned.
-    fn set_aside(&mut self, inc: Incoming) -> Result<(), ClientError> {
-        match inc {
-            Incoming::Dispatch(s, ev) => {
-                if self.buffered.len() >= self.event_buffer {
-                    return Err(ClientError::Protocol(format!(
-                        "{} dispatches unread while waiting; read events or raise event_buffer",
-                        self.buffered.len()
-                    )));
-                }
-                self.buffered.push_back((s, ev));
-                Ok(())
-            }
-            Incoming::Reconnect => {
-                self.reconnect_requested = true;
-                Ok(())
-            }
-            Incoming::InvalidSession(resumable) => Err(ClientError::Protocol(format!(
-                "unexpected INVALID_SESSION (resumable: {resumable})"
-            ))),
-            Incoming::DecodeError(e) => Err(ClientError::Decode(e)),
-            Incoming::Closed(code) => {
-                self.closed = Some(code);
-                Err(ClientError::Closed(code))
-            }
-        }
-    }
-
-    /// After a pending response was dropped by the reader: the close code it reports.
-    async fn wait_closed_code(&mut self) -> Option<u16> {
-        let deadline = Instant::now() + Duration::from_secs(1);
-        loop {
-            match self.recv_until(deadline).await {
-                Ok(Incoming::Dispatch(s, ev)) => {
-                    if self.buffered.len() < self.event_buffer {
-                        self.buffered.push_back((s, ev));
-                    }
-                }
-                Ok(_) => {}
-                Err(ClientError::Closed(code)) => return code,
-                Err(_) => return None,
-            }
-        }
-    }
 }
 
 impl Drop for GatewayClient {
@@ -599,11 +470,6 @@ impl Drop for GatewayClient {
     }
 }
 
-fn lock(p: &Pending) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<Response>>> {
-    // A poisoned map only means another thread panicked mid-insert; the map itself is still usable.
-    p.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn response_result(r: Response) -> Result<Value, ErrorBody> {
     if r.ok {
         Ok(r.result.unwrap_or(Value::Null))
@@ -611,105 +477,5 @@ fn response_result(r: Response) -> Result<Value, ErrorBody> {
         Err(r
             .error
             .unwrap_or_else(|| ErrorBody::new(ErrorCode::Internal, "ok:false without error")))
-    }
-}
-
-async fn write_loop(mut sink: SplitSink<Ws, Message>, mut rx: mpsc::Receiver<Message>) {
-    while let Some(msg) = rx.recv().await {
-        let is_close = matches!(msg, Message::Close(_));
-        if sink.feed(msg).await.is_err() {
-            return;
-        }
-        // Batch whatever else is already queued before flushing.
-        while let Ok(more) = rx.try_recv() {
-            if sink.feed(more).await.is_err() {
-                return;
-            }
-        }
-        if sink.flush().await.is_err() || is_close {
-            return;
-        }
-    }
-    let _ = sink.close().await;
-}
-
-async fn read_loop(
-    mut stream: SplitStream<Ws>,
-    enc: Encoding,
-    tx: mpsc::Sender<Incoming>,
-    out: mpsc::Sender<Message>,
-    pending: Pending,
-    seen_seq: Arc<AtomicU64>,
-) {
-    let code = loop {
-        let msg = match stream.next().await {
-            None | Some(Err(_)) => break None,
-            Some(Ok(m)) => m,
-        };
-        let bytes = match &msg {
-            Message::Text(t) => t.as_bytes(),
-            Message::Binary(b) => b.as_ref(),
-            Message::Close(cf) => break cf.as_ref().map(|c| u16::from(c.code)),
-            // tungstenite answers pings itself.
-            _ => continue,
-        };
-        let item = match ServerFrame::decode(enc, bytes) {
-            Ok(ServerFrame::Dispatch { s, event }) => {
-                seen_seq.store(s, Ordering::Relaxed);
-                Incoming::Dispatch(s, event)
-            }
-            Ok(ServerFrame::Response(r)) => {
-                let waiter = lock(&pending).remove(&r.id);
-                match waiter {
-                    Some(w) => {
-                        let _ = w.send(*r);
-                        continue;
-                    }
-                    None => {
-                        Incoming::DecodeError(format!("RESPONSE for unknown request id {:?}", r.id))
-                    }
-                }
-            }
-            Ok(ServerFrame::Heartbeat) => {
-                let last = seen_seq.load(Ordering::Relaxed);
-                if let Ok(m) =
-                    encode_message(enc, &ClientFrame::Heartbeat((last > 0).then_some(last)))
-                {
-                    // Skipped when the writer queue is full: a heartbeat is already on its way.
-                    let _ = out.try_send(m);
-                }
-                continue;
-            }
-            Ok(ServerFrame::HeartbeatAck) | Ok(ServerFrame::Hello(_)) => continue,
-            Ok(ServerFrame::Reconnect) => Incoming::Reconnect,
-            Ok(ServerFrame::InvalidSession(i)) => Incoming::InvalidSession(i.resumable),
-            Err(e) => Incoming::DecodeError(e.to_string()),
-        };
-        if tx.send(item).await.is_err() {
-            return;
-        }
-    };
-    // Waiting calls learn of the close through their dropped senders.
-    lock(&pending).clear();
-    let _ = tx.send(Incoming::Closed(code)).await;
-}
-
-async fn heartbeat_loop(
-    every: Duration,
-    enc: Encoding,
-    out: mpsc::Sender<Message>,
-    seen_seq: Arc<AtomicU64>,
-) {
-    let mut tick = tokio::time::interval_at(Instant::now() + every, every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let last = seen_seq.load(Ordering::Relaxed);
-        let Ok(m) = encode_message(enc, &ClientFrame::Heartbeat((last > 0).then_some(last))) else {
-            return;
-        };
-        if out.send(m).await.is_err() {
-            return;
-        }
     }
 }

@@ -2,11 +2,11 @@
 //! run context (target, tokens, channel), session ramps with bounded
 //! concurrency, and progress bars.
 
-use crate::gw::{Session, Target};
+use crate::gw::{Closed, Session, Target};
 use crate::sys::{self, SourceAddrs};
 use anyhow::{bail, Context, Result};
 use arena_protocol::model::ChannelKind;
-use arena_protocol::{Encoding, Snowflake};
+use arena_protocol::{CloseCode, Encoding, Snowflake};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -294,7 +294,7 @@ pub async fn open_identified(
         match Session::open(target).await {
             Ok(mut s) => match s.identify(token, channels.clone(), false).await {
                 Ok(ready) => return Ok((s, ready.session_id)),
-                Err(e) if format!("{e:#}").contains("Some(4000)") => {
+                Err(e) if Closed::is(&e, CloseCode::UnknownError) => {
                     IDENTIFY_RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     last = Some(e.context(format!("session {i}: identify")));
                 }

@@ -5,11 +5,13 @@
 //! RESPONSE. Sessions subscribe to no channel, so fan-out stays out of it.
 
 use super::common::{probe, ramp, timed_phase, Ctx};
-use crate::gw::{peek_op, response_error, response_ok, Session};
+use crate::gw::{parse_u64, response_error, Closed, Session};
 use crate::report::{histogram, record_ns, Report};
 use crate::sys::unix_nanos;
 use crate::ws::opcode;
 use anyhow::Result;
+use arena_protocol::frame::op;
+use arena_protocol::peek::{peek_op, peek_response_id, response_ok};
 use arena_protocol::Snowflake;
 use clap::Args;
 use hdrhistogram::Histogram;
@@ -130,13 +132,11 @@ async fn sender(
         let recv = unix_nanos();
         while let Ok(Some(f)) = s.rd.next_buffered() {
             match f.opcode {
-                opcode::TEXT | opcode::BINARY if peek_op(enc, f.payload) == Some(12) => {
+                opcode::TEXT | opcode::BINARY if peek_op(enc, f.payload) == Some(op::RESPONSE) => {
                     in_flight = in_flight.saturating_sub(1);
                     if response_ok(enc, f.payload) {
                         st.ok.fetch_add(1, Ordering::Relaxed);
-                        if let Some(sent) = crate::gw::peek_response_id(enc, f.payload)
-                            .and_then(crate::gw::parse_u64)
-                        {
+                        if let Some(sent) = peek_response_id(enc, f.payload).and_then(parse_u64) {
                             lat.push(recv.saturating_sub(sent));
                         }
                     } else {
@@ -145,7 +145,7 @@ async fn sender(
                 }
                 opcode::CLOSE => {
                     *st.ended.lock().unwrap_or_else(|e| e.into_inner()) =
-                        Some(format!("closed {:?}", f.close_code()));
+                        Some(Closed::of(&f).to_string());
                     return;
                 }
                 _ => {}

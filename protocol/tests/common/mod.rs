@@ -1,6 +1,9 @@
-//! Realistic sample values of every PROTOCOL.md shape, shared by the codec tests.
+//! Realistic sample values of every PROTOCOL.md shape, shared by the codec
+//! tests; [`wire`] holds the checks of encoded frames.
 
 #![allow(dead_code)]
+
+pub mod wire;
 
 use arena_protocol::event::{
     ChannelUpdate, MemberUpdate, MessageDelete, PanelUpdate, ReactionEvent, Ready, Resumed,
