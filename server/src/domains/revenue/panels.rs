@@ -276,7 +276,7 @@ async fn payouts(r: &Revenue, partner: Option<UserId>) -> Result<Value, StoreErr
             )
         })
         .collect();
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     Ok(json!({
         "title": if partner.is_some() { "Your payouts" } else { "Program payouts" },
         "blocks": [

@@ -175,7 +175,7 @@ mod tests {
             p.next_tier("gold").map(|t| t.name.as_str()),
             Some("platinum")
         );
-        assert_eq!(p.to_reporting(100_00, "EUR"), Some(108_00));
+        assert_eq!(p.to_reporting(10_000, "EUR"), Some(10_800));
         assert_eq!(p.to_reporting(1, "XYZ"), None);
     }
 
