@@ -73,7 +73,10 @@ impl Delivery {
                 tenant_id,
                 channel_id,
             } => {
-                let Some(channel) = self.registry.channel(tenant_id, channel_id) else {
+                // Borrowed from the tenant's registry (an Arc clone), not copied:
+                // this runs once per published event.
+                let tenant = self.registry.tenant(tenant_id);
+                let Some(channel) = tenant.get(channel_id) else {
                     return 0;
                 };
                 if !matches!(event, Event::ChannelUpdate(_)) {
@@ -85,7 +88,7 @@ impl Delivery {
                         let mut e = event.clone();
                         apply(v, &mut e);
                         self.hub.fanout_channel(channel_id, &e, |o| {
-                            variant(&o.actor, &channel, event) == v
+                            variant(&o.actor, channel, event) == v
                         })
                     })
                     .sum()

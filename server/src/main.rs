@@ -1,4 +1,4 @@
-//! `arena`: serve, migrate, seed-demo, seed-load, token, bot.
+//! `arena`: serve, migrate, seed-demo, seed-load, token, member-id, bot.
 
 use anyhow::Context;
 use arena_protocol::model::Role;
@@ -44,6 +44,13 @@ enum Command {
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 3600)]
         ttl_s: u64,
+    },
+    /// Print a member's id (e.g. the `partner_id` of a deal win).
+    MemberId {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
     },
     /// Bot accounts: `arena bot create --tenant demo --name deal-bot
     /// --channels deal-wins,system-status --scopes revenue` prints the token once.
@@ -118,6 +125,19 @@ async fn main() -> anyhow::Result<()> {
                 users,
             )
             .await?;
+            Ok(())
+        }
+        Command::MemberId { tenant, email } => {
+            let store = Store::connect(&cfg.database_url, 2).await?;
+            let t = store
+                .fetch_tenant_by_slug(&tenant)
+                .await
+                .with_context(|| format!("tenant {tenant}"))?;
+            let u = store
+                .fetch_user_by_email(t.id, &email)
+                .await
+                .with_context(|| format!("member {email}"))?;
+            println!("{}", u.id);
             Ok(())
         }
         Command::Bot {
