@@ -2,7 +2,7 @@
 // money formatting for deal_win cards, and panel link sanitising.
 import { describe, expect, it } from 'vitest';
 import { linkify } from '../src/features/messages/RichText';
-import { formatMinor } from '../src/features/messages/MessageCard';
+import { formatMinor } from '../src/lib/money';
 import { safeHref } from '../src/features/panels/PanelView';
 import { typingText } from '../src/features/messages/TypingIndicator';
 import { compareIds } from '../src/workspace/ids';

@@ -1,20 +1,8 @@
-//! Card messages: `deal_win` as a celebration card; other types as a
-//! key/value card titled by `card.type`.
+//! Card messages: `deal_win` (posted by the server in #deal-wins: partner,
+//! client, amount in minor units with its currency) as a celebration card;
+//! other types as a key/value card titled by `card.type`.
+import { formatMinor } from '../../lib/money';
 import type { Card } from '../../lib/realtime/types';
-
-/** Formats an amount in minor units using the currency's own decimals. */
-export function formatMinor(amountMinor: unknown, currency: unknown): string {
-  const cur = typeof currency === 'string' && /^[A-Z]{3}$/.test(currency) ? currency : 'USD';
-  const n = Number(amountMinor);
-  if (!Number.isFinite(n)) return String(amountMinor ?? '');
-  try {
-    const nf = new Intl.NumberFormat(undefined, { style: 'currency', currency: cur });
-    const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
-    return nf.format(n / 10 ** digits);
-  } catch {
-    return `${(n / 100).toFixed(2)} ${cur}`;
-  }
-}
 
 const show = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
@@ -30,8 +18,9 @@ export function MessageCard({ card }: { card: Card }) {
           <div className="card-kicker">Deal won</div>
           <div className="card-deal-amount">{formatMinor(data.amount_minor, data.currency)}</div>
           <div className="card-deal-line">
-            <strong>{show(data.partner_name)}</strong> closed <strong>{show(data.client)}</strong>
+            <strong className="card-deal-partner">{show(data.partner_name)}</strong> closed <strong className="card-deal-client">{show(data.client)}</strong>
           </div>
+          {typeof data.deal_id === 'string' && data.deal_id && <div className="card-deal-meta">Deal {data.deal_id}</div>}
         </div>
       </div>
     );
