@@ -9,6 +9,7 @@ import { MemberList } from '../features/members/MemberList';
 import { StatusSelector } from '../features/members/StatusSelector';
 import { ChannelView } from '../features/messages/ChannelView';
 import { PanelView } from '../features/panels/PanelView';
+import { revenueTableActions } from '../features/revenue/LedgerActions';
 import { useWorkspace, workspace } from '../workspace/store';
 import { channelKeyFromPath, navigate, usePath } from './router';
 
@@ -144,7 +145,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           </button>
         </header>
         <ConnectionBanner />
-        {channel ? channel.kind === 'panel' ? <PanelView channel={channel} /> : <ChannelView key={channel.id} channel={channel} /> : null}
+        {channel ? channel.kind === 'panel' ? <PanelView channel={channel} tableActions={staff ? revenueTableActions : undefined} /> : <ChannelView key={channel.id} channel={channel} /> : null}
         <Notice />
       </main>
       <div className="members" id="members">
