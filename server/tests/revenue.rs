@@ -324,3 +324,84 @@ async fn approve_pay_reverse_and_a_tampered_ledger_is_found() {
     assert_eq!(v["ok"], false, "{v}");
     assert_eq!(v["first_broken"], seq);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn goals_show_the_program_and_only_ones_own_target() {
+    let (_db, s) = setup().await;
+    let (_, ana_id, ..) = s.member("demo", ANA).await;
+    let (mut ana, ready) = s.login_ws(ANA, Encoding::Json).await;
+    let (mut ben, _) = s.login_ws(BEN, Encoding::Json).await;
+    let goals = channel(&ready, "goals").id;
+    let before = panel(&mut ana, goals).await;
+    assert!(before.to_string().contains("No goals set"), "{before}");
+    panel(&mut ben, goals).await;
+
+    let staff = s.demo_token(STAFF).await;
+    let put = |body: Value| {
+        let staff = staff.clone();
+        let s = &s;
+        async move {
+            s.http()
+                .put(s.url("/api/v1/revenue/goals"))
+                .bearer_auth(&staff)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        put(json!({"partner_id": ana_id.to_string(), "target_minor": 5_000_000})).await,
+        204
+    );
+    // ana's view moves; ben's does not (no program goal yet, not his goal).
+    let after = match ana
+        .wait_for(
+            WAIT,
+            |e| matches!(e, Event::PanelUpdate(u) if u.channel_id == goals),
+        )
+        .await
+    {
+        Ok((_, Event::PanelUpdate(u))) => serde_json::to_value(u.panel).unwrap(),
+        other => panic!("expected PANEL_UPDATE, got {other:?}"),
+    };
+    assert!(after.to_string().contains("You: "), "{after}");
+    assert_no_event(
+        &mut ben,
+        "ben's goals",
+        |e| matches!(e, Event::PanelUpdate(u) if u.channel_id == goals),
+    )
+    .await;
+    let ben_view = panel(&mut ben, goals).await;
+    assert!(!ben_view.to_string().contains("You: "), "{ben_view}");
+    // A program goal is shown to everyone.
+    assert_eq!(put(json!({"target_minor": 50_000_000})).await, 204);
+    let ben_view = match ben
+        .wait_for(
+            WAIT,
+            |e| matches!(e, Event::PanelUpdate(u) if u.channel_id == goals),
+        )
+        .await
+    {
+        Ok((_, Event::PanelUpdate(u))) => serde_json::to_value(u.panel).unwrap(),
+        other => panic!("expected PANEL_UPDATE, got {other:?}"),
+    };
+    assert!(ben_view.to_string().contains("Program: "), "{ben_view}");
+    // Bad input and partners are refused.
+    assert_eq!(put(json!({"target_minor": 0})).await, 400);
+    assert_eq!(
+        put(json!({"month": "2026-13", "target_minor": 5})).await,
+        400
+    );
+    let r = s
+        .http()
+        .put(s.url("/api/v1/revenue/goals"))
+        .bearer_auth(s.demo_token(ANA).await)
+        .json(&json!({"target_minor": 5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}

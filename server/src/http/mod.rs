@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/revenue/payouts", post(revenue::payout))
         .route("/revenue/deals/{deal_id}/reverse", post(revenue::reverse))
         .route("/revenue/ledger/verify", get(revenue::verify))
+        .route("/revenue/goals", axum::routing::put(revenue::set_goal))
         .route(
             "/bots/tokens/{token_id}",
             axum::routing::delete(bots::revoke),

@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
         super::health::healthz, super::health::readyz, super::health::metrics,
         super::bots::create, super::bots::list, super::bots::revoke, super::bots::rotate,
         super::revenue::deal_win, super::revenue::approve, super::revenue::payout, super::revenue::reverse,
-        super::revenue::verify,
+        super::revenue::verify, super::revenue::set_goal,
     ),
     modifiers(&Bearer)
 )]

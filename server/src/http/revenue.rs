@@ -306,3 +306,49 @@ pub async fn verify(
         }
     }
 }
+
+/// Body of `PUT /api/v1/revenue/goals`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoalBody {
+    /// `YYYY-MM`; the current month when absent.
+    #[serde(default)]
+    pub month: Option<String>,
+    /// The partner (decimal string id); the program's goal when absent.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub partner_id: Option<Snowflake>,
+    /// Reporting currency (program.toml `currency`), minor units.
+    pub target_minor: i64,
+}
+
+/// Sets a monthly goal (staff): 204; #goals moves for the viewers concerned.
+#[utoipa::path(put, path = "/api/v1/revenue/goals", security(("bearer" = [])), request_body = GoalBody,
+    responses((status = 204), (status = 400, description = "bad month, target or partner"), (status = 403, description = "staff only")))]
+pub async fn set_goal(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Body(b): Body<GoalBody>,
+) -> Result<StatusCode, ApiError> {
+    let month = match b.month.as_deref() {
+        None => time::OffsetDateTime::now_utc().date(),
+        Some(m) => {
+            let fmt = time::macros::format_description!("[year]-[month]-[day]");
+            time::Date::parse(&format!("{m}-01"), fmt)
+                .map_err(|_| ApiError::new(ErrorCode::BadRequest, "month must be YYYY-MM"))?
+        }
+    };
+    let goal = revenue::goals::Goal {
+        month,
+        partner: b.partner_id.map(Into::into),
+        target_minor: b.target_minor,
+    };
+    let by = actor.clone();
+    ask(&state, actor.tenant_id, |reply| Command::SetGoal {
+        by,
+        goal,
+        reply,
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

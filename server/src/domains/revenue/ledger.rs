@@ -49,6 +49,12 @@ pub enum Command {
         reason: String,
         reply: Reply<LedgerRow>,
     },
+    /// Set a monthly goal (staff).
+    SetGoal {
+        by: Actor,
+        goal: super::goals::Goal,
+        reply: Reply<()>,
+    },
 }
 
 /// A recorded deal and its commission's current entry; `created` is false
@@ -103,6 +109,19 @@ pub(super) async fn run(r: &mut Revenue, command: Command) -> Changed {
                 Err(e) => Err(e),
             };
             finish(result, reply)
+        }
+        Command::SetGoal { by, goal, reply } => {
+            let partner = goal.partner;
+            let result = super::goals::set(r, &by, goal).await;
+            let changed = match (&result, partner) {
+                (Err(_), _) => Changed::Nothing,
+                (Ok(()), Some(p)) => {
+                    Changed::Only(vec![Projection::Partner(p), Projection::Program])
+                }
+                (Ok(()), None) => Changed::All,
+            };
+            let _ = reply.send(result);
+            changed
         }
         Command::Reverse {
             by,

@@ -4,9 +4,11 @@
 //! and panels per viewer: a partner sees their own numbers, staff the program.
 //!
 //! Files: [`program`] (`program.toml`), [`deals`] (deal-win input and its
-//! idempotency), [`ledger`] (recording and status changes), [`panels`].
+//! idempotency), [`ledger`] (recording and status changes), [`goals`]
+//! (monthly targets), [`panels`].
 
 pub mod deals;
+pub mod goals;
 pub mod ledger;
 mod panels;
 pub mod program;

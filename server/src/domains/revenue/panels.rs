@@ -30,6 +30,7 @@ pub(super) async fn build(
         "revenue.leaderboard" => leaderboard(r).await?,
         "revenue.tiers" => tiers(r, partner).await?,
         "revenue.payouts" => payouts(r, partner).await?,
+        "revenue.goals" => super::goals::panel(r, projection).await?,
         _ => return Ok(None),
     }))
 }
