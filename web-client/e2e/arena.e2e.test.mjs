@@ -2,10 +2,11 @@
 // (started and SIGKILLed by this suite). Run: ARENA_BIN=… ARENA_DATABASE_URL=… npm run e2e
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ArenaServer, apiLogin, ensureBuilt, freePort, launchBrowser, login, missingEnv, shotPath, waitUntil } from './harness.mjs';
+import { ArenaServer, apiLogin, apiPost, ensureBuilt, freePort, launchBrowser, login, missingEnv, shotPath, userIdOf, waitUntil } from './harness.mjs';
 
 const missing = missingEnv();
 const RUN = `${Date.now().toString(36)}`; // makes this run's messages unique in a reused database
+const dealId = `e2e-${RUN}`;
 
 describe('arena web client', { skip: missing.length ? `set ${missing.join(', ')}` : false }, () => {
   /** @type {ArenaServer} */ let server;
@@ -239,6 +240,92 @@ describe('arena web client', { skip: missing.length ? `set ${missing.join(', ')}
     await anaPage.locator('.panel-view:not([aria-busy])').waitFor({ timeout: 15_000 });
     await anaPage.waitForTimeout(300);
     await anaPage.screenshot({ path: shotPath('desktop-panel.png') });
+    await openChannel(anaPage, 'general-chat');
+  });
+
+  test('a deal win reaches #deal-wins and the partner’s panels live; the partner sees no staff controls', async () => {
+    const staffToken = await apiLogin(server.base, 'staff@demo.test');
+    const anaId = userIdOf(await apiLogin(server.base, 'ana@demo.test'));
+    await openChannel(anaPage, 'deal-wins');
+    const win = await apiPost(server.base, staffToken, '/api/v1/revenue/deal-wins', {
+      deal_id: dealId,
+      partner_id: anaId,
+      client: `Initech ${RUN}`,
+      amount_minor: 1_234_567,
+      currency: 'USD',
+    });
+    assert.equal(win.status, 201, JSON.stringify(win.body));
+    const card = anaPage.locator('.card-deal', { hasText: `Initech ${RUN}` });
+    await card.waitFor({ timeout: 15_000 });
+    const text = (await card.innerText()).replace(/\u00a0/g, ' ');
+    assert.match(text, /USD 12,345\.67/);
+    assert.match(text, /Ana Ortiz/);
+    await card.scrollIntoViewIfNeeded();
+    await anaPage.screenshot({ path: shotPath('desktop-deal-win.png') });
+    // Ana's ledger shows the new pending entry, with no controls for a partner.
+    await openChannel(anaPage, 'revenue-overview');
+    const row = anaPage.locator('.panel-table tbody tr', { hasText: dealId }).first();
+    await row.locator('[data-status="pending"]').waitFor({ timeout: 15_000 });
+    assert.equal(await anaPage.locator('.panel-view button').count(), 0, 'no buttons for a partner');
+    assert.equal(await anaPage.getByRole('columnheader', { name: 'Actions' }).count(), 0);
+    assert.equal(await anaPage.getByRole('columnheader', { name: 'Partner' }).count(), 0, 'a partner sees only their own ledger');
+    await openChannel(anaPage, 'revenue-tiers');
+    await anaPage.locator('.panel-view:not([aria-busy])').waitFor({ timeout: 15_000 });
+    if (await anaPage.getByRole('progressbar').count()) assert.ok(await anaPage.getByRole('progressbar').first().getAttribute('aria-valuetext'));
+    await anaPage.screenshot({ path: shotPath('desktop-revenue-tiers.png') });
+    await openChannel(anaPage, 'revenue-overview');
+  });
+
+  test('staff approve, mark paid and reverse on #revenue-overview; the partner’s ledger follows live', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const staff = await ctx.newPage();
+    staff.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await login(staff, server.base, 'staff@demo.test');
+    await openChannel(staff, 'revenue-overview');
+    const newest = () => staff.locator('.panel-table tbody tr', { hasText: dealId }).first();
+    const anaNewest = () => anaPage.locator('.panel-table tbody tr', { hasText: dealId }).first();
+    await staff.getByRole('button', { name: `Approve ${dealId}` }).waitFor({ timeout: 15_000 });
+    // Staff see the program: the Partner column and Approve on every pending deal (the demo's too).
+    await staff.getByRole('columnheader', { name: 'Partner' }).waitFor();
+    const pendingRows = await staff.locator('.panel-table tbody tr:has([data-status="pending"])').count();
+    const approves = await staff.getByRole('button', { name: /^Approve / }).count();
+    assert.ok(approves >= 2, `Approve on the demo's pending deals and the new one (${approves})`);
+    assert.ok(approves <= pendingRows);
+
+    // Approve: the row changes only when the PANEL_UPDATE arrives.
+    await staff.getByRole('button', { name: `Approve ${dealId}` }).click();
+    await newest().locator('[data-status="approved"]').waitFor({ timeout: 15_000 });
+    await anaNewest().locator('[data-status="approved"]').waitFor({ timeout: 15_000 });
+    assert.equal(await staff.getByRole('button', { name: `Approve ${dealId}` }).count(), 0);
+
+    // Mark paid asks for the payout reference (an empty one is refused inline).
+    await staff.getByRole('button', { name: `Mark paid ${dealId}` }).click();
+    const payForm = staff.getByRole('form', { name: `Mark paid ${dealId}` });
+    await payForm.getByRole('button', { name: 'Record payout' }).click();
+    await payForm.getByRole('alert').filter({ hasText: 'payout reference' }).waitFor();
+    await payForm.getByRole('textbox', { name: 'Payout reference' }).fill(`PO-${RUN}`);
+    await staff.screenshot({ path: shotPath('desktop-revenue-payout-form.png') });
+    await payForm.getByRole('button', { name: 'Record payout' }).click();
+    await newest().locator('[data-status="paid"]').waitFor({ timeout: 15_000 });
+    await anaNewest().locator('[data-status="paid"]').waitFor({ timeout: 15_000 });
+    assert.equal(await staff.getByRole('button', { name: `Mark paid ${dealId}` }).count(), 0);
+
+    // Reverse asks for a reason.
+    await staff.getByRole('button', { name: `Reverse ${dealId}` }).click();
+    const revForm = staff.getByRole('form', { name: `Reverse ${dealId}` });
+    await revForm.getByRole('textbox', { name: 'Reason for reversal' }).fill('chargeback');
+    await revForm.getByRole('button', { name: 'Reverse', exact: true }).click();
+    await newest().locator('[data-status="reversed"]').waitFor({ timeout: 15_000 });
+    await anaNewest().locator('[data-status="reversed"]').waitFor({ timeout: 15_000 });
+    assert.equal(await newest().getByRole('button').count(), 0, 'nothing to do on a reversed deal');
+    await staff.screenshot({ path: shotPath('desktop-revenue-overview-staff.png') });
+    // Older entries of the deal are history: no controls on them.
+    assert.equal(await staff.locator('.panel-table tbody tr', { hasText: dealId }).count(), 4);
+    assert.equal(await staff.locator('.panel-table tbody tr', { hasText: dealId }).getByRole('button').count(), 0);
+    await ctx.close();
     await openChannel(anaPage, 'general-chat');
   });
 

@@ -72,6 +72,7 @@ export class ArenaServer {
       DATABASE_URL: process.env.ARENA_DATABASE_URL,
       ARENA_WEB_DIR: DIST,
       ARENA_CHANNELS: path.join(REPO, 'channels.toml'),
+      ARENA_PROGRAM: process.env.ARENA_PROGRAM ?? path.join(REPO, 'program.toml'),
       ARENA_JWT_SECRET: process.env.ARENA_JWT_SECRET ?? 'e2e-secret-e2e-secret-e2e-secret-e2e-secret',
     };
     const proc = spawn(process.env.ARENA_BIN, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -125,6 +126,24 @@ export async function login(page, base, email, tenant = 'demo') {
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('button', { name: 'Members' }).waitFor({ timeout: 20_000 });
+}
+
+/** A member's user id: the `sub` of their access token (the fake server's tokens are `tok:<id>`). */
+export function userIdOf(accessToken) {
+  const fake = /^tok:(\d+)/.exec(accessToken);
+  if (fake) return fake[1];
+  return JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()).sub;
+}
+
+/** POSTs JSON with a bearer token; answers `{status, body}`. */
+export async function apiPost(base, token, path, body) {
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
 /** Logs in over HTTP (for API calls made by the test itself). */

@@ -32,7 +32,21 @@ const CHANNELS = [
   { id: '2006', key: 'leaderboard', name: 'leaderboard', category: 'revenue', kind: 'panel', domain: 'revenue', position: 5 },
   { id: '2008', key: 'off-topic', name: 'off-topic', category: 'communications', kind: 'chat', topic: 'Informal chat', position: 7 },
   { id: '2007', key: 'system-status', name: 'system-status', category: 'support', kind: 'feed', position: 6, staffOnly: true },
+  { id: '2009', key: 'revenue-overview', name: 'revenue-overview', category: 'revenue', kind: 'panel', domain: 'revenue', position: 8 },
+  { id: '2010', key: 'revenue-tiers', name: 'revenue-tiers', category: 'revenue', kind: 'panel', domain: 'revenue', position: 9 },
 ];
+const DEAL_WINS = '2004';
+const LEDGER_PANEL = '2009';
+const TIERS_PANEL = '2010';
+/** Commission rate of every fake partner, basis points. */
+const RATE_BP = 1500n;
+
+/** Like the server's money(): "1,234.56 USD" from integer minor units. */
+const money = (minor, cur) => {
+  const m = BigInt(minor);
+  const abs = m < 0n ? -m : m;
+  return `${m < 0n ? '-' : ''}${(abs / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${(abs % 100n).toString().padStart(2, '0')} ${cur}`;
+};
 
 let idCounter = 5_000_000_000n;
 const nextId = () => String(++idCounter);
@@ -55,6 +69,100 @@ export function createFakeServer(opts = {}) {
     { type: 'text', text: 'Payouts run on the 1st.' },
   ] } }]]);
   const received = [];
+
+  // Revenue: deals and an append-only commission ledger; #revenue-overview and
+  // #revenue-tiers are per viewer (a partner's own, or the program for staff).
+  const deals = new Map(); // deal_id -> {deal_id, partner_id, client, amount_minor, currency}
+  const ledger = []; // {seq, deal_id, partner_id, status, amount_minor, currency, reference, created_at}
+  let panelVersion = 1;
+  function appendEntry(deal, status, reference = '') {
+    const commission = (BigInt(deal.amount_minor) * RATE_BP) / 10_000n;
+    const e = { seq: ledger.length + 1, deal_id: deal.deal_id, partner_id: deal.partner_id, status, amount_minor: Number(commission), currency: deal.currency, rate_bp: Number(RATE_BP), reference, created_at: now(), hash: `fake-${ledger.length + 1}` };
+    ledger.push(e);
+    return e;
+  }
+  const currentEntry = (dealId) => [...ledger].reverse().find((e) => e.deal_id === dealId);
+  for (const [i, [email, client, amount, currency]] of [['ana@demo.test', 'Brightline Dental', 480000, 'USD'], ['ben@demo.test', 'Peak Performance Gyms', 360000, 'GBP']].entries()) {
+    const deal = { deal_id: `demo-${i + 1}`, partner_id: USERS.find((u) => u.email === email).id, client, amount_minor: amount, currency };
+    deals.set(deal.deal_id, deal);
+    appendEntry(deal, 'pending');
+  }
+  function revenuePanel(channelId, user) {
+    const staff = isStaff(user);
+    const mine = (e) => staff || e.partner_id === user.id;
+    if (channelId === LEDGER_PANEL) {
+      const rows = ledger.filter(mine).reverse().slice(0, 25).map((e) => {
+        const name = USERS.find((u) => u.id === e.partner_id)?.display_name ?? '';
+        return [e.seq, e.deal_id, ...(staff ? [name] : []), e.status, money(e.amount_minor, e.currency), e.created_at];
+      });
+      const columns = ['#', 'Deal', ...(staff ? ['Partner'] : []), 'Status', 'Commission', 'When'];
+      return { kind: 'revenue.overview', data: { title: staff ? 'Commission ledger' : 'Your ledger', blocks: [{ type: 'table', columns, rows }] } };
+    }
+    if (channelId === TIERS_PANEL) {
+      if (staff) return { kind: 'revenue.tiers', data: { title: 'Program tiers', blocks: [{ type: 'table', columns: ['Tier', 'From (90 days)', 'Rate', 'Partners'], rows: [['silver', money(0, 'USD'), '10.00 %', 1], ['gold', money(2_500_000, 'USD'), '15.00 %', 1]] }] } };
+      const won = [...deals.values()].filter((d) => d.partner_id === user.id && d.currency === 'USD' && currentEntry(d.deal_id)?.status !== 'reversed').reduce((a, d) => a + BigInt(d.amount_minor), 0n);
+      const max = 10_000_000n;
+      return { kind: 'revenue.tiers', data: { title: 'Your tier', blocks: [
+        { type: 'figures', items: [{ label: 'Your tier', value: user.tier ?? 'silver' }, { label: 'Won, last 90 days', value: money(won, 'USD') }] },
+        { type: 'progress', items: [{ label: `To platinum (${money(max, 'USD')})`, value: Number(won < max ? won : max), max: Number(max), currency: 'USD' }] },
+        { type: 'list', items: [{ title: 'Beta features' }, { title: 'Dedicated partner manager' }] },
+      ] } };
+    }
+    return undefined;
+  }
+  /** PANEL_UPDATE of the revenue panels to every session (each with its own projection). */
+  function pushRevenuePanels() {
+    panelVersion += 1;
+    for (const s of sessions.values()) {
+      for (const cid of [LEDGER_PANEL, TIERS_PANEL]) dispatchTo(s, 'PANEL_UPDATE', { channel_id: cid, panel: { ...revenuePanel(cid, s.user), version: panelVersion } });
+    }
+  }
+  /** The revenue REST calls: `{status, body}`, or null for another path. */
+  function revenueHttp(method, url, user, b) {
+    const fail = (status, code, message) => ({ status, body: { error: { code, message } } });
+    if (method !== 'POST' || !url.startsWith('/api/v1/revenue/')) return null;
+    if (!user) return fail(401, 'unauthorized', 'no token');
+    if (!isStaff(user)) return fail(403, 'forbidden', 'staff only');
+    if (url === '/api/v1/revenue/deal-wins') {
+      const partner = USERS.find((u) => u.id === String(b.partner_id));
+      if (!partner || !b.deal_id || !Number.isInteger(b.amount_minor) || !/^[A-Z]{3}$/.test(b.currency ?? '')) return fail(400, 'bad_request', 'invalid deal win');
+      const same = deals.get(b.deal_id);
+      if (same) return same.client === b.client && same.amount_minor === b.amount_minor ? { status: 200, body: same } : fail(409, 'conflict', `deal ${JSON.stringify(b.deal_id)} was recorded with another body`);
+      const deal = { deal_id: b.deal_id, partner_id: partner.id, client: b.client, amount_minor: b.amount_minor, currency: b.currency };
+      deals.set(deal.deal_id, deal);
+      const commission = appendEntry(deal, 'pending');
+      postMessage(DEAL_WINS, user, `🎉 ${partner.display_name} closed ${deal.client}: ${money(deal.amount_minor, deal.currency)}`, {
+        card: { type: 'deal_win', data: { deal_id: deal.deal_id, partner_id: partner.id, partner_name: partner.display_name, client: deal.client, amount_minor: deal.amount_minor, currency: deal.currency } },
+      });
+      pushRevenuePanels();
+      return { status: 201, body: { ...deal, commission } };
+    }
+    const advance = { '/api/v1/revenue/commissions/approve': ['pending', 'approved'], '/api/v1/revenue/payouts': ['approved', 'paid'] }[url];
+    if (advance) {
+      const [from, to] = advance;
+      const ids = Array.isArray(b.deal_ids) ? b.deal_ids : [];
+      if (ids.length === 0) return fail(400, 'bad_request', 'deal_ids must name 1..100 deals');
+      for (const id of ids) {
+        const cur = currentEntry(id);
+        if (!cur) return fail(404, 'not_found', `no deal ${JSON.stringify(id)}`);
+        if (cur.status !== from) return fail(409, 'conflict', `deal ${JSON.stringify(id)} is ${cur.status}, not ${from}`);
+      }
+      const entries = ids.map((id) => appendEntry(deals.get(id), to, to === 'paid' ? String(b.reference ?? '') : ''));
+      pushRevenuePanels();
+      return { status: 200, body: { entries } };
+    }
+    const rev = /^\/api\/v1\/revenue\/deals\/([^/]+)\/reverse$/.exec(url);
+    if (rev) {
+      const id = decodeURIComponent(rev[1]);
+      const cur = currentEntry(id);
+      if (!cur) return fail(404, 'not_found', `no deal ${JSON.stringify(id)}`);
+      if (cur.status === 'reversed') return fail(409, 'conflict', `deal ${JSON.stringify(id)} is already reversed`);
+      const entry = appendEntry(deals.get(id), 'reversed', String(b.reason ?? ''));
+      pushRevenuePanels();
+      return { status: 200, body: entry };
+    }
+    return fail(404, 'not_found', 'not found');
+  }
 
   // Optional persistence (so a SIGKILLed fake "arena serve" keeps its log).
   if (options.persistFile && existsSync(options.persistFile)) {
@@ -192,6 +300,8 @@ export function createFakeServer(opts = {}) {
       case 'channel.ack':
         return ok({});
       case 'panel.get': {
+        const rp = revenuePanel(params.channel_id, user);
+        if (rp) return ok({ panel: { ...rp, version: panelVersion } });
         const p = panels.get(params.channel_id);
         return p ? ok({ panel: p }) : err('not_found', 'panel not built yet');
       }
@@ -242,6 +352,14 @@ export function createFakeServer(opts = {}) {
         if (!bearer) return json(401, { error: { code: 'unauthorized', message: 'no token' } });
         return json(200, channels.map((c) => channelView(c, bearer)));
       }
+      let parsed = {};
+      try {
+        parsed = JSON.parse(body || '{}');
+      } catch {
+        /* not JSON: the handlers below refuse it */
+      }
+      const revenue = revenueHttp(req.method, req.url ?? '', bearer, parsed);
+      if (revenue) return json(revenue.status, revenue.body);
       const post = /^\/api\/v1\/channels\/(\d+)\/messages$/.exec(req.url ?? '');
       if (post && req.method === 'POST') {
         if (!bearer) return json(401, { error: { code: 'unauthorized', message: 'no token' } });
