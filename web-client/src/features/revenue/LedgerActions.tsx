@@ -11,16 +11,17 @@ import { ACTION_TEXT, LEDGER_PANEL_KIND, actionReducer, errorText, initialAction
 /** How long to wait for the PANEL_UPDATE after a success before loading the panel again. */
 const RELOAD_AFTER_MS = 4000;
 
-type Send = (action: LedgerAction, dealId: string, text?: string) => Promise<unknown>;
-
-const send: Send = (action, dealId, text = '') =>
+const sendAction = (action: LedgerAction, dealId: string, text = ''): Promise<unknown> =>
   action === 'approve' ? approveCommission(dealId) : action === 'pay' ? recordPayout(dealId, text) : reverseDeal(dealId, text);
 
-export function LedgerActions({ dealId, actions, reload, sendAction = send }: { dealId: string; actions: LedgerAction[]; reload: () => void; sendAction?: Send }) {
+export function LedgerActions({ dealId, actions, reload }: { dealId: string; actions: LedgerAction[]; reload: () => void }) {
   const [state, dispatch] = useReducer(actionReducer, initialActionState);
   const input = useRef<HTMLInputElement>(null);
   const mounted = useRef(false);
   const inflight = useRef(false);
+  // The latest reload, so re-renders of the panel do not restart the fallback timer.
+  const reloadRef = useRef(reload);
+  reloadRef.current = reload;
 
   useEffect(() => {
     mounted.current = true;
@@ -55,9 +56,9 @@ export function LedgerActions({ dealId, actions, reload, sendAction = send }: { 
   useEffect(() => {
     if (state.phase !== 'sent') return;
     // Normally the PANEL_UPDATE replaces this row first (and unmounts this).
-    const t = setTimeout(reload, RELOAD_AFTER_MS);
+    const t = setTimeout(() => reloadRef.current(), RELOAD_AFTER_MS);
     return () => clearTimeout(t);
-  }, [state.phase, reload]);
+  }, [state.phase]);
 
   const error = 'error' in state && state.error ? (
     <div className="ledger-action-error" role="alert">
