@@ -12,7 +12,8 @@
 //! - [`registry`]: `channels.toml`, permissions, the per-tenant channel table.
 //! - [`store`]: Postgres (sqlx); all SQL lives there. [`ids`]: typed ids.
 //! - [`http`]: the REST API, health, metrics and the web client.
-//! - [`auth`]: JWT, argon2, opaque tokens. [`seed`]: the demo workspace.
+//! - [`outgoing`]: outgoing webhooks (outbox dispatcher, Standard Webhooks signatures).
+//! - [`auth`]: JWT, argon2, bot tokens, opaque tokens. [`seed`]: the demo workspace.
 //!
 //! [`build`] wires the parts; [`run`] serves on a listener until the shutdown
 //! token is cancelled, then drains sessions and waits for every task.
@@ -28,6 +29,7 @@ pub mod gateway;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod outgoing;
 pub mod presence;
 pub mod publish;
 pub mod registry;
@@ -158,6 +160,10 @@ pub async fn build(
 /// [`SHUTDOWN_DEADLINE`] for committers, actors, writers and requests to end.
 pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartError> {
     state.tasks.spawn(gateway::sessions::reap(state.clone()));
+    state.tasks.spawn(outgoing::dispatcher::run(
+        state.store.clone(),
+        state.shutdown.clone(),
+    ));
     let app = http::router(state.clone());
     let shutdown = state.shutdown.clone();
     let drain = state.clone();

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod health;
 pub mod openapi;
 pub mod revenue;
+pub mod subscriptions;
 
 use crate::state::AppState;
 use axum::http::{header, HeaderValue};
@@ -34,6 +35,18 @@ pub fn router(state: AppState) -> Router {
         .route("/revenue/deals/{deal_id}/reverse", post(revenue::reverse))
         .route("/revenue/ledger/verify", get(revenue::verify))
         .route("/revenue/goals", axum::routing::put(revenue::set_goal))
+        .route(
+            "/webhook-subscriptions",
+            get(subscriptions::list).post(subscriptions::create),
+        )
+        .route(
+            "/webhook-subscriptions/{id}",
+            axum::routing::delete(subscriptions::disable),
+        )
+        .route(
+            "/webhook-subscriptions/{id}/deliveries",
+            get(subscriptions::deliveries),
+        )
         .route(
             "/bots/tokens/{token_id}",
             axum::routing::delete(bots::revoke),

@@ -15,6 +15,8 @@ use utoipa::{Modify, OpenApi};
         super::bots::create, super::bots::list, super::bots::revoke, super::bots::rotate,
         super::revenue::deal_win, super::revenue::approve, super::revenue::payout, super::revenue::reverse,
         super::revenue::verify, super::revenue::set_goal,
+        super::subscriptions::create, super::subscriptions::list, super::subscriptions::disable,
+        super::subscriptions::deliveries,
     ),
     modifiers(&Bearer)
 )]

@@ -191,6 +191,8 @@ impl Store {
         .bind(&d)
         .execute(&mut *tx)
         .await?;
+        // Outgoing webhooks subscribed to these channels, in the same transaction.
+        Self::insert_message_outbox_tx(&mut tx, &tenant, &id, &channel, &d).await?;
         tx.commit().await?;
         Ok(out)
     }

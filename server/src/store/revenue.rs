@@ -112,6 +112,15 @@ pub struct WonRow {
 
 const LEDGER_COLS: &str = "seq, deal_id, partner_id, status, amount_minor, currency, rate_bp, reference, actor_id, created_at, prev_hash, hash";
 
+/// A ledger entry as outgoing webhooks carry it.
+fn ledger_json(e: &LedgerRow) -> serde_json::Value {
+    serde_json::json!({
+        "seq": e.seq, "deal_id": e.deal_id, "partner_id": e.partner_id.to_string(), "status": e.status,
+        "amount_minor": e.amount_minor, "currency": e.currency, "rate_bp": e.rate_bp,
+        "reference": e.reference, "created_at": super::rfc3339(e.created_at),
+    })
+}
+
 /// Microsecond precision, as Postgres stores it, so a recomputed hash matches.
 fn now_micros() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
@@ -137,7 +146,7 @@ impl Store {
     }
 
     /// Records a deal and its pending commission in one transaction, with an
-    /// audit entry. A deal id already recorded is `Conflict("deals_pkey")`.
+    /// audit entry and the `deal_win.recorded` webhook event. A deal id already recorded is `Conflict("deals_pkey")`.
     pub async fn insert_deal_win(
         &self,
         tenant_id: TenantId,
@@ -162,6 +171,18 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let row = Self::append_ledger_tx(&mut tx, tenant_id, &commission).await?;
+        let payload = serde_json::json!({
+            "deal_id": deal.deal_id, "partner_id": deal.partner_id.to_string(), "client": deal.client,
+            "amount_minor": deal.amount_minor, "currency": deal.currency,
+            "closed_at": super::rfc3339(deal.closed_at), "commission": ledger_json(&row),
+        });
+        Self::insert_outbox_tx(
+            &mut tx,
+            tenant_id,
+            "deal_win.recorded",
+            &payload.to_string(),
+        )
+        .await?;
         Self::insert_audit_tx(
             &mut tx,
             tenant_id,
@@ -175,7 +196,8 @@ impl Store {
         Ok(row)
     }
 
-    /// Appends entries (e.g. approvals of several deals) in one transaction, with one audit entry.
+    /// Appends entries (e.g. approvals of several deals) in one transaction,
+    /// with one audit entry and a `commission.status_changed` webhook event each.
     pub async fn insert_ledger_entries(
         &self,
         tenant_id: TenantId,
@@ -185,7 +207,11 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut out = Vec::with_capacity(entries.len());
         for e in entries {
-            out.push(Self::append_ledger_tx(&mut tx, tenant_id, e).await?);
+            let row = Self::append_ledger_tx(&mut tx, tenant_id, e).await?;
+            let payload = ledger_json(&row).to_string();
+            Self::insert_outbox_tx(&mut tx, tenant_id, "commission.status_changed", &payload)
+                .await?;
+            out.push(row);
         }
         Self::insert_audit_tx(&mut tx, tenant_id, audit.0, audit.1, audit.2, audit.3).await?;
         tx.commit().await?;

@@ -92,7 +92,7 @@ pub(super) async fn panel(r: &Revenue, projection: Projection) -> Result<Value, 
             .unwrap_or(0);
     }
     let program_actual: i64 = actual.values().map(|a| a.1).sum();
-    let progress = |label: String, value: i64, target: i64| json!({ "label": format!("{label}: {} of {}", money(value, cur), money(target, cur)), "value": value.min(target), "max": target });
+    let progress = |label: String, value: i64, target: i64| json!({ "label": format!("{label}: {} of {}", money(value, cur), money(target, cur)), "value": value.min(target), "max": target, "currency": cur });
     let mut items = Vec::new();
     if let Some((_, t)) = goals.iter().find(|(p, _)| p.is_none()) {
         items.push(progress("Program".into(), program_actual, *t));

@@ -11,6 +11,9 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use time::{Date, Duration, OffsetDateTime};
 
+/// Ledger entries read for #revenue-payouts (the newest).
+const PAYOUT_HISTORY: i64 = 5000;
+
 /// Ledger entries shown in #revenue-overview.
 const LEDGER_PAGE: i64 = 25;
 
@@ -248,7 +251,7 @@ async fn tiers(r: &Revenue, partner: Option<UserId>) -> Result<Value, StoreError
     ]})];
     if let Some(next) = r.program.next_tier(&tier.name) {
         blocks.push(json!({ "type": "progress", "items": [
-            { "label": format!("To {} ({})", next.name, money(next.threshold_minor, cur)), "value": trailing.min(next.threshold_minor), "max": next.threshold_minor },
+            { "label": format!("To {} ({})", next.name, money(next.threshold_minor, cur)), "value": trailing.min(next.threshold_minor), "max": next.threshold_minor, "currency": cur },
         ]}));
     }
     let perks: Vec<Value> = tier.perks.iter().map(|p| json!({ "title": p })).collect();
@@ -257,7 +260,8 @@ async fn tiers(r: &Revenue, partner: Option<UserId>) -> Result<Value, StoreError
 }
 
 async fn payouts(r: &Revenue, partner: Option<UserId>) -> Result<Value, StoreError> {
-    let statuses = r.store.fetch_deal_statuses(r.tenant_id, partner).await?;
+    // Every paid entry, even of a deal reversed later: a payout made stays in the history.
+    let statuses = r.store.fetch_ledger(r.tenant_id, partner, PAYOUT_HISTORY).await?;
     // reference → (latest time, currency → total)
     let mut by: BTreeMap<&str, (OffsetDateTime, BTreeMap<&str, i64>)> = BTreeMap::new();
     for e in statuses.iter().filter(|e| e.status == "paid") {

@@ -1,0 +1,15 @@
+//! Outgoing webhooks: integrations (n8n, a CRM, a mail tool) subscribe to
+//! event types; each event is written to a durable outbox in the same
+//! transaction as the change it announces (`store/outbox.rs`), and the
+//! [`dispatcher`] delivers it at least once, signed per Standard Webhooks
+//! ([`signature`]), retrying with exponential backoff and logging every attempt.
+
+pub mod dispatcher;
+pub mod signature;
+
+/// Event types a subscription may name.
+pub const EVENT_TYPES: [&str; 3] = [
+    "deal_win.recorded",
+    "commission.status_changed",
+    "message.created",
+];
