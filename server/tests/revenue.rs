@@ -405,3 +405,66 @@ async fn goals_show_the_program_and_only_ones_own_target() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_act_on_ledger_panels_through_panel_action() {
+    let (_db, s) = setup().await;
+    let (_, ben_id, ..) = s.member("demo", BEN).await;
+    let token = bot(&s, &["deal-wins"], &["revenue"]).await;
+    assert_eq!(
+        win(
+            &s,
+            &format!("Bearer {token}"),
+            &deal(ben_id, "pa-1", 40_000)
+        )
+        .await
+        .0,
+        201
+    );
+    let (mut staff, ready) = s.login_ws(STAFF, Encoding::Json).await;
+    let (mut ben, _) = s.login_ws(BEN, Encoding::Json).await;
+    let overview = channel(&ready, "revenue-overview").id;
+    let action = |action: &str, params: Value| json!({"channel_id": overview, "action": action, "params": params});
+    let ok = staff
+        .request(
+            "panel.action",
+            action("approve", json!({"deal_ids": ["pa-1"]})),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ok["entries"][0]["status"], "approved");
+    // Partners may not; unknown actions and bad params are named.
+    let e = ben
+        .request(
+            "panel.action",
+            action("payout", json!({"deal_ids": ["pa-1"], "reference": "x"})),
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden, "{e:?}");
+    let e = staff
+        .request("panel.action", action("explode", json!({})))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::BadRequest);
+    let e = staff
+        .request("panel.action", action("approve", json!({"deal": 1})))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::BadRequest);
+    // Approving twice: conflict with the current state.
+    let e = staff
+        .request(
+            "panel.action",
+            action("approve", json!({"deal_ids": ["pa-1"]})),
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict, "{e:?}");
+    assert!(e.message.contains("approved"), "{e:?}");
+}

@@ -130,6 +130,24 @@ impl<D: Domain> Handle<D> {
             .map_err(|_| ErrorBody::retry(ErrorCode::Unavailable, "the domain is busy; retry", 200))
     }
 
+    /// Sends the command `make` builds around a reply channel and waits for
+    /// the answer (`unavailable` on a full mailbox, `internal` if the actor
+    /// stopped before answering).
+    pub async fn ask<T>(
+        &self,
+        tenant_id: TenantId,
+        make: impl FnOnce(oneshot::Sender<Result<T, ErrorBody>>) -> D::Command,
+    ) -> Result<T, ErrorBody> {
+        let (tx, rx) = oneshot::channel();
+        self.command(tenant_id, make(tx))?;
+        rx.await.unwrap_or_else(|_| {
+            Err(ErrorBody::new(
+                ErrorCode::Internal,
+                "the domain actor stopped while answering",
+            ))
+        })
+    }
+
     /// Offers a committed event if the domain is interested. A full mailbox
     /// drops it (the panels' age bound covers a missed refresh), counted in
     /// `arena_domain_events_dropped_total`.

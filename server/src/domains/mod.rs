@@ -132,6 +132,26 @@ impl Domains {
             || insights::Insights::CARD_TYPES.contains(&kind)
     }
 
+    /// `panel.action` on `channel`'s panel (PROTOCOL.md §4), answered after
+    /// the change is committed; `not_found` for a panel without actions.
+    pub async fn action(
+        &self,
+        by: &Actor,
+        channel: &ChannelInfo,
+        action: &str,
+        params: Value,
+    ) -> Result<Value, ErrorBody> {
+        match (channel.domain.as_deref(), channel.panel.as_deref()) {
+            (Some(revenue::Revenue::NAME), Some(kind)) => {
+                revenue::actions::run(&self.revenue, by, kind, action, params).await
+            }
+            _ => Err(ErrorBody::new(
+                ErrorCode::NotFound,
+                format!("#{} has no panel actions yet", channel.key),
+            )),
+        }
+    }
+
     /// The panel of `channel` as `viewer` sees it, from its domain's actor.
     /// `not_found` when the channel has no panel or its domain none yet;
     /// `unavailable` when the actor's mailbox is full.

@@ -94,11 +94,11 @@ async fn run(
             })
         }
         Method::PanelAction(p) => {
-            state.registry.readable(actor, p.channel_id)?;
-            Err(ErrorBody::new(
-                ErrorCode::NotFound,
-                format!("no panel action {:?} here yet", p.action),
-            ))
+            let channel = state.registry.readable(actor, p.channel_id)?;
+            state
+                .domains
+                .action(actor, &channel, &p.action, p.params)
+                .await
         }
         Method::ModerationTimeout(p) => {
             json(serde_json::json!({ "muted_until": chat.timeout(actor, p).await? }))

@@ -5,10 +5,10 @@
 
 use super::extract::{Authed, Body};
 use crate::domains::money::money;
-use crate::domains::revenue::{self, Command, DealWin, Recorded};
+use crate::domains::revenue::{self, Command, DealWin, LedgerEntry, Recorded};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{LedgerRow, GENESIS};
+use crate::store::GENESIS;
 use arena_protocol::model::Card;
 use arena_protocol::{ErrorBody, ErrorCode, Snowflake};
 use axum::extract::{Path, State};
@@ -51,52 +51,12 @@ pub struct DealResult {
     pub commission: LedgerEntry,
 }
 
-/// One ledger entry.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct LedgerEntry {
-    pub seq: i64,
-    pub deal_id: String,
-    pub partner_id: String,
-    pub status: String,
-    /// Commission, minor units of `currency`.
-    pub amount_minor: i64,
-    pub currency: String,
-    pub rate_bp: i32,
-    pub reference: String,
-    pub created_at: String,
-    pub hash: String,
-}
-
-impl From<&LedgerRow> for LedgerEntry {
-    fn from(e: &LedgerRow) -> Self {
-        LedgerEntry {
-            seq: e.seq,
-            deal_id: e.deal_id.clone(),
-            partner_id: e.partner_id.to_string(),
-            status: e.status.clone(),
-            amount_minor: e.amount_minor,
-            currency: e.currency.clone(),
-            rate_bp: e.rate_bp,
-            reference: e.reference.clone(),
-            created_at: crate::store::rfc3339(e.created_at),
-            hash: e.hash.clone(),
-        }
-    }
-}
-
 async fn ask<T>(
     state: &AppState,
     tenant: crate::ids::TenantId,
     make: impl FnOnce(oneshot::Sender<Result<T, ErrorBody>>) -> Command,
 ) -> Result<T, ApiError> {
-    let (tx, rx) = oneshot::channel();
-    state.domains.revenue().command(tenant, make(tx))?;
-    Ok(rx.await.unwrap_or_else(|_| {
-        Err(ErrorBody::new(
-            ErrorCode::Internal,
-            "the revenue actor stopped while answering",
-        ))
-    })?)
+    Ok(state.domains.revenue().ask(tenant, make).await?)
 }
 
 /// Records a deal win: 201 with the deal and its pending commission, after
@@ -332,11 +292,7 @@ pub async fn set_goal(
 ) -> Result<StatusCode, ApiError> {
     let month = match b.month.as_deref() {
         None => time::OffsetDateTime::now_utc().date(),
-        Some(m) => {
-            let fmt = time::macros::format_description!("[year]-[month]-[day]");
-            time::Date::parse(&format!("{m}-01"), fmt)
-                .map_err(|_| ApiError::new(ErrorCode::BadRequest, "month must be YYYY-MM"))?
-        }
+        Some(m) => revenue::actions::parse_month(m)?,
     };
     let goal = revenue::goals::Goal {
         month,

@@ -14,6 +14,7 @@ use crate::registry::Actor;
 use crate::store::{DealRow, LedgerRow, NewDeal, NewLedgerEntry, StoreError};
 use arena_protocol::model::Role;
 use arena_protocol::{ErrorBody, ErrorCode};
+use serde::Serialize;
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
 
@@ -414,4 +415,37 @@ async fn reverse(
         .map_err(store_error)?;
     rows.pop()
         .ok_or_else(|| err(ErrorCode::Internal, "no entry written"))
+}
+
+/// One ledger entry.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LedgerEntry {
+    pub seq: i64,
+    pub deal_id: String,
+    pub partner_id: String,
+    pub status: String,
+    /// Commission, minor units of `currency`.
+    pub amount_minor: i64,
+    pub currency: String,
+    pub rate_bp: i32,
+    pub reference: String,
+    pub created_at: String,
+    pub hash: String,
+}
+
+impl From<&LedgerRow> for LedgerEntry {
+    fn from(e: &LedgerRow) -> Self {
+        LedgerEntry {
+            seq: e.seq,
+            deal_id: e.deal_id.clone(),
+            partner_id: e.partner_id.to_string(),
+            status: e.status.clone(),
+            amount_minor: e.amount_minor,
+            currency: e.currency.clone(),
+            rate_bp: e.rate_bp,
+            reference: e.reference.clone(),
+            created_at: crate::store::rfc3339(e.created_at),
+            hash: e.hash.clone(),
+        }
+    }
 }

@@ -7,6 +7,7 @@
 //! idempotency), [`ledger`] (recording and status changes), [`goals`]
 //! (monthly targets), [`panels`].
 
+pub mod actions;
 pub mod deals;
 pub mod goals;
 pub mod ledger;
@@ -14,7 +15,7 @@ mod panels;
 pub mod program;
 
 pub use deals::DealWin;
-pub use ledger::{Command, Recorded};
+pub use ledger::{Command, LedgerEntry, Recorded};
 pub use program::Program;
 
 use super::{Changed, Context, Domain};

@@ -261,7 +261,10 @@ async fn tiers(r: &Revenue, partner: Option<UserId>) -> Result<Value, StoreError
 
 async fn payouts(r: &Revenue, partner: Option<UserId>) -> Result<Value, StoreError> {
     // Every paid entry, even of a deal reversed later: a payout made stays in the history.
-    let statuses = r.store.fetch_ledger(r.tenant_id, partner, PAYOUT_HISTORY).await?;
+    let statuses = r
+        .store
+        .fetch_ledger(r.tenant_id, partner, PAYOUT_HISTORY)
+        .await?;
     // reference → (latest time, currency → total)
     let mut by: BTreeMap<&str, (OffsetDateTime, BTreeMap<&str, i64>)> = BTreeMap::new();
     for e in statuses.iter().filter(|e| e.status == "paid") {
