@@ -272,6 +272,7 @@ async fn record_seed_deal(
     let entry = NewLedgerEntry {
         deal_id: deal_id.clone(),
         partner_id,
+        from: &[],
         status: "pending",
         amount_minor: commission(amount, tier.rate_bp),
         currency,

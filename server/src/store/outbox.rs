@@ -136,7 +136,8 @@ impl Store {
         .await?)
     }
 
-    /// Disables a live subscription (its queued events are no longer sent); `NotFound` otherwise.
+    /// Disables a live subscription: its queued events are no longer claimed
+    /// (they stay for the log); `NotFound` otherwise.
     pub async fn update_webhook_subscription_disabled(
         &self,
         tenant_id: TenantId,
@@ -175,7 +176,20 @@ impl Store {
         .await?)
     }
 
-    /// Claims up to `limit` due rows of every tenant (the dispatcher serves
+    /// Deletes delivered or given-up rows (and their attempt log) older than
+    /// `days`; returns how many. The dispatcher runs it now and then.
+    pub async fn delete_old_webhook_events(&self, days: i32) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "DELETE FROM webhook_outbox WHERE (delivered_at IS NOT NULL OR failed_at IS NOT NULL)
+               AND created_at < now() - make_interval(days => $1)",
+        )
+        .bind(days)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Claims up to `limit` due rows of live subscriptions of every tenant (the dispatcher serves
     /// all; each row names its tenant) by pushing their next attempt `lease_s`
     /// ahead, so another dispatcher does not take them meanwhile.
     pub async fn claim_due_webhooks(
@@ -186,8 +200,10 @@ impl Store {
         Ok(sqlx::query_as(
             "WITH due AS (
                  SELECT o.tenant_id, o.event_id, o.subscription_id FROM webhook_outbox o
+                 JOIN webhook_subscriptions ls ON ls.tenant_id = o.tenant_id AND ls.id = o.subscription_id
+                      AND ls.disabled_at IS NULL
                  WHERE o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= now()
-                 ORDER BY o.next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+                 ORDER BY o.next_attempt_at LIMIT $1 FOR UPDATE OF o SKIP LOCKED)
              UPDATE webhook_outbox o SET next_attempt_at = now() + make_interval(secs => $2)
              FROM due, webhook_subscriptions s
              WHERE o.tenant_id = due.tenant_id AND o.event_id = due.event_id AND o.subscription_id = due.subscription_id

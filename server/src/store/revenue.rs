@@ -79,6 +79,10 @@ impl LedgerRow {
 pub struct NewLedgerEntry {
     pub deal_id: String,
     pub partner_id: UserId,
+    /// The deal's status this entry may follow (checked under the ledger
+    /// lock, so two appends cannot both move the same deal); empty for a
+    /// deal's first entry.
+    pub from: &'static [&'static str],
     pub status: &'static str,
     pub amount_minor: i64,
     pub currency: String,
@@ -235,6 +239,20 @@ impl Store {
         .fetch_optional(&mut **tx)
         .await?;
         let (seq, prev_hash) = last.map_or((1, GENESIS.to_owned()), |(s, h)| (s + 1, h));
+        if !e.from.is_empty() {
+            let now: Option<String> = sqlx::query_scalar(
+                "SELECT status FROM commission_ledger WHERE tenant_id = $1 AND deal_id = $2 ORDER BY seq DESC LIMIT 1",
+            )
+            .bind(tenant_id)
+            .bind(&e.deal_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            match now {
+                Some(st) if e.from.contains(&st.as_str()) => {}
+                Some(st) => return Err(StoreError::Conflict(format!("deal {:?} is {st}", e.deal_id))),
+                None => return Err(StoreError::NotFound),
+            }
+        }
         let mut row = LedgerRow {
             seq,
             deal_id: e.deal_id.clone(),

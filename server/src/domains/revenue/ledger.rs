@@ -96,7 +96,7 @@ pub(super) async fn run(r: &mut Revenue, command: Command) -> Changed {
             deal_ids,
             reply,
         } => {
-            let result = advance(r, &by, deal_ids, "pending", "approved", String::new()).await;
+            let result = advance(r, &by, deal_ids, &["pending"], "approved", String::new()).await;
             finish(result, reply)
         }
         Command::Payout {
@@ -106,7 +106,7 @@ pub(super) async fn run(r: &mut Revenue, command: Command) -> Changed {
             reply,
         } => {
             let result = match check_reference(&reference) {
-                Ok(()) => advance(r, &by, deal_ids, "approved", "paid", reference).await,
+                Ok(()) => advance(r, &by, deal_ids, &["approved"], "paid", reference).await,
                 Err(e) => Err(e),
             };
             finish(result, reply)
@@ -246,6 +246,7 @@ async fn record_win(r: &Revenue, by: &Actor, win: DealWin) -> Result<Recorded, E
     let entry = NewLedgerEntry {
         deal_id: win.deal_id.clone(),
         partner_id: win.partner_id,
+        from: &[],
         status: "pending",
         amount_minor: commission(win.amount_minor, tier.rate_bp),
         currency: win.currency.clone(),
@@ -323,7 +324,7 @@ async fn advance(
     r: &Revenue,
     by: &Actor,
     deal_ids: Vec<String>,
-    from: &str,
+    from: &'static [&'static str],
     to: &'static str,
     reference: String,
 ) -> Result<Vec<LedgerRow>, ErrorBody> {
@@ -339,10 +340,10 @@ async fn advance(
         let now = current(r, id)
             .await?
             .ok_or_else(|| err(ErrorCode::NotFound, format!("no deal {id:?}")))?;
-        if now.status != from {
+        if !from.contains(&now.status.as_str()) {
             return Err(err(
                 ErrorCode::Conflict,
-                format!("deal {id:?} is {}, not {from}", now.status),
+                format!("deal {id:?} is {}, not {}", now.status, from.join(" or ")),
             ));
         }
         if entries.iter().any(|e: &NewLedgerEntry| &e.deal_id == id) {
@@ -354,6 +355,7 @@ async fn advance(
         entries.push(NewLedgerEntry {
             deal_id: id.clone(),
             partner_id: now.partner_id,
+            from,
             status: to,
             amount_minor: now.amount_minor,
             currency: now.currency,
@@ -373,7 +375,15 @@ async fn advance(
     r.store
         .insert_ledger_entries(r.tenant_id, &entries, audit)
         .await
-        .map_err(store_error)
+        .map_err(ledger_error)
+}
+
+/// A store error of an append: a status that moved meanwhile is a conflict naming it.
+fn ledger_error(e: StoreError) -> ErrorBody {
+    match e {
+        StoreError::Conflict(what) => err(ErrorCode::Conflict, what),
+        other => store_error(other),
+    }
 }
 
 async fn reverse(
@@ -395,6 +405,7 @@ async fn reverse(
     let entry = NewLedgerEntry {
         deal_id: deal_id.to_owned(),
         partner_id: now.partner_id,
+        from: &["pending", "approved", "paid"],
         status: "reversed",
         amount_minor: now.amount_minor,
         currency: now.currency,
@@ -412,7 +423,7 @@ async fn reverse(
         .store
         .insert_ledger_entries(r.tenant_id, std::slice::from_ref(&entry), audit)
         .await
-        .map_err(store_error)?;
+        .map_err(ledger_error)?;
     rows.pop()
         .ok_or_else(|| err(ErrorCode::Internal, "no entry written"))
 }
