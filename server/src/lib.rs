@@ -152,6 +152,7 @@ pub async fn build(
             )
             .allow_burst(std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN)),
         ),
+        webhook_limiter: integrations::incoming::WebhookLimiter::default(),
         identify_permits: tokio::sync::Semaphore::new(pool as usize),
         metrics,
     })))

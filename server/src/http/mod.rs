@@ -9,6 +9,7 @@ pub mod health;
 pub mod openapi;
 pub mod revenue;
 pub mod subscriptions;
+pub mod webhooks;
 
 use crate::state::AppState;
 use axum::http::{header, HeaderValue};
@@ -47,6 +48,15 @@ pub fn router(state: AppState) -> Router {
             "/webhook-subscriptions/{id}/deliveries",
             get(subscriptions::deliveries),
         )
+        .route(
+            "/channels/{id}/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/webhooks/{webhook_id}",
+            axum::routing::delete(webhooks::delete),
+        )
+        .route("/webhooks/{webhook_id}/{token}", post(webhooks::execute))
         .route(
             "/bots/tokens/{token_id}",
             axum::routing::delete(bots::revoke),

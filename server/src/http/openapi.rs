@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         super::revenue::verify, super::revenue::set_goal,
         super::subscriptions::create, super::subscriptions::list, super::subscriptions::disable,
         super::subscriptions::deliveries,
+        super::webhooks::create, super::webhooks::list, super::webhooks::delete, super::webhooks::execute,
     ),
     modifiers(&Bearer)
 )]
