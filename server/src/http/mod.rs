@@ -8,6 +8,7 @@ pub mod extract;
 pub mod health;
 pub mod openapi;
 pub mod revenue;
+pub mod stripe;
 pub mod subscriptions;
 pub mod webhooks;
 
@@ -48,6 +49,11 @@ pub fn router(state: AppState) -> Router {
             "/webhook-subscriptions/{id}/deliveries",
             get(subscriptions::deliveries),
         )
+        .route(
+            "/revenue/payout-accounts/{user_id}",
+            get(stripe::get_account).put(stripe::link_account),
+        )
+        .route("/integrations/stripe/webhook", post(stripe::webhook))
         .route(
             "/channels/{id}/webhooks",
             get(webhooks::list).post(webhooks::create),

@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         super::subscriptions::create, super::subscriptions::list, super::subscriptions::disable,
         super::subscriptions::deliveries,
         super::webhooks::create, super::webhooks::list, super::webhooks::delete, super::webhooks::execute,
+        super::stripe::webhook, super::stripe::link_account, super::stripe::get_account,
     ),
     modifiers(&Bearer)
 )]
