@@ -57,6 +57,10 @@ pub struct Config {
     pub commit_batch: usize,
     /// Presences sent in READY at most (large tenants use presence.list). Default 1000.
     pub ready_presence_limit: usize,
+    /// Signing secret (`whsec_…`) of the Stripe Connect webhook endpoint
+    /// (`POST /api/v1/integrations/stripe/webhook`). Default none: the
+    /// endpoint answers 404.
+    pub stripe_webhook_secret: Option<String>,
 }
 
 impl Default for Config {
@@ -84,12 +88,13 @@ impl Default for Config {
             max_content_chars: 4000,
             commit_batch: 512,
             ready_presence_limit: 1000,
+            stripe_webhook_secret: None,
         }
     }
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 23] = [
     "addr",
     "database_url",
     "database_pool",
@@ -112,6 +117,7 @@ const KEYS: [&str; 22] = [
     "commit_batch",
     "messages_per_second",
     "ready_presence_limit",
+    "stripe_webhook_secret",
 ];
 
 /// The development JWT secret used when none is configured.
@@ -174,6 +180,16 @@ impl Config {
         }
         if self.commit_batch == 0 {
             return invalid("commit_batch", "must be at least 1");
+        }
+        if self
+            .stripe_webhook_secret
+            .as_deref()
+            .is_some_and(|s| s.trim().is_empty())
+        {
+            return invalid(
+                "stripe_webhook_secret",
+                "must not be empty (leave it unset to turn the endpoint off)",
+            );
         }
         Ok(())
     }

@@ -14,6 +14,7 @@
 //! - [`http`]: the REST API, health, metrics and the web client.
 //! - [`outgoing`]: outgoing webhooks (outbox dispatcher, Standard Webhooks signatures).
 //! - [`auth`]: JWT, argon2, bot tokens, opaque tokens. [`seed`]: the demo workspace.
+//! - [`integrations`]: other tools' formats (Discord/Slack webhook bodies, Stripe signatures).
 //!
 //! [`build`] wires the parts; [`run`] serves on a listener until the shutdown
 //! token is cancelled, then drains sessions and waits for every task.
@@ -29,6 +30,7 @@ pub mod gateway;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod integrations;
 pub mod outgoing;
 pub mod presence;
 pub mod publish;
@@ -150,6 +152,7 @@ pub async fn build(
             )
             .allow_burst(std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN)),
         ),
+        webhook_limiter: integrations::incoming::WebhookLimiter::default(),
         identify_permits: tokio::sync::Semaphore::new(pool as usize),
         metrics,
     })))

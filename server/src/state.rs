@@ -45,6 +45,8 @@ pub struct Shared {
     /// Login attempts per (workspace, email): 30 a minute, burst 20 (argon2 makes
     /// each attempt costly; this keeps guessing slow and the CPU free).
     pub login_limiter: governor::DefaultKeyedRateLimiter<String>,
+    /// Posts per incoming webhook: 30 a minute, burst 10 (Discord's figure).
+    pub webhook_limiter: crate::integrations::incoming::WebhookLimiter,
     /// IDENTIFYs doing database work at once (the pool size); the rest wait.
     pub identify_permits: tokio::sync::Semaphore,
     /// Prometheus registry handle for /metrics.

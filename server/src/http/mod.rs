@@ -8,7 +8,9 @@ pub mod extract;
 pub mod health;
 pub mod openapi;
 pub mod revenue;
+pub mod stripe;
 pub mod subscriptions;
+pub mod webhooks;
 
 use crate::state::AppState;
 use axum::http::{header, HeaderValue};
@@ -47,6 +49,20 @@ pub fn router(state: AppState) -> Router {
             "/webhook-subscriptions/{id}/deliveries",
             get(subscriptions::deliveries),
         )
+        .route(
+            "/revenue/payout-accounts/{user_id}",
+            get(stripe::get_account).put(stripe::link_account),
+        )
+        .route("/integrations/stripe/webhook", post(stripe::webhook))
+        .route(
+            "/channels/{id}/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/webhooks/{webhook_id}",
+            axum::routing::delete(webhooks::delete),
+        )
+        .route("/webhooks/{webhook_id}/{token}", post(webhooks::execute))
         .route(
             "/bots/tokens/{token_id}",
             axum::routing::delete(bots::revoke),

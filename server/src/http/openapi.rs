@@ -17,6 +17,8 @@ use utoipa::{Modify, OpenApi};
         super::revenue::verify, super::revenue::set_goal,
         super::subscriptions::create, super::subscriptions::list, super::subscriptions::disable,
         super::subscriptions::deliveries,
+        super::webhooks::create, super::webhooks::list, super::webhooks::delete, super::webhooks::execute,
+        super::stripe::webhook, super::stripe::link_account, super::stripe::get_account,
     ),
     modifiers(&Bearer)
 )]

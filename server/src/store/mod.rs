@@ -10,12 +10,14 @@ mod events;
 mod messages;
 mod outbox;
 mod panels;
+mod payouts;
 mod read_states;
 mod revenue;
 mod rows;
 mod tenants;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use audit::AuditRow;
 pub use bots::{BotTokenInfo, BotTokenRow, NewBotToken};
@@ -24,9 +26,11 @@ pub use events::LogRow;
 pub use messages::NewMessage;
 pub use outbox::{DeliveryRow, DueWebhook, SubscriptionRow};
 pub use panels::{ChannelActivityRow, DealWinRow};
+pub use payouts::{IntegrationEffect, NewIntegrationEvent, PayoutAccountRow};
 pub use read_states::ReadyHead;
 pub use revenue::{DealRow, LedgerRow, NewDeal, NewLedgerEntry, WonRow, GENESIS};
 pub use rows::{rfc3339, TenantRow, UserRow};
+pub use webhooks::{NewWebhook, WebhookRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;

@@ -34,6 +34,8 @@ use std::time::Duration;
 pub const PASSWORD: &str = "arena-demo";
 /// The fixed JWT secret of test servers.
 pub const JWT_SECRET: &str = "arena-integration-test-secret-0123456789";
+/// The Stripe webhook signing secret of test servers.
+pub const STRIPE_SECRET: &str = "whsec_arena_integration_test_secret";
 /// Generous bound for anything that should happen "soon" (only to avoid hangs).
 pub const WAIT: Duration = Duration::from_secs(10);
 /// How long we listen to make sure something does NOT arrive.

@@ -26,6 +26,7 @@ pub fn test_config(database_url: &str) -> Config {
         jwt_secret: JWT_SECRET.into(),
         // Tests post in bursts; the per-member limit has its own test.
         messages_per_second: 10_000,
+        stripe_webhook_secret: Some(super::STRIPE_SECRET.into()),
         ..Config::default()
     }
 }
