@@ -12,7 +12,7 @@ pub struct PayoutAccountRow {
     pub user_id: UserId,
     /// Stripe's `acct_…` id.
     pub stripe_account_id: String,
-    /// `pending`, `enabled`, `restricted` or `disabled` (migration 0004).
+    /// `pending`, `enabled`, `restricted` or `disabled` (migration 0007).
     pub status: String,
     /// Stripe's `requirements.disabled_reason`, when disabled.
     pub disabled_reason: Option<String>,
