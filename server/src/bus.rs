@@ -44,9 +44,12 @@ pub enum Projection {
 
 impl Projection {
     /// The projection a viewer gets of a per-viewer panel: a partner their
-    /// own, everyone else the program.
+    /// own, staff and admins the program.
+    ///
+    /// A bot token sees only its own records (none) unless its domain says
+    /// otherwise for a scope it holds (e.g. revenue for `revenue`).
     pub fn of(viewer: &crate::registry::Actor) -> Projection {
-        if viewer.role == arena_protocol::model::Role::Partner {
+        if viewer.role == arena_protocol::model::Role::Partner || viewer.bot.is_some() {
             Projection::Partner(viewer.user_id)
         } else {
             Projection::Program

@@ -22,6 +22,9 @@ pub struct Config {
     pub channels: PathBuf,
     /// Path of the partner program (tiers, currencies, payouts). Default `program.toml`.
     pub program: PathBuf,
+    /// Let outgoing webhooks reach loopback and private addresses (on-premises
+    /// receivers, tests). Default false: public addresses only (no SSRF).
+    pub webhook_private_targets: bool,
     /// Built web client served at `/`. Default `web-client/dist`; missing = API only.
     pub web_dir: PathBuf,
     /// HS256 secret for access tokens. Default: a development secret (logged as a warning).
@@ -71,6 +74,7 @@ impl Default for Config {
             database_pool: 16,
             channels: "channels.toml".into(),
             program: "program.toml".into(),
+            webhook_private_targets: false,
             web_dir: "web-client/dist".into(),
             jwt_secret: DEV_SECRET.into(),
             access_ttl_s: 3600,
@@ -94,7 +98,8 @@ impl Default for Config {
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 23] = [
+const KEYS: [&str; 24] = [
+    "webhook_private_targets",
     "addr",
     "database_url",
     "database_pool",

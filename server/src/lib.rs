@@ -93,6 +93,9 @@ pub async fn build(
     for t in store.fetch_tenants().await? {
         registry.sync_tenant(&store, &ids, t.id, &file).await?;
     }
+    // Workers (committers, domain actors, the webhook dispatcher) stop only
+    // after serving has drained, so requests still in flight are answered.
+    let stop = CancellationToken::new();
     let hub = Hub::default();
     let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(Delivery::new(hub.clone(), registry.clone())));
     let tasks = TaskTracker::new();
@@ -105,7 +108,7 @@ pub async fn build(
             ids: Arc::clone(&ids),
         },
         tasks.clone(),
-        shutdown.clone(),
+        stop.clone(),
     );
     let publisher = Publisher::new(Arc::clone(&bus), domains.clone());
     let sessions = SessionTable::default();
@@ -123,7 +126,7 @@ pub async fn build(
             commit_batch: cfg.commit_batch,
         },
         &tasks,
-        shutdown.clone(),
+        stop.clone(),
     );
     let presence =
         presence::PresenceTable::new(hub.clone(), Arc::clone(&bus), PRESENCE_FANOUT_LIMIT);
@@ -145,6 +148,7 @@ pub async fn build(
         ids,
         node_name,
         shutdown,
+        stop,
         tasks,
         login_limiter: governor::RateLimiter::keyed(
             governor::Quota::per_minute(
@@ -165,7 +169,8 @@ pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartErro
     state.tasks.spawn(gateway::sessions::reap(state.clone()));
     state.tasks.spawn(outgoing::dispatcher::run(
         state.store.clone(),
-        state.shutdown.clone(),
+        state.stop.clone(),
+        state.cfg.webhook_private_targets,
     ));
     let app = http::router(state.clone());
     let shutdown = state.shutdown.clone();
@@ -186,6 +191,7 @@ pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartErro
         .await;
     // Stop the rest even if serving failed, then wait for it.
     state.shutdown.cancel();
+    state.stop.cancel();
     state.tasks.close();
     if tokio::time::timeout(SHUTDOWN_DEADLINE, state.tasks.wait())
         .await

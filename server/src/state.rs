@@ -37,8 +37,11 @@ pub struct Shared {
     pub ids: Arc<SnowflakeGenerator>,
     /// This node's name in HELLO and READY, e.g. `node-1`.
     pub node_name: String,
-    /// Cancelled when the server shuts down.
+    /// Cancelled when the server shuts down: stop accepting, drain sessions.
     pub shutdown: CancellationToken,
+    /// Cancelled once serving has drained: committers, domain actors and the
+    /// webhook dispatcher finish what they hold and stop.
+    pub stop: CancellationToken,
     /// Every task the server spawns (committers, actors, writers, requests,
     /// the reaper): shutdown waits for them, with a deadline.
     pub tasks: TaskTracker,

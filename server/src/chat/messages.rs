@@ -138,7 +138,9 @@ impl Chat {
 
     /// Posts a message on the server's behalf (a domain's card, e.g. a deal
     /// win in #deal-wins) as `author`, in the channel `key`: no post rule,
-    /// limit or card check applies. Committed before it returns.
+    /// limit or card check applies. With `id`, the message takes that id (a
+    /// second post with it is `conflict`: posting is idempotent by id).
+    /// Committed before it returns.
     pub async fn post_as_server(
         &self,
         tenant_id: crate::ids::TenantId,
@@ -146,6 +148,7 @@ impl Chat {
         author: &User,
         content: String,
         card: Option<arena_protocol::model::Card>,
+        id: Option<Snowflake>,
     ) -> Result<Message, ErrorBody> {
         let c = self
             .registry
@@ -155,7 +158,7 @@ impl Chat {
             .ok_or_else(|| err(ErrorCode::NotFound, format!("no channel #{key}")))?;
         let now = OffsetDateTime::now_utc();
         let message = Message {
-            id: self.ids.next_id(),
+            id: id.unwrap_or_else(|| self.ids.next_id()),
             channel_id: c.id.snowflake(),
             channel_seq: 0,
             author: author.clone(),
@@ -201,6 +204,15 @@ impl Chat {
     /// `message.edit`: the author only.
     pub async fn edit(&self, actor: &Actor, p: MessageEdit) -> Result<Message, ErrorBody> {
         let m = self.own_or_staff(actor, p.message_id.into(), false).await?;
+        if m.card
+            .as_ref()
+            .is_some_and(|c| crate::domains::Domains::owns_card_type(&c.kind))
+        {
+            return Err(err(
+                ErrorCode::Forbidden,
+                "a card the server posted cannot be edited",
+            ));
+        }
         self.check_content(&p.content, m.card.is_some())?;
         let m = self
             .store

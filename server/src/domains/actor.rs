@@ -12,7 +12,7 @@ use crate::error::store_error;
 use crate::ids::TenantId;
 use crate::registry::Actor;
 use arena_protocol::event::PanelUpdate;
-use arena_protocol::model::Panel;
+use arena_protocol::model::{Panel, Role};
 use arena_protocol::{ErrorBody, ErrorCode, Event};
 use futures_util::FutureExt;
 use std::collections::HashMap;
@@ -92,8 +92,11 @@ impl<D: Domain> DomainActor<D> {
         };
         match changed {
             Changed::Nothing => {}
-            Changed::All => self.republish(|_| true).await,
-            Changed::Only(ps) => self.republish(|p| ps.contains(p)).await,
+            Changed::All => {
+                self.republish(|_| true, &[Projection::Program, Projection::Everyone])
+                    .await
+            }
+            Changed::Only(ps) => self.republish(|p| ps.contains(p), &ps).await,
         }
     }
 
@@ -128,15 +131,26 @@ impl<D: Domain> DomainActor<D> {
         Ok((p, changed))
     }
 
-    /// Rebuilds the built projections `which` selects and pushes each whose
-    /// data changed to the channels showing it, to the viewers who see it.
-    async fn republish(&mut self, which: impl Fn(&Projection) -> bool) {
-        let keys: Vec<(String, Projection)> = self
+    /// Rebuilds the built projections `which` selects, and `also` for every
+    /// panel kind of the domain even if not built here (after a retirement
+    /// or restart the cache is empty, yet viewers still watch), and pushes
+    /// each whose data changed to the channels showing it, to the viewers
+    /// who see it.
+    async fn republish(&mut self, which: impl Fn(&Projection) -> bool, also: &[Projection]) {
+        let mut keys: Vec<(String, Projection)> = self
             .panels
             .keys()
             .filter(|(_, p)| which(p))
             .cloned()
             .collect();
+        for kind in self.kinds() {
+            for p in also {
+                let key = (kind.clone(), *p);
+                if applies::<D>(&kind, *p, self.tenant_id) && !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+        }
         let reg = self.ctx.registry.tenant(self.tenant_id);
         for (kind, projection) in keys {
             let Ok((panel, true)) = self.build(&kind, projection).await else {
@@ -163,6 +177,22 @@ impl<D: Domain> DomainActor<D> {
         }
     }
 
+    /// The panel kinds of this domain's channels in the tenant's registry.
+    fn kinds(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = self
+            .ctx
+            .registry
+            .tenant(self.tenant_id)
+            .channels
+            .iter()
+            .filter(|c| c.domain.as_deref() == Some(D::NAME))
+            .filter_map(|c| c.panel.clone())
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+
     /// Handles one message; a panic is logged and the state rebuilt.
     async fn supervise(&mut self, msg: Msg<D::Command>) {
         if AssertUnwindSafe(self.handle(msg))
@@ -176,6 +206,17 @@ impl<D: Domain> DomainActor<D> {
             *self = Self::start(&self.ctx, self.tenant_id);
         }
     }
+}
+
+/// Does panel `kind` have projection `p`, i.e. does some viewer see it?
+fn applies<D: Domain>(kind: &str, p: Projection, tenant_id: TenantId) -> bool {
+    let viewer = match p {
+        Projection::Partner(u) => Actor::member(tenant_id, u, Role::Partner, None),
+        Projection::Program | Projection::Everyone => {
+            Actor::member(tenant_id, crate::ids::UserId(0), Role::Staff, None)
+        }
+    };
+    D::projection(kind, &viewer) == p
 }
 
 /// Runs the actor of `D` for `tenant_id` until `shutdown`, until every

@@ -210,3 +210,27 @@ async fn shutdown_stops_every_actor() {
         .await
         .expect("actors stopped");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_change_after_retirement_still_reaches_the_viewers() {
+    let bus = Arc::new(Recorder::default());
+    let (h, tasks) = handle(Arc::clone(&bus));
+    h.panel(&viewer(), "test.board").await.expect("built");
+    tokio::time::sleep(actor::IDLE + Duration::from_secs(1)).await;
+    tokio::task::yield_now().await;
+    assert_eq!(tasks.len(), 0, "retired: its cache is gone");
+    let typing = Event::TypingStart(TypingStart {
+        channel_id: Snowflake(10),
+        user_id: Snowflake(2),
+        at: "2026-01-01T00:00:00.000Z".into(),
+    });
+    h.committed(TENANT, &typing);
+    // A read after the event is answered after it was handled (one mailbox).
+    h.panel(&viewer(), "test.board").await.expect("read");
+    let published = std::mem::take(&mut *bus.0.lock().expect("lock"));
+    assert_eq!(
+        published.len(),
+        1,
+        "the watched panel is pushed by the new actor"
+    );
+}

@@ -61,11 +61,16 @@ pub async fn create(
     admin_only(&actor)?;
     let url = b.url.trim();
     let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
-    if !scheme_ok || url.len() > MAX_URL || reqwest::Url::parse(url).is_err() {
-        return Err(bad(format!(
-            "url must be an http(s) URL of at most {MAX_URL} bytes"
-        )));
-    }
+    let parsed = reqwest::Url::parse(url)
+        .ok()
+        .filter(|_| scheme_ok && url.len() <= MAX_URL)
+        .ok_or_else(|| {
+            bad(format!(
+                "url must be an http(s) URL of at most {MAX_URL} bytes"
+            ))
+        })?;
+    crate::outgoing::target::check_literal(&parsed, state.cfg.webhook_private_targets)
+        .map_err(|e| bad(format!("url: {e}")))?;
     if b.event_types.is_empty() {
         return Err(bad("event_types must name at least one event"));
     }

@@ -282,7 +282,7 @@ pub async fn execute(
     };
     let m: Message = state
         .chat
-        .post_as_server(w.tenant_id, &key, &author, content, None)
+        .post_as_server(w.tenant_id, &key, &author, content, None, None)
         .await?;
     if wait_requested(query.as_deref()) {
         Ok((StatusCode::OK, Json(m)).into_response())

@@ -1,11 +1,13 @@
-//! The dispatcher: every [`TICK`] it claims up to [`BATCH`] due outbox rows
-//! (across tenants; each row names its tenant), POSTs each to its
+//! The dispatcher: every [`TICK`] it claims due outbox rows (across
+//! tenants; each row names its tenant) for its free slots, at most [`BATCH`]
+//! deliveries in flight, POSTs each to its
 //! subscription's URL with the Standard Webhooks headers, and records the
 //! attempt. A 2xx answer delivers it; anything else retries after 1 s, 2 s,
 //! 4 s … (capped at an hour) until [`MAX_ATTEMPTS`], then gives up. Rows are
 //! leased while in flight, so several nodes may run a dispatcher.
 
 use super::signature;
+use super::target::{check_literal, PublicOnly};
 use crate::store::{DueWebhook, Store};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -22,6 +24,10 @@ pub const MAX_ATTEMPTS: i32 = 12;
 const LEASE_S: i64 = 60;
 /// Time a receiver has to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// How often delivered and given-up events are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// Days delivered and given-up events (and their attempt log) are kept.
+const KEEP_DAYS: i32 = 7;
 /// Longest error text kept in the delivery log.
 const MAX_ERROR: usize = 500;
 
@@ -31,34 +37,52 @@ pub fn backoff(failed: i32) -> Duration {
     Duration::from_secs(2u64.pow(exp)).min(Duration::from_secs(3600))
 }
 
-/// Runs until `shutdown`; deliveries in flight finish first.
-pub async fn run(store: Store, shutdown: CancellationToken) {
-    let client = match reqwest::Client::builder().timeout(TIMEOUT).build() {
+/// Runs until `shutdown`; deliveries in flight finish first. Receivers must
+/// be public addresses unless `allow_private` ([`super::target`]).
+pub async fn run(store: Store, shutdown: CancellationToken, allow_private: bool) {
+    let client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(std::sync::Arc::new(PublicOnly { allow_private }))
+        .build();
+    let client = match client {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "webhook client; outgoing webhooks are off");
             return;
         }
     };
+    let mut inflight = JoinSet::new();
+    let mut pruned = Instant::now();
     loop {
         tokio::select! {
-            _ = shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(TICK) => {}
         }
-        let due = match store.claim_due_webhooks(BATCH, LEASE_S).await {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming webhooks");
-                continue;
+        while inflight.try_join_next().is_some() {}
+        // A slow receiver holds one slot, not the whole round.
+        let free = BATCH - inflight.len() as i64;
+        if free > 0 {
+            match store.claim_due_webhooks(free, LEASE_S).await {
+                Ok(due) => {
+                    for w in due {
+                        let (store, client) = (store.clone(), client.clone());
+                        inflight
+                            .spawn(async move { deliver(&store, &client, w, allow_private).await });
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "claiming webhooks"),
             }
-        };
-        let mut inflight = JoinSet::new();
-        for w in due {
-            let (store, client) = (store.clone(), client.clone());
-            inflight.spawn(async move { deliver(&store, &client, w).await });
         }
-        while inflight.join_next().await.is_some() {}
+        if pruned.elapsed() >= PRUNE_EVERY {
+            pruned = Instant::now();
+            if let Err(e) = store.delete_old_webhook_events(KEEP_DAYS).await {
+                tracing::warn!(error = %e, "pruning webhook events");
+            }
+        }
     }
+    // Deliveries in flight finish (each is bounded by the timeout).
+    while inflight.join_next().await.is_some() {}
 }
 
 /// The JSON body: `{type, timestamp, data}` (Standard Webhooks' payload shape).
@@ -73,14 +97,18 @@ fn body(w: &DueWebhook) -> String {
     .to_string()
 }
 
-async fn deliver(store: &Store, client: &reqwest::Client, w: DueWebhook) {
+async fn deliver(store: &Store, client: &reqwest::Client, w: DueWebhook, allow_private: bool) {
     let id = format!("msg_{}_{}", w.event_id, w.subscription_id);
     let ts = OffsetDateTime::now_utc().unix_timestamp();
     let body = body(&w);
     let started = Instant::now();
-    let (delivered, status, error) = match signature::sign(&w.secret, &id, ts, &body) {
-        None => (false, None, "malformed secret".to_owned()),
-        Some(sig) => {
+    let target = reqwest::Url::parse(&w.url)
+        .map_err(|e| e.to_string())
+        .and_then(|u| check_literal(&u, allow_private));
+    let (delivered, status, error) = match (target, signature::sign(&w.secret, &id, ts, &body)) {
+        (Err(e), _) => (false, None, e),
+        (_, None) => (false, None, "malformed secret".to_owned()),
+        (Ok(()), Some(sig)) => {
             let r = client
                 .post(&w.url)
                 .header("content-type", "application/json")

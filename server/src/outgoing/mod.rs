@@ -6,6 +6,7 @@
 
 pub mod dispatcher;
 pub mod signature;
+pub mod target;
 
 /// Event types a subscription may name.
 pub const EVENT_TYPES: [&str; 3] = [

@@ -1,7 +1,7 @@
 //! Read models behind domain panels: aggregates over committed messages.
 
 use super::{Store, StoreError};
-use crate::ids::TenantId;
+use crate::ids::{ChannelId, TenantId};
 
 /// One `deal_win` card as committed: who, for whom, how much (minor units), when.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -45,32 +45,37 @@ impl Store {
         .await?)
     }
 
-    /// Messages and distinct authors per channel in the last `days` days, busiest first.
+    /// Messages and distinct authors per channel (of `channel_ids`) in the
+    /// last `days` days, busiest first.
     pub async fn fetch_channel_activity(
         &self,
         tenant_id: TenantId,
         days: i32,
+        channel_ids: &[ChannelId],
     ) -> Result<Vec<ChannelActivityRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT c.key AS channel_key, count(*) AS messages, count(DISTINCT m.author_id) AS authors
              FROM messages m JOIN channels c ON c.tenant_id = m.tenant_id AND c.id = m.channel_id
              WHERE m.tenant_id = $1 AND m.deleted_at IS NULL AND m.created_at > now() - make_interval(days => $2)
+               AND m.channel_id = ANY($3)
              GROUP BY c.key ORDER BY count(*) DESC, c.key",
         )
         .bind(tenant_id)
         .bind(days)
+        .bind(channel_ids)
         .fetch_all(&self.pool)
         .await?)
     }
 
-    /// Messages per UTC day for the last `days` days: `(YYYY-MM-DD, count)`, oldest first.
+    /// Messages in `channel_ids` per UTC day for the last `days` days: `(YYYY-MM-DD, count)`, oldest first.
     pub async fn fetch_daily_messages(
         &self,
         tenant_id: TenantId,
         days: i32,
+        channel_ids: &[ChannelId],
     ) -> Result<Vec<(String, i64)>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT to_char(d, 'YYYY-MM-DD'), (SELECT count(*) FROM messages m WHERE m.tenant_id = $1
+            "SELECT to_char(d, 'YYYY-MM-DD'), (SELECT count(*) FROM messages m WHERE m.tenant_id = $1 AND m.channel_id = ANY($3)
                     AND m.deleted_at IS NULL AND m.created_at >= d AND m.created_at < d + interval '1 day')
              FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - make_interval(days => $2 - 1),
                                   date_trunc('day', now() AT TIME ZONE 'UTC'), interval '1 day') AS d
@@ -78,6 +83,7 @@ impl Store {
         )
         .bind(tenant_id)
         .bind(days)
+        .bind(channel_ids)
         .fetch_all(&self.pool)
         .await?)
     }

@@ -249,7 +249,12 @@ impl Store {
             .await?;
             match now {
                 Some(st) if e.from.contains(&st.as_str()) => {}
-                Some(st) => return Err(StoreError::Conflict(format!("deal {:?} is {st}", e.deal_id))),
+                Some(st) => {
+                    return Err(StoreError::Conflict(format!(
+                        "deal {:?} is {st}",
+                        e.deal_id
+                    )))
+                }
                 None => return Err(StoreError::NotFound),
             }
         }
@@ -288,6 +293,25 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         Ok(row)
+    }
+
+    /// Reserves the id of a deal's card: sets `candidate` unless an id is
+    /// already there, and returns the one that stands (atomic, so two
+    /// requests for one deal post one card).
+    pub async fn update_deal_message_claim(
+        &self,
+        tenant_id: TenantId,
+        deal_id: &str,
+        candidate: MessageId,
+    ) -> Result<MessageId, StoreError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE deals SET message_id = COALESCE(message_id, $3) WHERE tenant_id = $1 AND deal_id = $2 RETURNING message_id",
+        )
+        .bind(tenant_id)
+        .bind(deal_id)
+        .bind(candidate)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// Links a deal to the card message that announced it.

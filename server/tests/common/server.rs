@@ -22,6 +22,8 @@ pub fn test_config(database_url: &str) -> Config {
         database_pool: 4,
         channels: channels_path(),
         program: super::repo_root().join("program.toml"),
+        // The receivers of the webhook tests listen on loopback.
+        webhook_private_targets: true,
         web_dir: repo_root().join("target/no-web-client-in-tests"),
         jwt_secret: JWT_SECRET.into(),
         // Tests post in bursts; the per-member limit has its own test.

@@ -16,6 +16,7 @@ use serde_json::Value;
 /// The community-insights domain's state for one tenant.
 pub struct Insights {
     store: Store,
+    registry: crate::registry::Registry,
     tenant_id: TenantId,
 }
 
@@ -25,6 +26,7 @@ impl Domain for Insights {
     fn start(ctx: &Context, tenant_id: TenantId) -> Self {
         Insights {
             store: ctx.store.clone(),
+            registry: ctx.registry.clone(),
             tenant_id,
         }
     }
@@ -43,21 +45,37 @@ impl Domain for Insights {
         match command {}
     }
 
-    /// Workspace activity is the same for every reader.
-    fn projection(_kind: &str, _viewer: &Actor) -> Projection {
-        Projection::Everyone
-    }
-
+    /// Per viewer: a partner's figures count only the channels they may read.
     async fn build_panel(
         &mut self,
         kind: &str,
-        _projection: Projection,
+        projection: Projection,
     ) -> Result<Option<Value>, StoreError> {
-        Ok(match kind {
-            "community-insights.analytics" | "community-insights.dashboard" => {
-                Some(panels::activity(&self.store, self.tenant_id).await?)
+        if !matches!(
+            kind,
+            "community-insights.analytics" | "community-insights.dashboard"
+        ) {
+            return Ok(None);
+        }
+        let viewer = match projection {
+            Projection::Partner(u) => {
+                let row = self.store.fetch_user(self.tenant_id, u).await?;
+                let role = arena_protocol::model::Role::parse(&row.role)
+                    .unwrap_or(arena_protocol::model::Role::Partner);
+                Some(Actor::member(self.tenant_id, u, role, row.tier))
             }
-            _ => None,
-        })
+            Projection::Program | Projection::Everyone => None,
+        };
+        let readable: Vec<crate::ids::ChannelId> = self
+            .registry
+            .tenant(self.tenant_id)
+            .channels
+            .iter()
+            .filter(|c| viewer.as_ref().is_none_or(|v| c.can_read(v)))
+            .map(|c| c.id)
+            .collect();
+        Ok(Some(
+            panels::activity(&self.store, self.tenant_id, &readable).await?,
+        ))
     }
 }

@@ -1,14 +1,20 @@
 //! Community-insights panels: workspace activity read models as generic
 //! panel data (`{title, blocks}`).
 
-use crate::ids::TenantId;
+use crate::ids::{ChannelId, TenantId};
 use crate::store::{Store, StoreError};
 use serde_json::{json, Value};
 
 /// Messages and active channels over the last 7 days, busiest channels, per day.
-pub(super) async fn activity(store: &Store, tenant_id: TenantId) -> Result<Value, StoreError> {
-    let channels = store.fetch_channel_activity(tenant_id, 7).await?;
-    let days = store.fetch_daily_messages(tenant_id, 7).await?;
+/// Counts only `readable`: the viewer's own channels, so a partner learns
+/// nothing of channels hidden from them.
+pub(super) async fn activity(
+    store: &Store,
+    tenant_id: TenantId,
+    readable: &[ChannelId],
+) -> Result<Value, StoreError> {
+    let channels = store.fetch_channel_activity(tenant_id, 7, readable).await?;
+    let days = store.fetch_daily_messages(tenant_id, 7, readable).await?;
     let total: i64 = channels.iter().map(|c| c.messages).sum();
     let busiest = channels.iter().take(5).map(|c| json!({ "label": format!("#{}", c.channel_key), "value": c.messages, "max": total.max(1) }));
     Ok(json!({

@@ -69,10 +69,13 @@ impl Domain for Revenue {
     }
 
     /// The leaderboard is one ranking for everyone (names and ranks, no
-    /// money); the other panels are per viewer.
+    /// money); the other panels are per viewer, the program for staff and
+    /// for bots with the revenue scope.
     fn projection(kind: &str, viewer: &Actor) -> Projection {
         if kind == "revenue.leaderboard" {
             Projection::Everyone
+        } else if viewer.bot.is_some() && viewer.has_scope(Self::NAME) {
+            Projection::Program
         } else {
             Projection::of(viewer)
         }
