@@ -183,7 +183,9 @@ pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartErro
             tracing::warn!(error = %e, "TCP_NODELAY");
         }
     });
-    let served = axum::serve(listener, app)
+    // into_make_service: one router for every connection (an Arc clone each);
+    // serving the Router itself rebuilds its whole route table per connection.
+    let served = axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(async move {
             shutdown.cancelled().await;
             gateway::sessions::drain(&drain);
