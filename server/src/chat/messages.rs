@@ -27,6 +27,36 @@ fn channel_audience(m: &Message, actor: &Actor) -> Audience {
     }
 }
 
+/// A message to commit, made from its create params; the store sets its
+/// `channel_seq` in the committing transaction.
+fn new_message(
+    tenant_id: crate::ids::TenantId,
+    id: Snowflake,
+    author: &User,
+    p: MessageCreate,
+    now: OffsetDateTime,
+) -> NewMessage {
+    let message = Message {
+        id,
+        channel_id: p.channel_id,
+        channel_seq: 0,
+        author: author.clone(),
+        content: p.content,
+        card: p.card,
+        reply_to: p.reply_to,
+        nonce: p.nonce,
+        created_at: crate::store::rfc3339(now),
+        edited_at: None,
+        pinned: false,
+        reactions: Vec::new(),
+    };
+    NewMessage {
+        tenant_id,
+        message,
+        created_at: now,
+    }
+}
+
 impl Chat {
     fn check_content(&self, content: &str, has_card: bool) -> Result<(), ErrorBody> {
         if content.trim().is_empty() && !has_card {
@@ -115,25 +145,13 @@ impl Chat {
             }
         }
         self.limiter.check_slow_mode(actor, &c, Instant::now())?;
-        let message = Message {
-            id: self.ids.next_id(),
-            channel_id: p.channel_id,
-            channel_seq: 0,
-            author: author.clone(),
-            content: p.content,
-            card: p.card,
-            reply_to: p.reply_to,
-            nonce: p.nonce,
-            created_at: crate::store::rfc3339(now),
-            edited_at: None,
-            pinned: false,
-            reactions: Vec::new(),
-        };
-        Ok(NewMessage {
-            tenant_id: actor.tenant_id,
-            message,
-            created_at: now,
-        })
+        Ok(new_message(
+            actor.tenant_id,
+            self.ids.next_id(),
+            author,
+            p,
+            now,
+        ))
     }
 
     /// Posts a message on the server's behalf (a domain's card, e.g. a deal
@@ -157,26 +175,16 @@ impl Chat {
             .cloned()
             .ok_or_else(|| err(ErrorCode::NotFound, format!("no channel #{key}")))?;
         let now = OffsetDateTime::now_utc();
-        let message = Message {
-            id: id.unwrap_or_else(|| self.ids.next_id()),
+        let p = MessageCreate {
             channel_id: c.id.snowflake(),
-            channel_seq: 0,
-            author: author.clone(),
             content,
             card,
             reply_to: None,
             nonce: None,
-            created_at: crate::store::rfc3339(now),
-            edited_at: None,
-            pinned: false,
-            reactions: Vec::new(),
         };
+        let id = id.unwrap_or_else(|| self.ids.next_id());
         self.committer
-            .submit(NewMessage {
-                tenant_id,
-                message,
-                created_at: now,
-            })?
+            .submit(new_message(tenant_id, id, author, p, now))?
             .await
     }
 
