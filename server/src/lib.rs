@@ -99,6 +99,7 @@ pub async fn build(
     let hub = Hub::default();
     let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(Delivery::new(hub.clone(), registry.clone())));
     let tasks = TaskTracker::new();
+    let links = domains::Links::default();
     let domains = Domains::new(
         domains::Context {
             store: store.clone(),
@@ -106,6 +107,7 @@ pub async fn build(
             bus: Arc::clone(&bus),
             program: Arc::new(program),
             ids: Arc::clone(&ids),
+            links: links.clone(),
         },
         tasks.clone(),
         stop.clone(),
@@ -128,6 +130,7 @@ pub async fn build(
         &tasks,
         stop.clone(),
     );
+    links.set(chat.clone(), domains.clone());
     let presence =
         presence::PresenceTable::new(hub.clone(), Arc::clone(&bus), PRESENCE_FANOUT_LIMIT);
     let tokens = auth::Tokens::new(&cfg.jwt_secret, cfg.access_ttl_s);

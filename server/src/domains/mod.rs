@@ -42,6 +42,42 @@ pub struct Context {
     /// The partner program (`program.toml`).
     pub program: Arc<revenue::Program>,
     pub ids: Arc<arena_protocol::SnowflakeGenerator>,
+    /// Chat and the other domains, set once at start (they are built after
+    /// the domains, which they call).
+    pub links: Links,
+}
+
+/// The parts a domain calls that are built after it: chat, to post server
+/// messages and cards (a welcome, a deal-win card, an escalation notice),
+/// and the other domains (an opportunity won records a deal win through the
+/// revenue domain). Set once by [`crate::build`].
+#[derive(Clone, Default)]
+pub struct Links(Arc<std::sync::OnceLock<Linked>>);
+
+struct Linked {
+    chat: crate::chat::Chat,
+    domains: Domains,
+}
+
+impl Links {
+    /// Sets the links; a second call is ignored.
+    pub fn set(&self, chat: crate::chat::Chat, domains: Domains) {
+        let _ = self.0.set(Linked { chat, domains });
+    }
+
+    /// Chat; `unavailable` before start has linked it.
+    pub fn chat(&self) -> Result<&crate::chat::Chat, ErrorBody> {
+        self.0.get().map(|l| &l.chat).ok_or_else(not_linked)
+    }
+
+    /// Every domain; `unavailable` before start has linked them.
+    pub fn domains(&self) -> Result<&Domains, ErrorBody> {
+        self.0.get().map(|l| &l.domains).ok_or_else(not_linked)
+    }
+}
+
+fn not_linked() -> ErrorBody {
+    ErrorBody::new(ErrorCode::Unavailable, "the server is still starting")
 }
 
 /// Which projections of the domain's panels a change touched.

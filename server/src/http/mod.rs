@@ -1,5 +1,6 @@
 //! The HTTP API (PROTOCOL.md §7) and the web client's static files.
 
+pub mod activity;
 pub mod audit;
 pub mod auth;
 pub mod bots;
@@ -77,6 +78,8 @@ pub fn router(state: AppState) -> Router {
             "/channels/{id}/messages/{message_id}",
             axum::routing::patch(channels::edit).delete(channels::delete),
         )
+        // Each domain's routes: one `routes()` per file.
+        .merge(activity::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024));
     let web_dir = state.cfg.web_dir.clone();
     let index = web_dir.join("index.html");

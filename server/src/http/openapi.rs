@@ -41,7 +41,17 @@ impl Modify for Bearer {
     }
 }
 
+/// The whole document: [`ApiDoc`] plus each route file's own part (a file
+/// with `routes()` declares its paths in its `Api`).
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    for part in [super::activity::Api::openapi()] {
+        doc.merge(part);
+    }
+    doc
+}
+
 /// Serves the document.
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(document())
 }

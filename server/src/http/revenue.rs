@@ -4,12 +4,10 @@
 //! Each change is a command to the tenant's revenue actor.
 
 use super::extract::{Authed, Body};
-use crate::domains::money::money;
 use crate::domains::revenue::{self, Command, DealWin, LedgerEntry, Recorded};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::GENESIS;
-use arena_protocol::model::Card;
 use arena_protocol::{ErrorBody, ErrorCode, Snowflake};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -81,30 +79,12 @@ pub async fn deal_win(
     };
     let tenant = actor.tenant_id;
     let by = actor.clone();
-    let mut r: Recorded = ask(&state, tenant, |reply| Command::RecordWin {
+    let r: Recorded = ask(&state, tenant, |reply| Command::RecordWin {
         by,
         win,
         reply,
     })
     .await?;
-    // The card: its id is reserved on the deal first, so concurrent or
-    // repeated requests post one card, and a card lost to a failure after
-    // the reservation is posted by the next request with the same id.
-    let mid = match r.deal.message_id {
-        Some(m) => m,
-        None => {
-            state
-                .store
-                .update_deal_message_claim(tenant, &r.deal.deal_id, state.ids.next_id().into())
-                .await?
-        }
-    };
-    r.deal.message_id = Some(mid);
-    match state.store.fetch_message(tenant, mid).await {
-        Ok(_) => {}
-        Err(crate::store::StoreError::NotFound) => post_card(&state, &actor, &r, mid).await?,
-        Err(e) => return Err(e.into()),
-    }
     let status = if r.created {
         StatusCode::CREATED
     } else {
@@ -286,52 +266,3 @@ pub async fn set_goal(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Posts the `deal_win` card of a recorded deal in #deal-wins as the
-/// recording member, with the reserved id; already posted (`conflict`) is fine.
-async fn post_card(
-    state: &AppState,
-    actor: &crate::registry::Actor,
-    r: &Recorded,
-    id: crate::ids::MessageId,
-) -> Result<(), ApiError> {
-    let tenant = actor.tenant_id;
-    let partner = state.store.fetch_user(tenant, r.deal.partner_id).await?;
-    let author = state
-        .store
-        .fetch_user(tenant, actor.user_id)
-        .await?
-        .to_user();
-    let content = format!(
-        "🎉 {} closed {}: {}",
-        partner.display_name,
-        r.deal.client,
-        money(r.deal.amount_minor, &r.deal.currency)
-    );
-    let card = Card {
-        kind: revenue::DEAL_WIN.into(),
-        data: serde_json::json!({
-            "deal_id": r.deal.deal_id,
-            "partner_id": r.deal.partner_id.to_string(),
-            "partner_name": partner.display_name,
-            "client": r.deal.client,
-            "amount_minor": r.deal.amount_minor,
-            "currency": r.deal.currency,
-        }),
-    };
-    match state
-        .chat
-        .post_as_server(
-            tenant,
-            revenue::DEAL_WINS_CHANNEL,
-            &author,
-            content,
-            Some(card),
-            Some(id.snowflake()),
-        )
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if e.code == ErrorCode::Conflict => Ok(()),
-        Err(e) => Err(e.into()),
-    }
-}

@@ -3,6 +3,7 @@
 //!
 //! [`Store`] is a cheap-clone handle over the sqlx pool.
 
+mod activity;
 mod audit;
 mod bots;
 mod channels;
@@ -19,6 +20,7 @@ mod tokens;
 mod users;
 mod webhooks;
 
+pub use activity::{ActivityRow, NewActivity};
 pub use audit::AuditRow;
 pub use bots::{BotTokenInfo, BotTokenRow, NewBotToken};
 pub use channels::{CategoryRow, ChannelRow, ChannelState};

@@ -80,7 +80,10 @@ fn err(code: ErrorCode, msg: impl Into<String>) -> ErrorBody {
 pub(super) async fn run(r: &mut Revenue, command: Command) -> Changed {
     match command {
         Command::RecordWin { by, win, reply } => {
-            let result = record_win(r, &by, win).await;
+            let result = match record_win(r, &by, win).await {
+                Ok(rec) => super::card::ensure_posted(r, &by, rec).await,
+                Err(e) => Err(e),
+            };
             let changed = touched(
                 result
                     .as_ref()

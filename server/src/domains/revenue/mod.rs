@@ -8,6 +8,7 @@
 //! (monthly targets), [`panels`].
 
 pub mod actions;
+mod card;
 pub mod deals;
 pub mod goals;
 pub mod ledger;
@@ -39,6 +40,7 @@ pub struct Revenue {
     tenant_id: TenantId,
     program: Arc<Program>,
     ids: Arc<SnowflakeGenerator>,
+    links: super::Links,
 }
 
 impl Domain for Revenue {
@@ -52,6 +54,7 @@ impl Domain for Revenue {
             tenant_id,
             program: Arc::clone(&ctx.program),
             ids: Arc::clone(&ctx.ids),
+            links: ctx.links.clone(),
         }
     }
 
