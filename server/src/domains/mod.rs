@@ -80,6 +80,31 @@ fn not_linked() -> ErrorBody {
     ErrorBody::new(ErrorCode::Unavailable, "the server is still starting")
 }
 
+impl Context {
+    /// Posts `content` (and `card`, of a type the posting domain owns) in
+    /// channel `key` as the tenant's system member "Arena", through group
+    /// commit; answers the stored message once committed. Errors: `not_found`
+    /// for an unknown channel, `unavailable` when commit is saturated.
+    pub async fn post_as_system(
+        &self,
+        tenant_id: TenantId,
+        key: &str,
+        content: String,
+        card: Option<arena_protocol::model::Card>,
+    ) -> Result<arena_protocol::model::Message, ErrorBody> {
+        let author = self
+            .store
+            .fetch_system_user(tenant_id, self.ids.next_id().into())
+            .await
+            .map_err(crate::error::store_error)?
+            .to_user();
+        self.links
+            .chat()?
+            .post_as_server(tenant_id, key, &author, content, card, None)
+            .await
+    }
+}
+
 /// Which projections of the domain's panels a change touched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {

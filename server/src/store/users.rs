@@ -7,6 +7,9 @@ use time::OffsetDateTime;
 const USER_COLS: &str =
     "tenant_id, id, email, display_name, role, tier, password_hash, muted_until";
 
+/// Email of each tenant's system member (`.invalid` never delivers, RFC 2606).
+pub const SYSTEM_EMAIL: &str = "system@arena.invalid";
+
 impl Store {
     /// Creates a member, or updates name/role/tier/hash of the one with this email; returns the row.
     #[allow(clippy::too_many_arguments)]
@@ -36,6 +39,28 @@ impl Store {
             .bind(role)
             .bind(tier)
             .bind(password_hash)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The tenant's system member ("Arena", a bot with email
+    /// [`SYSTEM_EMAIL`]) that authors the server's own posts (welcomes,
+    /// announcements, notices); created on first use, the same row after.
+    pub async fn fetch_system_user(
+        &self,
+        tenant_id: TenantId,
+        new_id: UserId,
+    ) -> Result<UserRow, StoreError> {
+        let q = format!(
+            "INSERT INTO users (tenant_id, id, email, display_name, role)
+             VALUES ($1, $2, $3, 'Arena', 'bot')
+             ON CONFLICT ON CONSTRAINT users_email_unique DO UPDATE SET email = EXCLUDED.email
+             RETURNING {USER_COLS}"
+        );
+        Ok(sqlx::query_as(&q)
+            .bind(tenant_id)
+            .bind(new_id)
+            .bind(SYSTEM_EMAIL)
             .fetch_one(&self.pool)
             .await?)
     }
