@@ -32,6 +32,8 @@ pub enum Msg<C> {
     },
     /// A committed event the domain declared interest in.
     Committed(Event),
+    /// A fact another domain committed that this one wants.
+    Signal(super::Signal),
     /// A domain command (REST, `panel.action`), answering through itself.
     Command(C),
 }
@@ -88,6 +90,7 @@ impl<D: Domain> DomainActor<D> {
                 Changed::Nothing
             }
             Msg::Committed(event) => self.domain.on_committed(event).await,
+            Msg::Signal(signal) => self.domain.on_signal(signal).await,
             Msg::Command(c) => self.domain.command(c).await,
         };
         match changed {

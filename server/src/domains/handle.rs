@@ -20,6 +20,9 @@ use tokio_util::task::TaskTracker;
 /// Messages an actor's mailbox holds before sends are refused.
 pub const MAILBOX: usize = 256;
 
+/// Longest a [`Handle::signal`] waits for room in a full mailbox.
+pub const SIGNAL_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A running actor's mailbox; `id` tells a retired actor's entry from its successor's.
 struct Mailbox<C> {
     id: u64,
@@ -146,6 +149,32 @@ impl<D: Domain> Handle<D> {
                 "the domain actor stopped while answering",
             ))
         })
+    }
+
+    /// Offers `signal` if the domain wants it, waiting up to [`SIGNAL_WAIT`]
+    /// for room in a full mailbox (a signal may tick a record, so it is not
+    /// dropped at the first full mailbox); after that it is dropped and
+    /// counted in `arena_domain_signals_dropped_total`.
+    pub async fn signal(&self, tenant_id: TenantId, signal: &super::Signal) {
+        if !D::wants(signal) {
+            return;
+        }
+        let mut msg = Msg::Signal(signal.clone());
+        for _ in 0..2 {
+            let tx = self.sender(tenant_id);
+            match tokio::time::timeout(SIGNAL_WAIT, tx.send(msg)).await {
+                Ok(Ok(())) => return,
+                // Retired between lookup and send: a fresh actor takes it.
+                Ok(Err(mpsc::error::SendError(m))) => {
+                    self.mailboxes
+                        .remove_if(&tenant_id, |_, m| m.tx.is_closed());
+                    msg = m;
+                }
+                Err(_) => break,
+            }
+        }
+        metrics::counter!("arena_domain_signals_dropped_total", "domain" => D::NAME).increment(1);
+        tracing::warn!(domain = D::NAME, tenant = %tenant_id, ?signal, "domain mailbox full; signal dropped");
     }
 
     /// Offers a committed event if the domain is interested. A full mailbox

@@ -20,7 +20,7 @@ pub mod money;
 pub mod revenue;
 
 use crate::bus::{Bus, Projection};
-use crate::ids::TenantId;
+use crate::ids::{TenantId, UserId};
 use crate::registry::{Actor, ChannelInfo, Registry};
 use crate::store::{Store, StoreError};
 use arena_protocol::model::Panel;
@@ -105,6 +105,22 @@ impl Context {
     }
 }
 
+/// A fact one domain committed that other domains may react to: the domain
+/// subscription for changes that are not chat events (a course completed
+/// ticks the onboarding item "first training"). Sent after commit through
+/// [`Domains::signal`] to every domain whose [`Domain::wants`] accepts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signal {
+    /// A partner completed a course (enablement).
+    CourseCompleted { partner: UserId, course_id: i64 },
+    /// A partner's payout account became able to receive payouts (revenue).
+    PayoutAccountActive { partner: UserId },
+    /// A deal win was recorded for a partner (revenue).
+    DealWon { partner: UserId, deal_id: String },
+    /// A partner's application was approved (activation).
+    ApplicationApproved { partner: UserId },
+}
+
 /// Which projections of the domain's panels a change touched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {
@@ -138,6 +154,16 @@ pub trait Domain: Sized + Send + 'static {
 
     /// Reacts to a committed event it declared interest in.
     fn on_committed(&mut self, event: Event) -> impl Future<Output = Changed> + Send;
+
+    /// Does the domain react to this signal from another domain?
+    fn wants(_signal: &Signal) -> bool {
+        false
+    }
+
+    /// Reacts to a signal it wants (after the other domain committed).
+    fn on_signal(&mut self, _signal: Signal) -> impl Future<Output = Changed> + Send {
+        async { Changed::Nothing }
+    }
 
     /// Carries out a command (answering through the command's reply).
     fn command(&mut self, command: Self::Command) -> impl Future<Output = Changed> + Send;
@@ -180,6 +206,13 @@ impl Domains {
     pub fn on_committed(&self, tenant_id: TenantId, event: &Event) {
         self.revenue.committed(tenant_id, event);
         self.insights.committed(tenant_id, event);
+    }
+
+    /// Offers `signal` (a fact of `tenant_id` another domain committed) to
+    /// every domain that wants it; waits only while a mailbox is full.
+    pub async fn signal(&self, tenant_id: TenantId, signal: Signal) {
+        self.revenue.signal(tenant_id, &signal).await;
+        self.insights.signal(tenant_id, &signal).await;
     }
 
     /// The revenue domain (deal wins, the ledger, payouts).

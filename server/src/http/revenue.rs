@@ -265,4 +265,3 @@ pub async fn set_goal(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
-

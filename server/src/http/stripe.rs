@@ -134,10 +134,27 @@ pub async fn webhook(
             reason: &reason,
         }
     };
+    let active = matches!(
+        effect,
+        IntegrationEffect::PayoutAccountStatus {
+            status: "active",
+            ..
+        }
+    );
     let applied = state
         .store
         .insert_integration_event(&record, &effect)
         .await?;
+    if applied && active {
+        let partner = linked.user_id;
+        state
+            .domains
+            .signal(
+                linked.tenant_id,
+                crate::domains::Signal::PayoutAccountActive { partner },
+            )
+            .await;
+    }
     Ok(received(applied))
 }
 

@@ -84,6 +84,15 @@ pub(super) async fn run(r: &mut Revenue, command: Command) -> Changed {
                 Ok(rec) => super::card::ensure_posted(r, &by, rec).await,
                 Err(e) => Err(e),
             };
+            if let (Ok(rec), Ok(domains)) = (result.as_ref(), r.links.domains()) {
+                if rec.created {
+                    let signal = crate::domains::Signal::DealWon {
+                        partner: rec.deal.partner_id,
+                        deal_id: rec.deal.deal_id.clone(),
+                    };
+                    domains.signal(r.tenant_id, signal).await;
+                }
+            }
             let changed = touched(
                 result
                     .as_ref()
