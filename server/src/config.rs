@@ -64,6 +64,13 @@ pub struct Config {
     /// (`POST /api/v1/integrations/stripe/webhook`). Default none: the
     /// endpoint answers 404.
     pub stripe_webhook_secret: Option<String>,
+    /// Directory of uploaded files when no S3 bucket is set. Default `.arena/files`.
+    pub files_dir: PathBuf,
+    /// S3-compatible bucket for uploaded files (credentials, region and
+    /// endpoint from `AWS_*` variables). Default none: `files_dir`.
+    pub files_s3_bucket: Option<String>,
+    /// Largest upload, bytes; larger answers 413. Default 10 MiB.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for Config {
@@ -93,12 +100,18 @@ impl Default for Config {
             commit_batch: 512,
             ready_presence_limit: 1000,
             stripe_webhook_secret: None,
+            files_dir: ".arena/files".into(),
+            files_s3_bucket: None,
+            max_upload_bytes: 10 * 1024 * 1024,
         }
     }
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 24] = [
+const KEYS: [&str; 27] = [
+    "files_dir",
+    "files_s3_bucket",
+    "max_upload_bytes",
     "webhook_private_targets",
     "addr",
     "database_url",
@@ -185,6 +198,9 @@ impl Config {
         }
         if self.commit_batch == 0 {
             return invalid("commit_batch", "must be at least 1");
+        }
+        if self.max_upload_bytes == 0 {
+            return invalid("max_upload_bytes", "must be at least 1");
         }
         if self
             .stripe_webhook_secret

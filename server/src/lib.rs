@@ -26,6 +26,7 @@ pub mod config;
 pub mod delivery;
 pub mod domains;
 pub mod error;
+pub mod files;
 pub mod gateway;
 pub mod http;
 pub mod hub;
@@ -73,6 +74,8 @@ pub enum StartError {
     Program(#[from] domains::revenue::program::ProgramError),
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error("file storage: {0}")]
+    Files(#[from] object_store::Error),
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -86,6 +89,7 @@ pub async fn build(
 ) -> Result<AppState, StartError> {
     let file = RegistryFile::load(&cfg.channels)?;
     let program = domains::revenue::Program::load(&cfg.program)?;
+    let files = files::FileStore::from_config(&cfg)?;
     let store = Store::connect(&cfg.database_url, cfg.database_pool).await?;
     store.migrate().await?;
     let ids = Arc::new(SnowflakeGenerator::new(cfg.node_id));
@@ -146,6 +150,7 @@ pub async fn build(
         chat,
         domains,
         presence,
+        files,
         tokens,
         sessions,
         ids,

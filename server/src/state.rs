@@ -32,6 +32,8 @@ pub struct Shared {
     /// The feature-domain actors (panels).
     pub domains: Domains,
     pub presence: PresenceTable,
+    /// The bytes of uploaded files.
+    pub files: crate::files::FileStore,
     pub tokens: Tokens,
     pub sessions: SessionTable,
     pub ids: Arc<SnowflakeGenerator>,

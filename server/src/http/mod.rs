@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bots;
 pub mod channels;
 pub mod extract;
+pub mod files;
 pub mod health;
 pub mod openapi;
 pub mod revenue;
@@ -80,7 +81,9 @@ pub fn router(state: AppState) -> Router {
         )
         // Each domain's routes: one `routes()` per file.
         .merge(activity::routes())
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024));
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
+        // Uploads have their own limit (outside the API's 256 KiB).
+        .merge(files::routes(state.cfg.max_upload_bytes));
     let web_dir = state.cfg.web_dir.clone();
     let index = web_dir.join("index.html");
     // The build writes .br/.gz next to each asset; hashed /assets/* never change.

@@ -29,6 +29,7 @@ pub fn test_config(database_url: &str) -> Config {
         // Tests post in bursts; the per-member limit has its own test.
         messages_per_second: 10_000,
         stripe_webhook_secret: Some(super::STRIPE_SECRET.into()),
+        files_dir: std::env::temp_dir().join("arena-test-files"),
         ..Config::default()
     }
 }
