@@ -4,7 +4,7 @@
 //! columns in a card's `moves` are sent; a drop anywhere else is refused here
 //! (and said so). The server enforces the moves too; its refusal (`conflict`
 //! naming the current stage) is shown above the board.
-import { useState, type DragEvent } from 'react';
+import { useEffect, useState, type DragEvent } from 'react';
 import { ActionError } from './ActionButton';
 import { amount } from './format';
 import { useAction } from './useAction';
@@ -62,6 +62,9 @@ export function BoardBlock({ block, ctx }: { block: Record<string, unknown>; ctx
   const [dragging, setDragging] = useState<{ card: BoardCard; from: BoardColumn } | null>(null);
   const [over, setOver] = useState<Id | null>(null);
   const [moving, setMoving] = useState<Id | null>(null);
+  // A refusal is about the board as it was: once the board changes (PANEL_UPDATE), it is stale.
+  const shape = JSON.stringify(columns.map((c) => [c.id, c.cards.map((k) => k.id)]));
+  useEffect(() => setError(null), [shape, setError]);
 
   const move = async (card: BoardCard, from: BoardColumn, to: BoardColumn) => {
     const outcome = dropOutcome(card, from, to);
@@ -102,9 +105,10 @@ export function BoardBlock({ block, ctx }: { block: Record<string, unknown>; ctx
               aria-label={`${col.title} (${col.cards.length})`}
               onDragOver={(e) => {
                 if (!dragging) return;
-                // Every column accepts the drop event, so a refused one can say why.
+                // Every column takes the drop (a dropEffect of "none" would swallow it), so a
+                // refused one can say why; while hovering, the column shows red instead.
                 e.preventDefault();
-                e.dataTransfer.dropEffect = allowed ? 'move' : 'none';
+                e.dataTransfer.dropEffect = 'move';
                 if (!sameId(over, col.id)) setOver(col.id);
               }}
               onDragLeave={() => sameId(over, col.id) && setOver(null)}

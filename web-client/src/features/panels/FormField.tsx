@@ -131,7 +131,7 @@ export function FormField(props: Props) {
   }
   const count = (field.input === 'text' || field.input === 'textarea') && field.maxLength ? [...text].length : null;
   return (
-    <div className={`form-field form-${field.input}`}>
+    <div className={`form-field form-field-${field.input}`}>
       <label htmlFor={id}>
         {field.label}
         {field.required && <span className="form-required" aria-hidden="true"> *</span>}
