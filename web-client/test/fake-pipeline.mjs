@@ -122,7 +122,8 @@ export function createPipeline() {
     return { result: {} };
   }
 
-  /** POST /api/v1/files?name=: `{status, body}` as the server answers it. */
+  /** POST /api/v1/files?name=: `{status, body}` as the server answers it (413 / 415 with code bad_request; the
+   *  real server decides the type from the bytes, this fake trusts Content-Type). */
   function upload(user, url, contentType, raw) {
     const fail = (status, code, message) => ({ status, body: { error: { code, message } } });
     if (!user) return fail(401, 'unauthorized', 'no token');
@@ -130,8 +131,9 @@ export function createPipeline() {
     if (!name) return fail(400, 'bad_request', 'name is required');
     const type = (contentType ?? '').split(';')[0].trim();
     if (!['application/pdf', 'image/png', 'image/jpeg', 'text/plain'].includes(type)) return fail(415, 'bad_request', `files of type ${type || 'unknown'} are not allowed`);
-    if (raw.length > 1024 * 1024) return fail(413, 'too_large', 'files may be at most 1 MiB');
-    const f = { id: String(1000 + files.size), name, content_type: type, size: raw.length };
+    if (raw.length > 1024 * 1024) return fail(413, 'bad_request', 'files may be at most 1048576 bytes');
+    if (raw.length === 0) return fail(400, 'bad_request', 'the file is empty');
+    const f = { id: String(1000 + files.size), name, content_type: type, size: raw.length, owner_id: user.id, created_at: new Date().toISOString() };
     files.set(f.id, f);
     return { status: 201, body: f };
   }
