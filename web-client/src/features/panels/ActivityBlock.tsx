@@ -1,5 +1,6 @@
 //! `activity`: a compact timeline of activity-log entries (newest first):
 //! summary, actor when given, relative time with the full local time on hover.
+import { useEffect, useState } from 'react';
 import { formatValue, relativeTime } from './format';
 import { asArray, asObject, asString } from './types';
 
@@ -10,7 +11,18 @@ function actorName(v: unknown): string {
   return asString(o.display_name) || asString(o.name);
 }
 
-export function ActivityBlock({ items, now = Date.now() }: { items: unknown; now?: number }) {
+/** The current time, moving on every minute so "5 minutes ago" stays true. */
+function useMinuteClock(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(t);
+  }, []);
+  return now;
+}
+
+export function ActivityBlock({ items }: { items: unknown }) {
+  const now = useMinuteClock();
   const entries = asArray<unknown>(items).map(asObject);
   if (entries.length === 0) return <p className="panel-empty-note">No activity yet.</p>;
   return (
