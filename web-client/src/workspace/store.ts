@@ -363,6 +363,15 @@ export class WorkspaceStore {
     }
   }
 
+  /**
+   * Sends `panel.action` to the channel's domain. Resolves with the domain's
+   * answer once the change is committed (the panel itself follows by
+   * PANEL_UPDATE); rejects with the RequestError (`conflict`, `forbidden` …).
+   */
+  panelAction(channelId: Id, action: string, params: Record<string, unknown>): Promise<unknown> {
+    return this.request('panel.action', { channel_id: channelId, action, params });
+  }
+
   async loadPanel(channelId: Id): Promise<void> {
     this.set((s) => ({ panels: { ...s.panels, [channelId]: { ...s.panels[channelId], loading: true } } }));
     try {
