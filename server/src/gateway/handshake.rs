@@ -101,6 +101,7 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         crate::auth::random_token()[..32].to_owned(),
         &subscribed,
     );
+    session.state().subset = wanted.is_some();
     let heads = match state
         .store
         .fetch_ready_heads(actor.tenant_id, actor.user_id, &subscribed)
@@ -165,7 +166,10 @@ pub async fn resume(
 ) -> Result<Option<Attached>, CloseCode> {
     let actor = verify(state, &d.token).await?;
     let found = state.sessions.get(&d.session_id);
-    if found.as_ref().is_some_and(|s| s.actor() != &actor) {
+    if found
+        .as_ref()
+        .is_some_and(|s| !s.actor().same_principal(&actor))
+    {
         // Another member's session id: refuse, and leave that session alone.
         return Ok(None);
     }
@@ -220,7 +224,7 @@ async fn resume_here(
         }
     };
     let status = session.state().status.unwrap_or(RequestedStatus::Online);
-    state.presence.connect(session.actor(), status);
+    state.presence.connect(&session.actor(), status);
     Ok(Some(sessions::attach(session, first)))
 }
 
