@@ -145,6 +145,20 @@ export class WorkspaceStore {
         this.set((s) => ({ channels: s.channels.map((c) => (c.id === ch.id ? { ...c, ...ch } : c)) }));
         return;
       }
+      case 'CHANNEL_CREATE': {
+        const ch = ev.d;
+        this.set((s) => ({
+          channels: [...s.channels.filter((c) => c.id !== ch.id), ch].sort((a, b) => a.position - b.position),
+        }));
+        return;
+      }
+      case 'CHANNEL_DELETE': {
+        const { id } = ev.d;
+        const wasActive = this.state.activeChannelId === id;
+        this.set((s) => ({ channels: s.channels.filter((c) => c.id !== id) }));
+        if (wasActive && this.state.channels[0]) this.openChannel(this.state.channels[0].id);
+        return;
+      }
       case 'PANEL_UPDATE': {
         const { channel_id, panel } = ev.d;
         this.set((s) => {

@@ -13,6 +13,7 @@ import { Emitter } from './emitter';
 import {
   CHANNEL_LOG_EVENTS,
   Op,
+  type Channel,
   type DispatchEvent,
   type Envelope,
   type Id,
@@ -383,6 +384,14 @@ export class RealtimeClient extends Emitter<ClientEvents> {
       this.emit('resumed', resumed);
       for (const id of resumed.unrecovered ?? []) void this.log.backfill(id);
       return;
+    }
+    if (t === 'CHANNEL_CREATE') {
+      // Its events may have come just before it: the cursor only moves forward.
+      const ch = d as Channel;
+      const cur = this.log.cursors.get(ch.id);
+      if (cur === undefined || cur < ch.last_seq) this.log.setCursor(ch.id, ch.last_seq);
+    } else if (t === 'CHANNEL_DELETE') {
+      this.log.cursors.delete((d as { id: Id }).id);
     }
     if (CHANNEL_LOG_EVENTS.has(t)) this.log.offer({ t, d });
     else this.emit('dispatch', { t, d } as DispatchEvent);
