@@ -244,3 +244,67 @@ async fn staff_set_a_tier_through_the_tiers_panel() {
     })
     .await;
 }
+
+/// A panel that moved while the client was away comes again after RESUMED,
+/// even when the session is resumed from the log on a restarted server (whose
+/// panels are all new builds); a channel outside the session's view is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_resends_panels_whose_version_moved() {
+    let db = TestDb::create().await;
+    let s = TestServer::start(&db.url).await;
+    let (tenant, ben_id, ..) = s.member("demo", BEN).await;
+    let tiers = channel_id(&s, tenant, "revenue-tiers");
+    let exec = channel_id(&s, tenant, "executive-briefing");
+    let (mut ben, ready) = s.login_ws(BEN, Encoding::Json).await;
+    let held = ben
+        .request("panel.get", json!({"channel_id": tiers}))
+        .await
+        .unwrap()
+        .unwrap();
+    let version = held["panel"]["version"].as_u64().unwrap();
+    let (session_id, seq) = (ben.session_id().unwrap().to_owned(), ben.last_seq());
+    drop(ben);
+    let s = s.restart().await;
+    let (status, body) = staff_call(
+        &s,
+        reqwest::Method::PUT,
+        &format!("/api/v1/revenue/tiers/{ben_id}"),
+        &json!({"tier": "gold"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let token = s.demo_token(BEN).await;
+    let mut ben = s.connect(Encoding::Json).await;
+    let d = arena_protocol::frame::Resume {
+        token,
+        session_id,
+        seq,
+        cursors: Some(cursors_from(&ready)),
+        panels: Some([(tiers, version), (exec, 0)].into_iter().collect()),
+    };
+    match ben.resume(d).await.unwrap() {
+        arena_protocol::client::ResumeOutcome::Resumed { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    match ben
+        .wait_for(WAIT, |e| matches!(e, Event::PanelUpdate(_)))
+        .await
+        .unwrap()
+    {
+        (_, Event::PanelUpdate(u)) => {
+            assert_eq!(u.channel_id, tiers);
+            assert!(u.panel.version > version);
+            assert!(
+                u.panel.data.to_string().contains("gold"),
+                "{}",
+                u.panel.data
+            );
+        }
+        _ => unreachable!(),
+    }
+    assert_no_event(&mut ben, "a channel outside ben's view", |e| {
+        e.channel_id() == Some(exec)
+    })
+    .await;
+}

@@ -55,6 +55,11 @@ export class WorkspaceStore {
       getToken: getAccessToken,
       presence: () => this.state.ownStatus,
       isHeld: (id) => !!this.state.messages[id],
+      panelVersions: () => {
+        const out: Record<Id, number> = {};
+        for (const [id, p] of Object.entries(this.state.panels)) if (p.panel) out[id] = p.panel.version;
+        return out;
+      },
     });
     this.client = client;
     client.on('state', ({ state }) => this.set({ connection: state }));
