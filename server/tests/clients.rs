@@ -27,7 +27,10 @@ async fn panel(c: &mut GatewayClient, channel: Snowflake) -> Value {
 /// The next PANEL_UPDATE of `channel` (other dispatches skipped).
 async fn update(c: &mut GatewayClient, channel: Snowflake) -> Value {
     match c
-        .wait_for(WAIT, |e| matches!(e, Event::PanelUpdate(u) if u.channel_id == channel))
+        .wait_for(
+            WAIT,
+            |e| matches!(e, Event::PanelUpdate(u) if u.channel_id == channel),
+        )
         .await
     {
         Ok((_, Event::PanelUpdate(u))) => serde_json::to_value(u.panel).unwrap(),
@@ -36,7 +39,13 @@ async fn update(c: &mut GatewayClient, channel: Snowflake) -> Value {
 }
 
 /// A REST call as `email`: (status, body).
-async fn call(s: &TestServer, email: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+async fn call(
+    s: &TestServer,
+    email: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let token = s.demo_token(email).await;
     let url = s.url(path);
     let req = match method {
@@ -71,8 +80,14 @@ async fn ana_adds_a_client_and_only_her_roster_and_the_programs_move() {
     let before = panel(&mut ana, roster).await;
     let ben_before = panel(&mut ben, roster).await;
     panel(&mut staff, roster).await;
-    assert!(before.to_string().contains("Harbor Gym"), "ana's demo client: {before}");
-    assert!(!ben_before.to_string().contains("Harbor Gym"), "not ben's: {ben_before}");
+    assert!(
+        before.to_string().contains("Harbor Gym"),
+        "ana's demo client: {before}"
+    );
+    assert!(
+        !ben_before.to_string().contains("Harbor Gym"),
+        "not ben's: {ben_before}"
+    );
 
     let ok = ana
         .request("panel.action", json!({"channel_id": roster, "action": "add_client",
@@ -86,12 +101,27 @@ async fn ana_adds_a_client_and_only_her_roster_and_the_programs_move() {
     assert!(after["version"].as_u64() > before["version"].as_u64());
     let program = update(&mut staff, roster).await;
     assert!(program.to_string().contains("Pier Bakery"), "{program}");
-    assert_no_event(&mut ben, "ben's roster", |e| matches!(e, Event::PanelUpdate(u) if u.channel_id == roster)).await;
+    assert_no_event(
+        &mut ben,
+        "ben's roster",
+        |e| matches!(e, Event::PanelUpdate(u) if u.channel_id == roster),
+    )
+    .await;
     let ben_now = panel(&mut ben, roster).await;
-    assert_eq!(ben_now["data"], ben_before["data"], "ben's roster did not change");
+    assert_eq!(
+        ben_now["data"], ben_before["data"],
+        "ben's roster did not change"
+    );
 
     // The change is in ana's activity log.
-    let (status, log) = call(&s, ANA, "GET", "/api/v1/activity?domain=client-exchange", None).await;
+    let (status, log) = call(
+        &s,
+        ANA,
+        "GET",
+        "/api/v1/activity?domain=client-exchange",
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(log["entries"][0]["verb"], "client.created", "{log}");
     // Bad params are named.
@@ -111,8 +141,18 @@ async fn ben_can_neither_read_nor_annotate_anas_client_and_notes_stay_with_their
     let path = format!("/api/v1/clients/{id}");
     let notes = format!("{path}/notes");
     assert_eq!(call(&s, BEN, "GET", &path, None).await.0, 404);
-    assert_eq!(call(&s, BEN, "POST", &notes, Some(json!({"body": "mine now"}))).await.0, 404);
-    assert_eq!(call(&s, BEN, "PATCH", &path, Some(json!({"status": "churned"}))).await.0, 404);
+    assert_eq!(
+        call(&s, BEN, "POST", &notes, Some(json!({"body": "mine now"})))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        call(&s, BEN, "PATCH", &path, Some(json!({"status": "churned"})))
+            .await
+            .0,
+        404
+    );
     let (_, list) = call(&s, BEN, "GET", "/api/v1/clients", None).await;
     assert!(!list.to_string().contains("Quartz Optics"), "{list}");
     let (mut ben, ready) = s.login_ws(BEN, Encoding::Json).await;
@@ -124,7 +164,14 @@ async fn ben_can_neither_read_nor_annotate_anas_client_and_notes_stay_with_their
     assert_eq!(e.code, ErrorCode::NotFound, "{e:?}");
 
     // ana's note is hers alone: staff see the client, not her note.
-    let (status, n) = call(&s, ANA, "POST", &notes, Some(json!({"body": "Owner prefers calls\nafter 4pm"}))).await;
+    let (status, n) = call(
+        &s,
+        ANA,
+        "POST",
+        &notes,
+        Some(json!({"body": "Owner prefers calls\nafter 4pm"})),
+    )
+    .await;
     assert_eq!(status, 201, "{n}");
     let (_, mine) = call(&s, ANA, "GET", &path, None).await;
     assert_eq!(mine["notes"].as_array().unwrap().len(), 1, "{mine}");
@@ -134,8 +181,26 @@ async fn ben_can_neither_read_nor_annotate_anas_client_and_notes_stay_with_their
 
     // Staff assign it to ben: he gets a notice in #clients without its value.
     let (_, ben_id, ..) = s.member("demo", BEN).await;
-    assert_eq!(call(&s, BEN, "POST", &format!("{path}/assign"), Some(json!({"partner_id": ben_id.to_string()}))).await.0, 403);
-    let (status, c) = call(&s, STAFF, "POST", &format!("{path}/assign"), Some(json!({"partner_id": ben_id.to_string()}))).await;
+    assert_eq!(
+        call(
+            &s,
+            BEN,
+            "POST",
+            &format!("{path}/assign"),
+            Some(json!({"partner_id": ben_id.to_string()}))
+        )
+        .await
+        .0,
+        403
+    );
+    let (status, c) = call(
+        &s,
+        STAFF,
+        "POST",
+        &format!("{path}/assign"),
+        Some(json!({"partner_id": ben_id.to_string()})),
+    )
+    .await;
     assert_eq!(status, 200, "{c}");
     let m = match ben.wait_for(WAIT, |e| matches!(e, Event::MessageCreate(m) if m.channel_id == channel(&ready, "clients").id)).await {
         Ok((_, Event::MessageCreate(m))) => *m,
@@ -145,13 +210,19 @@ async fn ben_can_neither_read_nor_annotate_anas_client_and_notes_stay_with_their
     assert!(m.content.contains("Ben"), "{}", m.content);
     assert!(m.content.contains("#clients-roster"), "{}", m.content);
     let text = serde_json::to_string(&m).unwrap();
-    assert!(!text.contains("12,345") && !text.contains("1234500"), "the value stays private: {text}");
+    assert!(
+        !text.contains("12,345") && !text.contains("1234500"),
+        "the value stays private: {text}"
+    );
     assert_eq!(call(&s, BEN, "GET", &path, None).await.0, 200);
     assert_eq!(call(&s, ANA, "GET", &path, None).await.0, 404);
     // A partner cannot post the card type.
     let e = ben
-        .request("message.create", json!({"channel_id": channel(&ready, "clients").id, "content": "x",
-            "card": {"type": "client_assigned", "data": {}}}))
+        .request(
+            "message.create",
+            json!({"channel_id": channel(&ready, "clients").id, "content": "x",
+            "card": {"type": "client_assigned", "data": {}}}),
+        )
         .await
         .unwrap()
         .unwrap_err();
@@ -159,7 +230,14 @@ async fn ben_can_neither_read_nor_annotate_anas_client_and_notes_stay_with_their
 }
 
 async fn stage(s: &TestServer, who: &str, id: &str, to: &str) -> (u16, Value) {
-    call(s, who, "POST", &format!("/api/v1/opportunities/{id}/stage"), Some(json!({"to": to}))).await
+    call(
+        s,
+        who,
+        "POST",
+        &format!("/api/v1/opportunities/{id}/stage"),
+        Some(json!({"to": to})),
+    )
+    .await
 }
 
 async fn opportunity(s: &TestServer, client: &str, title: &str) -> String {
@@ -171,8 +249,14 @@ async fn opportunity(s: &TestServer, client: &str, title: &str) -> String {
 }
 
 async fn count(db: &TestDb, sql: &str, deal: &str) -> i64 {
-    let mut pg = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
-    sqlx::query_scalar(sql).bind(deal).fetch_one(&mut pg).await.unwrap()
+    let mut pg = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::query_scalar(sql)
+        .bind(deal)
+        .fetch_one(&mut pg)
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,20 +273,29 @@ async fn illegal_moves_conflict_and_won_records_one_deal_win() {
     // Skipping ahead is refused naming the current stage.
     let (status, e) = stage(&s, ANA, &id, "won").await;
     assert_eq!(status, 409, "{e}");
-    assert!(e["error"]["message"].as_str().unwrap().contains("prospect"), "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("prospect"),
+        "{e}"
+    );
     // ben cannot move it at all.
     assert_eq!(stage(&s, BEN, &id, "qualified").await.0, 404);
     // Through the board, one step at a time.
     for to in ["qualified", "proposal", "negotiation"] {
         let r = ana
-            .request("panel.action", json!({"channel_id": board, "action": "move", "params": {"id": id, "to": to}}))
+            .request(
+                "panel.action",
+                json!({"channel_id": board, "action": "move", "params": {"id": id, "to": to}}),
+            )
             .await
             .unwrap()
             .unwrap();
         assert_eq!(r["opportunity"]["stage"], to);
     }
     let e = ana
-        .request("panel.action", json!({"channel_id": board, "action": "move", "params": {"id": id, "to": "prospect"}}))
+        .request(
+            "panel.action",
+            json!({"channel_id": board, "action": "move", "params": {"id": id, "to": "prospect"}}),
+        )
         .await
         .unwrap()
         .unwrap_err();
@@ -214,7 +307,13 @@ async fn illegal_moves_conflict_and_won_records_one_deal_win() {
     assert_eq!(status, 200, "{o}");
     assert_eq!(o["deal_recorded"], true);
     let deal = format!("opportunity:{id}");
-    let m = match ana.wait_for(WAIT, |e| matches!(e, Event::MessageCreate(m) if m.channel_id == deal_wins)).await {
+    let m = match ana
+        .wait_for(
+            WAIT,
+            |e| matches!(e, Event::MessageCreate(m) if m.channel_id == deal_wins),
+        )
+        .await
+    {
         Ok((_, Event::MessageCreate(m))) => *m,
         other => panic!("expected the deal-win card, got {other:?}"),
     };
@@ -224,9 +323,28 @@ async fn illegal_moves_conflict_and_won_records_one_deal_win() {
     // Won again: refused (won is final), still one deal and one card.
     let (status, e) = stage(&s, ANA, &id, "won").await;
     assert_eq!(status, 409, "{e}");
-    assert_eq!(count(&db, "SELECT count(*) FROM deals WHERE deal_id = $1", &deal).await, 1);
-    assert_eq!(count(&db, "SELECT count(*) FROM commission_ledger WHERE deal_id = $1", &deal).await, 1);
-    assert_eq!(count(&db, "SELECT count(*) FROM messages WHERE card->'data'->>'deal_id' = $1", &deal).await, 1);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM deals WHERE deal_id = $1", &deal).await,
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM commission_ledger WHERE deal_id = $1",
+            &deal
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM messages WHERE card->'data'->>'deal_id' = $1",
+            &deal
+        )
+        .await,
+        1
+    );
 
     // Two wins at once (ana and staff): one applies, one deal.
     let id2 = opportunity(&s, &client, "Autumn catalogue").await;
@@ -238,13 +356,43 @@ async fn illegal_moves_conflict_and_won_records_one_deal_win() {
     statuses.sort();
     assert_eq!(statuses, [200, 409], "{a:?} {b:?}");
     let deal2 = format!("opportunity:{id2}");
-    assert_eq!(count(&db, "SELECT count(*) FROM deals WHERE deal_id = $1", &deal2).await, 1);
-    assert_eq!(count(&db, "SELECT count(*) FROM messages WHERE card->'data'->>'deal_id' = $1", &deal2).await, 1);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM deals WHERE deal_id = $1", &deal2).await,
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM messages WHERE card->'data'->>'deal_id' = $1",
+            &deal2
+        )
+        .await,
+        1
+    );
     // The moves are in ana's activity log.
-    let (_, log) = call(&s, ANA, "GET", "/api/v1/activity?domain=client-exchange&limit=200", None).await;
-    let verbs: Vec<&str> = log["entries"].as_array().unwrap().iter().filter_map(|e| e["verb"].as_str()).collect();
-    assert_eq!(verbs.iter().filter(|v| **v == "opportunity.won").count(), 2, "{verbs:?}");
-    assert!(verbs.contains(&"opportunity.moved") && verbs.contains(&"opportunity.created"), "{verbs:?}");
+    let (_, log) = call(
+        &s,
+        ANA,
+        "GET",
+        "/api/v1/activity?domain=client-exchange&limit=200",
+        None,
+    )
+    .await;
+    let verbs: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["verb"].as_str())
+        .collect();
+    assert_eq!(
+        verbs.iter().filter(|v| **v == "opportunity.won").count(),
+        2,
+        "{verbs:?}"
+    );
+    assert!(
+        verbs.contains(&"opportunity.moved") && verbs.contains(&"opportunity.created"),
+        "{verbs:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -267,8 +415,14 @@ async fn every_client_exchange_panel_answers_for_a_partner_and_for_staff() {
     }
     // The program's pipeline has ben's demo opportunities; ana's has none of them.
     let board = channel(&ready, OPPORTUNITIES).id;
-    assert!(panel(&mut staff, board).await.to_string().contains("Agent seats expansion"));
-    assert!(!panel(&mut ana, board).await.to_string().contains("Agent seats expansion"));
+    assert!(panel(&mut staff, board)
+        .await
+        .to_string()
+        .contains("Agent seats expansion"));
+    assert!(!panel(&mut ana, board)
+        .await
+        .to_string()
+        .contains("Agent seats expansion"));
     // Staff recommend an industry; partners may not.
     let industries = channel(&ready, INDUSTRIES).id;
     let e = ana

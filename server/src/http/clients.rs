@@ -27,18 +27,46 @@ pub fn routes() -> Router<AppState> {
         .route("/clients/{id}", get(get_client).patch(update_client))
         .route("/clients/{id}/assign", post(assign))
         .route("/clients/{id}/notes", post(add_note))
-        .route("/opportunities", get(list_opportunities).post(create_opportunity))
+        .route(
+            "/opportunities",
+            get(list_opportunities).post(create_opportunity),
+        )
         .route("/opportunities/{id}/stage", post(move_stage))
-        .route("/industries/recommendations", get(list_recommendations).post(recommend))
+        .route(
+            "/industries/recommendations",
+            get(list_recommendations).post(recommend),
+        )
 }
 
 /// This file's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list_clients, create_client, get_client, update_client, assign, add_note,
-          list_opportunities, create_opportunity, move_stage, list_recommendations, recommend),
-    components(schemas(ClientView, NoteView, OpportunityView, RecommendationView, ClientInput,
-                       NewClientBody, AssignBody, NoteBody, OpportunityInput, StageBody, RecommendBody))
+    paths(
+        list_clients,
+        create_client,
+        get_client,
+        update_client,
+        assign,
+        add_note,
+        list_opportunities,
+        create_opportunity,
+        move_stage,
+        list_recommendations,
+        recommend
+    ),
+    components(schemas(
+        ClientView,
+        NoteView,
+        OpportunityView,
+        RecommendationView,
+        ClientInput,
+        NewClientBody,
+        AssignBody,
+        NoteBody,
+        OpportunityInput,
+        StageBody,
+        RecommendBody
+    ))
 )]
 pub struct Api;
 
@@ -63,9 +91,16 @@ pub struct ClientList {
 /// The clients the caller sees (a partner's own, staff all), by name, at most 500.
 #[utoipa::path(get, path = "/api/v1/clients", security(("bearer" = [])),
     responses((status = 200, body = ClientList), (status = 403, description = "bots have no client access")))]
-pub async fn list_clients(State(state): State<AppState>, Authed(actor): Authed) -> Result<Json<ClientList>, ApiError> {
+pub async fn list_clients(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+) -> Result<Json<ClientList>, ApiError> {
     let by = actor.clone();
-    let clients = ask(&state, actor.tenant_id, |reply| Command::ListClients { by, reply }).await?;
+    let clients = ask(&state, actor.tenant_id, |reply| Command::ListClients {
+        by,
+        reply,
+    })
+    .await?;
     Ok(Json(ClientList { clients }))
 }
 
@@ -114,7 +149,13 @@ pub async fn create_client(
         next_step: b.next_step,
     };
     let by = actor.clone();
-    let c = ask(&state, actor.tenant_id, |reply| Command::CreateClient { by, partner, input, reply }).await?;
+    let c = ask(&state, actor.tenant_id, |reply| Command::CreateClient {
+        by,
+        partner,
+        input,
+        reply,
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -129,7 +170,14 @@ pub async fn get_client(
 ) -> Result<Json<ClientView>, ApiError> {
     let id = id_of(&id)?;
     let by = actor.clone();
-    Ok(Json(ask(&state, actor.tenant_id, |reply| Command::GetClient { by, id, reply }).await?))
+    Ok(Json(
+        ask(&state, actor.tenant_id, |reply| Command::GetClient {
+            by,
+            id,
+            reply,
+        })
+        .await?,
+    ))
 }
 
 /// Changes the given fields of a client (absent ones stay). 404 for a
@@ -144,7 +192,15 @@ pub async fn update_client(
 ) -> Result<Json<ClientView>, ApiError> {
     let id = id_of(&id)?;
     let by = actor.clone();
-    Ok(Json(ask(&state, actor.tenant_id, |reply| Command::UpdateClient { by, id, input, reply }).await?))
+    Ok(Json(
+        ask(&state, actor.tenant_id, |reply| Command::UpdateClient {
+            by,
+            id,
+            input,
+            reply,
+        })
+        .await?,
+    ))
 }
 
 /// Body of an assignment.
@@ -168,7 +224,15 @@ pub async fn assign(
     let id = id_of(&id)?;
     let partner = UserId(parse_id("partner_id", &b.partner_id)?);
     let by = actor.clone();
-    Ok(Json(ask(&state, actor.tenant_id, |reply| Command::Assign { by, id, partner, reply }).await?))
+    Ok(Json(
+        ask(&state, actor.tenant_id, |reply| Command::Assign {
+            by,
+            id,
+            partner,
+            reply,
+        })
+        .await?,
+    ))
 }
 
 /// Body of a note.
@@ -190,7 +254,13 @@ pub async fn add_note(
 ) -> Result<(StatusCode, Json<NoteView>), ApiError> {
     let id = id_of(&id)?;
     let by = actor.clone();
-    let n = ask(&state, actor.tenant_id, |reply| Command::AddNote { by, id, body: b.body, reply }).await?;
+    let n = ask(&state, actor.tenant_id, |reply| Command::AddNote {
+        by,
+        id,
+        body: b.body,
+        reply,
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(n)))
 }
 
@@ -208,7 +278,10 @@ pub async fn list_opportunities(
     Authed(actor): Authed,
 ) -> Result<Json<OpportunityList>, ApiError> {
     let by = actor.clone();
-    let opportunities = ask(&state, actor.tenant_id, |reply| Command::ListOpportunities { by, reply }).await?;
+    let opportunities = ask(&state, actor.tenant_id, |reply| {
+        Command::ListOpportunities { by, reply }
+    })
+    .await?;
     Ok(Json(OpportunityList { opportunities }))
 }
 
@@ -221,7 +294,10 @@ pub async fn create_opportunity(
     Body(input): Body<OpportunityInput>,
 ) -> Result<(StatusCode, Json<OpportunityView>), ApiError> {
     let by = actor.clone();
-    let o = ask(&state, actor.tenant_id, |reply| Command::CreateOpportunity { by, input, reply }).await?;
+    let o = ask(&state, actor.tenant_id, |reply| {
+        Command::CreateOpportunity { by, input, reply }
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(o)))
 }
 
@@ -246,7 +322,15 @@ pub async fn move_stage(
 ) -> Result<Json<OpportunityView>, ApiError> {
     let id = id_of(&id)?;
     let by = actor.clone();
-    Ok(Json(ask(&state, actor.tenant_id, |reply| Command::Move { by, id, to: b.to, reply }).await?))
+    Ok(Json(
+        ask(&state, actor.tenant_id, |reply| Command::Move {
+            by,
+            id,
+            to: b.to,
+            reply,
+        })
+        .await?,
+    ))
 }
 
 /// `{recommendations: [RecommendationView]}`.
@@ -263,7 +347,10 @@ pub async fn list_recommendations(
     Authed(actor): Authed,
 ) -> Result<Json<RecommendationList>, ApiError> {
     let by = actor.clone();
-    let recommendations = ask(&state, actor.tenant_id, |reply| Command::ListRecommendations { by, reply }).await?;
+    let recommendations = ask(&state, actor.tenant_id, |reply| {
+        Command::ListRecommendations { by, reply }
+    })
+    .await?;
     Ok(Json(RecommendationList { recommendations }))
 }
 
@@ -286,6 +373,12 @@ pub async fn recommend(
     Body(b): Body<RecommendBody>,
 ) -> Result<(StatusCode, Json<RecommendationView>), ApiError> {
     let by = actor.clone();
-    let r = ask(&state, actor.tenant_id, |reply| Command::Recommend { by, industry: b.industry, note: b.note, reply }).await?;
+    let r = ask(&state, actor.tenant_id, |reply| Command::Recommend {
+        by,
+        industry: b.industry,
+        note: b.note,
+        reply,
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(r)))
 }

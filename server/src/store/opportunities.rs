@@ -43,7 +43,8 @@ pub struct NewOpportunity {
     pub created_by: UserId,
 }
 
-const OPP_SELECT: &str = "SELECT o.id, o.client_id, o.title, o.stage, o.amount_minor, o.currency, o.won_partner,
+const OPP_SELECT: &str =
+    "SELECT o.id, o.client_id, o.title, o.stage, o.amount_minor, o.currency, o.won_partner,
         o.won_client, o.deal_recorded, o.created_by, o.created_at, o.updated_at,
         c.owner_id, c.name AS client_name, c.industry
     FROM opportunities o JOIN clients c ON c.tenant_id = o.tenant_id AND c.id = o.client_id";

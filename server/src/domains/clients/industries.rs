@@ -31,12 +31,21 @@ struct Row {
     pipeline: i64,
 }
 
-pub(super) async fn panel(ce: &ClientExchange, partner: Option<UserId>) -> Result<Value, StoreError> {
+pub(super) async fn panel(
+    ce: &ClientExchange,
+    partner: Option<UserId>,
+) -> Result<Value, StoreError> {
     let t = ce.tenant_id;
     let program = &ce.ctx.program;
     let clients = ce.store().fetch_clients(t, partner, ROSTER_LIMIT).await?;
-    let opps = ce.store().fetch_opportunities(t, partner, PIPELINE_LIMIT).await?;
-    let recs = ce.store().fetch_recommendations(t, RECOMMENDATIONS_LIMIT).await?;
+    let opps = ce
+        .store()
+        .fetch_opportunities(t, partner, PIPELINE_LIMIT)
+        .await?;
+    let recs = ce
+        .store()
+        .fetch_recommendations(t, RECOMMENDATIONS_LIMIT)
+        .await?;
     // Industries compare case-insensitively; the first spelling seen is shown.
     let mut by: BTreeMap<String, Row> = BTreeMap::new();
     fn row<'a>(by: &'a mut BTreeMap<String, Row>, industry: &str) -> &'a mut Row {
@@ -58,20 +67,42 @@ pub(super) async fn panel(ce: &ClientExchange, partner: Option<UserId>) -> Resul
             "lost" => r.lost += 1,
             _ => {
                 r.open += 1;
-                r.pipeline += program.to_reporting(o.amount_minor, &o.currency).unwrap_or(0);
+                r.pipeline += program
+                    .to_reporting(o.amount_minor, &o.currency)
+                    .unwrap_or(0);
             }
         }
     }
-    let recommended: std::collections::BTreeSet<String> =
-        recs.iter().map(|r| r.industry.trim().to_lowercase()).collect();
+    let recommended: std::collections::BTreeSet<String> = recs
+        .iter()
+        .map(|r| r.industry.trim().to_lowercase())
+        .collect();
     let mut rows: Vec<&Row> = by.values().collect();
-    rows.sort_by(|a, b| b.pipeline.cmp(&a.pipeline).then(b.clients.cmp(&a.clients)).then(a.label.cmp(&b.label)));
+    rows.sort_by(|a, b| {
+        b.pipeline
+            .cmp(&a.pipeline)
+            .then(b.clients.cmp(&a.clients))
+            .then(a.label.cmp(&b.label))
+    });
     let cur = &program.currency;
     let table: Vec<Value> = rows
         .iter()
         .map(|r| {
-            let star = if recommended.contains(&r.label.to_lowercase()) { " ★" } else { "" };
-            json!([format!("{}{star}", r.label), r.clients, r.active, r.open, r.won, r.lost, win_rate(r.won, r.lost), money(r.pipeline, cur)])
+            let star = if recommended.contains(&r.label.to_lowercase()) {
+                " ★"
+            } else {
+                ""
+            };
+            json!([
+                format!("{}{star}", r.label),
+                r.clients,
+                r.active,
+                r.open,
+                r.won,
+                r.lost,
+                win_rate(r.won, r.lost),
+                money(r.pipeline, cur)
+            ])
         })
         .collect();
     let won: usize = rows.iter().map(|r| r.won).sum();

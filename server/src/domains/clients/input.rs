@@ -27,7 +27,13 @@ fn bad(msg: impl Into<String>) -> ErrorBody {
 
 /// `s` trimmed if it has `min..=max` characters and no control characters
 /// (`\n` and `\t` allowed when `multiline`).
-pub fn text(field: &str, s: &str, min: usize, max: usize, multiline: bool) -> Result<String, ErrorBody> {
+pub fn text(
+    field: &str,
+    s: &str,
+    min: usize,
+    max: usize,
+    multiline: bool,
+) -> Result<String, ErrorBody> {
     let t = s.trim();
     let n = t.chars().count();
     let control = t
@@ -45,7 +51,10 @@ fn one_of(field: &str, v: &str, allowed: &[&str]) -> Result<String, ErrorBody> {
     if allowed.contains(&v) {
         Ok(v.to_owned())
     } else {
-        Err(bad(format!("{field} must be one of {}", allowed.join(", "))))
+        Err(bad(format!(
+            "{field} must be one of {}",
+            allowed.join(", ")
+        )))
     }
 }
 
@@ -67,7 +76,9 @@ pub fn amount(field: &str, v: i64, min: i64) -> Result<i64, ErrorBody> {
     if (min..=MAX_AMOUNT_MINOR).contains(&v) {
         Ok(v)
     } else {
-        Err(bad(format!("{field} must be {min}..{MAX_AMOUNT_MINOR} (minor units)")))
+        Err(bad(format!(
+            "{field} must be {min}..{MAX_AMOUNT_MINOR} (minor units)"
+        )))
     }
 }
 
@@ -107,7 +118,11 @@ impl ClientInput {
     }
 
     /// `current` with the given fields changed, all checked.
-    pub fn apply(self, current: ClientFields, program: &Program) -> Result<ClientFields, ErrorBody> {
+    pub fn apply(
+        self,
+        current: ClientFields,
+        program: &Program,
+    ) -> Result<ClientFields, ErrorBody> {
         let name = self.name.unwrap_or(current.name);
         let industry = self.industry.unwrap_or(current.industry);
         let status = self.status.unwrap_or(current.status);
@@ -157,14 +172,62 @@ mod tests {
     fn bad_fields_are_named() {
         let p = program();
         for (i, field) in [
-            (ClientInput { name: None, ..input() }, "name"),
-            (ClientInput { name: Some("a\u{0}b".into()), ..input() }, "name"),
-            (ClientInput { industry: Some(" ".into()), ..input() }, "industry"),
-            (ClientInput { status: Some("gone".into()), ..input() }, "status"),
-            (ClientInput { stage: Some("won".into()), ..input() }, "stage"),
-            (ClientInput { value_minor: Some(-1), ..input() }, "value_minor"),
-            (ClientInput { currency: Some("usd".into()), ..input() }, "currency"),
-            (ClientInput { next_step: Some("x".repeat(MAX_NEXT_STEP + 1)), ..input() }, "next_step"),
+            (
+                ClientInput {
+                    name: None,
+                    ..input()
+                },
+                "name",
+            ),
+            (
+                ClientInput {
+                    name: Some("a\u{0}b".into()),
+                    ..input()
+                },
+                "name",
+            ),
+            (
+                ClientInput {
+                    industry: Some(" ".into()),
+                    ..input()
+                },
+                "industry",
+            ),
+            (
+                ClientInput {
+                    status: Some("gone".into()),
+                    ..input()
+                },
+                "status",
+            ),
+            (
+                ClientInput {
+                    stage: Some("won".into()),
+                    ..input()
+                },
+                "stage",
+            ),
+            (
+                ClientInput {
+                    value_minor: Some(-1),
+                    ..input()
+                },
+                "value_minor",
+            ),
+            (
+                ClientInput {
+                    currency: Some("usd".into()),
+                    ..input()
+                },
+                "currency",
+            ),
+            (
+                ClientInput {
+                    next_step: Some("x".repeat(MAX_NEXT_STEP + 1)),
+                    ..input()
+                },
+                "next_step",
+            ),
         ] {
             let e = i.create(&p).expect_err(field);
             assert_eq!(e.code, ErrorCode::BadRequest);
@@ -176,9 +239,12 @@ mod tests {
     fn an_edit_keeps_what_it_does_not_name() {
         let p = program();
         let f = input().create(&p).expect("valid");
-        let edited = ClientInput { status: Some("paused".into()), ..ClientInput::default() }
-            .apply(f.clone(), &p)
-            .expect("valid");
+        let edited = ClientInput {
+            status: Some("paused".into()),
+            ..ClientInput::default()
+        }
+        .apply(f.clone(), &p)
+        .expect("valid");
         assert_eq!(edited.status, "paused");
         assert_eq!(edited.name, f.name);
     }

@@ -6,7 +6,8 @@
 //! opportunities; staff see the program's.
 //!
 //! Files: [`input`] (validation), [`stages`] (the pipeline's state
-//! machine), [`commands`] (the actor's commands and the roster's rules),
+//! machine), [`commands`] (the actor's commands), `roster` (the roster's rules),
+//! [`views`] (answer shapes),
 //! [`pipeline`] (opportunities, recording a win), [`actions`]
 //! (`panel.action`), `panels` and `industries` (panel data).
 
@@ -16,7 +17,9 @@ mod industries;
 pub mod input;
 mod panels;
 pub mod pipeline;
+mod roster;
 pub mod stages;
+pub mod views;
 
 pub use commands::{ClientView, Command, NoteView, OpportunityView, RecommendationView};
 

@@ -19,7 +19,9 @@ use std::collections::BTreeMap;
 /// Activity entries shown per panel.
 const ACTIVITY_ITEMS: i64 = 10;
 
-pub(super) async fn names(ce: &ClientExchange) -> Result<BTreeMap<UserId, (String, String)>, StoreError> {
+pub(super) async fn names(
+    ce: &ClientExchange,
+) -> Result<BTreeMap<UserId, (String, String)>, StoreError> {
     Ok(ce
         .store()
         .fetch_members(ce.tenant_id)
@@ -30,7 +32,10 @@ pub(super) async fn names(ce: &ClientExchange) -> Result<BTreeMap<UserId, (Strin
 }
 
 fn options(values: &[&str]) -> Vec<Value> {
-    values.iter().map(|v| json!({"value": v, "label": v})).collect()
+    values
+        .iter()
+        .map(|v| json!({"value": v, "label": v}))
+        .collect()
 }
 
 pub(super) fn client_options(clients: &[ClientRow]) -> Vec<Value> {
@@ -41,15 +46,30 @@ pub(super) fn client_options(clients: &[ClientRow]) -> Vec<Value> {
 }
 
 fn currency_options(ce: &ClientExchange) -> Vec<Value> {
-    let codes: Vec<&str> = ce.ctx.program.rates_ppm.keys().map(String::as_str).collect();
+    let codes: Vec<&str> = ce
+        .ctx
+        .program
+        .rates_ppm
+        .keys()
+        .map(String::as_str)
+        .collect();
     options(&codes)
 }
 
 /// The viewer's recent entries of this domain, as an `activity` block.
-pub(super) async fn activity(ce: &ClientExchange, partner: Option<UserId>) -> Result<Value, StoreError> {
+pub(super) async fn activity(
+    ce: &ClientExchange,
+    partner: Option<UserId>,
+) -> Result<Value, StoreError> {
     let rows = ce
         .store()
-        .fetch_activity(ce.tenant_id, partner, Some(ClientExchange::NAME), None, ACTIVITY_ITEMS)
+        .fetch_activity(
+            ce.tenant_id,
+            partner,
+            Some(ClientExchange::NAME),
+            None,
+            ACTIVITY_ITEMS,
+        )
         .await?;
     let items: Vec<Value> = rows
         .iter()
@@ -72,23 +92,51 @@ fn client_fields(ce: &ClientExchange, required: bool) -> Vec<Value> {
 }
 
 /// #clients-roster.
-pub(super) async fn roster(ce: &ClientExchange, partner: Option<UserId>) -> Result<Value, StoreError> {
+pub(super) async fn roster(
+    ce: &ClientExchange,
+    partner: Option<UserId>,
+) -> Result<Value, StoreError> {
     let t = ce.tenant_id;
     let clients = ce.store().fetch_clients(t, partner, ROSTER_LIMIT).await?;
     let names = names(ce).await?;
     let notes = match partner {
-        Some(p) => ce.store().fetch_client_notes(t, Some(p), None, None, NOTES_LIMIT).await?,
-        None => ce.store().fetch_client_notes(t, None, Some(&["staff", "admin"]), None, NOTES_LIMIT).await?,
+        Some(p) => {
+            ce.store()
+                .fetch_client_notes(t, Some(p), None, None, NOTES_LIMIT)
+                .await?
+        }
+        None => {
+            ce.store()
+                .fetch_client_notes(t, None, Some(&["staff", "admin"]), None, NOTES_LIMIT)
+                .await?
+        }
     };
-    let name_of = |u: Option<UserId>| u.and_then(|u| names.get(&u)).map_or("—".to_owned(), |n| n.0.clone());
-    let mut columns = vec!["Client", "Industry", "Status", "Stage", "Value", "Next step"];
+    let name_of = |u: Option<UserId>| {
+        u.and_then(|u| names.get(&u))
+            .map_or("—".to_owned(), |n| n.0.clone())
+    };
+    let mut columns = vec![
+        "Client",
+        "Industry",
+        "Status",
+        "Stage",
+        "Value",
+        "Next step",
+    ];
     if partner.is_none() {
         columns.push("Partner");
     }
     let mut rows = Vec::new();
     let mut row_actions = Vec::new();
     for c in &clients {
-        let mut row = vec![json!(c.name), json!(c.industry), json!(c.status), json!(c.stage), json!(money(c.value_minor, &c.currency)), json!(c.next_step)];
+        let mut row = vec![
+            json!(c.name),
+            json!(c.industry),
+            json!(c.status),
+            json!(c.stage),
+            json!(money(c.value_minor, &c.currency)),
+            json!(c.next_step),
+        ];
         if partner.is_none() {
             row.push(json!(name_of(c.owner_id)));
         }
@@ -111,9 +159,15 @@ pub(super) async fn roster(ce: &ClientExchange, partner: Option<UserId>) -> Resu
     let value: i64 = clients
         .iter()
         .filter(|c| c.status != "churned")
-        .map(|c| ce.ctx.program.to_reporting(c.value_minor, &c.currency).unwrap_or(0))
+        .map(|c| {
+            ce.ctx
+                .program
+                .to_reporting(c.value_minor, &c.currency)
+                .unwrap_or(0)
+        })
         .sum();
-    let client_name: BTreeMap<i64, &str> = clients.iter().map(|c| (c.id, c.name.as_str())).collect();
+    let client_name: BTreeMap<i64, &str> =
+        clients.iter().map(|c| (c.id, c.name.as_str())).collect();
     let note_items: Vec<Value> = notes
         .iter()
         .filter_map(|n| {
@@ -146,14 +200,20 @@ pub(super) async fn roster(ce: &ClientExchange, partner: Option<UserId>) -> Resu
             ]}));
     }
     blocks.push(json!({"type": "form", "id": "add_client", "title": "Add a client", "action": "add_client", "submit": "Add client", "fields": add_fields}));
-    let mut edit_fields = vec![json!({"name": "client_id", "label": "Client", "input": "select", "required": true, "options": choices})];
+    let mut edit_fields = vec![
+        json!({"name": "client_id", "label": "Client", "input": "select", "required": true, "options": choices}),
+    ];
     edit_fields.extend(client_fields(ce, false));
     blocks.push(json!({"type": "form", "id": "edit_client", "title": "Edit a client (empty fields stay as they are)", "action": "edit_client", "submit": "Save", "fields": edit_fields}));
     blocks.push(json!({"type": "form", "id": "add_note", "title": "Add a private note", "action": "add_note", "submit": "Add note", "fields": [
         {"name": "client_id", "label": "Client", "input": "select", "required": true, "options": choices},
         {"name": "body", "label": "Note (only you see it)", "input": "textarea", "required": true, "max_length": super::input::MAX_NOTE},
     ]}));
-    let notes_title = if partner.is_some() { "Your notes (only you see them)" } else { "Staff notes" };
+    let notes_title = if partner.is_some() {
+        "Your notes (only you see them)"
+    } else {
+        "Staff notes"
+    };
     blocks.push(json!({"type": "text", "text": notes_title}));
     blocks.push(json!({"type": "list", "items": note_items}));
     blocks.push(activity(ce, partner).await?);
@@ -164,10 +224,20 @@ pub(super) async fn roster(ce: &ClientExchange, partner: Option<UserId>) -> Resu
 }
 
 /// #clients-opportunities: the pipeline board.
-pub(super) async fn opportunities(ce: &ClientExchange, partner: Option<UserId>) -> Result<Value, StoreError> {
+pub(super) async fn opportunities(
+    ce: &ClientExchange,
+    partner: Option<UserId>,
+) -> Result<Value, StoreError> {
     let t = ce.tenant_id;
-    let opps = ce.store().fetch_opportunities(t, partner, PIPELINE_LIMIT).await?;
-    let names = if partner.is_none() { names(ce).await? } else { BTreeMap::new() };
+    let opps = ce
+        .store()
+        .fetch_opportunities(t, partner, PIPELINE_LIMIT)
+        .await?;
+    let names = if partner.is_none() {
+        names(ce).await?
+    } else {
+        BTreeMap::new()
+    };
     let program = &ce.ctx.program;
     let columns: Vec<Value> = STAGES
         .iter()
@@ -190,8 +260,18 @@ pub(super) async fn opportunities(ce: &ClientExchange, partner: Option<UserId>) 
             json!({"id": stage.as_str(), "title": stage.title(), "cards": cards})
         })
         .collect();
-    let open: Vec<_> = opps.iter().filter(|o| o.stage != "won" && o.stage != "lost").collect();
-    let pipeline: i64 = open.iter().map(|o| program.to_reporting(o.amount_minor, &o.currency).unwrap_or(0)).sum();
+    let open: Vec<_> = opps
+        .iter()
+        .filter(|o| o.stage != "won" && o.stage != "lost")
+        .collect();
+    let pipeline: i64 = open
+        .iter()
+        .map(|o| {
+            program
+                .to_reporting(o.amount_minor, &o.currency)
+                .unwrap_or(0)
+        })
+        .sum();
     let won = opps.iter().filter(|o| o.stage == "won").count();
     let lost = opps.iter().filter(|o| o.stage == "lost").count();
     let clients = ce.store().fetch_clients(t, partner, ROSTER_LIMIT).await?;

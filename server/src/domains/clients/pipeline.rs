@@ -112,7 +112,10 @@ impl From<&OpportunityRow> for OpportunityView {
 }
 
 /// The opportunities `by` sees, newest first.
-pub(super) async fn list(ce: &ClientExchange, by: &Actor) -> Result<Vec<OpportunityView>, ErrorBody> {
+pub(super) async fn list(
+    ce: &ClientExchange,
+    by: &Actor,
+) -> Result<Vec<OpportunityView>, ErrorBody> {
     member_only(by)?;
     let owner = if is_staff(by) { None } else { Some(by.user_id) };
     let rows = ce
@@ -129,7 +132,12 @@ pub fn parse_id(field: &str, s: &str) -> Result<i64, ErrorBody> {
         .parse::<i64>()
         .ok()
         .filter(|v| *v > 0)
-        .ok_or_else(|| err(ErrorCode::BadRequest, format!("{field} must be a decimal id")))
+        .ok_or_else(|| {
+            err(
+                ErrorCode::BadRequest,
+                format!("{field} must be a decimal id"),
+            )
+        })
 }
 
 /// Creates an opportunity in prospect.
@@ -156,9 +164,20 @@ pub(super) async fn create(
     };
     let summary = format!("New opportunity {} for {}", o.title, c.name);
     let entry = c.owner_id.map(|p| {
-        activity(ce, p, Some(by.user_id), "opportunity.created", &summary, json!({"opportunity_id": o.id.to_string(), "client_id": c.id.to_string()}))
+        activity(
+            ce,
+            p,
+            Some(by.user_id),
+            "opportunity.created",
+            &summary,
+            json!({"opportunity_id": o.id.to_string(), "client_id": c.id.to_string()}),
+        )
     });
-    match ce.store().insert_opportunity(ce.tenant_id, &o, entry.as_ref(), false).await {
+    match ce
+        .store()
+        .insert_opportunity(ce.tenant_id, &o, entry.as_ref(), false)
+        .await
+    {
         Ok(Some(row)) => Ok(row),
         Ok(None) => Err(err(ErrorCode::Internal, "opportunity not written")),
         Err(StoreError::Conflict(_)) => Err(err(
@@ -178,41 +197,79 @@ pub(super) async fn move_to(
 ) -> Result<OpportunityRow, ErrorBody> {
     member_only(by)?;
     let to = Stage::parse(to).ok_or_else(|| {
-        err(ErrorCode::BadRequest, "to must be prospect, qualified, proposal, negotiation, won or lost")
+        err(
+            ErrorCode::BadRequest,
+            "to must be prospect, qualified, proposal, negotiation, won or lost",
+        )
     })?;
-    let o = match ce.store().fetch_opportunity(ce.tenant_id, id).await.map_err(store_error)? {
+    let o = match ce
+        .store()
+        .fetch_opportunity(ce.tenant_id, id)
+        .await
+        .map_err(store_error)?
+    {
         Some(o) if sees(by, o.owner_id) => o,
         _ => return Err(err(ErrorCode::NotFound, format!("no opportunity {id}"))),
     };
-    let from = Stage::parse(&o.stage).ok_or_else(|| err(ErrorCode::Internal, "unknown stored stage"))?;
+    let from =
+        Stage::parse(&o.stage).ok_or_else(|| err(ErrorCode::Internal, "unknown stored stage"))?;
     if from == Stage::Won && to == Stage::Won && !o.deal_recorded {
         // The move committed earlier but its recording did not: retry it only.
         return record_win(ce, by, o).await;
     }
-    from.move_to(to).map_err(|e| err(ErrorCode::Conflict, e.to_string()))?;
+    from.move_to(to)
+        .map_err(|e| err(ErrorCode::Conflict, e.to_string()))?;
     let won = match (to, o.owner_id) {
         (Stage::Won, Some(p)) => Some((p, o.client_name.as_str())),
         (Stage::Won, None) => {
-            return Err(err(ErrorCode::Conflict, "the client has no partner yet; assign it before winning"))
+            return Err(err(
+                ErrorCode::Conflict,
+                "the client has no partner yet; assign it before winning",
+            ))
         }
         _ => None,
     };
-    let verb = if to == Stage::Won { "opportunity.won" } else { "opportunity.moved" };
+    let verb = if to == Stage::Won {
+        "opportunity.won"
+    } else {
+        "opportunity.moved"
+    };
     let summary = format!("{}: {} → {}", o.title, from.as_str(), to.as_str());
     let entry = o.owner_id.map(|p| {
-        activity(ce, p, Some(by.user_id), verb, &summary, json!({"opportunity_id": id.to_string(), "from": from.as_str(), "to": to.as_str()}))
+        activity(
+            ce,
+            p,
+            Some(by.user_id),
+            verb,
+            &summary,
+            json!({"opportunity_id": id.to_string(), "from": from.as_str(), "to": to.as_str()}),
+        )
     });
     let moved = match ce
         .store()
-        .update_opportunity_stage(ce.tenant_id, id, from.as_str(), to.as_str(), won, entry.as_ref())
+        .update_opportunity_stage(
+            ce.tenant_id,
+            id,
+            from.as_str(),
+            to.as_str(),
+            won,
+            entry.as_ref(),
+        )
         .await
     {
         Ok(m) => m,
         // Moved meanwhile (another node): name the stage it is in now.
         Err(StoreError::Conflict(_)) => {
-            let now = ce.store().fetch_opportunity(ce.tenant_id, id).await.map_err(store_error)?;
+            let now = ce
+                .store()
+                .fetch_opportunity(ce.tenant_id, id)
+                .await
+                .map_err(store_error)?;
             let stage = now.map_or_else(|| "gone".to_owned(), |n| n.stage);
-            return Err(err(ErrorCode::Conflict, format!("the opportunity is {stage} now; it moved meanwhile")));
+            return Err(err(
+                ErrorCode::Conflict,
+                format!("the opportunity is {stage} now; it moved meanwhile"),
+            ));
         }
         Err(e) => return Err(store_error(e)),
     };
@@ -239,9 +296,16 @@ async fn recorder(ce: &ClientExchange, by: &Actor) -> Result<Actor, ErrorBody> {
 
 /// Records the won opportunity's deal win in revenue (idempotent there) and
 /// marks it recorded.
-async fn record_win(ce: &ClientExchange, by: &Actor, o: OpportunityRow) -> Result<OpportunityRow, ErrorBody> {
+async fn record_win(
+    ce: &ClientExchange,
+    by: &Actor,
+    o: OpportunityRow,
+) -> Result<OpportunityRow, ErrorBody> {
     let (Some(partner), Some(client)) = (o.won_partner, o.won_client.clone()) else {
-        return Err(err(ErrorCode::Internal, "won opportunity without its partner"));
+        return Err(err(
+            ErrorCode::Internal,
+            "won opportunity without its partner",
+        ));
     };
     let win = DealWin {
         partner_id: partner,
@@ -257,7 +321,11 @@ async fn record_win(ce: &ClientExchange, by: &Actor, o: OpportunityRow) -> Resul
         .links
         .domains()?
         .revenue()
-        .ask(ce.tenant_id, |reply| revenue::Command::RecordWin { by: as_who, win, reply })
+        .ask(ce.tenant_id, |reply| revenue::Command::RecordWin {
+            by: as_who,
+            win,
+            reply,
+        })
         .await;
     if let Err(e) = recorded {
         return Err(err(
@@ -265,6 +333,12 @@ async fn record_win(ce: &ClientExchange, by: &Actor, o: OpportunityRow) -> Resul
             format!("the opportunity is won, but its deal win is not recorded yet ({}); move it to won again to retry", e.message),
         ));
     }
-    ce.store().update_opportunity_recorded(ce.tenant_id, o.id).await.map_err(store_error)?;
-    Ok(OpportunityRow { deal_recorded: true, ..o })
+    ce.store()
+        .update_opportunity_recorded(ce.tenant_id, o.id)
+        .await
+        .map_err(store_error)?;
+    Ok(OpportunityRow {
+        deal_recorded: true,
+        ..o
+    })
 }
