@@ -436,4 +436,28 @@ async fn every_client_exchange_panel_answers_for_a_partner_and_for_staff() {
     assert_eq!(status, 201);
     let p = update(&mut ana, industries).await;
     assert!(p.to_string().contains("Veterinary"), "{p}");
+    // The routes are in the OpenAPI document.
+    let doc: Value = s
+        .http()
+        .get(s.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/clients",
+        "/api/v1/clients/{id}",
+        "/api/v1/clients/{id}/assign",
+        "/api/v1/clients/{id}/notes",
+        "/api/v1/opportunities",
+        "/api/v1/opportunities/{id}/stage",
+        "/api/v1/industries/recommendations",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} not in the OpenAPI document"
+        );
+    }
 }
