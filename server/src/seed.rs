@@ -2,6 +2,8 @@
 //! tenants for benchmarks (`arena seed-load`). Both are idempotent: users are
 //! upserted, and messages are written only into a tenant that has none.
 
+mod clients;
+
 use crate::auth::password;
 use crate::domains::revenue::program::commission;
 use crate::domains::revenue::{Program, DEAL_WIN};
@@ -113,6 +115,7 @@ pub async fn seed_demo(
             users.insert(u.email.clone(), row.to_user());
         }
         registry.sync_tenant(store, ids, tenant.id, file).await?;
+        clients::seed(store, ids, tenant.id, &users).await?;
         let channels = registry.tenant(tenant.id);
         if channels
             .channels

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod bots;
 pub mod channels;
+pub mod clients;
 pub mod extract;
 pub mod files;
 pub mod health;
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         )
         // Each domain's routes: one `routes()` per file.
         .merge(activity::routes())
+        .merge(clients::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).
         .merge(files::routes(state.cfg.max_upload_bytes));
