@@ -2,6 +2,8 @@
 //! tenants for benchmarks (`arena seed-load`). Both are idempotent: users are
 //! upserted, and messages are written only into a tenant that has none.
 
+pub mod activation;
+
 use crate::auth::password;
 use crate::domains::revenue::program::commission;
 use crate::domains::revenue::{Program, DEAL_WIN};
@@ -113,6 +115,8 @@ pub async fn seed_demo(
             users.insert(u.email.clone(), row.to_user());
         }
         registry.sync_tenant(store, ids, tenant.id, file).await?;
+        let members: Vec<crate::ids::UserId> = users.values().map(|u| u.id.into()).collect();
+        activation::seed(store, ids, program, tenant.id, &t.slug, &members).await?;
         let channels = registry.tenant(tenant.id);
         if channels
             .channels
@@ -224,6 +228,7 @@ pub async fn seed_load(
     Registry::default()
         .sync_tenant(store, ids, tenant.id, file)
         .await?;
+    activation::welcomed(store, tenant.id, None).await?;
     Ok(())
 }
 

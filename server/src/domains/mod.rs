@@ -10,9 +10,10 @@
 //! which offers each event to the domains whose [`Domain::interested`] accepts
 //! it. Chat and group commit name no domain. A domain's SQL lives in `store/`.
 //!
-//! Domains with panels today: `revenue`, `community-insights`. A panel
+//! Domains with panels today: `revenue`, `community-insights`, `activation`. A panel
 //! channel of another domain answers `not_found` until its domain exists.
 
+pub mod activation;
 pub mod actor;
 pub mod handle;
 pub mod insights;
@@ -188,6 +189,7 @@ pub trait Domain: Sized + Send + 'static {
 pub struct Domains {
     revenue: Handle<revenue::Revenue>,
     insights: Handle<insights::Insights>,
+    activation: Handle<activation::Activation>,
 }
 
 impl Domains {
@@ -196,7 +198,8 @@ impl Domains {
     pub fn new(ctx: Context, tasks: TaskTracker, shutdown: CancellationToken) -> Domains {
         Domains {
             revenue: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
-            insights: Handle::new(ctx, tasks, shutdown),
+            insights: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
+            activation: Handle::new(ctx, tasks, shutdown),
         }
     }
 
@@ -206,6 +209,7 @@ impl Domains {
     pub fn on_committed(&self, tenant_id: TenantId, event: &Event) {
         self.revenue.committed(tenant_id, event);
         self.insights.committed(tenant_id, event);
+        self.activation.committed(tenant_id, event);
     }
 
     /// Offers `signal` (a fact of `tenant_id` another domain committed) to
@@ -213,11 +217,17 @@ impl Domains {
     pub async fn signal(&self, tenant_id: TenantId, signal: Signal) {
         self.revenue.signal(tenant_id, &signal).await;
         self.insights.signal(tenant_id, &signal).await;
+        self.activation.signal(tenant_id, &signal).await;
     }
 
     /// The revenue domain (deal wins, the ledger, payouts).
     pub fn revenue(&self) -> &Handle<revenue::Revenue> {
         &self.revenue
+    }
+
+    /// The activation domain (onboarding checklists, applications, the welcome).
+    pub fn activation(&self) -> &Handle<activation::Activation> {
+        &self.activation
     }
 
     /// Is `kind` a card type some domain posts itself (refused from clients)?
@@ -238,6 +248,9 @@ impl Domains {
         match (channel.domain.as_deref(), channel.panel.as_deref()) {
             (Some(revenue::Revenue::NAME), Some(kind)) => {
                 revenue::actions::run(&self.revenue, by, kind, action, params).await
+            }
+            (Some(activation::NAME), Some(kind)) => {
+                activation::actions::run(&self.activation, by, kind, action, params).await
             }
             _ => Err(ErrorBody::new(
                 ErrorCode::NotFound,
@@ -260,6 +273,7 @@ impl Domains {
         match domain {
             revenue::Revenue::NAME => self.revenue.panel(viewer, kind).await,
             insights::Insights::NAME => self.insights.panel(viewer, kind).await,
+            activation::NAME => self.activation.panel(viewer, kind).await,
             other => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("the {other} domain has no {kind} panel yet"),
