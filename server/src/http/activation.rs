@@ -28,7 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/onboarding/{partner_id}", get(of_partner))
         .route("/onboarding/items/{key}", post(tick))
         .route("/onboarding/application", post(submit))
-        .route("/onboarding/application/{partner_id}/decision", post(decide))
+        .route(
+            "/onboarding/application/{partner_id}/decision",
+            post(decide),
+        )
         .route("/onboarding/agreement", post(accept))
         .route("/onboarding/documents", post(attach))
 }
@@ -38,8 +41,16 @@ pub fn routes() -> Router<AppState> {
 #[openapi(
     paths(own, of_partner, tick, submit, decide, accept, attach),
     components(schemas(
-        OnboardingView, ProgramView, ApplicationView, AgreementView, DocumentView,
-        TickBody, ApplicationBody, DecisionBody, AgreementBody, DocumentBody
+        OnboardingView,
+        ProgramView,
+        ApplicationView,
+        AgreementView,
+        DocumentView,
+        TickBody,
+        ApplicationBody,
+        DecisionBody,
+        AgreementBody,
+        DocumentBody
     ))
 )]
 pub struct Api;
@@ -63,11 +74,20 @@ pub async fn own(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let by = actor.clone();
     let v = if actor.role.is_staff() && actor.bot.is_none() {
-        let p = ask(&state, actor.tenant_id, |reply| Command::ReadProgram { by, reply }).await?;
+        let p = ask(&state, actor.tenant_id, |reply| Command::ReadProgram {
+            by,
+            reply,
+        })
+        .await?;
         serde_json::to_value(p)
     } else {
         let partner = actor.user_id;
-        let o = ask(&state, actor.tenant_id, |reply| Command::Read { by, partner, reply }).await?;
+        let o = ask(&state, actor.tenant_id, |reply| Command::Read {
+            by,
+            partner,
+            reply,
+        })
+        .await?;
         serde_json::to_value(o)
     };
     v.map(Json)
@@ -87,7 +107,12 @@ pub async fn of_partner(
     let by = actor.clone();
     let partner = partner_id.into();
     Ok(Json(
-        ask(&state, actor.tenant_id, |reply| Command::Read { by, partner, reply }).await?,
+        ask(&state, actor.tenant_id, |reply| Command::Read {
+            by,
+            partner,
+            reply,
+        })
+        .await?,
     ))
 }
 
@@ -113,7 +138,13 @@ pub async fn tick(
     let by = actor.clone();
     let done = b.done;
     Ok(Json(
-        ask(&state, actor.tenant_id, |reply| Command::Tick { by, key, done, reply }).await?,
+        ask(&state, actor.tenant_id, |reply| Command::Tick {
+            by,
+            key,
+            done,
+            reply,
+        })
+        .await?,
     ))
 }
 
@@ -147,7 +178,12 @@ pub async fn submit(
         website: b.website,
         pitch: b.pitch,
     };
-    let v = ask(&state, actor.tenant_id, |reply| Command::Submit { by, form, reply }).await?;
+    let v = ask(&state, actor.tenant_id, |reply| Command::Submit {
+        by,
+        form,
+        reply,
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -181,8 +217,14 @@ pub async fn decide(
     let partner = partner_id.into();
     let reason = b.reason.unwrap_or_default();
     Ok(Json(
-        ask(&state, actor.tenant_id, |reply| Command::Decide { by, partner, to, reason, reply })
-            .await?,
+        ask(&state, actor.tenant_id, |reply| Command::Decide {
+            by,
+            partner,
+            to,
+            reason,
+            reply,
+        })
+        .await?,
     ))
 }
 
@@ -207,8 +249,12 @@ pub async fn accept(
     let by = actor.clone();
     let version = b.version;
     Ok(Json(
-        ask(&state, actor.tenant_id, |reply| Command::AcceptAgreement { by, version, reply })
-            .await?,
+        ask(&state, actor.tenant_id, |reply| Command::AcceptAgreement {
+            by,
+            version,
+            reply,
+        })
+        .await?,
     ))
 }
 

@@ -18,7 +18,9 @@ pub async fn welcomed(
     tenant_id: TenantId,
     partners: Option<&[UserId]>,
 ) -> Result<(), StoreError> {
-    store.insert_welcomes_for_partners(tenant_id, partners).await
+    store
+        .insert_welcomes_for_partners(tenant_id, partners)
+        .await
 }
 
 /// One seeded step of a partner.
@@ -49,7 +51,10 @@ pub async fn seed(
         (
             "priya@demo.test",
             vec![
-                Apply("Nair Digital", "Mid-market retailers in the UK, through a 6-person agency."),
+                Apply(
+                    "Nair Digital",
+                    "Mid-market retailers in the UK, through a 6-person agency.",
+                ),
                 Decide("submitted", "under_review", ""),
                 Decide("under_review", "approved", "Strong retail pipeline."),
                 Agree,
@@ -63,7 +68,10 @@ pub async fn seed(
         (
             "jordan@demo.test",
             vec![
-                Apply("Lee Growth Partners", "Fitness studios on the US west coast."),
+                Apply(
+                    "Lee Growth Partners",
+                    "Fitness studios on the US west coast.",
+                ),
                 Decide("submitted", "under_review", ""),
                 Agree,
                 Tick("profile"),
@@ -71,37 +79,57 @@ pub async fn seed(
         ),
         (
             "lena@demo.test",
-            vec![Apply("Fischer Consulting", "Dental practices in Germany and Austria."), Tick("profile")],
+            vec![
+                Apply(
+                    "Fischer Consulting",
+                    "Dental practices in Germany and Austria.",
+                ),
+                Tick("profile"),
+            ],
         ),
         (
             "marco@demo.test",
             vec![
                 Apply("Rossi", "Everyone."),
                 Decide("submitted", "under_review", ""),
-                Decide("under_review", "rejected", "Please name the markets and client types you sell to."),
+                Decide(
+                    "under_review",
+                    "rejected",
+                    "Please name the markets and client types you sell to.",
+                ),
             ],
         ),
     ];
-    let staff = store.fetch_user_by_email(tenant_id, "staff@demo.test").await?.id;
+    let staff = store
+        .fetch_user_by_email(tenant_id, "staff@demo.test")
+        .await?
+        .id;
     let cfg = &program.onboarding;
     for (email, steps) in plan {
         let p = store.fetch_user_by_email(tenant_id, email).await?.id;
         for step in steps {
             let id = ids.next_id().0 as i64;
-            let act = |actor: Option<UserId>, verb: &'static str, summary: &'static str| NewActivity {
-                id,
-                partner: p,
-                actor,
-                domain: NAME,
-                verb,
-                summary,
-                data: serde_json::json!({ "seeded": true }),
-            };
+            let act =
+                |actor: Option<UserId>, verb: &'static str, summary: &'static str| NewActivity {
+                    id,
+                    partner: p,
+                    actor,
+                    domain: NAME,
+                    verb,
+                    summary,
+                    data: serde_json::json!({ "seeded": true }),
+                };
             match step {
                 Apply(company, pitch) => {
-                    let a = NewApplication { company: company.into(), website: String::new(), pitch: pitch.into() };
+                    let a = NewApplication {
+                        company: company.into(),
+                        website: String::new(),
+                        pitch: pitch.into(),
+                    };
                     let activity = act(Some(p), "application.submitted", "Application submitted");
-                    store.update_application_submit(tenant_id, p, None, &a, &activity).await?;
+                    store
+                        .update_application_submit(tenant_id, p, None, &a, &activity)
+                        .await?;
                 }
                 Decide(from, to, reason) => {
                     let verb = match to {
@@ -115,17 +143,27 @@ pub async fn seed(
                         .await?;
                 }
                 Agree => {
-                    let activity = act(Some(p), "agreement.accepted", "Accepted the partner agreement");
-                    store.insert_agreement(tenant_id, p, &cfg.agreement_version, &activity).await?;
+                    let activity = act(
+                        Some(p),
+                        "agreement.accepted",
+                        "Accepted the partner agreement",
+                    );
+                    store
+                        .insert_agreement(tenant_id, p, &cfg.agreement_version, &activity)
+                        .await?;
                 }
                 Tick(key) if cfg.item(key).is_some() => {
                     let activity = act(Some(p), "checklist.ticked", "Ticked an item");
-                    store.update_tick(tenant_id, p, key, true, "partner", &activity).await?;
+                    store
+                        .update_tick(tenant_id, p, key, true, "partner", &activity)
+                        .await?;
                 }
                 Fact(auto) => {
                     if let Some(item) = cfg.item_for(auto) {
                         let activity = act(None, "checklist.ticked", "Ticked by a fact");
-                        store.update_tick(tenant_id, p, &item.key, true, "signal", &activity).await?;
+                        store
+                            .update_tick(tenant_id, p, &item.key, true, "signal", &activity)
+                            .await?;
                     }
                 }
                 Tick(_) => {}

@@ -80,9 +80,11 @@ pub struct PartnerRow {
     pub created_at: OffsetDateTime,
 }
 
-const APPLICATION_COLS: &str = "partner_id, status, company, website, pitch, reason, decided_by, submitted_at, updated_at";
+const APPLICATION_COLS: &str =
+    "partner_id, status, company, website, pitch, reason, decided_by, submitted_at, updated_at";
 
-const DOCUMENT_SELECT: &str = "SELECT d.id, d.partner_id, d.kind, d.file_id, f.name AS file_name, f.size AS file_size,
+const DOCUMENT_SELECT: &str =
+    "SELECT d.id, d.partner_id, d.kind, d.file_id, f.name AS file_name, f.size AS file_size,
         d.added_by, d.created_at
  FROM activation_documents d
  LEFT JOIN files f ON f.tenant_id = d.tenant_id AND f.id = d.file_id";

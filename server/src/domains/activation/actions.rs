@@ -83,7 +83,8 @@ pub fn decision(s: &str) -> Result<Status, ErrorBody> {
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, ErrorBody> {
-    serde_json::to_value(v).map_err(|_| ErrorBody::new(ErrorCode::Internal, "unserialisable answer"))
+    serde_json::to_value(v)
+        .map_err(|_| ErrorBody::new(ErrorCode::Internal, "unserialisable answer"))
 }
 
 /// Runs `action` of panel `kind` for `by`.

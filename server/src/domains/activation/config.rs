@@ -134,7 +134,10 @@ impl Onboarding {
         }
         for (i, it) in self.item.iter().enumerate() {
             if !is_key(&it.key) {
-                return bad(format!("item[{i}].key"), "must be 1..40 of a-z, 0-9, _ and -");
+                return bad(
+                    format!("item[{i}].key"),
+                    "must be 1..40 of a-z, 0-9, _ and -",
+                );
             }
             if self.item[..i].iter().any(|o| o.key == it.key) {
                 return bad(format!("item[{i}].key"), "is used by an earlier item");

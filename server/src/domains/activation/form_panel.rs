@@ -18,7 +18,8 @@ use std::collections::HashMap;
 const LISTED: i64 = 200;
 
 fn status_label(s: Option<&str>) -> &'static str {
-    s.and_then(Status::parse).map_or("Not submitted", Status::label)
+    s.and_then(Status::parse)
+        .map_or("Not submitted", Status::label)
 }
 
 /// The document kinds as select options.
@@ -39,7 +40,12 @@ fn kind_label<'a>(a: &'a Activation, kind: &'a str) -> &'a str {
 /// The application form, prefilled from a rejected application.
 fn application_form(v: &OnboardingView) -> Value {
     let prior = v.application.as_ref();
-    let field = |name: &str, label: &str, input: &str, required: bool, max: usize, value: Option<&String>| {
+    let field = |name: &str,
+                 label: &str,
+                 input: &str,
+                 required: bool,
+                 max: usize,
+                 value: Option<&String>| {
         let mut f = json!({ "name": name, "label": label, "input": input, "required": required, "max_length": max });
         if let Some(x) = value.filter(|x| !x.is_empty()) {
             f["value"] = json!(x);
@@ -125,7 +131,13 @@ pub(super) async fn partner(a: &Activation, partner: UserId) -> Result<Value, St
     let rows: Vec<Value> = v
         .documents
         .iter()
-        .map(|d| json!([kind_label(a, &d.kind), d.file_name.clone().unwrap_or_default(), d.created_at]))
+        .map(|d| {
+            json!([
+                kind_label(a, &d.kind),
+                d.file_name.clone().unwrap_or_default(),
+                d.created_at
+            ])
+        })
         .collect();
     blocks.push(json!({ "type": "table", "columns": ["Document", "File", "Added"], "rows": rows }));
     blocks.push(activity(a, Some(partner)).await?);
@@ -154,9 +166,17 @@ pub(super) async fn program(a: &Activation) -> Result<Value, StoreError> {
     for x in &apps {
         let who = name(&x.partner_id);
         let pid = x.partner_id.to_string();
-        rows.push(json!([who, x.company, status_label(Some(x.status.as_str())), rfc3339(x.submitted_at), x.reason]));
+        rows.push(json!([
+            who,
+            x.company,
+            status_label(Some(x.status.as_str())),
+            rfc3339(x.submitted_at),
+            x.reason
+        ]));
         row_actions.push(match x.status.as_str() {
-            "submitted" => json!([{ "label": "Review", "action": "review", "params": { "partner_id": pid } }]),
+            "submitted" => {
+                json!([{ "label": "Review", "action": "review", "params": { "partner_id": pid } }])
+            }
             "under_review" => json!([
                 { "label": "Approve", "action": "decide", "style": "primary",
                   "params": { "partner_id": pid, "status": "approved" },
@@ -197,7 +217,15 @@ pub(super) async fn program(a: &Activation) -> Result<Value, StoreError> {
     let docs = s.fetch_documents(t, None, LISTED).await?;
     let doc_rows: Vec<Value> = docs
         .iter()
-        .map(|d| json!([name(&d.partner_id), kind_label(a, &d.kind), d.file_name.clone().unwrap_or_default(), d.file_id.to_string(), rfc3339(d.created_at)]))
+        .map(|d| {
+            json!([
+                name(&d.partner_id),
+                kind_label(a, &d.kind),
+                d.file_name.clone().unwrap_or_default(),
+                d.file_id.to_string(),
+                rfc3339(d.created_at)
+            ])
+        })
         .collect();
     blocks.push(json!({ "type": "table", "columns": ["Partner", "Document", "File", "File id", "Added"], "rows": doc_rows, "filter": true }));
     blocks.push(activity(a, None).await?);

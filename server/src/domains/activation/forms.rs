@@ -83,15 +83,16 @@ pub(super) async fn submit(
     partner_only(by)?;
     let new = NewApplication {
         company: text("company", &form.company, 1, MAX_COMPANY)?,
-        website: text("website", form.website.as_deref().unwrap_or(""), 0, MAX_WEBSITE)?,
+        website: text(
+            "website",
+            form.website.as_deref().unwrap_or(""),
+            0,
+            MAX_WEBSITE,
+        )?,
         pitch: text("pitch", &form.pitch, 1, MAX_PITCH)?,
     };
     let (t, p) = (a.tenant_id, by.user_id);
-    let now = a
-        .store
-        .fetch_application(t, p)
-        .await
-        .map_err(store_error)?;
+    let now = a.store.fetch_application(t, p).await.map_err(store_error)?;
     let from = current_status(now.as_ref());
     next(from, Move::Submit).map_err(|r| err(ErrorCode::Conflict, r.message(Move::Submit)))?;
     let summary = format!("Application submitted for {}", new.company);
@@ -312,9 +313,7 @@ pub(super) async fn attach_document(
         .insert_document(t, id, partner, &kind.kind, file_id, by.user_id, &activity)
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(_) => {
-                err(ErrorCode::Conflict, "this file is already attached")
-            }
+            StoreError::Conflict(_) => err(ErrorCode::Conflict, "this file is already attached"),
             other => store_error(other),
         })?;
     Ok(DocumentView::from(&row))

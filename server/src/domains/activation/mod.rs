@@ -54,7 +54,10 @@ static INTRODUCTIONS: LazyLock<RwLock<HashSet<Snowflake>>> = LazyLock::new(Defau
 fn note_introductions(registry: &Registry, tenant_id: TenantId) {
     if let Some(c) = registry.tenant(tenant_id).by_key(INTRODUCTIONS_CHANNEL) {
         let id = c.id.snowflake();
-        let known = INTRODUCTIONS.read().map(|s| s.contains(&id)).unwrap_or(true);
+        let known = INTRODUCTIONS
+            .read()
+            .map(|s| s.contains(&id))
+            .unwrap_or(true);
         if !known {
             if let Ok(mut s) = INTRODUCTIONS.write() {
                 s.insert(id);
@@ -145,8 +148,15 @@ impl Domain for Activation {
             return Changed::Nothing;
         }
         let why = "posted in #introductions";
-        if checklist::tick_fact(self, author, Some(author), Auto::IntroductionPosted, "event", why)
-            .await
+        if checklist::tick_fact(
+            self,
+            author,
+            Some(author),
+            Auto::IntroductionPosted,
+            "event",
+            why,
+        )
+        .await
         {
             Changed::Only(vec![Projection::Partner(author), Projection::Program])
         } else {

@@ -46,13 +46,12 @@ pub(super) async fn activity(a: &Activation, partner: Option<UserId>) -> Result<
         .await?;
     let mut names: HashMap<UserId, String> = HashMap::new();
     for id in rows.iter().filter_map(|r| r.actor_id) {
-        if !names.contains_key(&id) {
-            let name = match a.store.fetch_user(a.tenant_id, id).await {
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(id) {
+            slot.insert(match a.store.fetch_user(a.tenant_id, id).await {
                 Ok(u) => u.display_name,
                 Err(StoreError::NotFound) => String::new(),
                 Err(e) => return Err(e),
-            };
-            names.insert(id, name);
+            });
         }
     }
     let items: Vec<Value> = rows
@@ -135,7 +134,7 @@ async fn progress(a: &Activation) -> Result<Value, StoreError> {
     let (done, total) = all
         .iter()
         .fold((0, 0), |(d, t), p| (d + p.done, t + p.total));
-    let share = if total == 0 { 0 } else { done * 100 / total };
+    let share = (done * 100).checked_div(total).unwrap_or(0);
     let rows: Vec<Value> = all
         .iter()
         .take(TABLE_ROWS)
