@@ -269,3 +269,32 @@ async fn every_activation_panel_answers_partners_and_staff() {
         .to_string()
         .contains("Jordan Lee"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_onboarding_routes_are_in_the_openapi_document() {
+    let (_db, s) = setup().await;
+    let r = s
+        .http()
+        .get(s.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    let doc: Value = r.json().await.unwrap();
+    for (path, method) in [
+        ("/api/v1/onboarding", "get"),
+        ("/api/v1/onboarding/{partner_id}", "get"),
+        ("/api/v1/onboarding/items/{key}", "post"),
+        ("/api/v1/onboarding/application", "post"),
+        (
+            "/api/v1/onboarding/application/{partner_id}/decision",
+            "post",
+        ),
+        ("/api/v1/onboarding/agreement", "post"),
+        ("/api/v1/onboarding/documents", "post"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+    }
+}
