@@ -18,6 +18,7 @@ mod read_states;
 mod revenue;
 mod rows;
 mod tenants;
+mod tiers;
 mod tokens;
 mod users;
 mod webhooks;
@@ -38,6 +39,7 @@ pub use payouts::{IntegrationEffect, NewIntegrationEvent, PayoutAccountRow};
 pub use read_states::ReadyHead;
 pub use revenue::{DealRow, LedgerRow, NewDeal, NewLedgerEntry, WonRow, GENESIS};
 pub use rows::{rfc3339, TenantRow, UserRow};
+pub use tiers::TierChange;
 pub use webhooks::{NewWebhook, WebhookRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
