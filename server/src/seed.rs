@@ -3,6 +3,7 @@
 //! upserted, and messages are written only into a tenant that has none.
 
 mod clients;
+pub mod activation;
 
 use crate::auth::password;
 use crate::domains::revenue::program::commission;
@@ -116,6 +117,8 @@ pub async fn seed_demo(
         }
         registry.sync_tenant(store, ids, tenant.id, file).await?;
         clients::seed(store, ids, tenant.id, &users).await?;
+        let members: Vec<crate::ids::UserId> = users.values().map(|u| u.id.into()).collect();
+        activation::seed(store, ids, program, tenant.id, &t.slug, &members).await?;
         let channels = registry.tenant(tenant.id);
         if channels
             .channels
@@ -227,6 +230,7 @@ pub async fn seed_load(
     Registry::default()
         .sync_tenant(store, ids, tenant.id, file)
         .await?;
+    activation::welcomed(store, tenant.id, None).await?;
     Ok(())
 }
 

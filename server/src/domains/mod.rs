@@ -10,9 +10,10 @@
 //! which offers each event to the domains whose [`Domain::interested`] accepts
 //! it. Chat and group commit name no domain. A domain's SQL lives in `store/`.
 //!
-//! Domains with panels today: `revenue`, `community-insights`. A panel
+//! Domains with panels today: `revenue`, `community-insights`, `activation`. A panel
 //! channel of another domain answers `not_found` until its domain exists.
 
+pub mod activation;
 pub mod actor;
 pub mod clients;
 pub mod handle;
@@ -190,6 +191,7 @@ pub struct Domains {
     revenue: Handle<revenue::Revenue>,
     insights: Handle<insights::Insights>,
     clients: Handle<clients::ClientExchange>,
+    activation: Handle<activation::Activation>,
 }
 
 impl Domains {
@@ -199,7 +201,8 @@ impl Domains {
         Domains {
             revenue: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             clients: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
-            insights: Handle::new(ctx, tasks, shutdown),
+            insights: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
+            activation: Handle::new(ctx, tasks, shutdown),
         }
     }
 
@@ -210,6 +213,7 @@ impl Domains {
         self.revenue.committed(tenant_id, event);
         self.insights.committed(tenant_id, event);
         self.clients.committed(tenant_id, event);
+        self.activation.committed(tenant_id, event);
     }
 
     /// Offers `signal` (a fact of `tenant_id` another domain committed) to
@@ -218,6 +222,7 @@ impl Domains {
         self.revenue.signal(tenant_id, &signal).await;
         self.insights.signal(tenant_id, &signal).await;
         self.clients.signal(tenant_id, &signal).await;
+        self.activation.signal(tenant_id, &signal).await;
     }
 
     /// The revenue domain (deal wins, the ledger, payouts).
@@ -228,6 +233,11 @@ impl Domains {
     /// The client-exchange domain (rosters, the pipeline, industries).
     pub fn clients(&self) -> &Handle<clients::ClientExchange> {
         &self.clients
+    }
+
+    /// The activation domain (onboarding checklists, applications, the welcome).
+    pub fn activation(&self) -> &Handle<activation::Activation> {
+        &self.activation
     }
 
     /// Is `kind` a card type some domain posts itself (refused from clients)?
@@ -253,6 +263,9 @@ impl Domains {
             (Some(clients::ClientExchange::NAME), Some(kind)) => {
                 clients::actions::run(&self.clients, by, kind, action, params).await
             }
+            (Some(activation::NAME), Some(kind)) => {
+                activation::actions::run(&self.activation, by, kind, action, params).await
+            }
             _ => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("#{} has no panel actions yet", channel.key),
@@ -275,6 +288,7 @@ impl Domains {
             revenue::Revenue::NAME => self.revenue.panel(viewer, kind).await,
             insights::Insights::NAME => self.insights.panel(viewer, kind).await,
             clients::ClientExchange::NAME => self.clients.panel(viewer, kind).await,
+            activation::NAME => self.activation.panel(viewer, kind).await,
             other => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("the {other} domain has no {kind} panel yet"),

@@ -153,6 +153,8 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
     // READY is never replayed (a client that missed it identifies again), so it
     // is not kept in the replay buffer: it is the largest frame a session gets.
     let ready = dispatch(enc, &Event::Ready(Box::new(ready)))?;
+    // A partner's first connection ever is welcomed in #welcome (not awaited).
+    crate::domains::activation::on_identified(&state.domains, &actor);
     Ok(sessions::attach(session, vec![Outbound::Unkept(ready)]))
 }
 

@@ -1,5 +1,6 @@
 //! The HTTP API (PROTOCOL.md §7) and the web client's static files.
 
+pub mod activation;
 pub mod activity;
 pub mod audit;
 pub mod auth;
@@ -87,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         // Each domain's routes: one `routes()` per file.
         .merge(activity::routes())
         .merge(clients::routes())
+        .merge(activation::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).
         .merge(files::routes(state.cfg.max_upload_bytes));

@@ -46,6 +46,7 @@ impl Modify for Bearer {
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     for part in [
+        super::activation::Api::openapi(),
         super::activity::Api::openapi(),
         super::files::Api::openapi(),
         super::clients::Api::openapi(),

@@ -137,7 +137,7 @@ pub async fn webhook(
     let active = matches!(
         effect,
         IntegrationEffect::PayoutAccountStatus {
-            status: "active",
+            status: "enabled",
             ..
         }
     );

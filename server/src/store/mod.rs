@@ -3,6 +3,7 @@
 //!
 //! [`Store`] is a cheap-clone handle over the sqlx pool.
 
+mod activation;
 mod activity;
 mod audit;
 mod bots;
@@ -24,6 +25,9 @@ mod tokens;
 mod users;
 mod webhooks;
 
+pub use activation::{
+    AgreementRow, ApplicationRow, DocumentRow, NewApplication, PartnerRow, TickRow, WelcomeRow,
+};
 pub use activity::{ActivityRow, NewActivity};
 pub use audit::AuditRow;
 pub use bots::{BotTokenInfo, BotTokenRow, NewBotToken};

@@ -23,6 +23,9 @@ pub struct Program {
     pub payouts: Payouts,
     /// Tiers, lowest threshold first.
     pub tier: Vec<Tier>,
+    /// `[onboarding]` (the activation domain).
+    #[serde(default)]
+    pub onboarding: crate::domains::activation::config::Onboarding,
 }
 
 /// `[payouts]`.
@@ -119,6 +122,9 @@ impl Program {
                     "thresholds must rise",
                 );
             }
+        }
+        if let Err((key, reason)) = self.onboarding.validate() {
+            return bad(&format!("onboarding.{key}"), &reason);
         }
         Ok(())
     }
