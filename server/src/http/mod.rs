@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod revenue;
 pub mod stripe;
 pub mod subscriptions;
+pub mod support;
 pub mod webhooks;
 
 use crate::state::AppState;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         )
         // Each domain's routes: one `routes()` per file.
         .merge(activity::routes())
+        .merge(support::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).
         .merge(files::routes(state.cfg.max_upload_bytes));

@@ -48,6 +48,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     for part in [
         super::activity::Api::openapi(),
         super::files::Api::openapi(),
+        super::support::Api::openapi(),
     ] {
         doc.merge(part);
     }

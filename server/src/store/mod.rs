@@ -16,6 +16,7 @@ mod payouts;
 mod read_states;
 mod revenue;
 mod rows;
+mod support;
 mod tenants;
 mod tokens;
 mod users;
@@ -34,6 +35,7 @@ pub use payouts::{IntegrationEffect, NewIntegrationEvent, PayoutAccountRow};
 pub use read_states::ReadyHead;
 pub use revenue::{DealRow, LedgerRow, NewDeal, NewLedgerEntry, WonRow, GENESIS};
 pub use rows::{rfc3339, TenantRow, UserRow};
+pub use support::{CaseCountRow, CaseEntryRow, CaseRow, EvidenceRow, NewCase, NewCaseEntry};
 pub use webhooks::{NewWebhook, WebhookRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
