@@ -80,9 +80,12 @@ mod tests {
         assert!(SupportConfig::default().validate().is_ok());
         let mut c = SupportConfig::default();
         c.sla_hours.high = 0;
-        assert_eq!(c.validate().unwrap_err().0, "support.sla_hours.high");
+        assert_eq!(
+            c.validate().expect_err("refused").0,
+            "support.sla_hours.high"
+        );
         let mut c = SupportConfig::default();
         c.sla_hours.urgent = 100;
-        assert_eq!(c.validate().unwrap_err().0, "support.sla_hours");
+        assert_eq!(c.validate().expect_err("refused").0, "support.sla_hours");
     }
 }

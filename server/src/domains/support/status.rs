@@ -250,9 +250,13 @@ mod tests {
 
     #[test]
     fn refusals_name_the_current_status() {
-        let e = check(Closed, Open, Mover::Staff).unwrap_err().to_string();
+        let e = check(Closed, Open, Mover::Staff)
+            .expect_err("refused")
+            .to_string();
         assert!(e.contains("is closed"), "{e}");
-        let e = check(Open, Closed, Mover::Staff).unwrap_err().to_string();
+        let e = check(Open, Closed, Mover::Staff)
+            .expect_err("refused")
+            .to_string();
         assert!(e.contains("is open") && e.contains("pending only"), "{e}");
     }
 
