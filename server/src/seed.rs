@@ -2,6 +2,8 @@
 //! tenants for benchmarks (`arena seed-load`). Both are idempotent: users are
 //! upserted, and messages are written only into a tenant that has none.
 
+mod support;
+
 use crate::auth::password;
 use crate::domains::revenue::program::commission;
 use crate::domains::revenue::{Program, DEAL_WIN};
@@ -192,6 +194,7 @@ pub async fn seed_demo(
             }
         }
     }
+    support::seed(store, ids).await?;
     Ok(())
 }
 

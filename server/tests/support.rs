@@ -176,7 +176,7 @@ async fn a_case_is_seen_by_its_author_and_staff_only_and_moves_live_for_its_auth
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound, "{e:?}");
     let (_, list) = get(&s, BEN, "/api/v1/support/cases").await;
-    assert_eq!(list["cases"], json!([]), "{list}");
+    assert!(!list.to_string().contains(&id), "{list}");
     let (_, list) = get(&s, STAFF, "/api/v1/support/cases").await;
     assert!(list["cases"].to_string().contains(&id), "{list}");
     let ben_now = panel(&mut ben, cases).await;
@@ -214,6 +214,7 @@ async fn a_case_is_seen_by_its_author_and_staff_only_and_moves_live_for_its_auth
         .as_array()
         .unwrap()
         .iter()
+        .take(2)
         .map(|e| e["verb"].as_str().unwrap())
         .collect();
     assert_eq!(verbs, ["case.status_changed", "case.opened"], "{log}");
@@ -339,6 +340,10 @@ async fn internal_notes_never_reach_the_partner() {
         mine.contains("We are on it.") && !mine.contains("SECRET"),
         "{mine}"
     );
+    assert!(
+        !mine.contains("Export job failed"),
+        "the demo case's internal note: {mine}"
+    );
     let (_, v) = get(&s, ANA, &format!("/api/v1/support/cases/{id}")).await;
     assert!(v.to_string().contains("We are on it."), "{v}");
     assert!(!v.to_string().contains("SECRET"), "{v}");
@@ -433,7 +438,10 @@ async fn evidence_must_be_the_actors_own_upload_in_the_workspace() {
     assert_eq!(status, 400);
     // No case was opened by the refused attempts.
     let (_, list) = get(&s, BEN, "/api/v1/support/cases").await;
-    assert_eq!(list["cases"].as_array().unwrap().len(), 1, "{list}");
+    assert!(list.to_string().contains("Ben's own"), "{list}");
+    assert!(!list.to_string().contains("Mine"), "{list}");
+    let (_, list) = get(&s, ANA, "/api/v1/support/cases").await;
+    assert!(!list.to_string().contains("\"Other\""), "{list}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -521,7 +529,7 @@ async fn the_panel_is_real_for_a_partner_and_for_staff() {
     }
     let queue = panel(&mut staff, cases).await;
     assert_eq!(queue["data"]["title"], "Support queue", "{queue}");
-    assert_eq!(figure(&queue, "Unassigned"), 0);
+    let unassigned = figure(&queue, "Unassigned").as_i64().unwrap();
 
     // ana opens a case through the form; it is expanded with a reply form.
     let v = action(
@@ -539,7 +547,7 @@ async fn the_panel_is_real_for_a_partner_and_for_staff() {
     assert!(t.contains(&format!("reply-{id}")), "{mine}");
     assert!(t.contains("\"Status\""), "{mine}");
     let staff_view = next_update(&mut staff, cases).await;
-    assert_eq!(figure(&staff_view, "Unassigned"), 1);
+    assert_eq!(figure(&staff_view, "Unassigned"), unassigned + 1);
     assert!(staff_view.to_string().contains("Need a co-branded deck"));
 
     // Staff take it and raise the priority; ana sees both in her activity.
@@ -575,7 +583,7 @@ async fn the_panel_is_real_for_a_partner_and_for_staff() {
     .await;
     assert_eq!(status, 400, "a partner cannot be the assignee");
     let queue = panel(&mut staff, cases).await;
-    assert_eq!(figure(&queue, "Unassigned"), 0);
+    assert_eq!(figure(&queue, "Unassigned"), unassigned);
     let (_, log) = get(&s, ANA, "/api/v1/activity?domain=support").await;
     let verbs = log.to_string();
     assert!(
