@@ -6,14 +6,14 @@
 
 use super::input::{self, MAX_BODY, MAX_FILES_PER_CASE, MAX_REASON, MAX_SUBJECT};
 use super::status::{self, Mover, Priority, Status};
-use super::{is_staff, sees_all, Support, SUPPORT_CASE, TICKETS_CHANNEL};
+use super::{is_staff, sees_all, Support};
 use crate::bus::Projection;
 use crate::domains::{Changed, Domain};
 use crate::error::store_error;
 use crate::ids::{CaseId, UserId};
 use crate::registry::Actor;
 use crate::store::{CaseEntryRow, CaseRow, NewActivity, NewCase, NewCaseEntry, StoreError};
-use arena_protocol::model::{Card, Role};
+use arena_protocol::model::Role;
 use arena_protocol::{ErrorBody, ErrorCode};
 use serde_json::json;
 use tokio::sync::oneshot;
@@ -88,7 +88,7 @@ pub enum Command {
     },
 }
 
-fn err(code: ErrorCode, msg: impl Into<String>) -> ErrorBody {
+pub(super) fn err(code: ErrorCode, msg: impl Into<String>) -> ErrorBody {
     ErrorBody::new(code, msg)
 }
 
@@ -107,7 +107,7 @@ pub(super) async fn run(s: &mut Support, command: Command) -> Changed {
             let r = open(s, &by, case).await;
             if let Ok(c) = &r {
                 if Priority::parse(&c.priority).is_some_and(Priority::notifies) {
-                    notify(s, c, "opened").await;
+                    super::triage::notify(s, c, "opened").await;
                 }
             }
             answer(r, reply)
@@ -140,7 +140,7 @@ pub(super) async fn run(s: &mut Support, command: Command) -> Changed {
             case_id,
             triage,
             reply,
-        } => match triage_case(s, &by, case_id, triage).await {
+        } => match super::triage::triage_case(s, &by, case_id, triage).await {
             Ok((case, changed)) => {
                 let c = if changed {
                     touched(&case)
@@ -156,9 +156,9 @@ pub(super) async fn run(s: &mut Support, command: Command) -> Changed {
             }
         },
         Command::Escalate { by, case_id, reply } => {
-            let r = escalate(s, &by, case_id).await;
+            let r = super::triage::escalate(s, &by, case_id).await;
             if let Ok(c) = &r {
-                notify(s, c, "escalated").await;
+                super::triage::notify(s, c, "escalated").await;
             }
             answer(r, reply)
         }
@@ -213,7 +213,11 @@ pub async fn load(
     }
 }
 
-async fn visible(s: &Support, by: &Actor, case_id: CaseId) -> Result<CaseRow, ErrorBody> {
+pub(super) async fn visible(
+    s: &Support,
+    by: &Actor,
+    case_id: CaseId,
+) -> Result<CaseRow, ErrorBody> {
     load(&s.store, by, case_id).await
 }
 
@@ -231,7 +235,7 @@ fn mover(by: &Actor, case: &CaseRow) -> Result<Mover, ErrorBody> {
     }
 }
 
-fn staff_only(by: &Actor) -> Result<(), ErrorBody> {
+pub(super) fn staff_only(by: &Actor) -> Result<(), ErrorBody> {
     if is_staff(by) {
         Ok(())
     } else {
@@ -239,7 +243,7 @@ fn staff_only(by: &Actor) -> Result<(), ErrorBody> {
     }
 }
 
-fn activity<'a>(
+pub(super) fn activity<'a>(
     s: &Support,
     case: &CaseRow,
     by: &Actor,
@@ -396,132 +400,4 @@ async fn set_status(
             StoreError::Conflict(what) => err(ErrorCode::Conflict, what),
             other => store_error(other),
         })
-}
-
-/// Applies a triage change; also says whether anything changed.
-async fn triage_case(
-    s: &Support,
-    by: &Actor,
-    case_id: CaseId,
-    t: Triage,
-) -> Result<(CaseRow, bool), ErrorBody> {
-    staff_only(by)?;
-    let case = visible(s, by, case_id).await?;
-    if t.assignee.is_none() && t.priority.is_none() {
-        return Err(err(
-            ErrorCode::BadRequest,
-            "give assignee_id and/or priority",
-        ));
-    }
-    let priority = t.priority.as_deref().map(input::priority).transpose()?;
-    let mut assignee_name = None;
-    if let Some(Some(a)) = t.assignee {
-        match s.store.fetch_user(s.tenant_id, a).await {
-            Ok(u) if matches!(Role::parse(&u.role), Some(Role::Staff | Role::Admin)) => {
-                assignee_name = Some(u.display_name)
-            }
-            Ok(_) | Err(StoreError::NotFound) => {
-                return Err(err(
-                    ErrorCode::BadRequest,
-                    "assignee_id is not a staff member of this workspace",
-                ))
-            }
-            Err(e) => return Err(store_error(e)),
-        }
-    }
-    let assignee = t.assignee.filter(|a| *a != case.assignee_id);
-    let priority = priority.filter(|p| p.as_str() != case.priority);
-    if assignee.is_none() && priority.is_none() {
-        return Ok((case, false));
-    }
-    let assign_summary = match (assignee, &assignee_name) {
-        (Some(Some(_)), Some(n)) => format!("“{}” assigned to {n}", case.subject),
-        _ => format!("“{}” unassigned", case.subject),
-    };
-    let priority_summary = priority
-        .map(|p| format!("“{}”: priority {} → {p}", case.subject, case.priority))
-        .unwrap_or_default();
-    let mut entries = Vec::new();
-    if let Some(a) = assignee {
-        entries.push(activity(
-            s,
-            &case,
-            by,
-            "case.assigned",
-            &assign_summary,
-            json!({ "assignee_id": a.map(|u| u.to_string()) }),
-        ));
-    }
-    if let Some(p) = priority {
-        entries.push(activity(
-            s,
-            &case,
-            by,
-            "case.reprioritised",
-            &priority_summary,
-            json!({ "from": case.priority, "to": p.as_str() }),
-        ));
-    }
-    let row = s
-        .store
-        .update_case_triage(
-            s.tenant_id,
-            case_id,
-            assignee,
-            priority.map(Priority::as_str),
-            &entries,
-        )
-        .await
-        .map_err(store_error)?;
-    Ok((row, true))
-}
-
-async fn escalate(s: &Support, by: &Actor, case_id: CaseId) -> Result<CaseRow, ErrorBody> {
-    staff_only(by)?;
-    let case = visible(s, by, case_id).await?;
-    if case.status == Status::Closed.as_str() {
-        return Err(err(ErrorCode::Conflict, "the case is closed"));
-    }
-    let summary = format!("“{}” escalated", case.subject);
-    let a = activity(s, &case, by, "case.escalated", &summary, json!({}));
-    s.store
-        .update_case_escalated(s.tenant_id, case_id, &a)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(what) => err(ErrorCode::Conflict, what),
-            other => store_error(other),
-        })
-}
-
-/// Posts the notice of `case` in #support-tickets (subject, priority and
-/// id; never the body, the evidence or the partner). A failure is logged:
-/// the case is committed either way.
-async fn notify(s: &Support, case: &CaseRow, event: &str) {
-    let content = match event {
-        "opened" => format!(
-            "New {} support case: “{}” (case {})",
-            case.priority, case.subject, case.id
-        ),
-        _ => format!(
-            "Support case escalated: “{}” (priority {}, case {})",
-            case.subject, case.priority, case.id
-        ),
-    };
-    let card = Card {
-        kind: SUPPORT_CASE.into(),
-        data: json!({
-            "event": event,
-            "case_id": case.id.to_string(),
-            "subject": case.subject,
-            "priority": case.priority,
-            "status": case.status,
-        }),
-    };
-    if let Err(e) = s
-        .ctx
-        .post_as_system(s.tenant_id, TICKETS_CHANNEL, content, Some(card))
-        .await
-    {
-        tracing::warn!(tenant = %s.tenant_id, case = %case.id, error = ?e, "support notice not posted");
-    }
 }

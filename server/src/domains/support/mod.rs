@@ -6,7 +6,8 @@
 //! in #support-tickets naming the subject and priority only.
 //!
 //! Files: [`status`] (the pure status machine and priorities), [`config`]
-//! (`[support]` in program.toml), [`cases`] (the commands), [`input`]
+//! (`[support]` in program.toml), [`cases`] (the commands), [`triage`]
+//! (assignee, priority, escalation, notices), [`input`]
 //! (validation of text and evidence), [`views`] (wire shapes and reads),
 //! [`actions`] (`panel.action`), [`panels`] and its [`sections`].
 
@@ -17,6 +18,7 @@ mod input;
 mod panels;
 mod sections;
 pub mod status;
+mod triage;
 pub mod views;
 
 pub use cases::{Command, OpenCase, Triage};
