@@ -484,4 +484,27 @@ async fn the_panel_is_real_for_a_partner_and_for_staff() {
     );
     let mine = panel(&mut ana, cases).await;
     assert!(mine.to_string().contains("high priority"), "{mine}");
+    // Every route is in the OpenAPI document.
+    let doc: Value = s
+        .http()
+        .get(s.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/support/cases",
+        "/api/v1/support/cases/{id}",
+        "/api/v1/support/cases/{id}/replies",
+        "/api/v1/support/cases/{id}/status",
+        "/api/v1/support/cases/{id}/escalate",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} in the OpenAPI document"
+        );
+    }
+    assert!(doc["paths"]["/api/v1/support/cases/{id}"]["patch"].is_object());
 }
