@@ -82,6 +82,14 @@ pub struct MemberUpdate {
     pub tier: Option<String>,
 }
 
+/// `CHANNEL_DELETE {id}`: the channel left the session's view (deleted, or
+/// the member lost the right to read it, e.g. a tier demotion); nothing of
+/// it is delivered after this event (Discord's CHANNEL_DELETE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelDelete {
+    pub id: Snowflake,
+}
+
 /// One DISPATCH event: its `t` is [`Event::name`], its `d` the variant's data.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -97,6 +105,11 @@ pub enum Event {
     ChannelUpdate(Box<ChannelUpdate>),
     PanelUpdate(PanelUpdate),
     MemberUpdate(MemberUpdate),
+    /// A channel entered the session's view (created, or the member gained
+    /// the right to read it): the Channel as this member sees it, with its
+    /// log head (Discord's CHANNEL_CREATE).
+    ChannelCreate(Box<Channel>),
+    ChannelDelete(ChannelDelete),
 }
 
 /// Error of [`Event::from_parts`]: an unknown `t` or a `d` of the wrong shape.
@@ -147,6 +160,8 @@ events! {
     ChannelUpdate => "CHANNEL_UPDATE": ChannelUpdate, |d| Event::ChannelUpdate(Box::new(d));
     PanelUpdate => "PANEL_UPDATE": PanelUpdate, Event::PanelUpdate;
     MemberUpdate => "MEMBER_UPDATE": MemberUpdate, Event::MemberUpdate;
+    ChannelCreate => "CHANNEL_CREATE": Channel, |d| Event::ChannelCreate(Box::new(d));
+    ChannelDelete => "CHANNEL_DELETE": ChannelDelete, Event::ChannelDelete;
 }
 
 impl Event {
@@ -159,6 +174,8 @@ impl Event {
             Event::TypingStart(t) => Some(t.channel_id),
             Event::ChannelUpdate(c) => Some(c.channel.id),
             Event::PanelUpdate(p) => Some(p.channel_id),
+            Event::ChannelCreate(c) => Some(c.id),
+            Event::ChannelDelete(d) => Some(d.id),
             Event::Ready(_)
             | Event::Resumed(_)
             | Event::PresenceUpdate(_)

@@ -101,7 +101,15 @@ pub struct Resume {
     pub seq: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursors: Option<Cursors>,
+    /// Arena extension: the panel versions the client holds, by channel id
+    /// (at most [`MAX_RESUME_PANELS`] are looked at); each panel whose
+    /// version moved meanwhile is sent again as PANEL_UPDATE after RESUMED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panels: Option<std::collections::HashMap<Snowflake, u64>>,
 }
+
+/// Most panel versions of one RESUME the server checks.
+pub const MAX_RESUME_PANELS: usize = 64;
 
 /// `d` of HELLO.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

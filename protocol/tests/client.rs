@@ -268,6 +268,7 @@ async fn resume_collects_replayed_dispatches() {
         session_id: "s-1".into(),
         seq: 10,
         cursors: None,
+        panels: None,
     };
     match c.resume(r).await.expect("resume") {
         ResumeOutcome::Resumed { resumed, replayed } => {
@@ -290,6 +291,7 @@ async fn resume_collects_replayed_dispatches() {
         session_id: "gone".into(),
         seq: 1,
         cursors: None,
+        panels: None,
     };
     assert_eq!(
         c.resume(r).await.expect("answer"),

@@ -193,6 +193,7 @@ fn client_frame() -> impl Strategy<Value = ClientFrame> {
                     session_id,
                     seq,
                     cursors,
+                    panels: None,
                 }))
             }),
         (".{0,16}", "[a-z.]{1,20}", json_value()).prop_map(|(id, method, params)| {

@@ -43,12 +43,14 @@ fn client_ops_round_trip() {
         session_id: "s-7f3a9c".into(),
         seq: 17,
         cursors: Some([(id(10), 41), (id(11), 0)].into_iter().collect()),
+        panels: None,
     })));
     check_client(ClientFrame::Resume(Box::new(Resume {
         token: "tok".into(),
         session_id: "s".into(),
         seq: 0,
         cursors: None,
+        panels: None,
     })));
 }
 
@@ -59,6 +61,7 @@ fn resume_cursors_are_keyed_by_decimal_strings() {
         session_id: "s".into(),
         seq: 3,
         cursors: Some([(id(10), 41)].into_iter().collect()),
+        panels: None,
     }));
     for enc in BOTH {
         let v = as_json(enc, &f.encode(enc).expect("encode"));

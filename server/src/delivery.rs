@@ -20,6 +20,9 @@ use arena_protocol::Event;
 pub struct Delivery {
     hub: Hub,
     registry: Registry,
+    /// Applies role and tier changes to this node's sessions; `None` in
+    /// unit tests without sessions.
+    access: Option<crate::access::Access>,
 }
 
 /// Which variant of an event a viewer gets.
@@ -54,21 +57,43 @@ pub fn personalise(viewer: &Actor, channel: &ChannelInfo, mut event: Event) -> E
 impl Delivery {
     /// Delivery over this node's hub.
     pub fn new(hub: Hub, registry: Registry) -> Self {
-        Delivery { hub, registry }
+        Delivery {
+            hub,
+            registry,
+            access: None,
+        }
+    }
+
+    /// Also applies MEMBER_UPDATE role and tier changes to the member's
+    /// sessions before the event is fanned out ([`crate::access`]).
+    pub fn with_access(mut self, access: crate::access::Access) -> Self {
+        self.access = Some(access);
+        self
     }
 
     /// Pushes `event` to every local recipient of `audience`, in the variant
     /// each may see. Returns the deliveries queued.
     pub fn deliver(&self, audience: Audience, event: &Event) -> usize {
         match audience {
-            Audience::Tenant(tenant_id) => self.hub.fanout_tenant(tenant_id, event, |_| true),
+            Audience::Tenant(tenant_id) => {
+                if let (Event::MemberUpdate(m), Some(access)) = (event, &self.access) {
+                    let role = m
+                        .role
+                        .as_deref()
+                        .and_then(arena_protocol::model::Role::parse);
+                    if role.is_some() || m.tier.is_some() {
+                        access.member_changed(tenant_id, m.user_id.into(), role, m.tier.as_deref());
+                    }
+                }
+                self.hub.fanout_tenant(tenant_id, event, |_| true)
+            }
             Audience::Panel {
                 channel_id,
                 projection,
                 ..
             } => self
                 .hub
-                .fanout_channel(channel_id, event, |o| projection.shown_to(&o.actor)),
+                .fanout_channel(channel_id, event, |o| projection.shown_to(&o.actor())),
             Audience::Channel {
                 tenant_id,
                 channel_id,
@@ -88,7 +113,7 @@ impl Delivery {
                         let mut e = event.clone();
                         apply(v, &mut e);
                         self.hub.fanout_channel(channel_id, &e, |o| {
-                            variant(&o.actor, channel, event) == v
+                            variant(&o.actor(), channel, event) == v
                         })
                     })
                     .sum()

@@ -125,6 +125,7 @@ pub fn classify(declared: &str, bytes: &[u8]) -> Result<&'static str, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::classify;
 

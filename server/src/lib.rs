@@ -19,6 +19,7 @@
 //! [`build`] wires the parts; [`run`] serves on a listener until the shutdown
 //! token is cancelled, then drains sessions and waits for every task.
 
+pub mod access;
 pub mod auth;
 pub mod bus;
 pub mod chat;
@@ -101,8 +102,17 @@ pub async fn build(
     // after serving has drained, so requests still in flight are answered.
     let stop = CancellationToken::new();
     let hub = Hub::default();
-    let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(Delivery::new(hub.clone(), registry.clone())));
     let tasks = TaskTracker::new();
+    let sessions = SessionTable::default();
+    let access = access::Access {
+        hub: hub.clone(),
+        registry: registry.clone(),
+        sessions: sessions.clone(),
+        store: store.clone(),
+        tasks: tasks.clone(),
+    };
+    let delivery = Delivery::new(hub.clone(), registry.clone()).with_access(access);
+    let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(delivery));
     let links = domains::Links::default();
     let domains = Domains::new(
         domains::Context {
@@ -117,7 +127,6 @@ pub async fn build(
         stop.clone(),
     );
     let publisher = Publisher::new(Arc::clone(&bus), domains.clone());
-    let sessions = SessionTable::default();
     let chat = Chat::new(
         ChatParts {
             store: store.clone(),

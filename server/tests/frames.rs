@@ -169,6 +169,7 @@ async fn second_identify_or_resume_closes_4005() {
             session_id: sid,
             seq,
             cursors: None,
+            panels: None,
         })))
         .await
         .unwrap();
@@ -247,6 +248,7 @@ async fn bad_tokens_close_4004() {
                 session_id: "x".repeat(32),
                 seq: 1,
                 cursors: Some(Default::default()),
+                panels: None,
             };
             match c.resume(d).await {
                 Err(ClientError::Closed(code)) => {

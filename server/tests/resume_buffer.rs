@@ -161,6 +161,7 @@ async fn resume_with_a_seq_from_the_future_closes_4007() {
         session_id,
         seq: seq + 100,
         cursors: None,
+        panels: None,
     };
     match c.resume(d).await {
         Err(arena_protocol::client::ClientError::Closed(code)) => assert_eq!(code, Some(4007)),
@@ -186,6 +187,7 @@ async fn a_normal_close_ends_the_session() {
             session_id: session_id.clone(),
             seq,
             cursors: None,
+            panels: None,
         };
         let o = c.resume(d).await.unwrap();
         if o == (ResumeOutcome::Invalid { resumable: false }) {
@@ -219,6 +221,7 @@ async fn a_resume_with_another_members_session_id_does_not_evict_it() {
         session_id: session_id.clone(),
         seq,
         cursors: Some(cursors_from(&ready_b)),
+        panels: None,
     };
     if let Ok(ResumeOutcome::Resumed { resumed, replayed }) = intruder.resume(d).await {
         // Whatever ana got, it is ana's own view, never ben's session.
@@ -232,6 +235,7 @@ async fn a_resume_with_another_members_session_id_does_not_evict_it() {
         session_id,
         seq,
         cursors: None,
+        panels: None,
     };
     match ben.resume(d).await.unwrap() {
         ResumeOutcome::Resumed { replayed, .. } => {

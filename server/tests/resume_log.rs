@@ -90,6 +90,7 @@ async fn resume_of_an_unknown_session_without_cursors_is_invalid() {
             session_id: "0123456789abcdef0123456789abcdef".into(),
             seq: 7,
             cursors: None,
+            panels: None,
         };
         assert_eq!(
             c.resume(d).await.unwrap(),
@@ -154,6 +155,7 @@ async fn resume_behind_a_short_buffer_uses_cursors_or_is_invalid() {
         session_id: session_id.clone(),
         seq: ready_seq,
         cursors: None,
+        panels: None,
     };
     assert_eq!(
         ben.resume(d).await.unwrap(),
@@ -166,6 +168,7 @@ async fn resume_behind_a_short_buffer_uses_cursors_or_is_invalid() {
         session_id,
         seq: seq_now,
         cursors: None,
+        panels: None,
     };
     assert_eq!(
         ben.resume(d).await.unwrap(),

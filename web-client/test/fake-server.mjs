@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import { encode, decode } from '@msgpack/msgpack';
+import { PIPELINE_PANEL, createPipeline } from './fake-pipeline.mjs';
 
 const USERS = [
   { id: '1001', display_name: 'Avery Admin', role: 'admin', email: 'admin@demo.test' },
@@ -34,6 +35,7 @@ const CHANNELS = [
   { id: '2007', key: 'system-status', name: 'system-status', category: 'support', kind: 'feed', position: 6, staffOnly: true },
   { id: '2009', key: 'revenue-overview', name: 'revenue-overview', category: 'revenue', kind: 'panel', domain: 'revenue', position: 8 },
   { id: '2010', key: 'revenue-tiers', name: 'revenue-tiers', category: 'revenue', kind: 'panel', domain: 'revenue', position: 9 },
+  { id: '2011', key: 'pipeline', name: 'pipeline', category: 'activation', kind: 'panel', domain: 'client-exchange', position: 10 },
 ];
 const DEAL_WINS = '2004';
 const LEDGER_PANEL = '2009';
@@ -69,6 +71,7 @@ export function createFakeServer(opts = {}) {
     { type: 'text', text: 'Payouts run on the 1st.' },
   ] } }]]);
   const received = [];
+  const pipeline = createPipeline();
 
   // Revenue: deals and an append-only commission ledger; #revenue-overview and
   // #revenue-tiers are per viewer (a partner's own, or the program for staff).
@@ -299,7 +302,15 @@ export function createFakeServer(opts = {}) {
       }
       case 'channel.ack':
         return ok({});
+      case 'panel.action': {
+        if (params?.channel_id !== PIPELINE_PANEL) return chan ? err('bad_request', `unknown action ${JSON.stringify(params.action)}`) : err('not_found', 'no such channel');
+        const r = pipeline.action(user, params.action, params.params ?? {});
+        if (r.error) return err(r.error.code, r.error.message);
+        broadcast('PANEL_UPDATE', { channel_id: PIPELINE_PANEL, panel: pipeline.panel() });
+        return ok(r.result);
+      }
       case 'panel.get': {
+        if (params.channel_id === PIPELINE_PANEL) return ok({ panel: pipeline.panel() });
         const rp = revenuePanel(params.channel_id, user);
         if (rp) return ok({ panel: { ...rp, version: panelVersion } });
         const p = panels.get(params.channel_id);
@@ -327,9 +338,11 @@ export function createFakeServer(opts = {}) {
   }
 
   const httpServer = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const body = raw.toString();
       const json = (status, obj) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(obj));
@@ -348,6 +361,10 @@ export function createFakeServer(opts = {}) {
         return json(200, { access_token: `tok:${m[1]}:${Date.now()}`, refresh_token: `ref:${m[1]}`, expires_in: 900 });
       }
       const bearer = userFromToken((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+      if (req.method === 'POST' && (req.url ?? '').startsWith('/api/v1/files?')) {
+        const r = pipeline.upload(bearer, req.url, req.headers['content-type'], raw);
+        return json(r.status, r.body);
+      }
       if (req.url === '/api/v1/channels' && req.method === 'GET') {
         if (!bearer) return json(401, { error: { code: 'unauthorized', message: 'no token' } });
         return json(200, channels.map((c) => channelView(c, bearer)));
@@ -474,6 +491,8 @@ export function createFakeServer(opts = {}) {
     options,
     received,
     channels,
+    /** The #pipeline panel's state (deals, uploaded files). */
+    pipeline,
     sessions,
     /** Starts listening; resolves with the port. */
     listen(port = 0, host = '127.0.0.1') {

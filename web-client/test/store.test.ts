@@ -118,4 +118,14 @@ describe('workspace store', () => {
     apply({ t: 'PRESENCE_UPDATE', d: { user_id: '2', status: 'dnd' } });
     expect(s().presences['2'].status).toBe('dnd');
   });
+
+  it('adds and removes channels as a tier change opens and closes them', async () => {
+    const { apply, s } = await freshStore();
+    apply({ t: 'CHANNEL_CREATE', d: { ...chan('5', 'executive-briefing'), last_seq: 7 } });
+    expect(s().channels.map((c) => c.key)).toEqual(['executive-briefing', 'general-chat', 'welcome', 'commissions']);
+    apply({ t: 'MEMBER_UPDATE', d: { user_id: '2', tier: 'platinum' } });
+    apply({ t: 'CHANNEL_DELETE', d: { id: '10' } });
+    expect(s().channels.map((c) => c.key)).toEqual(['executive-briefing', 'welcome', 'commissions']);
+    expect(s().activeChannelId).toBe('5');
+  });
 });

@@ -215,6 +215,7 @@ pub(crate) async fn recover(
                 session_id: session_id.to_owned(),
                 seq: tr.last_s,
                 cursors: Some(cursors),
+                panels: None,
             })
             .await?;
             tr.resumed = false;

@@ -153,10 +153,24 @@ pub async fn issue_token(
 }
 
 /// The actor a token stands for: a bot token (with its grant) or a JWT.
-/// `Unavailable` when the bot token could not be checked (Postgres down).
+/// A JWT names the member; their role and tier are read from Postgres, so a
+/// change applies to the next request. `Unavailable` when Postgres is down.
 pub async fn authenticate(tokens: &Tokens, store: &Store, token: &str) -> Result<Actor, AuthError> {
     if !token.starts_with(BOT_TOKEN_PREFIX) {
-        return tokens.verify(token);
+        // The token proves who; the role and tier are read now, so a
+        // change takes effect before the token expires.
+        let mut actor = tokens.verify(token)?;
+        let row = match store.fetch_user(actor.tenant_id, actor.user_id).await {
+            Ok(r) => r,
+            Err(StoreError::NotFound) => {
+                return Err(AuthError::Invalid("the member no longer exists".into()))
+            }
+            Err(e) => return Err(AuthError::Unavailable(e.to_string())),
+        };
+        actor.role = Role::parse(&row.role)
+            .ok_or_else(|| AuthError::Invalid("the member has an unknown role".into()))?;
+        actor.tier = row.tier;
+        return Ok(actor);
     }
     let row = match store.fetch_bot_token(&token_hash(token)).await {
         Ok(r) => r,

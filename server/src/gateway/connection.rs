@@ -205,7 +205,7 @@ async fn read_loop(
             }
             Incoming::Frame(ClientFrame::PresenceUpdate(p)) => {
                 session.state().status = Some(p.status);
-                state.presence.update(session.actor(), p.status)
+                state.presence.update(&session.actor(), p.status)
             }
             Incoming::Frame(ClientFrame::Request(r)) => {
                 // Requests run concurrently (answers carry their id), at most

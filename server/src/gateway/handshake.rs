@@ -101,6 +101,7 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         crate::auth::random_token()[..32].to_owned(),
         &subscribed,
     );
+    session.state().subset = wanted.is_some();
     let heads = match state
         .store
         .fetch_ready_heads(actor.tenant_id, actor.user_id, &subscribed)
@@ -161,11 +162,69 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
 pub async fn resume(
     state: &AppState,
     enc: Encoding,
+    mut d: Resume,
+) -> Result<Option<Attached>, CloseCode> {
+    let panels = d.panels.take().unwrap_or_default();
+    let attached = resume_session(state, enc, d).await?;
+    if let Some(a) = &attached {
+        if !panels.is_empty() {
+            let session = Arc::clone(&a.session);
+            let state2 = state.clone();
+            state
+                .tasks
+                .spawn(async move { resend_panels(&state2, &session, panels).await });
+        }
+    }
+    Ok(attached)
+}
+
+/// Sends PANEL_UPDATE for each panel the client holds (`channel id →
+/// version`, from RESUME `panels`) whose version moved while it was away;
+/// at most [`arena_protocol::frame::MAX_RESUME_PANELS`], only channels of
+/// the session's view. Queued after the replay and RESUMED.
+async fn resend_panels(
+    state: &AppState,
+    session: &Arc<Session>,
+    panels: std::collections::HashMap<arena_protocol::Snowflake, u64>,
+) {
+    let actor = session.actor();
+    let reg = state.registry.tenant(actor.tenant_id);
+    let subscribed = session.state().channels.clone();
+    for (id, version) in panels
+        .into_iter()
+        .take(arena_protocol::frame::MAX_RESUME_PANELS)
+    {
+        let cid = ChannelId::from(id);
+        let Some(channel) = reg.get(cid).filter(|_| subscribed.contains(&cid)) else {
+            continue;
+        };
+        if channel.panel.is_none() {
+            continue;
+        }
+        if let Ok(panel) = state.domains.panel(&actor, channel).await {
+            if panel.version > version {
+                let e = Event::PanelUpdate(arena_protocol::event::PanelUpdate {
+                    channel_id: id,
+                    panel,
+                });
+                state.hub.send_to(&session.outbox, cid, &e);
+            }
+        }
+    }
+}
+
+/// RESUME proper: which session, and from where its gap is filled.
+async fn resume_session(
+    state: &AppState,
+    enc: Encoding,
     d: Resume,
 ) -> Result<Option<Attached>, CloseCode> {
     let actor = verify(state, &d.token).await?;
     let found = state.sessions.get(&d.session_id);
-    if found.as_ref().is_some_and(|s| s.actor() != &actor) {
+    if found
+        .as_ref()
+        .is_some_and(|s| !s.actor().same_principal(&actor))
+    {
         // Another member's session id: refuse, and leave that session alone.
         return Ok(None);
     }
@@ -220,7 +279,7 @@ async fn resume_here(
         }
     };
     let status = session.state().status.unwrap_or(RequestedStatus::Online);
-    state.presence.connect(session.actor(), status);
+    state.presence.connect(&session.actor(), status);
     Ok(Some(sessions::attach(session, first)))
 }
 

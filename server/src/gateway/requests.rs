@@ -56,7 +56,7 @@ async fn run(
     method: Method,
     turn: Option<Turn>,
 ) -> Result<Value, ErrorBody> {
-    let actor = session.actor();
+    let actor = &*session.actor();
     let chat = &state.chat;
     let done = |_| json(Empty {});
     match method {

@@ -79,7 +79,7 @@ pub fn detach(
     client_closed: bool,
 ) {
     socket.close_silently();
-    state.presence.disconnect(session.actor());
+    state.presence.disconnect(&session.actor());
     if client_closed || session.outbox.kill.is_closed() {
         terminate(state, session);
         return;

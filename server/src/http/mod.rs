@@ -41,6 +41,10 @@ pub fn router(state: AppState) -> Router {
         .route("/revenue/ledger/verify", get(revenue::verify))
         .route("/revenue/goals", axum::routing::put(revenue::set_goal))
         .route(
+            "/revenue/tiers/{partner_id}",
+            axum::routing::put(revenue::set_tier),
+        )
+        .route(
             "/webhook-subscriptions",
             get(subscriptions::list).post(subscriptions::create),
         )

@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
         super::health::healthz, super::health::readyz, super::health::metrics,
         super::bots::create, super::bots::list, super::bots::revoke, super::bots::rotate,
         super::revenue::deal_win, super::revenue::approve, super::revenue::payout, super::revenue::reverse,
-        super::revenue::verify, super::revenue::set_goal,
+        super::revenue::verify, super::revenue::set_goal, super::revenue::set_tier,
         super::subscriptions::create, super::subscriptions::list, super::subscriptions::disable,
         super::subscriptions::deliveries,
         super::webhooks::create, super::webhooks::list, super::webhooks::delete, super::webhooks::execute,

@@ -265,3 +265,37 @@ pub async fn set_goal(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Body of `PUT /api/v1/revenue/tiers/{partner_id}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TierBody {
+    /// A tier of program.toml, e.g. `platinum`.
+    pub tier: String,
+}
+
+/// Sets a partner's tier (staff): `{partner_id, from, to}`. The partner's
+/// open sessions gain and lose the tier's channels at once (MEMBER_UPDATE,
+/// CHANNEL_CREATE / CHANNEL_DELETE); `tier.changed` goes to webhook subscribers.
+#[utoipa::path(put, path = "/api/v1/revenue/tiers/{partner_id}", security(("bearer" = [])),
+    params(("partner_id" = String, Path)), request_body = TierBody,
+    responses((status = 200, description = "{partner_id, from, to}"), (status = 400, description = "unknown tier, or not a partner"),
+              (status = 403, description = "staff only"), (status = 404, description = "no such member"),
+              (status = 409, description = "another change came first")))]
+pub async fn set_tier(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(partner_id): Path<Snowflake>,
+    Body(b): Body<TierBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let by = actor.clone();
+    let partner = partner_id.into();
+    let c = ask(&state, actor.tenant_id, |reply| Command::SetTier {
+        by,
+        partner,
+        tier: b.tier,
+        reply,
+    })
+    .await?;
+    Ok(Json(c.to_json()))
+}

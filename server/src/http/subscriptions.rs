@@ -24,7 +24,7 @@ const LOG_LIMIT: i64 = 100;
 pub struct SubscribeBody {
     /// `http://` or `https://` receiver.
     pub url: String,
-    /// Any of `deal_win.recorded`, `commission.status_changed`, `message.created`.
+    /// Any of `deal_win.recorded`, `commission.status_changed`, `tier.changed`, `message.created`.
     pub event_types: Vec<String>,
     /// Channel keys whose new messages `message.created` announces.
     #[serde(default)]

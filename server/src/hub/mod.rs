@@ -84,7 +84,7 @@ impl Hub {
     /// Adds a session to its tenant's audience (presence and member events).
     pub fn join_tenant(&self, outbox: &Arc<Outbox>) {
         self.tenants
-            .entry(outbox.actor.tenant_id)
+            .entry(outbox.actor().tenant_id)
             .or_default()
             .insert(outbox.key, Arc::clone(outbox));
     }
@@ -121,6 +121,17 @@ impl Hub {
         };
         let seq = event.channel_seq().unwrap_or(0);
         push_all(subs.values().filter(|o| to(o)), event, channel_id, seq)
+    }
+
+    /// Pushes `event` (of `channel_id`, not a log event) to one session:
+    /// CHANNEL_CREATE and CHANNEL_DELETE when that member's view changes.
+    pub(crate) fn send_to(
+        &self,
+        outbox: &Arc<Outbox>,
+        channel_id: ChannelId,
+        event: &Event,
+    ) -> usize {
+        push_all(std::iter::once(outbox), event, channel_id, 0)
     }
 
     /// Pushes a tenant-wide event (presence, member updates) to the tenant's

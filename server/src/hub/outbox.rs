@@ -10,6 +10,7 @@ use crate::registry::Actor;
 use arena_protocol::{CloseCode, DispatchPrefix, Encoding};
 use bytes::Bytes;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::ids::ChannelId;
@@ -55,8 +56,9 @@ impl Outbound {
 pub struct Outbox {
     /// Process-unique session key (hub index).
     pub key: u64,
-    /// Who the session acts for: routes tenant events and decides per-viewer variants.
-    pub actor: Actor,
+    /// Who the session acts for: routes tenant events and decides per-viewer
+    /// variants. Swapped whole when the member's role or tier changes.
+    actor: arc_swap::ArcSwap<Actor>,
     /// The session's encoding: which of an event's encodings it gets.
     pub encoding: Encoding,
     tx: mpsc::Sender<Outbound>,
@@ -91,7 +93,7 @@ impl Outbox {
         let (tx, rx) = mpsc::channel(max_frames.max(1));
         let o = Outbox {
             key,
-            actor,
+            actor: arc_swap::ArcSwap::from_pointee(actor),
             encoding,
             tx,
             queued_bytes: AtomicUsize::new(0),
@@ -99,6 +101,16 @@ impl Outbox {
             kill: CloseLatch::default(),
         };
         (o, rx)
+    }
+
+    /// The acting member as of now.
+    pub fn actor(&self) -> Arc<Actor> {
+        self.actor.load_full()
+    }
+
+    /// Replaces the acting member (a role or tier change, [`crate::access`]).
+    pub fn set_actor(&self, actor: Actor) {
+        self.actor.store(Arc::new(actor));
     }
 
     /// Enqueues without waiting; a full queue (frames or bytes) kills the session with 4010.

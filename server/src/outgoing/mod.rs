@@ -9,8 +9,9 @@ pub mod signature;
 pub mod target;
 
 /// Event types a subscription may name.
-pub const EVENT_TYPES: [&str; 3] = [
+pub const EVENT_TYPES: [&str; 4] = [
     "deal_win.recorded",
     "commission.status_changed",
+    "tier.changed",
     "message.created",
 ];

@@ -32,6 +32,15 @@ pub struct BotGrant {
 }
 
 impl Actor {
+    /// The same member through the same credential kind (the same bot
+    /// token, or no bot token): role and tier may differ, they change while
+    /// a session lives.
+    pub fn same_principal(&self, other: &Actor) -> bool {
+        self.tenant_id == other.tenant_id
+            && self.user_id == other.user_id
+            && self.bot.as_ref().map(|b| b.token_id) == other.bot.as_ref().map(|b| b.token_id)
+    }
+
     /// A member acting with their own rights (no bot grant).
     pub fn member(tenant_id: TenantId, user_id: UserId, role: Role, tier: Option<String>) -> Actor {
         Actor {

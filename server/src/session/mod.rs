@@ -34,6 +34,9 @@ pub struct SessionState {
     pub floor: Vec<(ChannelId, u64)>,
     /// Channels the session is subscribed to in the hub.
     pub channels: Vec<ChannelId>,
+    /// IDENTIFY named a subset of channels: channels the member gains later
+    /// are not added to this session's view (lost ones still leave it).
+    pub subset: bool,
     /// The socket the session is attached to; RESUME replaces it.
     pub socket: Option<Arc<CloseLatch>>,
     /// The status the client asked for (IDENTIFY or op 3); restored on RESUME.
@@ -77,9 +80,9 @@ impl Session {
         }
     }
 
-    /// The acting member.
-    pub fn actor(&self) -> &Actor {
-        &self.outbox.actor
+    /// The acting member as of now (a role or tier change swaps it).
+    pub fn actor(&self) -> Arc<Actor> {
+        self.outbox.actor()
     }
 
     /// Locks the state for a short synchronous section.

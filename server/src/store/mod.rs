@@ -18,6 +18,7 @@ mod revenue;
 mod rows;
 mod support;
 mod tenants;
+mod tiers;
 mod tokens;
 mod users;
 mod webhooks;
@@ -36,6 +37,7 @@ pub use read_states::ReadyHead;
 pub use revenue::{DealRow, LedgerRow, NewDeal, NewLedgerEntry, WonRow, GENESIS};
 pub use rows::{rfc3339, TenantRow, UserRow};
 pub use support::{CaseCountRow, CaseEntryRow, CaseRow, EvidenceRow, NewCase, NewCaseEntry};
+pub use tiers::TierChange;
 pub use webhooks::{NewWebhook, WebhookRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

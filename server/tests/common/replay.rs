@@ -86,6 +86,7 @@ pub async fn resume_ok(
         session_id: session_id.to_owned(),
         seq,
         cursors,
+        panels: None,
     };
     match c.resume(d).await.expect("RESUME answered") {
         ResumeOutcome::Resumed { resumed, replayed } => (resumed, replayed),

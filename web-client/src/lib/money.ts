@@ -76,3 +76,34 @@ export function formatMinor(amountMinor: unknown, currency: unknown, locale?: st
     })
     .join('');
 }
+
+/** How many minor-unit digits a currency has (USD 2, JPY 0, BHD 3); 2 for an unknown code. */
+export function minorDigits(currency: unknown): number {
+  const code = typeof currency === 'string' && CODE.test(currency) ? currency : undefined;
+  return (code ? formatter(code, undefined)?.digits : undefined) ?? 2;
+}
+
+/**
+ * Reads a decimal amount typed in major units ("1,234.5", "1234.56", "12")
+ * as integer minor units of `currency`, exactly (string arithmetic, no float).
+ * Null when it is not a plain decimal or has more decimals than the currency.
+ * Commas, spaces and apostrophes are taken as grouping; "." is the decimal point.
+ */
+export function parseMajorToMinor(text: string, currency: unknown): bigint | null {
+  const t = text.trim().replace(/[,\s'\u00a0]/g, '');
+  const m = /^(-)?(\d*)(?:\.(\d*))?$/.exec(t);
+  if (!m || (!m[2] && !m[3])) return null;
+  const digits = minorDigits(currency);
+  const frac = m[3] ?? '';
+  if (frac.length > digits) return null;
+  const minor = BigInt((m[2] || '0') + frac.padEnd(digits, '0'));
+  return m[1] ? -minor : minor;
+}
+
+/** Minor units as a plain decimal for an input field ("1234.50" for 123450 USD); '' when not an integer. */
+export function minorToMajorText(amountMinor: unknown, currency: unknown): string {
+  const minor = toMinorBigInt(amountMinor);
+  if (minor === null) return '';
+  const { negative, major, fraction } = splitMinor(minor, minorDigits(currency));
+  return `${negative ? '-' : ''}${major}${fraction ? `.${fraction}` : ''}`;
+}

@@ -55,6 +55,11 @@ export class WorkspaceStore {
       getToken: getAccessToken,
       presence: () => this.state.ownStatus,
       isHeld: (id) => !!this.state.messages[id],
+      panelVersions: () => {
+        const out: Record<Id, number> = {};
+        for (const [id, p] of Object.entries(this.state.panels)) if (p.panel) out[id] = p.panel.version;
+        return out;
+      },
     });
     this.client = client;
     client.on('state', ({ state }) => this.set({ connection: state }));
@@ -143,6 +148,20 @@ export class WorkspaceStore {
       case 'CHANNEL_UPDATE': {
         const ch = ev.d;
         this.set((s) => ({ channels: s.channels.map((c) => (c.id === ch.id ? { ...c, ...ch } : c)) }));
+        return;
+      }
+      case 'CHANNEL_CREATE': {
+        const ch = ev.d;
+        this.set((s) => ({
+          channels: [...s.channels.filter((c) => c.id !== ch.id), ch].sort((a, b) => a.position - b.position),
+        }));
+        return;
+      }
+      case 'CHANNEL_DELETE': {
+        const { id } = ev.d;
+        const wasActive = this.state.activeChannelId === id;
+        this.set((s) => ({ channels: s.channels.filter((c) => c.id !== id) }));
+        if (wasActive && this.state.channels[0]) this.openChannel(this.state.channels[0].id);
         return;
       }
       case 'PANEL_UPDATE': {
@@ -361,6 +380,15 @@ export class WorkspaceStore {
       this.set((s) => ({ messages: { ...s.messages, [channelId]: { ...s.messages[channelId], loading: false } } }));
       console.warn('[arena] older history failed', err);
     }
+  }
+
+  /**
+   * Sends `panel.action` to the channel's domain. Resolves with the domain's
+   * answer once the change is committed (the panel itself follows by
+   * PANEL_UPDATE); rejects with the RequestError (`conflict`, `forbidden` …).
+   */
+  panelAction(channelId: Id, action: string, params: Record<string, unknown>): Promise<unknown> {
+    return this.request('panel.action', { channel_id: channelId, action, params });
   }
 
   async loadPanel(channelId: Id): Promise<void> {

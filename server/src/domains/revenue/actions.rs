@@ -1,5 +1,6 @@
 //! `panel.action` on revenue panels (PROTOCOL.md §4): staff approve, pay
-//! and reverse commissions from the ledger panels, and set goals in #goals.
+//! and reverse commissions from the ledger panels, set goals in #goals and
+//! set a partner's tier in #revenue-tiers.
 //! The same commands as the REST routes; params are validated like requests
 //! (`bad_request` naming what is wrong), answers come after the commit.
 
@@ -38,6 +39,13 @@ struct SetGoal {
     #[serde(default)]
     partner_id: Option<Snowflake>,
     target_minor: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetTier {
+    partner_id: Snowflake,
+    tier: String,
 }
 
 fn params<T: DeserializeOwned>(action: &str, v: Value) -> Result<T, ErrorBody> {
@@ -97,10 +105,18 @@ pub async fn run(
             handle.ask(t, |reply| Command::SetGoal { by: who, goal, reply }).await?;
             Ok(json!({}))
         }
+        ("set_tier", "revenue.tiers") => {
+            let s: SetTier = params(action, p)?;
+            let partner = s.partner_id.into();
+            let c = handle
+                .ask(t, |reply| Command::SetTier { by: who, partner, tier: s.tier, reply })
+                .await?;
+            Ok(c.to_json())
+        }
         _ => Err(ErrorBody::new(
             ErrorCode::BadRequest,
             format!(
-                "no action {action:?} on {kind}; ledger panels take approve, payout, reverse; #goals takes set_goal"
+                "no action {action:?} on {kind}; ledger panels take approve, payout, reverse; #goals takes set_goal; #revenue-tiers takes set_tier"
             ),
         )),
     }

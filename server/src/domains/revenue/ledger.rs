@@ -10,6 +10,7 @@ use crate::bus::Projection;
 use crate::domains::Changed;
 use crate::domains::Domain;
 use crate::error::store_error;
+use crate::ids::UserId;
 use crate::registry::Actor;
 use crate::store::{DealRow, LedgerRow, NewDeal, NewLedgerEntry, StoreError};
 use arena_protocol::model::Role;
@@ -50,6 +51,13 @@ pub enum Command {
         reason: String,
         reply: Reply<LedgerRow>,
     },
+    /// Set a partner's tier (staff).
+    SetTier {
+        by: Actor,
+        partner: UserId,
+        tier: String,
+        reply: Reply<super::tiers::Changed>,
+    },
     /// Set a monthly goal (staff).
     SetGoal {
         by: Actor,
@@ -84,6 +92,9 @@ pub(super) async fn run(r: &mut Revenue, command: Command) -> Changed {
                 Ok(rec) => super::card::ensure_posted(r, &by, rec).await,
                 Err(e) => Err(e),
             };
+            if let Some(rec) = result.as_ref().ok().filter(|x| x.created) {
+                promote(r, rec.deal.partner_id).await;
+            }
             if let (Ok(rec), Ok(domains)) = (result.as_ref(), r.links.domains()) {
                 if rec.created {
                     let signal = crate::domains::Signal::DealWon {
@@ -146,10 +157,39 @@ pub(super) async fn run(r: &mut Revenue, command: Command) -> Changed {
                 Ok(()) => reverse(r, &by, &deal_id, reason).await,
                 Err(e) => Err(e),
             };
+            if let Ok(row) = &result {
+                if let Err(e) = super::tiers::evaluate(r, row.partner_id, true).await {
+                    tracing::warn!(error = ?e, "tier re-evaluation after a reversal failed");
+                }
+            }
             let changed = touched(result.as_ref().ok());
             let _ = reply.send(result);
             changed
         }
+        Command::SetTier {
+            by,
+            partner,
+            tier,
+            reply,
+        } => {
+            let result = super::tiers::set(r, &by, partner, &tier).await;
+            let changed = match &result {
+                Ok(c) if c.from.as_deref() != Some(c.to.as_str()) => {
+                    Changed::Only(vec![Projection::Partner(partner), Projection::Program])
+                }
+                _ => Changed::Nothing,
+            };
+            let _ = reply.send(result);
+            changed
+        }
+    }
+}
+
+/// A win may lift the partner into a higher tier; a failure is logged (the
+/// win stands, the next one re-evaluates).
+async fn promote(r: &Revenue, partner: UserId) {
+    if let Err(e) = super::tiers::evaluate(r, partner, false).await {
+        tracing::warn!(error = ?e, "tier evaluation after a win failed");
     }
 }
 

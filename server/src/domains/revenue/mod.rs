@@ -14,6 +14,7 @@ pub mod goals;
 pub mod ledger;
 mod panels;
 pub mod program;
+pub mod tiers;
 
 pub use deals::DealWin;
 pub use ledger::{Command, LedgerEntry, Recorded};
@@ -41,6 +42,7 @@ pub struct Revenue {
     program: Arc<Program>,
     ids: Arc<SnowflakeGenerator>,
     links: super::Links,
+    bus: Arc<dyn crate::bus::Bus>,
 }
 
 impl Domain for Revenue {
@@ -55,6 +57,7 @@ impl Domain for Revenue {
             program: Arc::clone(&ctx.program),
             ids: Arc::clone(&ctx.ids),
             links: ctx.links.clone(),
+            bus: Arc::clone(&ctx.bus),
         }
     }
 

@@ -224,9 +224,30 @@ async fn tiers(r: &Revenue, partner: Option<UserId>) -> Result<Value, StoreError
                 ])
             })
             .collect();
+        // Staff set a tier here (panel.action `set_tier`); a menu of at most
+        // 500 partners keeps the panel bounded (REST takes any partner).
+        let partners: Vec<Value> = members
+            .iter()
+            .filter(|m| m.role == "partner")
+            .take(500)
+            .map(|m| json!({ "value": m.id.to_string(), "label": format!("{} ({})", m.display_name, m.tier.as_deref().unwrap_or("none")) }))
+            .collect();
+        let tiers: Vec<Value> = r
+            .program
+            .tier
+            .iter()
+            .map(|t| json!({ "value": t.name, "label": t.name }))
+            .collect();
         return Ok(json!({
             "title": "Program tiers",
-            "blocks": [{ "type": "table", "columns": ["Tier", "From (90 days)", "Rate", "Partners"], "rows": rows }]
+            "blocks": [
+                { "type": "table", "columns": ["Tier", "From (90 days)", "Rate", "Partners"], "rows": rows },
+                { "type": "form", "id": "set-tier", "title": "Set a partner's tier", "action": "set_tier", "submit": "Set tier",
+                  "fields": [
+                    { "name": "partner_id", "label": "Partner", "input": "select", "required": true, "options": partners },
+                    { "name": "tier", "label": "Tier", "input": "select", "required": true, "options": tiers },
+                  ] },
+            ]
         }));
     };
     let trailing: i64 = won

@@ -12,12 +12,17 @@ export class ApiError extends Error {
 }
 
 /** POSTs `body` as JSON (with `Authorization: Bearer <token>` when given) and parses the JSON answer. */
-export async function postJson<T>(path: string, body: unknown, token?: string): Promise<T> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+export function postJson<T>(path: string, body: unknown, token?: string): Promise<T> {
+  return postBody<T>(path, JSON.stringify(body), 'application/json', token);
+}
+
+/** POSTs a raw body (a string, or a file as is) with its content type and parses the JSON answer. */
+export async function postBody<T>(path: string, body: BodyInit, contentType: string, token?: string): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': contentType };
   if (token) headers.authorization = `Bearer ${token}`;
   let res: Response;
   try {
-    res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+    res = await fetch(path, { method: 'POST', headers, body });
   } catch {
     throw new ApiError(0, 'unavailable', 'Cannot reach the server. Check your connection and try again.');
   }

@@ -13,6 +13,7 @@ import { Emitter } from './emitter';
 import {
   CHANNEL_LOG_EVENTS,
   Op,
+  type Channel,
   type DispatchEvent,
   type Envelope,
   type Id,
@@ -62,6 +63,8 @@ export interface ClientOptions {
   presence?: () => OwnStatus;
   /** Whether the app holds loaded state for a channel (backfilled after a re-IDENTIFY). */
   isHeld?: (channelId: Id) => boolean;
+  /** Versions of the panels the app holds, sent in RESUME `panels` so moved ones come again. */
+  panelVersions?: () => Record<Id, number>;
   backoff?: BackoffOptions;
   /** Per-request timeout in ms (default 15 000). */
   requestTimeoutMs?: number;
@@ -113,8 +116,8 @@ export class RealtimeClient extends Emitter<ClientEvents> {
   private authFailures = 0;
   /** True once a READY was seen for this client; later READYs are re-identifies. */
   private hadReady = false;
-  private readonly opts: Required<Omit<ClientOptions, 'presence' | 'isHeld' | 'socketFactory'>> &
-    Pick<ClientOptions, 'presence' | 'isHeld' | 'socketFactory'>;
+  private readonly opts: Required<Omit<ClientOptions, 'presence' | 'isHeld' | 'panelVersions' | 'socketFactory'>> &
+    Pick<ClientOptions, 'presence' | 'isHeld' | 'panelVersions' | 'socketFactory'>;
 
   constructor(opts: ClientOptions) {
     super();
@@ -296,6 +299,14 @@ export class RealtimeClient extends Emitter<ClientEvents> {
 
   // ── frames ────────────────────────────────────────────────────────
 
+  /** RESUME's `d`: the cursors, and the panel versions held (at most 64, as the server reads). */
+  private resumeData(token: string, sessionId: string): object {
+    const panels = Object.fromEntries(Object.entries(this.opts.panelVersions?.() ?? {}).slice(0, 64));
+    const d: Record<string, unknown> = { token, session_id: sessionId, seq: this.seq, cursors: this.log.snapshot() };
+    if (Object.keys(panels).length > 0) d.panels = panels;
+    return d;
+  }
+
   private handleFrame(frame: Envelope, token: string): void {
     switch (frame.op) {
       case Op.Hello: {
@@ -304,7 +315,7 @@ export class RealtimeClient extends Emitter<ClientEvents> {
         if (this.sessionId) {
           this.send({
             op: Op.Resume,
-            d: { token, session_id: this.sessionId, seq: this.seq, cursors: this.log.snapshot() },
+            d: this.resumeData(token, this.sessionId),
           });
         } else {
           this.identify(token);
@@ -323,7 +334,7 @@ export class RealtimeClient extends Emitter<ClientEvents> {
       case Op.InvalidSession: {
         const resumable = !!(frame.d as { resumable?: boolean } | null)?.resumable;
         if (resumable && this.sessionId) {
-          this.send({ op: Op.Resume, d: { token, session_id: this.sessionId, seq: this.seq, cursors: this.log.snapshot() } });
+          this.send({ op: Op.Resume, d: this.resumeData(token, this.sessionId) });
         } else {
           this.sessionId = null;
           this.seq = 0;
@@ -383,6 +394,14 @@ export class RealtimeClient extends Emitter<ClientEvents> {
       this.emit('resumed', resumed);
       for (const id of resumed.unrecovered ?? []) void this.log.backfill(id);
       return;
+    }
+    if (t === 'CHANNEL_CREATE') {
+      // Its events may have come just before it: the cursor only moves forward.
+      const ch = d as Channel;
+      const cur = this.log.cursors.get(ch.id);
+      if (cur === undefined || cur < ch.last_seq) this.log.setCursor(ch.id, ch.last_seq);
+    } else if (t === 'CHANNEL_DELETE') {
+      this.log.cursors.delete((d as { id: Id }).id);
     }
     if (CHANNEL_LOG_EVENTS.has(t)) this.log.offer({ t, d });
     else this.emit('dispatch', { t, d } as DispatchEvent);

@@ -142,6 +142,10 @@ export interface DispatchMap {
   CHANNEL_UPDATE: Channel & { channel_seq?: number };
   PANEL_UPDATE: { channel_id: Id; panel: Panel };
   MEMBER_UPDATE: { user_id: Id; muted_until?: string | null; role?: Role; tier?: string | null };
+  /** A channel entered this session's view (e.g. a tier promotion): the Channel with its log head. */
+  CHANNEL_CREATE: Channel;
+  /** A channel left this session's view (e.g. a demotion): nothing of it arrives after this. */
+  CHANNEL_DELETE: { id: Id };
 }
 
 export type DispatchName = keyof DispatchMap;

@@ -1,0 +1,43 @@
+//! Picks the renderer for a block by its `type`; unknown types render nothing
+//! (forward compatible) and are logged once per render.
+import { ActionsBlock } from './ActionsBlock';
+import { ActivityBlock } from './ActivityBlock';
+import { BoardBlock } from './BoardBlock';
+import { ChecklistBlock } from './ChecklistBlock';
+import { FiguresBlock } from './FiguresBlock';
+import { FormBlock } from './FormBlock';
+import { ListBlock } from './ListBlock';
+import { ProgressBlock } from './ProgressBlock';
+import { TableBlock } from './TableBlock';
+import type { BlockContext } from './types';
+
+/** A key that changes when the server sends a different form, so stale typing is not kept over new pre-fills. */
+const formKey = (block: Record<string, unknown>) => `${String(block.id ?? '')}:${JSON.stringify(block.fields ?? null)}:${JSON.stringify(block.params ?? null)}`;
+
+export function BlockView({ block, ctx }: { block: Record<string, unknown>; ctx: BlockContext }) {
+  switch (block.type) {
+    case 'figures':
+      return <FiguresBlock items={block.items} />;
+    case 'table':
+      return <TableBlock block={block} ctx={ctx} />;
+    case 'list':
+      return <ListBlock items={block.items} />;
+    case 'progress':
+      return <ProgressBlock items={block.items} />;
+    case 'text':
+      return <p className="panel-text">{String(block.text ?? '')}</p>;
+    case 'actions':
+      return <ActionsBlock items={block.items} ctx={ctx} />;
+    case 'form':
+      return <FormBlock key={formKey(block)} block={block} ctx={ctx} />;
+    case 'checklist':
+      return <ChecklistBlock items={block.items} ctx={ctx} />;
+    case 'board':
+      return <BoardBlock block={block} ctx={ctx} />;
+    case 'activity':
+      return <ActivityBlock items={block.items} />;
+    default:
+      console.warn('[arena] unknown panel block type', block.type);
+      return null;
+  }
+}
