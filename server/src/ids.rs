@@ -59,6 +59,10 @@ typed_id!(
     /// A message (its snowflake orders it in time).
     MessageId
 );
+typed_id!(
+    /// A support case (#support-cases).
+    CaseId
+);
 
 #[cfg(test)]
 mod tests {

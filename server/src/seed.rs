@@ -4,6 +4,7 @@
 
 mod clients;
 pub mod activation;
+mod support;
 
 use crate::auth::password;
 use crate::domains::revenue::program::commission;
@@ -198,6 +199,7 @@ pub async fn seed_demo(
             }
         }
     }
+    support::seed(store, ids).await?;
     Ok(())
 }
 

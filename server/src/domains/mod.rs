@@ -20,6 +20,7 @@ pub mod handle;
 pub mod insights;
 pub mod money;
 pub mod revenue;
+pub mod support;
 
 use crate::bus::{Bus, Projection};
 use crate::ids::{TenantId, UserId};
@@ -192,6 +193,7 @@ pub struct Domains {
     insights: Handle<insights::Insights>,
     clients: Handle<clients::ClientExchange>,
     activation: Handle<activation::Activation>,
+    support: Handle<support::Support>,
 }
 
 impl Domains {
@@ -202,7 +204,8 @@ impl Domains {
             revenue: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             clients: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             insights: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
-            activation: Handle::new(ctx, tasks, shutdown),
+            activation: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
+            support: Handle::new(ctx, tasks, shutdown),
         }
     }
 
@@ -214,6 +217,7 @@ impl Domains {
         self.insights.committed(tenant_id, event);
         self.clients.committed(tenant_id, event);
         self.activation.committed(tenant_id, event);
+        self.support.committed(tenant_id, event);
     }
 
     /// Offers `signal` (a fact of `tenant_id` another domain committed) to
@@ -223,6 +227,7 @@ impl Domains {
         self.insights.signal(tenant_id, &signal).await;
         self.clients.signal(tenant_id, &signal).await;
         self.activation.signal(tenant_id, &signal).await;
+        self.support.signal(tenant_id, &signal).await;
     }
 
     /// The revenue domain (deal wins, the ledger, payouts).
@@ -240,11 +245,17 @@ impl Domains {
         &self.activation
     }
 
+    /// The support domain (cases, their threads, escalation notices).
+    pub fn support(&self) -> &Handle<support::Support> {
+        &self.support
+    }
+
     /// Is `kind` a card type some domain posts itself (refused from clients)?
     pub fn owns_card_type(kind: &str) -> bool {
         revenue::Revenue::CARD_TYPES.contains(&kind)
             || insights::Insights::CARD_TYPES.contains(&kind)
             || clients::ClientExchange::CARD_TYPES.contains(&kind)
+            || support::Support::CARD_TYPES.contains(&kind)
     }
 
     /// `panel.action` on `channel`'s panel (PROTOCOL.md §4), answered after
@@ -265,6 +276,9 @@ impl Domains {
             }
             (Some(activation::NAME), Some(kind)) => {
                 activation::actions::run(&self.activation, by, kind, action, params).await
+            }
+            (Some(support::Support::NAME), Some(kind)) => {
+                support::actions::run(&self.support, by, kind, action, params).await
             }
             _ => Err(ErrorBody::new(
                 ErrorCode::NotFound,
@@ -289,6 +303,7 @@ impl Domains {
             insights::Insights::NAME => self.insights.panel(viewer, kind).await,
             clients::ClientExchange::NAME => self.clients.panel(viewer, kind).await,
             activation::NAME => self.activation.panel(viewer, kind).await,
+            support::Support::NAME => self.support.panel(viewer, kind).await,
             other => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("the {other} domain has no {kind} panel yet"),

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod revenue;
 pub mod stripe;
 pub mod subscriptions;
+pub mod support;
 pub mod webhooks;
 
 use crate::state::AppState;
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(activity::routes())
         .merge(clients::routes())
         .merge(activation::routes())
+        .merge(support::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).
         .merge(files::routes(state.cfg.max_upload_bytes));

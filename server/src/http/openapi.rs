@@ -50,6 +50,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::activity::Api::openapi(),
         super::files::Api::openapi(),
         super::clients::Api::openapi(),
+        super::support::Api::openapi(),
     ] {
         doc.merge(part);
     }

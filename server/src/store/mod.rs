@@ -19,6 +19,7 @@ mod payouts;
 mod read_states;
 mod revenue;
 mod rows;
+mod support;
 mod tenants;
 mod tiers;
 mod tokens;
@@ -43,6 +44,7 @@ pub use payouts::{IntegrationEffect, NewIntegrationEvent, PayoutAccountRow};
 pub use read_states::ReadyHead;
 pub use revenue::{DealRow, LedgerRow, NewDeal, NewLedgerEntry, WonRow, GENESIS};
 pub use rows::{rfc3339, TenantRow, UserRow};
+pub use support::{CaseCountRow, CaseEntryRow, CaseRow, EvidenceRow, NewCase, NewCaseEntry};
 pub use tiers::TierChange;
 pub use webhooks::{NewWebhook, WebhookRow};
 

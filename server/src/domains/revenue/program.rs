@@ -26,6 +26,9 @@ pub struct Program {
     /// `[onboarding]` (the activation domain).
     #[serde(default)]
     pub onboarding: crate::domains::activation::config::Onboarding,
+    /// `[support]`: SLA targets of support cases.
+    #[serde(default)]
+    pub support: crate::domains::support::SupportConfig,
 }
 
 /// `[payouts]`.
@@ -99,6 +102,9 @@ impl Program {
                     "must be an ISO 4217 code with a positive rate",
                 );
             }
+        }
+        if let Err((key, reason)) = self.support.validate() {
+            return bad(&key, &reason);
         }
         if !(1..=28).contains(&self.payouts.day_of_month) {
             return bad("payouts.day_of_month", "must be 1..28");
