@@ -17,6 +17,8 @@ use time::OffsetDateTime;
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "arena-demo";
 
+mod enablement;
+
 const DEMO: &str = include_str!("seed/demo.toml");
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +115,7 @@ pub async fn seed_demo(
             users.insert(u.email.clone(), row.to_user());
         }
         registry.sync_tenant(store, ids, tenant.id, file).await?;
+        enablement::seed(store, ids, tenant.id).await?;
         let channels = registry.tenant(tenant.id);
         if channels
             .channels

@@ -14,6 +14,7 @@
 //! channel of another domain answers `not_found` until its domain exists.
 
 pub mod actor;
+pub mod enablement;
 pub mod handle;
 pub mod insights;
 pub mod money;
@@ -188,6 +189,7 @@ pub trait Domain: Sized + Send + 'static {
 pub struct Domains {
     revenue: Handle<revenue::Revenue>,
     insights: Handle<insights::Insights>,
+    enablement: Handle<enablement::Enablement>,
 }
 
 impl Domains {
@@ -196,7 +198,8 @@ impl Domains {
     pub fn new(ctx: Context, tasks: TaskTracker, shutdown: CancellationToken) -> Domains {
         Domains {
             revenue: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
-            insights: Handle::new(ctx, tasks, shutdown),
+            insights: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
+            enablement: Handle::new(ctx, tasks, shutdown),
         }
     }
 
@@ -206,6 +209,7 @@ impl Domains {
     pub fn on_committed(&self, tenant_id: TenantId, event: &Event) {
         self.revenue.committed(tenant_id, event);
         self.insights.committed(tenant_id, event);
+        self.enablement.committed(tenant_id, event);
     }
 
     /// Offers `signal` (a fact of `tenant_id` another domain committed) to
@@ -213,6 +217,7 @@ impl Domains {
     pub async fn signal(&self, tenant_id: TenantId, signal: Signal) {
         self.revenue.signal(tenant_id, &signal).await;
         self.insights.signal(tenant_id, &signal).await;
+        self.enablement.signal(tenant_id, &signal).await;
     }
 
     /// The revenue domain (deal wins, the ledger, payouts).
@@ -220,10 +225,16 @@ impl Domains {
         &self.revenue
     }
 
+    /// The enablement domain (courses, SOP boards, badges).
+    pub fn enablement(&self) -> &Handle<enablement::Enablement> {
+        &self.enablement
+    }
+
     /// Is `kind` a card type some domain posts itself (refused from clients)?
     pub fn owns_card_type(kind: &str) -> bool {
         revenue::Revenue::CARD_TYPES.contains(&kind)
             || insights::Insights::CARD_TYPES.contains(&kind)
+            || enablement::Enablement::CARD_TYPES.contains(&kind)
     }
 
     /// `panel.action` on `channel`'s panel (PROTOCOL.md §4), answered after
@@ -238,6 +249,9 @@ impl Domains {
         match (channel.domain.as_deref(), channel.panel.as_deref()) {
             (Some(revenue::Revenue::NAME), Some(kind)) => {
                 revenue::actions::run(&self.revenue, by, kind, action, params).await
+            }
+            (Some(enablement::Enablement::NAME), Some(kind)) => {
+                enablement::actions::run(&self.enablement, by, kind, action, params).await
             }
             _ => Err(ErrorBody::new(
                 ErrorCode::NotFound,
@@ -260,6 +274,7 @@ impl Domains {
         match domain {
             revenue::Revenue::NAME => self.revenue.panel(viewer, kind).await,
             insights::Insights::NAME => self.insights.panel(viewer, kind).await,
+            enablement::Enablement::NAME => self.enablement.panel(viewer, kind).await,
             other => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("the {other} domain has no {kind} panel yet"),

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod bots;
 pub mod channels;
+pub mod enablement;
 pub mod extract;
 pub mod health;
 pub mod openapi;
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         )
         // Each domain's routes: one `routes()` per file.
         .merge(activity::routes())
+        .merge(enablement::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024));
     let web_dir = state.cfg.web_dir.clone();
     let index = web_dir.join("index.html");

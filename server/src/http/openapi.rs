@@ -45,7 +45,10 @@ impl Modify for Bearer {
 /// with `routes()` declares its paths in its `Api`).
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    for part in [super::activity::Api::openapi()] {
+    for part in [
+        super::activity::Api::openapi(),
+        super::enablement::Api::openapi(),
+    ] {
         doc.merge(part);
     }
     doc

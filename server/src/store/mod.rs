@@ -7,6 +7,8 @@ mod activity;
 mod audit;
 mod bots;
 mod channels;
+mod enablement;
+mod enablement_boards;
 mod events;
 mod messages;
 mod outbox;
@@ -24,6 +26,11 @@ pub use activity::{ActivityRow, NewActivity};
 pub use audit::AuditRow;
 pub use bots::{BotTokenInfo, BotTokenRow, NewBotToken};
 pub use channels::{CategoryRow, ChannelRow, ChannelState};
+pub use enablement::{
+    Completion, CoursePatch, CourseRecordRow, CourseRow, ModuleDone, ModuleRow, NewCourse,
+    NewModule,
+};
+pub use enablement_boards::{BadgeAwardRow, SopClientRow, SopTickRow};
 pub use events::LogRow;
 pub use messages::NewMessage;
 pub use outbox::{DeliveryRow, DueWebhook, SubscriptionRow};

@@ -23,6 +23,9 @@ pub struct Program {
     pub payouts: Payouts,
     /// Tiers, lowest threshold first.
     pub tier: Vec<Tier>,
+    /// `[enablement]`: SOP boards and badges (absent: none).
+    #[serde(default)]
+    pub enablement: crate::domains::enablement::config::EnablementConfig,
 }
 
 /// `[payouts]`.
@@ -120,7 +123,7 @@ impl Program {
                 );
             }
         }
-        Ok(())
+        self.enablement.validate()
     }
 
     /// The tier named `name`, if the program has it.
