@@ -110,7 +110,12 @@ fn content_digest() -> String {
         root.join("server/src/seed.rs"),
         root.join("server/src/seed/demo.toml"),
     ];
-    for dir in ["migrations", "server/src/store", "server/src/registry"] {
+    for dir in [
+        "migrations",
+        "server/src/store",
+        "server/src/registry",
+        "server/src/seed",
+    ] {
         if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
             files.extend(rd.filter_map(|e| e.ok().map(|e| e.path())));
         }
