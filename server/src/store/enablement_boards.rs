@@ -51,6 +51,16 @@ impl Store {
         Ok(v.unwrap_or(true))
     }
 
+    /// The partners who turned sharing off (everyone else shares).
+    pub async fn fetch_not_sharing(&self, tenant_id: TenantId) -> Result<Vec<UserId>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT partner_id FROM enablement_settings WHERE tenant_id = $1 AND NOT share_completions",
+        )
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Sets the partner's sharing setting; `false` when it already was so
     /// (nothing written), else with its activity entry `activity`.
     pub async fn update_share_completions(

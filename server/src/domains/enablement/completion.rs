@@ -266,15 +266,13 @@ pub(super) async fn progress(
             return Err(err(ErrorCode::NotFound, format!("no partner {p}")));
         }
     }
+    let not_sharing = s.fetch_not_sharing(t).await.map_err(store_error)?;
     let mut out = Vec::with_capacity(partners.len());
     for (id, name) in partners {
         out.push(PartnerProgress {
             partner_id: id.to_string(),
             display_name: name,
-            share_completions: s
-                .fetch_share_completions(t, id)
-                .await
-                .map_err(store_error)?,
+            share_completions: !not_sharing.contains(&id),
             courses: courses
                 .iter()
                 .map(|c| records.progress(id, c, &modules))
