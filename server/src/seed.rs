@@ -2,8 +2,8 @@
 //! tenants for benchmarks (`arena seed-load`). Both are idempotent: users are
 //! upserted, and messages are written only into a tenant that has none.
 
-mod clients;
 pub mod activation;
+mod clients;
 mod support;
 
 use crate::auth::password;
@@ -20,6 +20,8 @@ use time::OffsetDateTime;
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "arena-demo";
+
+mod enablement;
 
 const DEMO: &str = include_str!("seed/demo.toml");
 
@@ -120,6 +122,7 @@ pub async fn seed_demo(
         clients::seed(store, ids, tenant.id, &users).await?;
         let members: Vec<crate::ids::UserId> = users.values().map(|u| u.id.into()).collect();
         activation::seed(store, ids, program, tenant.id, &t.slug, &members).await?;
+        enablement::seed(store, ids, tenant.id).await?;
         let channels = registry.tenant(tenant.id);
         if channels
             .channels

@@ -126,7 +126,18 @@ async fn a_promotion_opens_executive_briefing_live_and_a_demotion_closes_it() {
 
     // From now on #executive-briefing's events reach ana, and her old token reads it.
     post(&mut staff, exec, "Q3 strategy call on Friday").await;
-    let m = next_create(&mut ana).await;
+    // (Other domains post about the win too, e.g. a badge in #spotlight.)
+    let m = match ana
+        .wait_for(
+            WAIT,
+            |e| matches!(e, Event::MessageCreate(m) if m.channel_id == exec),
+        )
+        .await
+        .unwrap()
+    {
+        (_, Event::MessageCreate(m)) => *m,
+        _ => unreachable!(),
+    };
     assert_eq!(
         (m.channel_id, m.content.as_str()),
         (exec, "Q3 strategy call on Friday")

@@ -16,6 +16,7 @@
 pub mod activation;
 pub mod actor;
 pub mod clients;
+pub mod enablement;
 pub mod handle;
 pub mod insights;
 pub mod money;
@@ -194,6 +195,7 @@ pub struct Domains {
     clients: Handle<clients::ClientExchange>,
     activation: Handle<activation::Activation>,
     support: Handle<support::Support>,
+    enablement: Handle<enablement::Enablement>,
 }
 
 impl Domains {
@@ -205,7 +207,8 @@ impl Domains {
             clients: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             insights: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             activation: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
-            support: Handle::new(ctx, tasks, shutdown),
+            support: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
+            enablement: Handle::new(ctx, tasks, shutdown),
         }
     }
 
@@ -218,6 +221,7 @@ impl Domains {
         self.clients.committed(tenant_id, event);
         self.activation.committed(tenant_id, event);
         self.support.committed(tenant_id, event);
+        self.enablement.committed(tenant_id, event);
     }
 
     /// Offers `signal` (a fact of `tenant_id` another domain committed) to
@@ -228,6 +232,7 @@ impl Domains {
         self.clients.signal(tenant_id, &signal).await;
         self.activation.signal(tenant_id, &signal).await;
         self.support.signal(tenant_id, &signal).await;
+        self.enablement.signal(tenant_id, &signal).await;
     }
 
     /// The revenue domain (deal wins, the ledger, payouts).
@@ -250,12 +255,18 @@ impl Domains {
         &self.support
     }
 
+    /// The enablement domain (courses, SOP boards, badges).
+    pub fn enablement(&self) -> &Handle<enablement::Enablement> {
+        &self.enablement
+    }
+
     /// Is `kind` a card type some domain posts itself (refused from clients)?
     pub fn owns_card_type(kind: &str) -> bool {
         revenue::Revenue::CARD_TYPES.contains(&kind)
             || insights::Insights::CARD_TYPES.contains(&kind)
             || clients::ClientExchange::CARD_TYPES.contains(&kind)
             || support::Support::CARD_TYPES.contains(&kind)
+            || enablement::Enablement::CARD_TYPES.contains(&kind)
     }
 
     /// `panel.action` on `channel`'s panel (PROTOCOL.md §4), answered after
@@ -279,6 +290,9 @@ impl Domains {
             }
             (Some(support::Support::NAME), Some(kind)) => {
                 support::actions::run(&self.support, by, kind, action, params).await
+            }
+            (Some(enablement::Enablement::NAME), Some(kind)) => {
+                enablement::actions::run(&self.enablement, by, kind, action, params).await
             }
             _ => Err(ErrorBody::new(
                 ErrorCode::NotFound,
@@ -304,6 +318,7 @@ impl Domains {
             clients::ClientExchange::NAME => self.clients.panel(viewer, kind).await,
             activation::NAME => self.activation.panel(viewer, kind).await,
             support::Support::NAME => self.support.panel(viewer, kind).await,
+            enablement::Enablement::NAME => self.enablement.panel(viewer, kind).await,
             other => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("the {other} domain has no {kind} panel yet"),

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bots;
 pub mod channels;
 pub mod clients;
+pub mod enablement;
 pub mod extract;
 pub mod files;
 pub mod health;
@@ -91,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(clients::routes())
         .merge(activation::routes())
         .merge(support::routes())
+        .merge(enablement::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).
         .merge(files::routes(state.cfg.max_upload_bytes));

@@ -51,6 +51,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::files::Api::openapi(),
         super::clients::Api::openapi(),
         super::support::Api::openapi(),
+        super::activity::Api::openapi(),
+        super::enablement::Api::openapi(),
     ] {
         doc.merge(part);
     }

@@ -9,6 +9,8 @@ mod audit;
 mod bots;
 mod channels;
 mod clients;
+mod enablement;
+mod enablement_boards;
 mod events;
 mod files;
 mod messages;
@@ -34,6 +36,11 @@ pub use audit::AuditRow;
 pub use bots::{BotTokenInfo, BotTokenRow, NewBotToken};
 pub use channels::{CategoryRow, ChannelRow, ChannelState};
 pub use clients::{ClientFields, ClientNoteRow, ClientRow, RecommendationRow};
+pub use enablement::{
+    Completion, CoursePatch, CourseRecordRow, CourseRow, ModuleDone, ModuleRow, NewCourse,
+    NewModule,
+};
+pub use enablement_boards::{BadgeAwardRow, SopClientRow, SopTickRow};
 pub use events::LogRow;
 pub use files::FileRow;
 pub use messages::NewMessage;

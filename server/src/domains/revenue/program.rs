@@ -29,6 +29,9 @@ pub struct Program {
     /// `[support]`: SLA targets of support cases.
     #[serde(default)]
     pub support: crate::domains::support::SupportConfig,
+    /// `[enablement]`: SOP boards and badges (absent: none).
+    #[serde(default)]
+    pub enablement: crate::domains::enablement::config::EnablementConfig,
 }
 
 /// `[payouts]`.
@@ -132,7 +135,7 @@ impl Program {
         if let Err((key, reason)) = self.onboarding.validate() {
             return bad(&format!("onboarding.{key}"), &reason);
         }
-        Ok(())
+        self.enablement.validate()
     }
 
     /// The tier named `name`, if the program has it.
