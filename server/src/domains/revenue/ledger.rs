@@ -93,7 +93,7 @@ pub(super) async fn run(r: &mut Revenue, command: Command) -> Changed {
                 Err(e) => Err(e),
             };
             if let Some(rec) = result.as_ref().ok().filter(|x| x.created) {
-                promote(r, rec.deal.partner_id).await;
+                super::tiers::promote(r, rec.deal.partner_id).await;
             }
             if let (Ok(rec), Ok(domains)) = (result.as_ref(), r.links.domains()) {
                 if rec.created {
@@ -171,25 +171,7 @@ pub(super) async fn run(r: &mut Revenue, command: Command) -> Changed {
             partner,
             tier,
             reply,
-        } => {
-            let result = super::tiers::set(r, &by, partner, &tier).await;
-            let changed = match &result {
-                Ok(c) if c.from.as_deref() != Some(c.to.as_str()) => {
-                    Changed::Only(vec![Projection::Partner(partner), Projection::Program])
-                }
-                _ => Changed::Nothing,
-            };
-            let _ = reply.send(result);
-            changed
-        }
-    }
-}
-
-/// A win may lift the partner into a higher tier; a failure is logged (the
-/// win stands, the next one re-evaluates).
-async fn promote(r: &Revenue, partner: UserId) {
-    if let Err(e) = super::tiers::evaluate(r, partner, false).await {
-        tracing::warn!(error = ?e, "tier evaluation after a win failed");
+        } => super::tiers::run_set(r, &by, partner, &tier, reply).await,
     }
 }
 

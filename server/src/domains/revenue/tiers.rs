@@ -176,3 +176,32 @@ async fn apply(
     );
     Ok(Some(Changed { partner, from, to }))
 }
+
+/// `Command::SetTier`: sets the tier, answers, and says which projections
+/// moved (the partner's and the program's, when the tier changed).
+pub(super) async fn run_set(
+    r: &Revenue,
+    by: &Actor,
+    partner: UserId,
+    tier: &str,
+    reply: super::ledger::Reply<Changed>,
+) -> crate::domains::Changed {
+    let result = set(r, by, partner, tier).await;
+    let changed = match &result {
+        Ok(c) if c.from.as_deref() != Some(c.to.as_str()) => crate::domains::Changed::Only(vec![
+            crate::bus::Projection::Partner(partner),
+            crate::bus::Projection::Program,
+        ]),
+        _ => crate::domains::Changed::Nothing,
+    };
+    let _ = reply.send(result);
+    changed
+}
+
+/// A win may lift the partner into a higher tier; a failure is logged (the
+/// win stands, the next one re-evaluates).
+pub(super) async fn promote(r: &Revenue, partner: UserId) {
+    if let Err(e) = evaluate(r, partner, false).await {
+        tracing::warn!(error = ?e, "tier evaluation after a win failed");
+    }
+}
