@@ -10,8 +10,9 @@
 //! which offers each event to the domains whose [`Domain::interested`] accepts
 //! it. Chat and group commit name no domain. A domain's SQL lives in `store/`.
 //!
-//! Domains with panels today: `revenue`, `community-insights`, `activation`. A panel
-//! channel of another domain answers `not_found` until its domain exists.
+//! Domains with panels today: `revenue`, `activation`, `client-exchange`,
+//! `enablement`, `support`, `community-insights`. A panel channel of another
+//! domain (growth-hub, app-plans) answers `not_found` until it exists.
 
 pub mod activation;
 pub mod actor;
