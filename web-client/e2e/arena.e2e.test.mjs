@@ -276,6 +276,31 @@ describe('arena web client', { skip: missing.length ? `set ${missing.join(', ')}
     await openChannel(anaPage, 'revenue-overview');
   });
 
+  test('a partner ticks an onboarding item and moves a pipeline card; both follow live', async () => {
+    await openChannel(anaPage, 'starter-checklist');
+    const item = anaPage.locator('.checklist-item[data-item="profile"]');
+    await item.waitFor({ timeout: 15_000 });
+    assert.equal(await item.evaluate((el) => el.classList.contains('done')), false, 'ana starts with the item open');
+    await item.getByRole('checkbox').click();
+    await anaPage.locator('.checklist-item.done[data-item="profile"]').waitFor({ timeout: 15_000 });
+    await anaPage.screenshot({ path: shotPath('desktop-onboarding.png') });
+
+    await openChannel(anaPage, 'clients-opportunities');
+    const card = anaPage.locator('.board-card').filter({ has: anaPage.locator('.board-move') }).first();
+    await card.waitFor({ timeout: 15_000 });
+    const id = await card.getAttribute('data-card');
+    const button = card.locator('.board-move').first();
+    const target = (await button.getAttribute('aria-label')).split(' to ').pop();
+    await button.click();
+    await waitUntil(async () => {
+      const col = anaPage.locator('.board-column', { has: anaPage.locator(`.board-card[data-card="${id}"]`) });
+      return (await col.count()) === 1 && (await col.getAttribute('aria-label')).startsWith(`${target} (`);
+    }, 15_000, `the card in ${target}`);
+    await anaPage.screenshot({ path: shotPath('desktop-pipeline.png') });
+    // The next test watches ana's ledger.
+    await openChannel(anaPage, 'revenue-overview');
+  });
+
   test('staff approve, mark paid and reverse on #revenue-overview; the partner’s ledger follows live', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const staff = await ctx.newPage();
