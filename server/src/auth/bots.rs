@@ -156,10 +156,8 @@ pub async fn issue_token(
 /// A JWT names the member; their role and tier are read from Postgres, so a
 /// change applies to the next request. `Unavailable` when Postgres is down.
 pub async fn authenticate(tokens: &Tokens, store: &Store, token: &str) -> Result<Actor, AuthError> {
-    if !token.starts_with(BOT_TOKEN_PREFIX) {
-        // The token proves who; the role and tier are read now, so a
-        // change takes effect before the token expires.
-        let mut actor = tokens.verify(token)?;
+    let mut actor = principal(tokens, store, token).await?;
+    if actor.bot.is_none() {
         let row = match store.fetch_user(actor.tenant_id, actor.user_id).await {
             Ok(r) => r,
             Err(StoreError::NotFound) => {
@@ -167,10 +165,26 @@ pub async fn authenticate(tokens: &Tokens, store: &Store, token: &str) -> Result
             }
             Err(e) => return Err(AuthError::Unavailable(e.to_string())),
         };
-        actor.role = Role::parse(&row.role)
-            .ok_or_else(|| AuthError::Invalid("the member has an unknown role".into()))?;
-        actor.tier = row.tier;
-        return Ok(actor);
+        with_rights(&mut actor, &row)?;
+    }
+    Ok(actor)
+}
+
+/// Sets `actor`'s role and tier from `row`, the member's current row (a
+/// JWT carries them as of issue). IDENTIFY reads the row anyway and calls
+/// this instead of [`authenticate`]'s second read.
+pub fn with_rights(actor: &mut Actor, row: &crate::store::UserRow) -> Result<(), AuthError> {
+    actor.role = Role::parse(&row.role)
+        .ok_or_else(|| AuthError::Invalid("the member has an unknown role".into()))?;
+    actor.tier = row.tier.clone();
+    Ok(())
+}
+
+/// Who a token names: a bot token is looked up (its grant, role bot); a
+/// JWT is only verified, its role and tier as of issue (see [`with_rights`]).
+pub async fn principal(tokens: &Tokens, store: &Store, token: &str) -> Result<Actor, AuthError> {
+    if !token.starts_with(BOT_TOKEN_PREFIX) {
+        return tokens.verify(token);
     }
     let row = match store.fetch_bot_token(&token_hash(token)).await {
         Ok(r) => r,

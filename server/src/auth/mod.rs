@@ -6,7 +6,7 @@ pub mod bots;
 pub mod jwt;
 pub mod password;
 
-pub use bots::authenticate;
+pub use bots::{authenticate, principal, with_rights};
 pub use jwt::{AuthError, Claims, Tokens};
 
 use rand::RngCore;

@@ -33,15 +33,19 @@ fn store_close(e: StoreError) -> CloseCode {
     }
 }
 
-/// The actor of an IDENTIFY or RESUME token: 4004 when refused, 4000 when
-/// a bot token cannot be checked now.
+/// The actor of a RESUME token: 4004 when refused, 4000 when it cannot be
+/// checked now.
 async fn verify(state: &AppState, token: &str) -> Result<crate::registry::Actor, CloseCode> {
     crate::auth::authenticate(&state.tokens, &state.store, token)
         .await
-        .map_err(|e| match e {
-            crate::auth::AuthError::Invalid(_) => CloseCode::AuthenticationFailed,
-            crate::auth::AuthError::Unavailable(_) => CloseCode::UnknownError,
-        })
+        .map_err(auth_close)
+}
+
+fn auth_close(e: crate::auth::AuthError) -> CloseCode {
+    match e {
+        crate::auth::AuthError::Invalid(_) => CloseCode::AuthenticationFailed,
+        crate::auth::AuthError::Unavailable(_) => CloseCode::UnknownError,
+    }
 }
 
 fn dispatch(enc: Encoding, e: &Event) -> Result<DispatchPrefix, CloseCode> {
@@ -51,7 +55,10 @@ fn dispatch(enc: Encoding, e: &Event) -> Result<DispatchPrefix, CloseCode> {
 /// IDENTIFY: verifies the token (4004), opens a session subscribed to the
 /// requested readable channels, and prepares READY.
 pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<Attached, CloseCode> {
-    let actor = verify(state, &d.token).await?;
+    // The member row is read below anyway: role and tier come from it.
+    let mut actor = crate::auth::principal(&state.tokens, &state.store, &d.token)
+        .await
+        .map_err(auth_close)?;
     // Bounded concurrency: a reconnect storm queues here instead of timing
     // out on the Postgres pool (the identify deadline already passed).
     let _permit = state
@@ -64,6 +71,9 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         .fetch_user(actor.tenant_id, actor.user_id)
         .await
         .map_err(store_close)?;
+    if actor.bot.is_none() {
+        crate::auth::with_rights(&mut actor, &user).map_err(auth_close)?;
+    }
     state
         .chat
         .limiter
