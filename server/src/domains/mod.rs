@@ -126,6 +126,22 @@ pub enum Signal {
     ApplicationApproved { partner: UserId },
 }
 
+/// Answers a command with `result` and says what changed: `on_ok` when it
+/// succeeded, nothing otherwise (a refused command changes no panel).
+pub fn answer<T>(
+    reply: tokio::sync::oneshot::Sender<Result<T, ErrorBody>>,
+    result: Result<T, ErrorBody>,
+    on_ok: Changed,
+) -> Changed {
+    let changed = if result.is_ok() {
+        on_ok
+    } else {
+        Changed::Nothing
+    };
+    let _ = reply.send(result);
+    changed
+}
+
 /// Which projections of the domain's panels a change touched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {

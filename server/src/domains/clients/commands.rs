@@ -285,13 +285,7 @@ pub(super) async fn run(ce: &mut ClientExchange, command: Command) -> Changed {
             reply,
         } => {
             let r = recommend(ce, &by, &industry, &note).await;
-            let changed = if r.is_ok() {
-                Changed::All
-            } else {
-                Changed::Nothing
-            };
-            let _ = reply.send(r);
-            changed
+            crate::domains::answer(reply, r, Changed::All)
         }
     }
 }

@@ -130,13 +130,7 @@ pub(super) async fn run(e: &mut Enablement, command: Command) -> Changed {
         }
         Command::CreateCourse { by, draft, reply } => {
             let r = create(e, &by, draft).await;
-            let changed = if r.is_ok() {
-                Changed::Only(vec![Projection::Program])
-            } else {
-                Changed::Nothing
-            };
-            let _ = reply.send(r);
-            changed
+            crate::domains::answer(reply, r, Changed::Only(vec![Projection::Program]))
         }
         Command::EditCourse {
             by,
@@ -159,13 +153,7 @@ pub(super) async fn run(e: &mut Enablement, command: Command) -> Changed {
             reply,
         } => {
             let r = publish(e, &by, course_id).await;
-            let changed = if r.is_ok() {
-                Changed::All
-            } else {
-                Changed::Nothing
-            };
-            let _ = reply.send(r);
-            changed
+            crate::domains::answer(reply, r, Changed::All)
         }
         Command::CompleteModule {
             by,
@@ -174,13 +162,7 @@ pub(super) async fn run(e: &mut Enablement, command: Command) -> Changed {
             reply,
         } => {
             let r = super::completion::complete_module(e, &by, course_id, module_id).await;
-            let changed = if r.is_ok() {
-                partner_and_program(by.user_id)
-            } else {
-                Changed::Nothing
-            };
-            let _ = reply.send(r);
-            changed
+            crate::domains::answer(reply, r, partner_and_program(by.user_id))
         }
         Command::SubmitQuiz {
             by,
@@ -189,13 +171,7 @@ pub(super) async fn run(e: &mut Enablement, command: Command) -> Changed {
             reply,
         } => {
             let r = super::completion::submit_quiz(e, &by, course_id, score).await;
-            let changed = if r.is_ok() {
-                partner_and_program(by.user_id)
-            } else {
-                Changed::Nothing
-            };
-            let _ = reply.send(r);
-            changed
+            crate::domains::answer(reply, r, partner_and_program(by.user_id))
         }
         Command::Progress { by, partner, reply } => {
             let _ = reply.send(super::completion::progress(e, &by, partner).await);
@@ -221,13 +197,7 @@ pub(super) async fn run(e: &mut Enablement, command: Command) -> Changed {
             reply,
         } => {
             let r = super::boards::add_client(e, &by, &client, &client_type).await;
-            let changed = if r.is_ok() {
-                partner_and_program(by.user_id)
-            } else {
-                Changed::Nothing
-            };
-            let _ = reply.send(r);
-            changed
+            crate::domains::answer(reply, r, partner_and_program(by.user_id))
         }
         Command::Tick {
             by,
@@ -237,13 +207,7 @@ pub(super) async fn run(e: &mut Enablement, command: Command) -> Changed {
             reply,
         } => {
             let r = super::boards::tick(e, &by, &client, &item, done).await;
-            let changed = if r.is_ok() {
-                partner_and_program(by.user_id)
-            } else {
-                Changed::Nothing
-            };
-            let _ = reply.send(r);
-            changed
+            crate::domains::answer(reply, r, partner_and_program(by.user_id))
         }
     }
 }
