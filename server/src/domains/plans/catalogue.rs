@@ -35,6 +35,18 @@ pub enum TemplateCommand {
         retired: bool,
         reply: Reply<PlanTemplateRow>,
     },
+    /// The templates (retired ones when `retired`, staff only), in list order.
+    List {
+        by: Actor,
+        retired: bool,
+        reply: Reply<Vec<PlanTemplateRow>>,
+    },
+    /// One template (a retired one for staff only).
+    Get {
+        by: Actor,
+        key: String,
+        reply: Reply<PlanTemplateRow>,
+    },
     /// Open a template in the staff panel's edit form.
     Focus {
         by: Actor,
@@ -93,6 +105,22 @@ pub(super) async fn run(s: &mut Plans, c: TemplateCommand) -> Changed {
         } => {
             let r = retire(s, &by, &key, retired).await;
             answer(reply, r, Changed::All)
+        }
+        TemplateCommand::List { by, retired, reply } => {
+            let r = s
+                .store()
+                .fetch_plan_templates(s.tenant_id, retired && is_staff(&by), MAX_TEMPLATES)
+                .await
+                .map_err(store_error);
+            answer(reply, r, Changed::Nothing)
+        }
+        TemplateCommand::Get { by, key, reply } => {
+            let r = match s.store().fetch_plan_template(s.tenant_id, &key).await {
+                Ok(t) if t.retired_at.is_none() || is_staff(&by) => Ok(t),
+                Ok(_) => Err(missing(&key)),
+                Err(e) => Err(mapped(&key, e)),
+            };
+            answer(reply, r, Changed::Nothing)
         }
         TemplateCommand::Focus { by, key, reply } => {
             let r = match staff_only(&by) {
