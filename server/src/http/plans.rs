@@ -9,10 +9,10 @@ use super::extract::{Authed, Body};
 use crate::domains::plans::catalogue::TemplateCommand;
 use crate::domains::plans::commands::{self, Command, PlanEdit};
 use crate::domains::plans::input::RawAnswers;
+use crate::domains::plans::sees_all;
 use crate::domains::plans::status::Status;
 use crate::domains::plans::templates::{self, TemplateDraft};
 use crate::domains::plans::views::{PlanView, SectionView, TemplateView};
-use crate::domains::plans::sees_all;
 use crate::error::ApiError;
 use crate::ids::PlanId;
 use crate::state::AppState;
@@ -30,8 +30,14 @@ use tokio::sync::oneshot;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/app-plans", get(list).post(create))
-        .route("/app-plans/templates", get(list_templates).post(create_template))
-        .route("/app-plans/templates/{key}", get(show_template).put(edit_template))
+        .route(
+            "/app-plans/templates",
+            get(list_templates).post(create_template),
+        )
+        .route(
+            "/app-plans/templates/{key}",
+            get(show_template).put(edit_template),
+        )
         .route("/app-plans/templates/{key}/retire", post(retire_template))
         .route("/app-plans/{id}", get(show).patch(edit))
         .route("/app-plans/{id}/submit", post(submit))
@@ -42,10 +48,32 @@ pub fn routes() -> Router<AppState> {
 /// This file's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list, create, show, edit, submit, decide, markdown, list_templates, create_template,
-          show_template, edit_template, retire_template),
-    components(schemas(PlanView, SectionView, TemplateView, CreateBody, EditBody, SectionEdit,
-                       DecisionBody, TemplateBody, SectionBody, RetireBody))
+    paths(
+        list,
+        create,
+        show,
+        edit,
+        submit,
+        decide,
+        markdown,
+        list_templates,
+        create_template,
+        show_template,
+        edit_template,
+        retire_template
+    ),
+    components(schemas(
+        PlanView,
+        SectionView,
+        TemplateView,
+        CreateBody,
+        EditBody,
+        SectionEdit,
+        DecisionBody,
+        TemplateBody,
+        SectionBody,
+        RetireBody
+    ))
 )]
 pub struct Api;
 
@@ -86,7 +114,10 @@ pub async fn list(
     if !(1..=200).contains(&limit) {
         return Err(ApiError::new(ErrorCode::BadRequest, "limit must be 1..200"));
     }
-    if q.status.as_deref().is_some_and(|s| Status::parse(s).is_none()) {
+    if q.status
+        .as_deref()
+        .is_some_and(|s| Status::parse(s).is_none())
+    {
         return Err(ApiError::new(
             ErrorCode::BadRequest,
             "status must be draft, submitted, approved or changes_requested",
@@ -160,7 +191,12 @@ pub async fn create(
         features_other: b.features_other,
     };
     let by = actor.clone();
-    let row = ask(&state, actor.tenant_id, |reply| Command::Create { by, answers, reply }).await?;
+    let row = ask(&state, actor.tenant_id, |reply| Command::Create {
+        by,
+        answers,
+        reply,
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(PlanView::of(&row, true))))
 }
 
@@ -212,14 +248,23 @@ pub async fn edit(
 ) -> Result<Json<PlanView>, ApiError> {
     let plan_id = plan_id(&id)?;
     if b.sections.len() > templates::MAX_SECTIONS {
-        return Err(ApiError::new(ErrorCode::BadRequest, "too many section edits"));
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "too many section edits",
+        ));
     }
     let edit = PlanEdit {
         title: b.title,
         sections: b.sections.into_iter().map(|s| (s.index, s.body)).collect(),
     };
     let by = actor.clone();
-    let row = ask(&state, actor.tenant_id, |reply| Command::Edit { by, plan_id, edit, reply }).await?;
+    let row = ask(&state, actor.tenant_id, |reply| Command::Edit {
+        by,
+        plan_id,
+        edit,
+        reply,
+    })
+    .await?;
     Ok(Json(PlanView::of(&row, true)))
 }
 
@@ -236,7 +281,12 @@ pub async fn submit(
 ) -> Result<Json<PlanView>, ApiError> {
     let plan_id = plan_id(&id)?;
     let by = actor.clone();
-    let row = ask(&state, actor.tenant_id, |reply| Command::Submit { by, plan_id, reply }).await?;
+    let row = ask(&state, actor.tenant_id, |reply| Command::Submit {
+        by,
+        plan_id,
+        reply,
+    })
+    .await?;
     Ok(Json(PlanView::of(&row, true)))
 }
 
@@ -296,8 +346,12 @@ pub async fn markdown(
 ) -> Result<Response, ApiError> {
     let plan_id = plan_id(&id)?;
     let by = actor.clone();
-    let (filename, content) =
-        ask(&state, actor.tenant_id, |reply| Command::Export { by, plan_id, reply }).await?;
+    let (filename, content) = ask(&state, actor.tenant_id, |reply| Command::Export {
+        by,
+        plan_id,
+        reply,
+    })
+    .await?;
     let mut resp = content.into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -307,8 +361,14 @@ pub async fn markdown(
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(resp)
 }
 
@@ -330,7 +390,11 @@ pub async fn list_templates(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let by = actor.clone();
     let rows = ask(&state, actor.tenant_id, |reply| {
-        Command::Template(TemplateCommand::List { by, retired: q.retired, reply })
+        Command::Template(TemplateCommand::List {
+            by,
+            retired: q.retired,
+            reply,
+        })
     })
     .await?;
     let templates: Vec<TemplateView> = rows.iter().map(TemplateView::from).collect();
@@ -370,7 +434,10 @@ pub struct TemplateBody {
 
 fn draft(key: String, b: TemplateBody) -> Result<TemplateDraft, ApiError> {
     if b.sections.len() > templates::MAX_SECTIONS {
-        return Err(ApiError::new(ErrorCode::BadRequest, "a template has 1..12 sections"));
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "a template has 1..12 sections",
+        ));
     }
     Ok(TemplateDraft {
         key,
@@ -403,7 +470,11 @@ pub async fn create_template(
     let template = draft(key, b)?;
     let by = actor.clone();
     let row = ask(&state, actor.tenant_id, |reply| {
-        Command::Template(TemplateCommand::Create { by, template, reply })
+        Command::Template(TemplateCommand::Create {
+            by,
+            template,
+            reply,
+        })
     })
     .await?;
     Ok((StatusCode::CREATED, Json(TemplateView::from(&row))))
@@ -437,12 +508,19 @@ pub async fn edit_template(
     Body(b): Body<TemplateBody>,
 ) -> Result<Json<TemplateView>, ApiError> {
     if b.key.as_deref().is_some_and(|k| k != key) {
-        return Err(ApiError::new(ErrorCode::BadRequest, "the key cannot change"));
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "the key cannot change",
+        ));
     }
     let template = draft(key, b)?;
     let by = actor.clone();
     let row = ask(&state, actor.tenant_id, |reply| {
-        Command::Template(TemplateCommand::Edit { by, template, reply })
+        Command::Template(TemplateCommand::Edit {
+            by,
+            template,
+            reply,
+        })
     })
     .await?;
     Ok(Json(TemplateView::from(&row)))
@@ -468,7 +546,12 @@ pub async fn retire_template(
 ) -> Result<Json<TemplateView>, ApiError> {
     let by = actor.clone();
     let row = ask(&state, actor.tenant_id, |reply| {
-        Command::Template(TemplateCommand::Retire { by, key, retired: b.retired, reply })
+        Command::Template(TemplateCommand::Retire {
+            by,
+            key,
+            retired: b.retired,
+            reply,
+        })
     })
     .await?;
     Ok(Json(TemplateView::from(&row)))

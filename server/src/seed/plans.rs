@@ -25,7 +25,11 @@ pub async fn seed(store: &Store, ids: &SnowflakeGenerator) -> Result<(), StoreEr
         .map(|(i, t)| t.to_new(i as i32, None))
         .collect();
     store.insert_seed_plan_templates(tenant, &rows).await?;
-    if !store.fetch_plans(tenant, None, None, false, 1).await?.is_empty() {
+    if !store
+        .fetch_plans(tenant, None, None, false, 1)
+        .await?
+        .is_empty()
+    {
         return Ok(());
     }
     let user = |email: &'static str| async move {
@@ -39,11 +43,18 @@ pub async fn seed(store: &Store, ids: &SnowflakeGenerator) -> Result<(), StoreEr
     let draft = Answers {
         client_name: "Luna Trattoria".into(),
         template: "restaurant".into(),
-        goals: "Take pickup orders without a marketplace fee and bring regulars back on weeknights.".into(),
+        goals:
+            "Take pickup orders without a marketplace fee and bring regulars back on weeknights."
+                .into(),
         audience: "Families and office workers within 3 km".into(),
         colors: "terracotta, cream".into(),
         tone: "friendly".into(),
-        features: vec!["ordering".into(), "loyalty".into(), "push".into(), "payments".into()],
+        features: vec![
+            "ordering".into(),
+            "loyalty".into(),
+            "push".into(),
+            "payments".into(),
+        ],
         ..Answers::default()
     };
     plan(store, ids, tenant, ana, &draft).await?;
@@ -80,7 +91,11 @@ pub async fn seed(store: &Store, ids: &SnowflakeGenerator) -> Result<(), StoreEr
         .update_plan_status(
             tenant,
             &submit,
-            &entry(ben, "plan.submitted", "Submitted the plan “Harbor Gym app plan” for review"),
+            &entry(
+                ben,
+                "plan.submitted",
+                "Submitted the plan “Harbor Gym app plan” for review",
+            ),
         )
         .await?;
     let approve = PlanMove {
@@ -94,7 +109,11 @@ pub async fn seed(store: &Store, ids: &SnowflakeGenerator) -> Result<(), StoreEr
         .update_plan_status(
             tenant,
             &approve,
-            &entry(staff, "plan.approved", "The plan “Harbor Gym app plan” was approved"),
+            &entry(
+                staff,
+                "plan.approved",
+                "The plan “Harbor Gym app plan” was approved",
+            ),
         )
         .await?;
     Ok(())
