@@ -49,7 +49,9 @@ pub use opportunities::{NewOpportunity, OpportunityRow};
 pub use outbox::{DeliveryRow, DueWebhook, SubscriptionRow};
 pub use panels::{ChannelActivityRow, DealWinRow};
 pub use payouts::{IntegrationEffect, NewIntegrationEvent, PayoutAccountRow};
-pub use plans::{NewPlan, NewPlanTemplate, PlanMove, PlanRow, PlanSection, PlanTemplateRow};
+pub use plans::{
+    NarrativeOutcome, NewPlan, NewPlanTemplate, PlanMove, PlanRow, PlanSection, PlanTemplateRow,
+};
 pub use read_states::ReadyHead;
 pub use revenue::{DealRow, LedgerRow, NewDeal, NewLedgerEntry, WonRow, GENESIS};
 pub use rows::{rfc3339, TenantRow, UserRow};

@@ -107,6 +107,20 @@ pub struct PlanMove<'a> {
     pub decision: Option<(UserId, &'a str)>,
 }
 
+/// What narrative writing produced, to store.
+#[derive(Debug, Clone)]
+pub struct NarrativeOutcome<'a> {
+    pub id: PlanId,
+    /// The writing's generation (the plan's `narrative_gen` when it started).
+    pub gen: i32,
+    /// `written` or `failed`.
+    pub narrative: &'a str,
+    /// Why it failed.
+    pub note: Option<&'a str>,
+    /// The sections with the rewritten bodies (when written).
+    pub sections: Option<&'a [PlanSection]>,
+}
+
 const TEMPLATE_COLS: &str = "key, name, vertical, description, sections, position, created_by, retired_at, created_at, updated_at";
 const PLAN_COLS: &str = "id, partner_id, template_key, template_name, title, client_name, answers, sections, status, narrative, narrative_note, narrative_gen, submissions, decision_note, decided_by, submitted_at, decided_at, created_at, updated_at";
 
@@ -418,17 +432,13 @@ impl Store {
         Ok(row)
     }
 
-    /// Stores the outcome of narrative writing `gen`: `narrative` (`written`
-    /// or `failed`), the note, and the sections when written. `None` when
-    /// the plan is no longer waiting for that writing (a stale result).
+    /// Stores the outcome of narrative writing `o.gen`: the state, the note,
+    /// and the sections when written. `None` when the plan is no longer
+    /// waiting for that writing (a stale result).
     pub async fn update_plan_narrative(
         &self,
         tenant_id: TenantId,
-        id: PlanId,
-        gen: i32,
-        narrative: &str,
-        note: Option<&str>,
-        sections: Option<&[PlanSection]>,
+        o: &NarrativeOutcome<'_>,
         activity: &NewActivity<'_>,
     ) -> Result<Option<PlanRow>, StoreError> {
         let mut tx = self.pool.begin().await?;
@@ -439,11 +449,11 @@ impl Store {
         );
         let row: Option<PlanRow> = sqlx::query_as(&q)
             .bind(tenant_id)
-            .bind(id)
-            .bind(gen)
-            .bind(narrative)
-            .bind(note)
-            .bind(sections.map(Json))
+            .bind(o.id)
+            .bind(o.gen)
+            .bind(o.narrative)
+            .bind(o.note)
+            .bind(o.sections.map(Json))
             .fetch_optional(&mut *tx)
             .await?;
         if row.is_some() {

@@ -6,16 +6,15 @@
 //! then move (no one else's). Template commands are in [`super::catalogue`].
 
 use super::input::{self, RawAnswers, MAX_NOTE, MAX_TITLE};
-use super::llm::Job;
 use super::render::{self, Answers, TemplateInfo, MAX_RENDERED};
 use super::status::{self, Move, Status};
 use super::{is_staff, sees_all, Plans, GENERATOR_CHANNEL, NAME, PLAN_SUBMITTED};
 use crate::bus::Projection;
 use crate::domains::{answer, Changed, Domain};
 use crate::error::store_error;
-use crate::ids::{PlanId, TenantId};
+use crate::ids::PlanId;
 use crate::registry::Actor;
-use crate::store::{NewActivity, NewPlan, PlanMove, PlanRow, PlanSection, Store, StoreError};
+use crate::store::{NewActivity, NewPlan, PlanMove, PlanRow, Store, StoreError};
 use arena_protocol::model::{Card, Role};
 use arena_protocol::{ErrorBody, ErrorCode};
 use serde_json::json;
@@ -109,7 +108,7 @@ pub(super) async fn run(s: &mut Plans, command: Command) -> Changed {
             let changed = r.as_ref().map(touched).unwrap_or(Changed::Nothing);
             if let Ok(plan) = &r {
                 if plan.narrative == "writing" {
-                    start_writing(s, plan).await;
+                    super::writing::start_writing(s, plan).await;
                 }
             }
             answer(reply, r, changed)
@@ -180,7 +179,7 @@ pub(super) async fn run(s: &mut Plans, command: Command) -> Changed {
             plan_id,
             gen,
             outcome,
-        } => match store_narrative(s, plan_id, gen, outcome).await {
+        } => match super::writing::store_narrative(s, plan_id, gen, outcome).await {
             Ok(Some(plan)) => touched(&plan),
             Ok(None) => Changed::Nothing,
             Err(e) => {
@@ -224,7 +223,7 @@ fn not_writing(plan: &PlanRow) -> Result<(), ErrorBody> {
     }
 }
 
-fn activity<'a>(
+pub(super) fn activity<'a>(
     s: &Plans,
     plan: &PlanRow,
     by: Option<&Actor>,
@@ -453,120 +452,5 @@ async fn post_submission(s: &Plans, plan: &PlanRow) {
         .await
     {
         tracing::warn!(tenant = %s.tenant_id, plan = %plan.id, error = ?e, "plan submission not posted");
-    }
-}
-
-/// Starts writing the narrative of `plan` (in state `writing`) on the
-/// node's writer, off the actor: the outcome comes back as
-/// [`Command::Narrative`]. Without a writer the plan is marked failed.
-pub(super) async fn start_writing(s: &Plans, plan: &PlanRow) {
-    let Some(writer) = s.ctx.llm.clone() else {
-        let outcome = Err("no language model is configured".to_owned());
-        if let Err(e) = store_narrative(s, plan.id, plan.narrative_gen, outcome).await {
-            tracing::warn!(plan = %plan.id, error = ?e, "narrative not stored");
-        }
-        return;
-    };
-    let job = Job {
-        client_name: plan.client_name.clone(),
-        vertical: plan.template_name.clone(),
-        tone: plan.answers["tone"].as_str().unwrap_or_default().to_owned(),
-        sections: plan
-            .sections
-            .0
-            .iter()
-            .enumerate()
-            .filter(|(_, x)| x.narrative)
-            .map(|(i, x)| (i, x.title.clone(), x.body.clone()))
-            .collect(),
-    };
-    let (links, tenant, plan_id, gen) = (
-        s.ctx.links.clone(),
-        s.tenant_id,
-        plan.id,
-        plan.narrative_gen,
-    );
-    tokio::spawn(async move {
-        let outcome = writer.rewrite(&job).await;
-        deliver(&links, tenant, plan_id, gen, outcome).await;
-    });
-}
-
-/// Sends the outcome to the tenant's actor, retrying while its mailbox is
-/// full (bounded: after that the plan stays "writing" until the actor's
-/// next start restarts the job).
-async fn deliver(
-    links: &crate::domains::Links,
-    tenant: TenantId,
-    plan_id: PlanId,
-    gen: i32,
-    outcome: Result<Vec<(usize, String)>, String>,
-) {
-    for _ in 0..50 {
-        let Ok(d) = links.domains() else { return };
-        let c = Command::Narrative {
-            plan_id,
-            gen,
-            outcome: outcome.clone(),
-        };
-        if d.plans().command(tenant, c).is_ok() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    tracing::warn!(tenant = %tenant, plan = %plan_id, "narrative outcome not delivered (mailbox full)");
-}
-
-async fn store_narrative(
-    s: &Plans,
-    plan_id: PlanId,
-    gen: i32,
-    outcome: Result<Vec<(usize, String)>, String>,
-) -> Result<Option<PlanRow>, StoreError> {
-    let plan = match s.store().fetch_plan(s.tenant_id, plan_id).await {
-        Ok(p) => p,
-        Err(StoreError::NotFound) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    match outcome {
-        Ok(texts) => {
-            let mut sections: Vec<PlanSection> = plan.sections.0.clone();
-            for (i, text) in texts {
-                if let Some(sec) = sections.get_mut(i).filter(|x| x.narrative) {
-                    sec.body = text;
-                    sec.source = "assistant".into();
-                }
-            }
-            let summary = format!("The assistant wrote the narrative of “{}”", plan.title);
-            let a = activity(s, &plan, None, "plan.written", &summary, json!({}));
-            s.store()
-                .update_plan_narrative(
-                    s.tenant_id,
-                    plan_id,
-                    gen,
-                    "written",
-                    None,
-                    Some(&sections),
-                    &a,
-                )
-                .await
-        }
-        Err(reason) => {
-            let summary = format!(
-                "The assistant could not write “{}” ({reason}); the template text stands",
-                plan.title
-            );
-            let a = activity(
-                s,
-                &plan,
-                None,
-                "plan.writing_failed",
-                &summary,
-                json!({ "reason": reason }),
-            );
-            s.store()
-                .update_plan_narrative(s.tenant_id, plan_id, gen, "failed", Some(&reason), None, &a)
-                .await
-        }
     }
 }

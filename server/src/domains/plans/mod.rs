@@ -11,7 +11,8 @@
 //! Files: [`status`] (the pure status machine), [`render`] (placeholders,
 //! the feature catalogue, Markdown), [`input`] (validation), [`templates`]
 //! (the curated list and the staff text form), [`llm`] (the narrative
-//! writer), [`commands`] (the plan commands), [`catalogue`] (template
+//! writer), [`commands`] (the plan commands), [`writing`] (narrative
+//! writing off the actor), [`catalogue`] (template
 //! commands), [`views`] (wire shapes), [`actions`] (`panel.action`),
 //! [`panels`] and [`panels_library`] (panel data per viewer).
 
@@ -26,6 +27,7 @@ pub mod render;
 pub mod status;
 pub mod templates;
 pub mod views;
+mod writing;
 
 pub use commands::Command;
 
@@ -103,7 +105,7 @@ impl Plans {
             .fetch_plans_writing(self.tenant_id, 100)
             .await?
         {
-            commands::start_writing(self, &plan).await;
+            writing::start_writing(self, &plan).await;
         }
         self.prepared = true;
         Ok(())
