@@ -14,8 +14,9 @@
 use super::render::{bounded, MAX_RENDERED};
 use crate::config::Config;
 use serde_json::{json, Value};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -43,6 +44,8 @@ pub struct Writer {
     client: reqwest::Client,
     permits: Semaphore,
     waiting: AtomicUsize,
+    /// Plans `(tenant, plan)` with a job running on this node.
+    running: Mutex<HashSet<(i64, i64)>>,
 }
 
 /// The narrative sections of one plan to rewrite, with what the model
@@ -72,7 +75,24 @@ impl Writer {
             client,
             permits: Semaphore::new(CONCURRENCY),
             waiting: AtomicUsize::new(0),
+            running: Mutex::new(HashSet::new()),
         }))
+    }
+
+    /// Marks a job for plan `key` `(tenant, plan)` as running on this node;
+    /// false when one already is.
+    pub fn claim(&self, key: (i64, i64)) -> bool {
+        self.running
+            .lock()
+            .map(|mut r| r.insert(key))
+            .unwrap_or(false)
+    }
+
+    /// The job for `key` has ended (its outcome was delivered).
+    pub fn release(&self, key: (i64, i64)) {
+        if let Ok(mut r) = self.running.lock() {
+            r.remove(&key);
+        }
     }
 
     /// The job's sections rewritten, `(index, text)`, or why not (a short

@@ -42,9 +42,16 @@ pub(super) async fn start_writing(s: &Plans, plan: &PlanRow) {
         plan.id,
         plan.narrative_gen,
     );
+    // A job of this node may still run for it (the actor retired and
+    // restarted meanwhile): its outcome will come; do not call twice.
+    let key = (tenant.0, plan_id.0);
+    if !writer.claim(key) {
+        return;
+    }
     tokio::spawn(async move {
         let outcome = writer.rewrite(&job).await;
         deliver(&links, tenant, plan_id, gen, outcome).await;
+        writer.release(key);
     });
 }
 
