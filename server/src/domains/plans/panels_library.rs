@@ -7,7 +7,8 @@
 //!   submit and export buttons; their app-plans activity.
 //! - Staff: figures; every partner's plans, submitted first (open,
 //!   approve, export buttons); the plan staff last opened (else the first
-//!   awaiting review) expanded with a decision form; the program's activity.
+//!   awaiting review, else the latest) expanded, with a decision form
+//!   while it is submitted; the program's activity.
 
 use super::panels::{activity, narrative_label, status_label};
 use super::status::{Move, Status};
@@ -126,7 +127,8 @@ fn row_buttons(p: &PlanRow, staff: bool) -> Vec<Value> {
 }
 
 /// The plan to expand: the one this projection last opened (if still
-/// visible to it), else the first of `plans` (staff: the first awaiting review).
+/// visible to it), else the first of `plans` (staff: the first awaiting
+/// review, if any).
 async fn focused(
     s: &Plans,
     projection: Projection,
@@ -142,7 +144,11 @@ async fn focused(
     }
     Ok(match partner {
         Some(_) => plans.first().cloned(),
-        None => plans.iter().find(|p| p.status == "submitted").cloned(),
+        None => plans
+            .iter()
+            .find(|p| p.status == "submitted")
+            .or(plans.first())
+            .cloned(),
     })
 }
 
