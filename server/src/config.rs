@@ -253,3 +253,37 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_model_settings_are_checked() {
+        let ok = |c: &Config| c.validate().is_ok();
+        let base = Config {
+            jwt_secret: "test-secret-abcdefghijklmnop".into(),
+            ..Config::default()
+        };
+        assert!(ok(&base), "no model: fine");
+        let with = |url: &str, model: Option<&str>| Config {
+            llm_url: Some(url.into()),
+            llm_model: model.map(Into::into),
+            ..base.clone()
+        };
+        assert!(ok(&with("https://api.openai.com/v1", Some("gpt-4o-mini"))));
+        assert!(ok(&with("http://127.0.0.1:11434/v1", Some("llama3"))));
+        for bad in [
+            with("ftp://example.com", Some("m")),
+            with("not a url", Some("m")),
+            with("https://api.openai.com/v1", None),
+            with("https://api.openai.com/v1", Some(" ")),
+            Config {
+                llm_api_key: Some(String::new()),
+                ..base.clone()
+            },
+        ] {
+            assert!(!ok(&bad), "{:?} {:?}", bad.llm_url, bad.llm_model);
+        }
+    }
+}
