@@ -3,6 +3,7 @@
 import { ActionsBlock } from './ActionsBlock';
 import { ActivityBlock } from './ActivityBlock';
 import { BoardBlock } from './BoardBlock';
+import { ChartBlock } from './ChartBlock';
 import { ChecklistBlock } from './ChecklistBlock';
 import { FiguresBlock } from './FiguresBlock';
 import { FormBlock } from './FormBlock';
@@ -36,6 +37,8 @@ export function BlockView({ block, ctx }: { block: Record<string, unknown>; ctx:
       return <BoardBlock block={block} ctx={ctx} />;
     case 'activity':
       return <ActivityBlock items={block.items} />;
+    case 'chart':
+      return <ChartBlock block={block} />;
     default:
       console.warn('[arena] unknown panel block type', block.type);
       return null;
