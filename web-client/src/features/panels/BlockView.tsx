@@ -7,7 +7,9 @@ import { ChartBlock } from './ChartBlock';
 import { ChecklistBlock } from './ChecklistBlock';
 import { FiguresBlock } from './FiguresBlock';
 import { FormBlock } from './FormBlock';
+import { LinksBlock } from './LinksBlock';
 import { ListBlock } from './ListBlock';
+import { PreviewBlock } from './PreviewBlock';
 import { ProgressBlock } from './ProgressBlock';
 import { TableBlock } from './TableBlock';
 import type { BlockContext } from './types';
@@ -39,6 +41,10 @@ export function BlockView({ block, ctx }: { block: Record<string, unknown>; ctx:
       return <ActivityBlock items={block.items} />;
     case 'chart':
       return <ChartBlock block={block} />;
+    case 'links':
+      return <LinksBlock items={block.items} />;
+    case 'preview':
+      return <PreviewBlock block={block} />;
     default:
       console.warn('[arena] unknown panel block type', block.type);
       return null;
