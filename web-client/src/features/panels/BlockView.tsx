@@ -15,7 +15,7 @@ import { TableBlock } from './TableBlock';
 import type { BlockContext } from './types';
 
 /** A key that changes when the server sends a different form, so stale typing is not kept over new pre-fills. */
-const formKey = (block: Record<string, unknown>) => `${String(block.id ?? '')}:${JSON.stringify(block.fields ?? null)}:${JSON.stringify(block.params ?? null)}`;
+const formKey = (block: Record<string, unknown>) => `${String(block.id ?? '')}:${JSON.stringify(block.fields ?? null)}:${JSON.stringify(block.params ?? null)}:${JSON.stringify(block.steps ?? null)}`;
 
 export function BlockView({ block, ctx }: { block: Record<string, unknown>; ctx: BlockContext }) {
   switch (block.type) {
