@@ -13,7 +13,7 @@ export function ChartBlock({ block }: { block: Record<string, unknown> }) {
   if (spec.x.length === 0 || spec.series.length === 0) return <p className="panel-empty-note">No data yet.</p>;
   const rates = spec.kind === 'funnel' ? funnelRates(spec) : [];
   return (
-    <figure className={`panel-chart panel-chart-${spec.kind}`} role="group" aria-label={chartSummary(spec)}>
+    <figure className={`panel-chart panel-chart-${spec.kind}`} aria-label={chartSummary(spec)}>
       {spec.title && <figcaption className="panel-chart-title">{spec.title}</figcaption>}
       <Suspense fallback={<div className="chart-canvas chart-loading" aria-hidden="true" />}>
         <ChartCanvas spec={spec} />
