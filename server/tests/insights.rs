@@ -10,77 +10,70 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "insights/fixtures.rs"]
+mod fixtures;
 #[path = "support/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "insights/panels.rs"]
+mod panels;
 
 use arena_protocol::{Encoding, ErrorCode};
 use arena_server::domains::insights::clock::Clock;
 use arena_server::domains::insights::rules::{self, Variant};
 use arena_server::domains::insights::scheduler::{next_wake, Scheduler};
-use arena_server::ids::TenantId;
 use common::*;
+use fixtures::*;
 use helpers::*;
 use helpers::{get, post};
 use serde_json::{json, Value};
 use time::macros::datetime;
-
-async fn pool(db: &TestDb) -> sqlx::PgPool {
-    sqlx::PgPool::connect(&db.url).await.unwrap()
-}
-
-async fn demo_tenant(s: &TestServer) -> TenantId {
-    TenantId(s.member("demo", STAFF).await.0)
-}
-
-/// A deal win written straight into the revenue table (a record to count).
-async fn deal(db: &sqlx::PgPool, tenant: TenantId, partner: i64, id: &str, amount: i64, closed: &str) {
-    sqlx::query(
-        "INSERT INTO deals (tenant_id, deal_id, partner_id, client, amount_minor, currency, closed_at, body_hash, recorded_by)
-         VALUES ($1, $2, $3, 'Client', $4, 'EUR', $5::timestamptz, 'h', $3)",
-    )
-    .bind(tenant.0)
-    .bind(id)
-    .bind(partner)
-    .bind(amount)
-    .bind(closed)
-    .execute(db)
-    .await
-    .unwrap();
-}
-
-async fn client(db: &sqlx::PgPool, tenant: TenantId, id: i64, owner: i64, industry: &str) {
-    sqlx::query(
-        "INSERT INTO clients (tenant_id, id, owner_id, name, industry, status, stage, value_minor, currency, created_by)
-         VALUES ($1, $2, $3, $4, $5, 'active', 'live', 0, 'EUR', $3)",
-    )
-    .bind(tenant.0)
-    .bind(id)
-    .bind(owner)
-    .bind(format!("{industry} client {id}"))
-    .bind(industry)
-    .execute(db)
-    .await
-    .unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daily_snapshot_is_taken_at_the_tenants_midnight() {
     let (db, s) = setup().await;
     let pg = pool(&db).await;
     let tenant = demo_tenant(&s).await;
-    let (status, v) = put_json(&s, STAFF, "/api/v1/insights/settings", json!({"timezone": "Asia/Tokyo"})).await;
+    let (status, v) = put_json(
+        &s,
+        STAFF,
+        "/api/v1/insights/settings",
+        json!({"timezone": "Asia/Tokyo"}),
+    )
+    .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["timezone"], "Asia/Tokyo");
-    let (status, _) = put_json(&s, STAFF, "/api/v1/insights/settings", json!({"timezone": "Mars/Olympus"})).await;
+    let (status, _) = put_json(
+        &s,
+        STAFF,
+        "/api/v1/insights/settings",
+        json!({"timezone": "Mars/Olympus"}),
+    )
+    .await;
     assert_eq!(status, 400);
     // A win at noon in Tokyo on 10 March 2030 (03:00 UTC).
     let ana = s.member("demo", ANA).await.1;
-    deal(&pg, tenant, ana, "tokyo-1", 12_345, "2030-03-10 03:00:00+00").await;
+    deal(
+        &pg,
+        tenant,
+        ana,
+        "tokyo-1",
+        12_345,
+        "2030-03-10 03:00:00+00",
+    )
+    .await;
 
     // The scheduler's sleep, under paused tokio time, from 23:59 in Tokyo:
     // it wakes exactly at Tokyo's midnight (the earliest across tenants).
-    let zones: Vec<String> = s.state.store.fetch_tenant_timezones().await.unwrap().into_iter().map(|t| t.1).collect();
+    let zones: Vec<String> = s
+        .state
+        .store
+        .fetch_tenant_timezones()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.1)
+        .collect();
     let start = datetime!(2030-03-10 14:59 UTC);
     let woke = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -107,24 +100,41 @@ async fn the_daily_snapshot_is_taken_at_the_tenants_midnight() {
     // A minute before midnight the day is not over: no snapshot of it.
     let taken = sched.tick(datetime!(2030-03-10 14:59 UTC)).await;
     assert!(!taken.contains(&(tenant, day)), "{taken:?}");
-    assert!(s.state.store.fetch_snapshot(tenant, day).await.unwrap().is_none());
+    assert!(s
+        .state
+        .store
+        .fetch_snapshot(tenant, day)
+        .await
+        .unwrap()
+        .is_none());
     // At the wake time it is taken, by the job, with the day's win.
     let taken = sched.tick(woke).await;
     assert!(taken.contains(&(tenant, day)), "{taken:?}");
-    let snap = s.state.store.fetch_snapshot(tenant, day).await.unwrap().unwrap();
+    let snap = s
+        .state
+        .store
+        .fetch_snapshot(tenant, day)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(snap.computed_by, None);
     assert_eq!(snap.computed_at, woke);
     assert_eq!(snap.kpis["deal_wins"], 1, "{}", snap.kpis);
-    assert_eq!(snap.kpis["revenue"], json!([{"currency": "EUR", "amount_minor": 12_345}]));
+    assert_eq!(
+        snap.kpis["revenue"],
+        json!([{"currency": "EUR", "amount_minor": 12_345}])
+    );
     // Once per day: a later tick leaves it alone.
     let taken = sched.tick(datetime!(2030-03-10 15:30 UTC)).await;
     assert!(!taken.contains(&(tenant, day)), "{taken:?}");
-    let again = s.state.store.fetch_snapshot(tenant, day).await.unwrap().unwrap();
+    let again = s
+        .state
+        .store
+        .fetch_snapshot(tenant, day)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(again.computed_at, woke);
-}
-
-async fn put_json(s: &TestServer, email: &str, path: &str, body: Value) -> (u16, Value) {
-    call(s, reqwest::Method::PUT, email, path, Some(body)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,13 +151,19 @@ async fn staff_take_snapshots_on_demand_and_partners_may_not() {
     let (mut ana, ready) = s.login_ws(ANA, Encoding::Json).await;
     let (mut staff, _) = s.login_ws(STAFF, Encoding::MsgPack).await;
     let analytics = channel(&ready, "analytics").id;
-    let e = action(&mut ana, analytics, "snapshot", json!({})).await.unwrap_err();
+    let e = action(&mut ana, analytics, "snapshot", json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::Forbidden, "{e:?}");
-    let e = action(&mut ana, analytics, "share", json!({"share": true})).await.unwrap_err();
+    let e = action(&mut ana, analytics, "share", json!({"share": true}))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::Forbidden);
     let before = panel(&mut staff, analytics).await;
     assert!(before.to_string().contains("Snapshot now"), "{before}");
-    let r = action(&mut staff, analytics, "snapshot", json!({})).await.unwrap();
+    let r = action(&mut staff, analytics, "snapshot", json!({}))
+        .await
+        .unwrap();
     assert_eq!(r["snapshot"]["computed_by"], staff_id.to_string());
     let after = next_update(&mut staff, analytics).await;
     assert!(after.to_string().contains("taken on demand"), "{after}");
@@ -187,7 +203,13 @@ async fn dashboard_filters_change_the_figures() {
         p
     };
     let mut wins = Vec::new();
-    for f in [json!({}), json!({"industry": "Aquaculture"}), json!({"industry": "zoology"}), json!({"tier": "gold"}), json!({"tier": "silver"})] {
+    for f in [
+        json!({}),
+        json!({"industry": "Aquaculture"}),
+        json!({"industry": "zoology"}),
+        json!({"tier": "gold"}),
+        json!({"tier": "silver"}),
+    ] {
         action(&mut staff, dash, "filter", week(f)).await.unwrap();
         let p = next_update(&mut staff, dash).await;
         wins.push((figure(&p, "Deal wins"), figure(&p, "Revenue")));
@@ -199,25 +221,44 @@ async fn dashboard_filters_change_the_figures() {
     assert_eq!(wins[4].0, 1);
     assert!(wins[1].1.as_str().unwrap().contains("300"), "{wins:?}");
     // The same filter over REST.
-    let (_, v) = get(&s, STAFF, "/api/v1/insights/kpis?timeframe=custom&from=2031-01-01&to=2031-01-07&industry=Aquaculture").await;
+    let (_, v) = get(
+        &s,
+        STAFF,
+        "/api/v1/insights/kpis?timeframe=custom&from=2031-01-01&to=2031-01-07&industry=Aquaculture",
+    )
+    .await;
     assert_eq!(v["kpis"]["deal_wins"], 2, "{v}");
     assert_eq!(v["scope"], "program");
     let (status, _) = get(&s, STAFF, "/api/v1/insights/kpis?timeframe=12d").await;
     assert_eq!(status, 400);
     // Another staff member's dashboard did not move.
-    assert_no_event(&mut admin, "admin's dashboard after staff filtered", |e| {
-        matches!(e, arena_protocol::Event::PanelUpdate(u) if u.channel_id == dash)
-    })
+    assert_no_event(
+        &mut admin,
+        "admin's dashboard after staff filtered",
+        |e| matches!(e, arena_protocol::Event::PanelUpdate(u) if u.channel_id == dash),
+    )
     .await;
     assert_eq!(panel(&mut admin, dash).await["data"], admin_before["data"]);
 
     // ben sees his own figures until staff share the program's.
-    action(&mut ben, dash, "filter", week(json!({}))).await.unwrap();
+    action(&mut ben, dash, "filter", week(json!({})))
+        .await
+        .unwrap();
     let own = next_update(&mut ben, dash).await;
     assert_eq!(figure(&own, "Deal wins"), 1, "{own}");
-    let (_, v) = get(&s, BEN, "/api/v1/insights/kpis?timeframe=custom&from=2031-01-01&to=2031-01-07").await;
-    assert_eq!((v["scope"].as_str(), v["kpis"]["deal_wins"].as_i64()), (Some("own"), Some(1)));
-    action(&mut staff, dash, "share", json!({"share": true})).await.unwrap();
+    let (_, v) = get(
+        &s,
+        BEN,
+        "/api/v1/insights/kpis?timeframe=custom&from=2031-01-01&to=2031-01-07",
+    )
+    .await;
+    assert_eq!(
+        (v["scope"].as_str(), v["kpis"]["deal_wins"].as_i64()),
+        (Some("own"), Some(1))
+    );
+    action(&mut staff, dash, "share", json!({"share": true}))
+        .await
+        .unwrap();
     let shared = next_update(&mut ben, dash).await;
     assert_eq!(figure(&shared, "Deal wins"), 3, "{shared}");
 }
@@ -228,7 +269,10 @@ async fn experiments_assign_stably_count_conversions_and_post_once() {
     let pg = pool(&db).await;
     // The z-test the results use, against the hand-computed value.
     let (z, p) = rules::z_test(200, 1000, 250, 1000).unwrap();
-    assert!((z - 2.67740).abs() < 1e-4 && (p - 0.007420).abs() < 1e-5, "{z} {p}");
+    assert!(
+        (z - 2.67740).abs() < 1e-4 && (p - 0.007420).abs() < 1e-5,
+        "{z} {p}"
+    );
 
     let (status, v) = post(&s, STAFF, "/api/v1/insights/experiments", json!({
         "name": "Feedback prompt", "metric": "message_posted", "channel": "feedback",
@@ -236,14 +280,22 @@ async fn experiments_assign_stably_count_conversions_and_post_once() {
     assert_eq!(status, 201, "{v}");
     let id = v["id"].as_str().unwrap().to_owned();
     assert_eq!(v["status"], "draft");
-    let (status, _) = post(&s, ANA, "/api/v1/insights/experiments", json!({"name": "x", "metric": "deal_won", "variants": "A,B"})).await;
+    let (status, _) = post(
+        &s,
+        ANA,
+        "/api/v1/insights/experiments",
+        json!({"name": "x", "metric": "deal_won", "variants": "A,B"}),
+    )
+    .await;
     assert_eq!(status, 403);
 
     let (mut ana, ready) = s.login_ws(ANA, Encoding::Json).await;
     let exp = channel(&ready, "analytics-experiments").id;
     let feedback = channel(&ready, "feedback").id;
     // Not running yet: joining is a conflict naming the status.
-    let e = action(&mut ana, exp, "join", json!({"experiment_id": id})).await.unwrap_err();
+    let e = action(&mut ana, exp, "join", json!({"experiment_id": id}))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::Conflict);
     assert!(e.message.contains("draft"), "{e:?}");
 
@@ -252,28 +304,68 @@ async fn experiments_assign_stably_count_conversions_and_post_once() {
     assert_eq!(status, 200, "{v}");
     let (status, e) = post(&s, STAFF, &format!("{path}/start"), json!({})).await;
     assert_eq!(status, 409, "{e}");
-    assert!(e["error"]["message"].as_str().unwrap().contains("is running"), "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is running"),
+        "{e}"
+    );
 
     // ana's variant is the hash's, the same on every join.
     let ana_id = s.member("demo", ANA).await.1;
-    let variants = vec![Variant { name: "Control".into(), weight: 1 }, Variant { name: "Prompt".into(), weight: 1 }];
-    let expected = rules::assign(id.parse().unwrap(), ana_id, &variants).unwrap().name.clone();
-    let a = action(&mut ana, exp, "join", json!({"experiment_id": id})).await.unwrap();
+    let variants = vec![
+        Variant {
+            name: "Control".into(),
+            weight: 1,
+        },
+        Variant {
+            name: "Prompt".into(),
+            weight: 1,
+        },
+    ];
+    let expected = rules::assign(id.parse().unwrap(), ana_id, &variants)
+        .unwrap()
+        .name
+        .clone();
+    let a = action(&mut ana, exp, "join", json!({"experiment_id": id}))
+        .await
+        .unwrap();
     assert_eq!(a["assignment"]["variant"], expected.as_str());
     let (_, b) = post(&s, ANA, &format!("{path}/join"), json!({})).await;
     assert_eq!(b["variant"], expected.as_str());
     assert_eq!(b["assigned_at"], a["assignment"]["assigned_at"]);
 
     // ana posts in #feedback twice: one conversion for her variant.
-    post_message(&mut ana, feedback, "The payout page could show the next date").await;
+    post_message(
+        &mut ana,
+        feedback,
+        "The payout page could show the next date",
+    )
+    .await;
     post_message(&mut ana, feedback, "And one more thing").await;
     let mut converted = 0;
     for _ in 0..50 {
         let (_, v) = get(&s, STAFF, &path).await;
-        converted = v["variants"].as_array().unwrap().iter().map(|x| x["conversions"].as_i64().unwrap()).sum::<i64>();
+        converted = v["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["conversions"].as_i64().unwrap())
+            .sum::<i64>();
         if converted > 0 {
-            let mine = v["variants"].as_array().unwrap().iter().find(|x| x["name"] == expected.as_str()).unwrap().clone();
-            assert_eq!((mine["n"].as_i64(), mine["conversions"].as_i64()), (Some(1), Some(1)), "{v}");
+            let mine = v["variants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["name"] == expected.as_str())
+                .unwrap()
+                .clone();
+            assert_eq!(
+                (mine["n"].as_i64(), mine["conversions"].as_i64()),
+                (Some(1), Some(1)),
+                "{v}"
+            );
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -281,14 +373,49 @@ async fn experiments_assign_stably_count_conversions_and_post_once() {
     assert_eq!(converted, 1);
 
     // Conclude needs a stopped experiment and a variant as winner.
-    let (status, _) = post(&s, STAFF, &format!("{path}/conclude"), json!({"winner": "Prompt"})).await;
+    let (status, _) = post(
+        &s,
+        STAFF,
+        &format!("{path}/conclude"),
+        json!({"winner": "Prompt"}),
+    )
+    .await;
     assert_eq!(status, 409);
-    assert_eq!(post(&s, STAFF, &format!("{path}/stop"), json!({})).await.0, 200);
-    assert_eq!(post(&s, STAFF, &format!("{path}/conclude"), json!({"winner": "Nope"})).await.0, 400);
-    let (status, v) = post(&s, STAFF, &format!("{path}/conclude"), json!({"winner": "prompt"})).await;
+    assert_eq!(
+        post(&s, STAFF, &format!("{path}/stop"), json!({})).await.0,
+        200
+    );
+    assert_eq!(
+        post(
+            &s,
+            STAFF,
+            &format!("{path}/conclude"),
+            json!({"winner": "Nope"})
+        )
+        .await
+        .0,
+        400
+    );
+    let (status, v) = post(
+        &s,
+        STAFF,
+        &format!("{path}/conclude"),
+        json!({"winner": "prompt"}),
+    )
+    .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["winner"], "Prompt");
-    assert_eq!(post(&s, STAFF, &format!("{path}/conclude"), json!({"winner": "Prompt"})).await.0, 409);
+    assert_eq!(
+        post(
+            &s,
+            STAFF,
+            &format!("{path}/conclude"),
+            json!({"winner": "Prompt"})
+        )
+        .await
+        .0,
+        409
+    );
 
     // #experiments got exactly one post for the start and one for the conclusion.
     let posts: Vec<String> = sqlx::query_scalar(
@@ -299,42 +426,8 @@ async fn experiments_assign_stably_count_conversions_and_post_once() {
     .await
     .unwrap();
     assert_eq!(posts.len(), 2, "{posts:?}");
-    assert!(posts[0].contains("started") && posts[1].contains("concluded"), "{posts:?}");
-}
-
-async fn post_message(c: &mut arena_protocol::client::GatewayClient, channel: arena_protocol::Snowflake, text: &str) {
-    common::post(c, channel, text).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_insights_panel_answers_for_a_partner_and_for_staff() {
-    let (_db, s) = setup().await;
-    let (mut ana, ready) = s.login_ws(ANA, Encoding::Json).await;
-    let (mut staff, _) = s.login_ws(STAFF, Encoding::MsgPack).await;
-    let id = |k: &str| channel(&ready, k).id;
-
-    let p = panel(&mut staff, id("analytics")).await;
-    let types = block_types(&p);
-    for t in ["figures", "chart", "table", "actions", "form", "activity"] {
-        assert!(types.iter().any(|x| x == t), "staff #analytics lacks {t}: {p}");
-    }
-    assert!(p.to_string().contains("\"kind\":\"line\""), "{p}");
-    let p = panel(&mut ana, id("analytics")).await;
-    assert!(block_types(&p).contains(&"figures".to_owned()), "{p}");
-    assert!(!p.to_string().contains("Snapshot now"), "{p}");
-
-    for who in [&mut staff, &mut ana] {
-        let p = panel(who, id("analytics-dashboard")).await;
-        assert!(p.to_string().contains("\"funnel\""), "{p}");
-        assert!(block_types(&p).contains(&"form".to_owned()), "{p}");
-    }
-
-    // The seeded running experiment: staff see results, ana can join it.
-    let p = panel(&mut staff, id("analytics-experiments")).await;
-    let text = p.to_string();
-    assert!(text.contains("Guided onboarding path") && text.contains("\"bar\""), "{p}");
-    assert!(block_types(&p).contains(&"form".to_owned()));
-    let p = panel(&mut ana, id("analytics-experiments")).await;
-    assert!(p.to_string().contains("Join “Guided onboarding path”"), "{p}");
-    assert!(!block_types(&p).contains(&"form".to_owned()), "{p}");
+    assert!(
+        posts[0].contains("started") && posts[1].contains("concluded"),
+        "{posts:?}"
+    );
 }

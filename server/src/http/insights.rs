@@ -27,9 +27,15 @@ use tokio::sync::oneshot;
 /// The routes of this file, under `/api/v1`.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/insights/snapshots", get(list_snapshots).post(take_snapshot))
+        .route(
+            "/insights/snapshots",
+            get(list_snapshots).post(take_snapshot),
+        )
         .route("/insights/kpis", get(kpis_route))
-        .route("/insights/settings", get(show_settings).put(update_settings))
+        .route(
+            "/insights/settings",
+            get(show_settings).put(update_settings),
+        )
         .route("/insights/experiments", get(list_experiments).post(create))
         .route("/insights/experiments/{id}", get(show_experiment))
         .route("/insights/experiments/{id}/{action}", post(move_or_join))
@@ -38,8 +44,29 @@ pub fn routes() -> Router<AppState> {
 /// This file's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list_snapshots, take_snapshot, kpis_route, show_settings, update_settings, list_experiments, create, show_experiment, move_or_join),
-    components(schemas(Kpis, kpis::Amount, SettingsView, ExperimentView, experiments::VariantResult, Variant, SnapshotBody, SettingsBody, CreateBody, MoveBody))
+    paths(
+        list_snapshots,
+        take_snapshot,
+        kpis_route,
+        show_settings,
+        update_settings,
+        list_experiments,
+        create,
+        show_experiment,
+        move_or_join
+    ),
+    components(schemas(
+        Kpis,
+        kpis::Amount,
+        SettingsView,
+        ExperimentView,
+        experiments::VariantResult,
+        Variant,
+        SnapshotBody,
+        SettingsBody,
+        CreateBody,
+        MoveBody
+    ))
 )]
 pub struct Api;
 
@@ -56,8 +83,15 @@ fn forbidden(msg: &str) -> ApiError {
 }
 
 /// May this member read program figures (staff, or partners when shared)?
-async fn may_read_program(state: &AppState, actor: &crate::registry::Actor) -> Result<bool, ApiError> {
-    Ok(sees_program(actor) || state.store.fetch_share_with_partners(actor.tenant_id).await?)
+async fn may_read_program(
+    state: &AppState,
+    actor: &crate::registry::Actor,
+) -> Result<bool, ApiError> {
+    Ok(sees_program(actor)
+        || state
+            .store
+            .fetch_share_with_partners(actor.tenant_id)
+            .await?)
 }
 
 /// `?limit=` (1..366, default 30).
@@ -85,9 +119,17 @@ pub async fn list_snapshots(
         return Err(forbidden("program KPIs are not shared with partners"));
     }
     let tz_name = state.store.fetch_timezone(actor.tenant_id).await?;
-    let today = clock::local_day(time::OffsetDateTime::now_utc(), &clock::zone_or_utc(&tz_name));
-    let rows = state.store.fetch_snapshots(actor.tenant_id, today, limit).await?;
-    Ok(Json(json!({ "timezone": tz_name, "snapshots": rows.iter().map(snapshot_json).collect::<Vec<_>>() })))
+    let today = clock::local_day(
+        time::OffsetDateTime::now_utc(),
+        &clock::zone_or_utc(&tz_name),
+    );
+    let rows = state
+        .store
+        .fetch_snapshots(actor.tenant_id, today, limit)
+        .await?;
+    Ok(Json(
+        json!({ "timezone": tz_name, "snapshots": rows.iter().map(snapshot_json).collect::<Vec<_>>() }),
+    ))
 }
 
 /// Body of `POST /api/v1/insights/snapshots`.
@@ -108,9 +150,20 @@ pub async fn take_snapshot(
     Authed(actor): Authed,
     Body(b): Body<SnapshotBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let d = b.day.as_deref().filter(|d| !d.trim().is_empty()).map(day).transpose()?;
+    let d = b
+        .day
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+        .map(day)
+        .transpose()?;
     let by = actor.clone();
-    let r = ask(&state, actor.tenant_id, |reply| Command::Snapshot { by: Some(by), day: d, now: None, reply }).await?;
+    let r = ask(&state, actor.tenant_id, |reply| Command::Snapshot {
+        by: Some(by),
+        day: d,
+        now: None,
+        reply,
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(snapshot_json(&r))))
 }
 
@@ -123,7 +176,9 @@ pub async fn kpis_route(
     Authed(actor): Authed,
     Query(q): Query<FilterParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let f = q.parse().map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
+    let f = q
+        .parse()
+        .map_err(|m| ApiError::new(ErrorCode::BadRequest, m))?;
     let program = may_read_program(&state, &actor).await?;
     let tz = clock::zone_or_utc(&state.store.fetch_timezone(actor.tenant_id).await?);
     let today = clock::local_day(time::OffsetDateTime::now_utc(), &tz);
@@ -132,15 +187,26 @@ pub async fn kpis_route(
     let (_, to) = clock::day_bounds(last, &tz);
     let me = (!program).then_some(actor.user_id);
     let k = kpis::compute(&state.store, actor.tenant_id, from, to, f.scope(me)).await?;
-    Ok(Json(json!({ "filter": f.to_json(), "scope": if program { "program" } else { "own" }, "kpis": k })))
+    Ok(Json(
+        json!({ "filter": f.to_json(), "scope": if program { "program" } else { "own" }, "kpis": k }),
+    ))
 }
 
 /// The settings `{share_with_partners, timezone}` (staff).
 #[utoipa::path(get, path = "/api/v1/insights/settings", security(("bearer" = [])),
     responses((status = 200, body = SettingsView), (status = 403)))]
-pub async fn show_settings(State(state): State<AppState>, Authed(actor): Authed) -> Result<Json<SettingsView>, ApiError> {
+pub async fn show_settings(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+) -> Result<Json<SettingsView>, ApiError> {
     let by = actor.clone();
-    let r = ask(&state, actor.tenant_id, |reply| Command::Settings { by, share_with_partners: None, timezone: None, reply }).await?;
+    let r = ask(&state, actor.tenant_id, |reply| Command::Settings {
+        by,
+        share_with_partners: None,
+        timezone: None,
+        reply,
+    })
+    .await?;
     Ok(Json(r))
 }
 
@@ -179,9 +245,15 @@ pub async fn update_settings(
 /// [ExperimentView]}`; staff see all, partners the running ones.
 #[utoipa::path(get, path = "/api/v1/insights/experiments", security(("bearer" = [])),
     responses((status = 200, description = "{experiments: [ExperimentView]}")))]
-pub async fn list_experiments(State(state): State<AppState>, Authed(actor): Authed) -> Result<Json<Value>, ApiError> {
+pub async fn list_experiments(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+) -> Result<Json<Value>, ApiError> {
     let status = (!sees_program(&actor)).then_some("running");
-    let rows = state.store.fetch_experiments(actor.tenant_id, status, experiments::LIST_LIMIT).await?;
+    let rows = state
+        .store
+        .fetch_experiments(actor.tenant_id, status, experiments::LIST_LIMIT)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         out.push(experiments::view(&state.store, actor.tenant_id, r).await?);
@@ -227,13 +299,22 @@ pub async fn create(
         variants: b.variants.into_list()?,
     };
     let by = actor.clone();
-    let v = ask(&state, actor.tenant_id, |reply| Command::Create { by, experiment, reply }).await?;
+    let v = ask(&state, actor.tenant_id, |reply| Command::Create {
+        by,
+        experiment,
+        reply,
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
 fn experiment_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the experiment id must be a decimal id"))
+    raw.parse::<i64>().map_err(|_| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            "the experiment id must be a decimal id",
+        )
+    })
 }
 
 /// One experiment with its results; partners see running ones only (404 otherwise).
@@ -244,11 +325,16 @@ pub async fn show_experiment(
     Authed(actor): Authed,
     Path(id): Path<String>,
 ) -> Result<Json<ExperimentView>, ApiError> {
-    let row = state.store.fetch_experiment(actor.tenant_id, experiment_id(&id)?).await?;
+    let row = state
+        .store
+        .fetch_experiment(actor.tenant_id, experiment_id(&id)?)
+        .await?;
     if !sees_program(&actor) && row.status != "running" {
         return Err(ApiError::new(ErrorCode::NotFound, "no such experiment"));
     }
-    Ok(Json(experiments::view(&state.store, actor.tenant_id, &row).await?))
+    Ok(Json(
+        experiments::view(&state.store, actor.tenant_id, &row).await?,
+    ))
 }
 
 /// Body of a move: `winner` (a variant's name) to conclude.
@@ -277,7 +363,8 @@ pub async fn move_or_join(
     let b: MoveBody = if body.iter().all(u8::is_ascii_whitespace) {
         MoveBody::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::new(ErrorCode::BadRequest, e.to_string()))?
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.to_string()))?
     };
     let winner = b.winner;
     let by = actor.clone();
@@ -286,11 +373,28 @@ pub async fn move_or_join(
         "stop" => Move::Stop,
         "conclude" => Move::Conclude,
         "join" => {
-            let a = ask(&state, actor.tenant_id, |reply| Command::Join { by, id, reply }).await?;
+            let a = ask(&state, actor.tenant_id, |reply| Command::Join {
+                by,
+                id,
+                reply,
+            })
+            .await?;
             return Ok(Json(assignment_json(&a)));
         }
-        _ => return Err(ApiError::new(ErrorCode::NotFound, "no such experiment action")),
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                "no such experiment action",
+            ))
+        }
     };
-    let v = ask(&state, actor.tenant_id, |reply| Command::Move { by, id, action: mv, winner, reply }).await?;
+    let v = ask(&state, actor.tenant_id, |reply| Command::Move {
+        by,
+        id,
+        action: mv,
+        winner,
+        reply,
+    })
+    .await?;
     Ok(Json(serde_json::to_value(v).unwrap_or_default()))
 }

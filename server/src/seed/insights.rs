@@ -35,10 +35,19 @@ pub async fn seed(store: &Store, ids: &SnowflakeGenerator) -> Result<(), StoreEr
     if !store.fetch_experiments(tenant, None, 1).await?.is_empty() {
         return Ok(());
     }
-    let staff = store.fetch_user_by_email(tenant, "staff@demo.test").await?.id;
+    let staff = store
+        .fetch_user_by_email(tenant, "staff@demo.test")
+        .await?
+        .id;
     let variants = vec![
-        Variant { name: "Control".into(), weight: 50 },
-        Variant { name: "Guided path".into(), weight: 50 },
+        Variant {
+            name: "Control".into(),
+            weight: 50,
+        },
+        Variant {
+            name: "Guided path".into(),
+            weight: 50,
+        },
     ];
     let e = store
         .insert_experiment(
@@ -46,11 +55,13 @@ pub async fn seed(store: &Store, ids: &SnowflakeGenerator) -> Result<(), StoreEr
             &NewExperiment {
                 id: ids.next_id().0 as i64,
                 name: "Guided onboarding path",
-                hypothesis: "A guided course path makes partners complete their first course sooner.",
+                hypothesis:
+                    "A guided course path makes partners complete their first course sooner.",
                 metric: "course_completed",
                 channel_key: None,
                 assignment: "opt_in",
-                variants: serde_json::to_value(&variants).map_err(|e| StoreError::Other(e.to_string()))?,
+                variants: serde_json::to_value(&variants)
+                    .map_err(|e| StoreError::Other(e.to_string()))?,
                 created_by: staff,
             },
         )

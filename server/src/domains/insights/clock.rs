@@ -111,6 +111,7 @@ pub fn next_midnight(t: OffsetDateTime, tz: &TimeZone) -> OffsetDateTime {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::datetime;

@@ -239,7 +239,7 @@ pub(super) async fn dashboard(
             if program || viewer.as_ref().is_none_or(sees_program) { "" } else { "; program figures appear when staff share them" }) }),
         figures(&k),
     ];
-    blocks.extend(series_charts(s, &filter, scope, first, last, from, to, &tz_name).await?);
+    blocks.extend(series_charts(s, scope, first, last, from, to, &tz_name).await?);
     let stages = s.store.fetch_kpi_stages(s.tenant_id, scope).await?;
     let counts: Vec<i64> = STAGES
         .iter()
@@ -253,7 +253,6 @@ pub(super) async fn dashboard(
 #[allow(clippy::too_many_arguments)]
 async fn series_charts(
     s: &Insights,
-    _filter: &Filter,
     scope: KpiScope<'_>,
     first: time::Date,
     last: time::Date,

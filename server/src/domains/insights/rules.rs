@@ -220,6 +220,7 @@ pub fn z_test(x1: u64, n1: u64, x2: u64, n2: u64) -> Option<(f64, f64)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

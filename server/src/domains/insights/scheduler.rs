@@ -134,6 +134,7 @@ pub async fn run(scheduler: Scheduler, clock: Clock, stop: CancellationToken) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::datetime;
