@@ -9,6 +9,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "insights/automatic.rs"]
+mod automatic;
 mod common;
 #[path = "insights/fixtures.rs"]
 mod fixtures;
