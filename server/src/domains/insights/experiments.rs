@@ -192,8 +192,8 @@ pub(super) async fn move_experiment(
                 "the experiment changed meanwhile; reload",
             )
         })?;
-    if matches!(action, Move::Start | Move::Stop) {
-        refresh_watch(s).await;
+    if let (Move::Start, Some(key)) = (action, &row.channel_key) {
+        watch(&s.ctx.registry, s.tenant_id, std::slice::from_ref(key));
     }
     let post = match action {
         Move::Start => Some(format!(
@@ -228,21 +228,6 @@ pub(super) async fn move_experiment(
         }
     }
     Ok(row)
-}
-
-/// Re-reads which channels running `message_posted` experiments count.
-async fn refresh_watch(s: &Insights) {
-    match s
-        .store
-        .fetch_experiments(s.tenant_id, Some("running"), LIST_LIMIT)
-        .await
-    {
-        Ok(rows) => {
-            let keys: Vec<String> = rows.into_iter().filter_map(|r| r.channel_key).collect();
-            watch(&s.ctx.registry, s.tenant_id, &keys);
-        }
-        Err(e) => tracing::warn!(tenant = %s.tenant_id, error = %e, "reading running experiments"),
-    }
 }
 
 /// Stores `partner`'s assignment in running experiment `e` (their stable

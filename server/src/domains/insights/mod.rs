@@ -50,33 +50,34 @@ pub const EXPERIMENTS_CHANNEL: &str = "experiments";
 /// Dashboard filters kept per viewer (beyond this the oldest are forgotten).
 const MAX_FILTERS: usize = 1000;
 
-/// Channel ids counted by running `message_posted` experiments, per tenant:
-/// lets [`Domain::interested`] pick a partner's post there without I/O.
-/// Set by the actor when an experiment starts or stops and by the
-/// scheduler's every tick (so it holds after a restart too).
-static WATCHED: LazyLock<RwLock<HashMap<TenantId, HashSet<Snowflake>>>> =
-    LazyLock::new(Default::default);
+/// Channel ids counted by `message_posted` experiments that ran on this
+/// node: lets [`Domain::interested`] pick a partner's post there without
+/// I/O. It only grows (by the channels ever named by a started
+/// experiment): an id whose experiment has stopped only costs a query
+/// that finds nothing to convert. Grown by the actor when an experiment
+/// starts and by the scheduler's every tick (so it holds after a restart).
+static WATCHED: LazyLock<RwLock<HashSet<Snowflake>>> = LazyLock::new(Default::default);
 
-/// Sets the watched channels of `tenant_id` to those with `keys`.
+/// Adds the channels with `keys` of `tenant_id` to the watched ones.
 pub fn watch(registry: &Registry, tenant_id: TenantId, keys: &[String]) {
     let reg = registry.tenant(tenant_id);
-    let ids: HashSet<Snowflake> = keys
+    let ids: Vec<Snowflake> = keys
         .iter()
         .filter_map(|k| reg.by_key(k).map(|c| c.id.snowflake()))
+        .filter(|id| !watched(*id))
         .collect();
+    if ids.is_empty() {
+        return;
+    }
     if let Ok(mut w) = WATCHED.write() {
-        if ids.is_empty() {
-            w.remove(&tenant_id);
-        } else {
-            w.insert(tenant_id, ids);
-        }
+        w.extend(ids);
     }
 }
 
 fn watched(channel: Snowflake) -> bool {
     WATCHED
         .read()
-        .map(|w| w.values().any(|s| s.contains(&channel)))
+        .map(|w| w.contains(&channel))
         .unwrap_or(false)
 }
 

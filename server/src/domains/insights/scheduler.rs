@@ -16,7 +16,6 @@ use crate::domains::Domains;
 use crate::ids::TenantId;
 use crate::registry::Registry;
 use crate::store::Store;
-use std::collections::HashMap;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
@@ -42,8 +41,7 @@ impl Scheduler {
                 return Vec::new();
             }
         };
-        self.refresh_watched(&tenants.iter().map(|t| t.0).collect::<Vec<_>>())
-            .await;
+        self.refresh_watched().await;
         let mut taken = Vec::new();
         for (tenant, name) in tenants {
             let tz = clock::zone_or_utc(&name);
@@ -92,15 +90,12 @@ impl Scheduler {
         next_wake(now, &zones)
     }
 
-    async fn refresh_watched(&self, tenants: &[TenantId]) {
+    /// Watches the channels of running `message_posted` experiments.
+    async fn refresh_watched(&self) {
         match self.store.fetch_watched_channel_keys().await {
             Ok(rows) => {
-                let mut by_tenant: HashMap<TenantId, Vec<String>> = HashMap::new();
                 for (t, k) in rows {
-                    by_tenant.entry(t).or_default().push(k);
-                }
-                for &t in tenants {
-                    watch(&self.registry, t, by_tenant.get(&t).map_or(&[][..], |v| v));
+                    watch(&self.registry, t, &[k]);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "snapshot scheduler: reading watched channels"),
