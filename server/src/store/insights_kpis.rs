@@ -163,6 +163,8 @@ impl Store {
                AND (NOT (SELECT is_on FROM filtered) OR c.owner_id IN (SELECT id FROM scope))
              GROUP BY o.currency ORDER BY o.currency"
         );
+        // $2 and $3 (the period) do not apply to the pipeline, which is as
+        // it stands now; they are bound to keep the scope's numbering.
         let now = OffsetDateTime::now_utc();
         Ok(sqlx::query_as(&sql)
             .bind(tenant_id)
@@ -191,6 +193,8 @@ impl Store {
                AND (NOT (SELECT is_on FROM filtered) OR c.owner_id IN (SELECT id FROM scope))
              GROUP BY o.stage"
         );
+        // $2 and $3 (the period) do not apply to the pipeline, which is as
+        // it stands now; they are bound to keep the scope's numbering.
         let now = OffsetDateTime::now_utc();
         Ok(sqlx::query_as(&sql)
             .bind(tenant_id)

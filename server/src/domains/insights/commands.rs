@@ -120,8 +120,17 @@ pub(super) async fn run(s: &mut Insights, command: Command) -> Changed {
             timezone,
             reply,
         } => {
+            let reading = share_with_partners.is_none() && timezone.is_none();
             let r = settings(s, &by, share_with_partners, timezone).await;
-            answer(reply, r, Changed::All)
+            answer(
+                reply,
+                r,
+                if reading {
+                    Changed::Nothing
+                } else {
+                    Changed::All
+                },
+            )
         }
         Command::Create {
             by,
