@@ -121,6 +121,7 @@ pub async fn build(
             bus: Arc::clone(&bus),
             program: Arc::new(program),
             ids: Arc::clone(&ids),
+            llm: domains::plans::llm::Writer::from_config(&cfg),
             links: links.clone(),
         },
         tasks.clone(),

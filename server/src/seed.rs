@@ -5,6 +5,7 @@
 pub mod activation;
 mod clients;
 mod insights;
+mod plans;
 mod support;
 
 use crate::auth::password;
@@ -205,6 +206,7 @@ pub async fn seed_demo(
     }
     support::seed(store, ids).await?;
     insights::seed(store, ids).await?;
+    plans::seed(store, ids).await?;
     Ok(())
 }
 

@@ -11,8 +11,8 @@
 //! it. Chat and group commit name no domain. A domain's SQL lives in `store/`.
 //!
 //! Domains with panels today: `revenue`, `activation`, `client-exchange`,
-//! `enablement`, `support`, `community-insights`. A panel channel of another
-//! domain (growth-hub, app-plans) answers `not_found` until it exists.
+//! `enablement`, `support`, `community-insights`, `app-plans`. A panel
+//! channel of another domain (growth-hub) answers `not_found` until it exists.
 
 pub mod activation;
 pub mod actor;
@@ -21,6 +21,7 @@ pub mod enablement;
 pub mod handle;
 pub mod insights;
 pub mod money;
+pub mod plans;
 pub mod revenue;
 pub mod support;
 
@@ -47,6 +48,9 @@ pub struct Context {
     /// The partner program (`program.toml`).
     pub program: Arc<revenue::Program>,
     pub ids: Arc<arena_protocol::SnowflakeGenerator>,
+    /// The node's narrative writer for app plans (`llm_url` in the server
+    /// config); `None`: template text only.
+    pub llm: Option<Arc<plans::llm::Writer>>,
     /// Chat and the other domains, set once at start (they are built after
     /// the domains, which they call).
     pub links: Links,
@@ -213,6 +217,7 @@ pub struct Domains {
     activation: Handle<activation::Activation>,
     support: Handle<support::Support>,
     enablement: Handle<enablement::Enablement>,
+    plans: Handle<plans::Plans>,
 }
 
 impl Domains {
@@ -225,6 +230,7 @@ impl Domains {
             insights: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             activation: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             support: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
+            plans: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             enablement: Handle::new(ctx, tasks, shutdown),
         }
     }
@@ -239,6 +245,7 @@ impl Domains {
         self.activation.committed(tenant_id, event);
         self.support.committed(tenant_id, event);
         self.enablement.committed(tenant_id, event);
+        self.plans.committed(tenant_id, event);
     }
 
     /// Offers `signal` (a fact of `tenant_id` another domain committed) to
@@ -250,6 +257,7 @@ impl Domains {
         self.activation.signal(tenant_id, &signal).await;
         self.support.signal(tenant_id, &signal).await;
         self.enablement.signal(tenant_id, &signal).await;
+        self.plans.signal(tenant_id, &signal).await;
     }
 
     /// The revenue domain (deal wins, the ledger, payouts).
@@ -282,6 +290,11 @@ impl Domains {
         &self.enablement
     }
 
+    /// The app-plans domain (plan templates, plans, their review).
+    pub fn plans(&self) -> &Handle<plans::Plans> {
+        &self.plans
+    }
+
     /// Is `kind` a card type some domain posts itself (refused from clients)?
     pub fn owns_card_type(kind: &str) -> bool {
         revenue::Revenue::CARD_TYPES.contains(&kind)
@@ -289,6 +302,7 @@ impl Domains {
             || clients::ClientExchange::CARD_TYPES.contains(&kind)
             || support::Support::CARD_TYPES.contains(&kind)
             || enablement::Enablement::CARD_TYPES.contains(&kind)
+            || plans::Plans::CARD_TYPES.contains(&kind)
     }
 
     /// `panel.action` on `channel`'s panel (PROTOCOL.md §4), answered after
@@ -319,6 +333,9 @@ impl Domains {
             (Some(insights::Insights::NAME), Some(kind)) => {
                 insights::actions::run(&self.insights, by, kind, action, params).await
             }
+            (Some(plans::NAME), Some(kind)) => {
+                plans::actions::run(&self.plans, by, kind, action, params).await
+            }
             _ => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("#{} has no panel actions yet", channel.key),
@@ -344,6 +361,7 @@ impl Domains {
             activation::NAME => self.activation.panel(viewer, kind).await,
             support::Support::NAME => self.support.panel(viewer, kind).await,
             enablement::Enablement::NAME => self.enablement.panel(viewer, kind).await,
+            plans::NAME => self.plans.panel(viewer, kind).await,
             other => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("the {other} domain has no {kind} panel yet"),

@@ -13,6 +13,7 @@ pub mod files;
 pub mod health;
 pub mod insights;
 pub mod openapi;
+pub mod plans;
 pub mod revenue;
 pub mod stripe;
 pub mod subscriptions;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .merge(support::routes())
         .merge(enablement::routes())
         .merge(insights::routes())
+        .merge(plans::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).
         .merge(files::routes(state.cfg.max_upload_bytes));

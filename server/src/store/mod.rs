@@ -21,6 +21,7 @@ mod opportunities;
 mod outbox;
 mod panels;
 mod payouts;
+mod plans;
 mod read_states;
 mod revenue;
 mod rows;
@@ -54,6 +55,9 @@ pub use opportunities::{NewOpportunity, OpportunityRow};
 pub use outbox::{DeliveryRow, DueWebhook, SubscriptionRow};
 pub use panels::{ChannelActivityRow, DealWinRow};
 pub use payouts::{IntegrationEffect, NewIntegrationEvent, PayoutAccountRow};
+pub use plans::{
+    NarrativeOutcome, NewPlan, NewPlanTemplate, PlanMove, PlanRow, PlanSection, PlanTemplateRow,
+};
 pub use read_states::ReadyHead;
 pub use revenue::{DealRow, LedgerRow, NewDeal, NewLedgerEntry, WonRow, GENESIS};
 pub use rows::{rfc3339, TenantRow, UserRow};
