@@ -4,6 +4,7 @@
 
 pub mod activation;
 mod clients;
+mod insights;
 mod plans;
 mod support;
 
@@ -204,6 +205,7 @@ pub async fn seed_demo(
         }
     }
     support::seed(store, ids).await?;
+    insights::seed(store, ids).await?;
     plans::seed(store, ids).await?;
     Ok(())
 }

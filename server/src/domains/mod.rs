@@ -280,6 +280,11 @@ impl Domains {
         &self.support
     }
 
+    /// The community-insights domain (KPI snapshots, the dashboard, experiments).
+    pub fn insights(&self) -> &Handle<insights::Insights> {
+        &self.insights
+    }
+
     /// The enablement domain (courses, SOP boards, badges).
     pub fn enablement(&self) -> &Handle<enablement::Enablement> {
         &self.enablement
@@ -324,6 +329,9 @@ impl Domains {
             }
             (Some(enablement::Enablement::NAME), Some(kind)) => {
                 enablement::actions::run(&self.enablement, by, kind, action, params).await
+            }
+            (Some(insights::Insights::NAME), Some(kind)) => {
+                insights::actions::run(&self.insights, by, kind, action, params).await
             }
             (Some(plans::NAME), Some(kind)) => {
                 plans::actions::run(&self.plans, by, kind, action, params).await

@@ -11,6 +11,7 @@ pub mod enablement;
 pub mod extract;
 pub mod files;
 pub mod health;
+pub mod insights;
 pub mod openapi;
 pub mod plans;
 pub mod revenue;
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(activation::routes())
         .merge(support::routes())
         .merge(enablement::routes())
+        .merge(insights::routes())
         .merge(plans::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).

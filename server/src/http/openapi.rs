@@ -53,6 +53,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::support::Api::openapi(),
         super::activity::Api::openapi(),
         super::enablement::Api::openapi(),
+        super::insights::Api::openapi(),
         super::plans::Api::openapi(),
     ] {
         doc.merge(part);
