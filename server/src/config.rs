@@ -71,6 +71,10 @@ pub struct Config {
     pub files_s3_bucket: Option<String>,
     /// Largest upload, bytes; larger answers 413. Default 10 MiB.
     pub max_upload_bytes: usize,
+    /// The server's public base URL (e.g. `https://partners.example.com`),
+    /// for links that leave the app: referral links and their QR codes.
+    /// Default none: `http://<addr>`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -103,12 +107,14 @@ impl Default for Config {
             files_dir: ".arena/files".into(),
             files_s3_bucket: None,
             max_upload_bytes: 10 * 1024 * 1024,
+            public_url: None,
         }
     }
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 27] = [
+const KEYS: [&str; 28] = [
+    "public_url",
     "files_dir",
     "files_s3_bucket",
     "max_upload_bytes",
@@ -212,6 +218,25 @@ impl Config {
                 "must not be empty (leave it unset to turn the endpoint off)",
             );
         }
+        if let Some(u) = self.public_url.as_deref() {
+            let ok = url::Url::parse(u)
+                .is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
+            if !ok {
+                return invalid(
+                    "public_url",
+                    "must be an http(s) URL such as https://partners.example.com",
+                );
+            }
+        }
         Ok(())
+    }
+
+    /// The public base URL without a trailing slash: `public_url`, or
+    /// `http://<addr>` when none is set.
+    pub fn public_base(&self) -> String {
+        match self.public_url.as_deref() {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.addr),
+        }
     }
 }

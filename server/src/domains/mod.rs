@@ -11,13 +11,14 @@
 //! it. Chat and group commit name no domain. A domain's SQL lives in `store/`.
 //!
 //! Domains with panels today: `revenue`, `activation`, `client-exchange`,
-//! `enablement`, `support`, `community-insights`. A panel channel of another
-//! domain (growth-hub, app-plans) answers `not_found` until it exists.
+//! `enablement`, `support`, `community-insights`, `growth-hub`. A panel channel
+//! of another domain (app-plans) answers `not_found` until it exists.
 
 pub mod activation;
 pub mod actor;
 pub mod clients;
 pub mod enablement;
+pub mod growth;
 pub mod handle;
 pub mod insights;
 pub mod money;
@@ -213,6 +214,7 @@ pub struct Domains {
     activation: Handle<activation::Activation>,
     support: Handle<support::Support>,
     enablement: Handle<enablement::Enablement>,
+    growth: Handle<growth::Growth>,
 }
 
 impl Domains {
@@ -225,7 +227,8 @@ impl Domains {
             insights: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             activation: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             support: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
-            enablement: Handle::new(ctx, tasks, shutdown),
+            enablement: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
+            growth: Handle::new(ctx, tasks, shutdown),
         }
     }
 
@@ -239,6 +242,7 @@ impl Domains {
         self.activation.committed(tenant_id, event);
         self.support.committed(tenant_id, event);
         self.enablement.committed(tenant_id, event);
+        self.growth.committed(tenant_id, event);
     }
 
     /// Offers `signal` (a fact of `tenant_id` another domain committed) to
@@ -250,6 +254,7 @@ impl Domains {
         self.activation.signal(tenant_id, &signal).await;
         self.support.signal(tenant_id, &signal).await;
         self.enablement.signal(tenant_id, &signal).await;
+        self.growth.signal(tenant_id, &signal).await;
     }
 
     /// The revenue domain (deal wins, the ledger, payouts).
@@ -275,6 +280,11 @@ impl Domains {
     /// The enablement domain (courses, SOP boards, badges).
     pub fn enablement(&self) -> &Handle<enablement::Enablement> {
         &self.enablement
+    }
+
+    /// The growth hub (referrals, landing pages, campaigns).
+    pub fn growth(&self) -> &Handle<growth::Growth> {
+        &self.growth
     }
 
     /// Is `kind` a card type some domain posts itself (refused from clients)?
@@ -311,6 +321,9 @@ impl Domains {
             (Some(enablement::Enablement::NAME), Some(kind)) => {
                 enablement::actions::run(&self.enablement, by, kind, action, params).await
             }
+            (Some(growth::NAME), Some(kind)) => {
+                growth::actions::run(&self.growth, by, kind, action, params).await
+            }
             _ => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("#{} has no panel actions yet", channel.key),
@@ -336,6 +349,7 @@ impl Domains {
             activation::NAME => self.activation.panel(viewer, kind).await,
             support::Support::NAME => self.support.panel(viewer, kind).await,
             enablement::Enablement::NAME => self.enablement.panel(viewer, kind).await,
+            growth::NAME => self.growth.panel(viewer, kind).await,
             other => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("the {other} domain has no {kind} panel yet"),

@@ -10,8 +10,11 @@ pub mod clients;
 pub mod enablement;
 pub mod extract;
 pub mod files;
+pub mod growth;
+mod growth_html;
 pub mod health;
 pub mod openapi;
+pub mod public_growth;
 pub mod revenue;
 pub mod stripe;
 pub mod subscriptions;
@@ -93,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .merge(activation::routes())
         .merge(support::routes())
         .merge(enablement::routes())
+        .merge(growth::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).
         .merge(files::routes(state.cfg.max_upload_bytes));
@@ -123,6 +127,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        // Public growth pages: referral redirects, QR codes, landing pages.
+        .merge(public_growth::routes())
         .nest_service("/assets", assets)
         .fallback_service(web)
         .layer(SetResponseHeaderLayer::if_not_present(
