@@ -4,6 +4,7 @@
 
 pub mod activation;
 mod clients;
+mod growth;
 mod support;
 
 use crate::auth::password;
@@ -203,6 +204,7 @@ pub async fn seed_demo(
         }
     }
     support::seed(store, ids).await?;
+    growth::seed(store, ids).await?;
     Ok(())
 }
 

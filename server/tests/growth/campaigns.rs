@@ -8,10 +8,13 @@ use arena_protocol::Encoding;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-async fn step_due_rows(pool: &sqlx::PgPool) -> Vec<String> {
+/// The `campaign.step_due` outbox rows of `lead` (the demo data has its own).
+async fn step_due_rows(pool: &sqlx::PgPool, lead: &str) -> Vec<String> {
     sqlx::query_as::<_, (String,)>(
-        "SELECT payload FROM webhook_outbox WHERE event_type = 'campaign.step_due' ORDER BY event_id",
+        "SELECT payload FROM webhook_outbox WHERE event_type = 'campaign.step_due'
+         AND payload::jsonb #>> '{lead,id}' = $1 ORDER BY event_id",
     )
+    .bind(lead)
     .fetch_all(pool)
     .await
     .unwrap()
@@ -100,7 +103,7 @@ async fn a_due_campaign_step_emits_one_event_and_the_callback_marks_it_done() {
 
     // The scheduler emits the day-0 step once; the day-3 step waits.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while step_due_rows(&pool).await.is_empty() {
+    while step_due_rows(&pool, &lead_id).await.is_empty() {
         assert!(
             tokio::time::Instant::now() < deadline,
             "no campaign.step_due row"
@@ -109,7 +112,7 @@ async fn a_due_campaign_step_emits_one_event_and_the_callback_marks_it_done() {
     }
     // Two more scheduler ticks (campaign_tick_s = 2): still exactly one row.
     tokio::time::sleep(Duration::from_millis(4500)).await;
-    let rows = step_due_rows(&pool).await;
+    let rows = step_due_rows(&pool, &lead_id).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     let data: Value = serde_json::from_str(&rows[0]).unwrap();
     assert_eq!(data["channel"], "email");

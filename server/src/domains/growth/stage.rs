@@ -101,12 +101,15 @@ impl fmt::Display for Illegal {
 /// one step while open, lost from any open stage, won only from qualified.
 pub fn check(from: Stage, to: Stage) -> Result<(), Illegal> {
     use Stage::*;
-    let ok = match (from, to) {
-        (Referred, Contacted) | (Contacted, Qualified) | (Qualified, Won) => true,
-        (Contacted, Referred) | (Qualified, Contacted) => true,
-        (Referred | Contacted | Qualified, Lost) => true,
-        _ => false,
-    };
+    let ok = matches!(
+        (from, to),
+        (Referred, Contacted)
+            | (Contacted, Qualified)
+            | (Qualified, Won)
+            | (Contacted, Referred)
+            | (Qualified, Contacted)
+            | (Referred | Contacted | Qualified, Lost)
+    );
     if ok {
         Ok(())
     } else {
