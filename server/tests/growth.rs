@@ -204,3 +204,57 @@ async fn every_growth_panel_is_real_for_a_partner_and_for_staff() {
         "{links}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_moves_its_partner_s_panel_live_and_no_one_else_s() {
+    let (_db, s) = setup().await;
+    let (mut ana, ready) = s.login_ws(ANA, Encoding::Json).await;
+    let (mut ben, _) = s.login_ws(BEN, Encoding::Json).await;
+    let referrals = channel(&ready, "growth-referrals").id;
+    let before = panel(&mut ana, referrals).await;
+    panel(&mut ben, referrals).await;
+    let clicks_before = figure(&before, "Clicks").as_i64().unwrap();
+    let c = first_code(&s, ANA).await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = visitor()
+        .get(s.url(&format!("/r/{c}")))
+        .header("x-forwarded-for", "192.0.2.44")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let after = next_update(&mut ana, referrals).await;
+    assert_eq!(
+        figure(&after, "Clicks").as_i64().unwrap(),
+        clicks_before + 1
+    );
+    assert_no_event(
+        &mut ben,
+        "ben's referrals panel",
+        |e| matches!(e, arena_protocol::Event::PanelUpdate(u) if u.channel_id == referrals),
+    )
+    .await;
+    // The routes are in the OpenAPI document.
+    let doc: serde_json::Value = s
+        .http()
+        .get(s.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/growth/leads",
+        "/api/v1/growth/codes",
+        "/api/v1/growth/leads/{id}/stage",
+        "/api/v1/growth/campaign-steps/{run_id}/done",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} in the OpenAPI document"
+        );
+    }
+}

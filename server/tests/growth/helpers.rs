@@ -116,3 +116,30 @@ pub async fn add_lead(s: &TestServer, email: &str, name: &str) -> Value {
     assert_eq!(status, 201, "{v}");
     v
 }
+
+/// The next PANEL_UPDATE of `channel` on `c`.
+pub async fn next_update(c: &mut GatewayClient, channel: Snowflake) -> Value {
+    match c
+        .wait_for(
+            WAIT,
+            |e| matches!(e, arena_protocol::Event::PanelUpdate(u) if u.channel_id == channel),
+        )
+        .await
+    {
+        Ok((_, arena_protocol::Event::PanelUpdate(u))) => serde_json::to_value(u.panel).unwrap(),
+        other => panic!("expected PANEL_UPDATE, got {other:?}"),
+    }
+}
+
+/// The value of figure `label` in a panel.
+pub fn figure(panel: &Value, label: &str) -> Value {
+    panel["data"]["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "figures")
+        .flat_map(|b| b["items"].as_array().cloned().unwrap_or_default())
+        .find(|i| i["label"] == label)
+        .map(|i| i["value"].clone())
+        .unwrap_or_else(|| panic!("no figure {label} in {panel}"))
+}

@@ -119,6 +119,23 @@ async fn a_landing_page_submission_creates_a_lead_for_its_partner_only() {
     assert_eq!(v["page"]["visits"], 1);
     assert_eq!(v["page"]["submissions"], 1);
 
+    // Ben neither opens nor edits ana's page.
+    let (mut ben, _) = s.login_ws(BEN, Encoding::Json).await;
+    let e = action(
+        &mut ben,
+        pages,
+        "view_page",
+        json!({"page_id": ana_page["id"]}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, arena_protocol::ErrorCode::NotFound);
+    let e = action(&mut ben, pages, "save_page",
+        json!({"page_id": ana_page["id"], "slug": "ana-spring", "headline": "Mine now", "cta": "Go", "published": true}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, arena_protocol::ErrorCode::NotFound);
+
     // Unknown and unpublished pages are 404.
     assert_eq!(
         browser

@@ -145,6 +145,10 @@ pub(super) async fn ensure_code(g: &Growth, partner: UserId) -> Result<Vec<CodeR
     if !rows.is_empty() {
         return Ok(rows);
     }
+    // Only partners hold codes (a bot's own projection has none).
+    if g.store.fetch_user(g.tenant_id, partner).await?.role != Role::Partner.as_str() {
+        return Ok(rows);
+    }
     match create_code(g, partner, None).await {
         Ok(c) => Ok(vec![c]),
         Err(e) => Err(StoreError::Other(e.message)),
