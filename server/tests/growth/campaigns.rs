@@ -170,6 +170,27 @@ async fn a_due_campaign_step_emits_one_event_and_the_callback_marks_it_done() {
     .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["cancelled"], 1);
+    // The referrals panel enrolls again (the cancelled enrollment is history).
+    let referrals = channel(&ready, "growth-referrals").id;
+    let p = panel(&mut ana, referrals).await.to_string();
+    assert!(p.contains("enroll-lead"), "{p}");
+    action(
+        &mut ana,
+        referrals,
+        "enroll",
+        json!({"campaign_id": cid, "lead_id": lead_id}),
+    )
+    .await
+    .unwrap();
+    let e = action(
+        &mut ana,
+        referrals,
+        "enroll",
+        json!({"campaign_id": cid, "lead_id": lead_id}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, arena_protocol::ErrorCode::Conflict);
     let (_, leads) = get(&s, STAFF, "/api/v1/growth/leads").await;
     assert!(leads.to_string().contains("Maya Lopez"));
 }

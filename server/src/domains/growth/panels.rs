@@ -120,6 +120,39 @@ fn add_lead_form(staff: bool, partners: &[(UserId, String)]) -> Value {
     json!({ "type": "form", "id": "add-lead", "title": "Add a referred lead", "action": "add_lead", "submit": "Add lead", "fields": fields })
 }
 
+/// The "Enroll in a campaign" form: the open leads and the campaigns the
+/// viewer may use; `None` when either list is empty.
+async fn enroll_form(
+    g: &Growth,
+    owner: Option<UserId>,
+    leads: &[LeadRow],
+) -> Result<Option<Value>, StoreError> {
+    let campaigns = g
+        .store
+        .fetch_growth_campaigns(g.tenant_id, owner, 20)
+        .await?;
+    let open: Vec<Value> = leads
+        .iter()
+        .filter(|l| !Stage::parse(&l.stage).is_some_and(Stage::is_final))
+        .map(|l| json!({ "value": l.id.to_string(), "label": l.name }))
+        .collect();
+    if campaigns.is_empty() || open.is_empty() {
+        return Ok(None);
+    }
+    let options: Vec<Value> = campaigns
+        .iter()
+        .map(|c| json!({ "value": c.id.to_string(), "label": c.name }))
+        .collect();
+    Ok(Some(json!({
+        "type": "form", "id": "enroll-lead", "title": "Enroll a lead in a campaign (see #growth-campaigns)",
+        "action": "enroll", "submit": "Enroll",
+        "fields": [
+            { "name": "lead_id", "label": "Lead", "input": "select", "required": true, "options": open },
+            { "name": "campaign_id", "label": "Campaign", "input": "select", "required": true, "options": options },
+        ],
+    })))
+}
+
 fn follow_ups(g: &Growth, leads: &[LeadRow], names: Option<&BTreeMap<UserId, String>>) -> Value {
     let days = i64::from(g.config().follow_up_days);
     let cutoff = OffsetDateTime::now_utc() - time::Duration::days(days);
@@ -199,6 +232,7 @@ async fn partner(
             ])
         })
         .collect();
+    let enroll = enroll_form(g, Some(p), &leads).await?;
     let lead_rows: Vec<Value> = leads
         .iter()
         .map(|l| {
@@ -211,7 +245,7 @@ async fn partner(
             ])
         })
         .collect();
-    Ok(json!({
+    let mut panel = json!({
         "title": "Your referrals",
         "blocks": [
             { "type": "links", "items": links },
@@ -229,7 +263,11 @@ async fn partner(
             { "type": "table", "columns": ["Earned", "Stage", "Reward", "Lead"], "rows": reward_rows },
             activity(g, Some(p), names).await?,
         ]
-    }))
+    });
+    if let (Some(form), Some(blocks)) = (enroll, panel["blocks"].as_array_mut()) {
+        blocks.insert(6, form);
+    }
+    Ok(panel)
 }
 
 async fn program(g: &Growth, names: &BTreeMap<UserId, String>) -> Result<Value, StoreError> {
@@ -305,6 +343,9 @@ async fn program(g: &Growth, names: &BTreeMap<UserId, String>) -> Result<Value, 
         follow_ups(g, &leads, Some(names)),
         add_lead_form(true, &partners),
     ];
+    if let Some(form) = enroll_form(g, None, &leads).await? {
+        blocks.push(form);
+    }
     blocks.push(activity(g, None, names).await?);
     Ok(json!({ "title": "Referral program", "blocks": blocks }))
 }
