@@ -119,6 +119,30 @@ async fn a_landing_page_submission_creates_a_lead_for_its_partner_only() {
     assert_eq!(v["page"]["visits"], 1);
     assert_eq!(v["page"]["submissions"], 1);
 
+    // Sharing posts the link and its figures in #landing-pages as Arena.
+    action(
+        &mut ana,
+        pages,
+        "share_page",
+        json!({"page_id": ana_page["id"]}),
+    )
+    .await
+    .unwrap();
+    let share = channel(&ready, "landing-pages").id;
+    let (status, h) = get(
+        &s,
+        ANA,
+        &format!("/api/v1/channels/{share}/messages?limit=5"),
+    )
+    .await;
+    assert_eq!(status, 200, "{h}");
+    let posted = h["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        posted.contains("/p/demo/ana-spring") && posted.contains("1 visits"),
+        "{posted}"
+    );
+    assert_eq!(h["messages"][0]["author"]["display_name"], "Arena", "{h}");
+
     // Ben neither opens nor edits ana's page.
     let (mut ben, _) = s.login_ws(BEN, Encoding::Json).await;
     let e = action(
