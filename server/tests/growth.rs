@@ -77,6 +77,36 @@ async fn a_referral_click_counts_once_per_window_and_a_bot_not_at_all() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/svg+xml");
     assert!(r.text().await.unwrap().contains("<svg"));
+    // A code with its own target keeps that target's query.
+    let (status, own) = post(
+        &s,
+        ANA,
+        "/api/v1/growth/codes",
+        json!({"target": "https://example.com/offer?x=1"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{own}");
+    let r = browser
+        .get(s.url(own["url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        format!(
+            "https://example.com/offer?x=1&ref={}",
+            own["code"].as_str().unwrap()
+        )
+        .as_str()
+    );
+    let (status, _) = post(
+        &s,
+        ANA,
+        "/api/v1/growth/codes",
+        json!({"target": "javascript:alert(1)"}),
+    )
+    .await;
+    assert_eq!(status, 400);
     // Ben sees his own codes, never ana's.
     let (_, v) = get(&s, BEN, "/api/v1/growth/codes").await;
     assert!(!v.to_string().contains(&c), "{v}");

@@ -128,6 +128,10 @@ pub struct PartnerBody {
     /// Staff: the partner; partners leave it out.
     #[serde(default)]
     pub partner_id: Option<String>,
+    /// Where this code's link leads (an http(s) URL or a path on this
+    /// server); the program's `referral_target` when absent.
+    #[serde(default)]
+    pub target: Option<String>,
 }
 
 /// One more referral code (at most 10 per partner): 201 with the code.
@@ -143,6 +147,7 @@ pub async fn create_code(
     let c = ask(&state, actor.tenant_id, |reply| Command::NewCode {
         by,
         partner: p,
+        target: b.target,
         reply,
     })
     .await?;

@@ -3,7 +3,7 @@
 //! what is wrong), answered after commit.
 //!
 //! #growth-referrals (`growth-hub.referrals`):
-//! - `new_code {partner_id?}` → `{code}`
+//! - `new_code {partner_id?, target?}` → `{code}`
 //! - `add_lead {name, email?, phone?, company?, note?, partner_id?}` → `{lead}`
 //! - `move_lead {id, to, value_minor?, currency?}` (the board) → `{lead}`
 //! - `enroll {campaign_id, lead_id}` → `{}`
@@ -79,6 +79,8 @@ impl Flag {
 struct PartnerRef {
     #[serde(default)]
     partner_id: Option<Snowflake>,
+    #[serde(default)]
+    target: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -197,6 +199,7 @@ pub async fn run(
                 .ask(t, |reply| Command::NewCode {
                     by: who,
                     partner: r.partner_id.map(Into::into),
+                    target: r.target,
                     reply,
                 })
                 .await?;

@@ -53,10 +53,12 @@ pub enum Command {
         partner: Option<UserId>,
         reply: Reply<Vec<CodeRow>>,
     },
-    /// One more code for the partner (staff: for `partner`).
+    /// One more code for the partner (staff: for `partner`), with its own
+    /// redirect target if given.
     NewCode {
         by: Actor,
         partner: Option<UserId>,
+        target: Option<String>,
         reply: Reply<CodeRow>,
     },
     /// Add a lead (a partner their own; staff for `partner`).
@@ -172,11 +174,16 @@ pub(super) async fn run(g: &mut Growth, command: Command) -> Changed {
             let _ = reply.send(r.map(|(c, _)| c));
             changed
         }
-        Command::NewCode { by, partner, reply } => {
-            answer(reply, referrals::new_code(g, &by, partner).await, |c| {
-                c.partner_id
-            })
-        }
+        Command::NewCode {
+            by,
+            partner,
+            target,
+            reply,
+        } => answer(
+            reply,
+            referrals::new_code(g, &by, partner, target).await,
+            |c| c.partner_id,
+        ),
         Command::AddLead {
             by,
             partner,

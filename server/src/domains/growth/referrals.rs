@@ -90,6 +90,7 @@ async fn create_code(
     g: &Growth,
     partner: UserId,
     by: Option<UserId>,
+    target: Option<&str>,
 ) -> Result<CodeRow, ErrorBody> {
     for _ in 0..5 {
         let code = random_code();
@@ -104,7 +105,7 @@ async fn create_code(
         );
         match g
             .store
-            .insert_growth_code(g.tenant_id, g.next_id(), partner, &code, None, &a)
+            .insert_growth_code(g.tenant_id, g.next_id(), partner, &code, target, &a)
             .await
         {
             Ok(c) => return Ok(c),
@@ -133,7 +134,7 @@ pub async fn codes(
     if !rows.is_empty() {
         return Ok((rows, false));
     }
-    Ok((vec![create_code(g, p, Some(by.user_id)).await?], true))
+    Ok((vec![create_code(g, p, Some(by.user_id), None).await?], true))
 }
 
 /// The partner's first code, created if none (panel builds).
@@ -149,7 +150,7 @@ pub(super) async fn ensure_code(g: &Growth, partner: UserId) -> Result<Vec<CodeR
     if g.store.fetch_user(g.tenant_id, partner).await?.role != Role::Partner.as_str() {
         return Ok(rows);
     }
-    match create_code(g, partner, None).await {
+    match create_code(g, partner, None, None).await {
         Ok(c) => Ok(vec![c]),
         Err(e) => Err(StoreError::Other(e.message)),
     }
@@ -160,8 +161,20 @@ pub async fn new_code(
     g: &Growth,
     by: &Actor,
     partner: Option<UserId>,
+    target: Option<String>,
 ) -> Result<CodeRow, ErrorBody> {
     let p = whose(g, by, partner).await?;
+    let target = target
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    if target
+        .as_deref()
+        .is_some_and(|t| !super::config::valid_target(t))
+    {
+        return Err(bad(
+            "target must be an http(s) URL or a path starting with /",
+        ));
+    }
     let held = g
         .store
         .fetch_growth_codes(g.tenant_id, Some(p), MAX_CODES)
@@ -173,7 +186,7 @@ pub async fn new_code(
             format!("a partner holds at most {MAX_CODES} codes"),
         ));
     }
-    create_code(g, p, Some(by.user_id)).await
+    create_code(g, p, Some(by.user_id), target.as_deref()).await
 }
 
 /// Validates a lead's fields: a name, and an email or a phone.
