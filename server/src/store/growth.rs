@@ -281,7 +281,8 @@ impl Store {
     }
 
     /// Moves a lead from `m.from` to `m.to` with the rewards it earns (once
-    /// per lead and stage) and its activity entry, in one transaction.
+    /// per lead and stage) and its activity entry, in one transaction; won
+    /// or lost also cancels the lead's pending campaign steps.
     /// `Conflict(stage)` naming the current stage when it is no longer `from`.
     pub async fn update_growth_lead_stage(
         &self,
@@ -314,6 +315,17 @@ impl Store {
                     .await?;
             return Err(StoreError::Conflict(now));
         };
+        if matches!(m.to, "won" | "lost") {
+            // A decided lead gets no more outreach.
+            sqlx::query(
+                "UPDATE growth_step_runs SET status = 'cancelled', done_at = now()
+                 WHERE tenant_id = $1 AND lead_id = $2 AND status = 'pending'",
+            )
+            .bind(tenant_id)
+            .bind(m.id)
+            .execute(&mut *tx)
+            .await?;
+        }
         for r in rewards {
             sqlx::query(
                 "INSERT INTO growth_rewards (tenant_id, id, partner_id, lead_id, stage, amount_minor, currency)

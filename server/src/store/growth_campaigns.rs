@@ -86,6 +86,16 @@ pub struct DueRunRow {
     pub partner_name: String,
 }
 
+/// What the scheduler writes for one due run: the event data and the
+/// partner's activity entry (its id and summary; verb `campaign.step_emitted`).
+#[derive(Debug, Clone)]
+pub struct EmitRun {
+    /// `campaign.step_due` data, JSON text.
+    pub payload: String,
+    pub activity_id: i64,
+    pub summary: String,
+}
+
 const CAMPAIGN_COLS: &str = "id, owner_id, name, created_at";
 const STEP_COLS: &str = "campaign_id, position, channel, day_offset, subject, template";
 const RUN_COLS: &str = "tenant_id, id, campaign_id, lead_id, position, status, detail, due_at";
@@ -358,13 +368,15 @@ impl Store {
     }
 
     /// Claims up to `limit` due pending runs of any tenant (skipping rows
-    /// another node holds), queues `campaign.step_due` with `payload(run)`
-    /// for each and marks them emitted, all in one transaction. Answers the
+    /// another node holds), queues `campaign.step_due` with `emit(run)`'s
+    /// payload for each, marks them emitted and writes the partner's
+    /// activity entry (of `domain`), all in one transaction. Answers the
     /// runs emitted.
     pub async fn update_growth_emit_due(
         &self,
         limit: i64,
-        payload: impl Fn(&DueRunRow) -> String,
+        domain: &str,
+        emit: impl Fn(&DueRunRow) -> EmitRun,
     ) -> Result<Vec<DueRunRow>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let due: Vec<DueRunRow> = sqlx::query_as(
@@ -384,7 +396,18 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         for d in &due {
-            Self::insert_outbox_tx(&mut tx, d.tenant_id, "campaign.step_due", &payload(d)).await?;
+            let e = emit(d);
+            Self::insert_outbox_tx(&mut tx, d.tenant_id, "campaign.step_due", &e.payload).await?;
+            let a = NewActivity {
+                id: e.activity_id,
+                partner: d.partner_id,
+                actor: None,
+                domain,
+                verb: "campaign.step_emitted",
+                summary: &e.summary,
+                data: serde_json::json!({ "run_id": d.id.to_string(), "lead_id": d.lead_id.to_string() }),
+            };
+            Self::insert_activity_tx(&mut tx, d.tenant_id, &a).await?;
             sqlx::query(
                 "UPDATE growth_step_runs SET status = 'emitted', emitted_at = now() WHERE tenant_id = $1 AND id = $2",
             )

@@ -47,7 +47,7 @@ pub use enablement_boards::{BadgeAwardRow, SopClientRow, SopTickRow};
 pub use events::LogRow;
 pub use files::FileRow;
 pub use growth::{CodeRow, LeadMove, LeadRow, NewLead, NewReward, PartnerFiguresRow, RewardRow};
-pub use growth_campaigns::{CampaignRow, DueRunRow, EnrollmentRow, RunRow, StepRow};
+pub use growth_campaigns::{CampaignRow, DueRunRow, EmitRun, EnrollmentRow, RunRow, StepRow};
 pub use growth_pages::{PageContent, PageRow};
 pub use messages::NewMessage;
 pub use opportunities::{NewOpportunity, OpportunityRow};

@@ -191,6 +191,26 @@ async fn a_due_campaign_step_emits_one_event_and_the_callback_marks_it_done() {
     .await
     .unwrap_err();
     assert_eq!(e.code, arena_protocol::ErrorCode::Conflict);
+    // A lost lead gets no more outreach: its pending steps are cancelled.
+    let (status, v) = post(
+        &s,
+        ANA,
+        &format!("/api/v1/growth/leads/{lead_id}/stage"),
+        json!({"to": "lost"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    let (pending,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM growth_step_runs WHERE lead_id = $1 AND status = 'pending'",
+    )
+    .bind(lead_id.parse::<i64>().unwrap())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(pending, 0);
+    // The emission is in ana's activity log.
+    let (_, log) = get(&s, ANA, "/api/v1/activity?domain=growth-hub&limit=50").await;
+    assert!(log.to_string().contains("campaign.step_emitted"), "{log}");
     let (_, leads) = get(&s, STAFF, "/api/v1/growth/leads").await;
     assert!(leads.to_string().contains("Maya Lopez"));
 }

@@ -14,7 +14,7 @@
 use super::commands::Command;
 use super::render::{render, Values};
 use crate::domains::Domains;
-use crate::store::{rfc3339, DueRunRow, Store};
+use crate::store::{rfc3339, DueRunRow, EmitRun, Store};
 use serde_json::json;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -55,10 +55,16 @@ pub fn payload(d: &DueRunRow) -> serde_json::Value {
 
 /// Emits the due steps once; answers how many.
 pub async fn tick(store: &Store, domains: &Domains) -> usize {
-    match store
-        .update_growth_emit_due(BATCH, |d| payload(d).to_string())
-        .await
-    {
+    let ids = &domains.growth().context().ids;
+    let emit = |d: &DueRunRow| EmitRun {
+        payload: payload(d).to_string(),
+        activity_id: ids.next_id().0 as i64,
+        summary: format!(
+            "“{}” step {} ({}) due for “{}”: sent to the mail tool",
+            d.campaign_name, d.position, d.channel, d.lead_name
+        ),
+    };
+    match store.update_growth_emit_due(BATCH, super::NAME, emit).await {
         Ok(done) => {
             for d in &done {
                 // Best effort: the panels' refresh bound covers a full mailbox.
