@@ -12,7 +12,8 @@
 //! - `POST /p/{tenant}/{slug}`: its contact form (urlencoded, at most
 //!   [`FORM_LIMIT`] bytes): a lead of the page's partner, then 303 to the
 //!   thank-you view. A filled honeypot is answered the same way and stores
-//!   nothing. Unpublished or unknown pages: 404.
+//!   nothing; more than 5 submissions from one address in 10 minutes are
+//!   429. Unpublished or unknown pages: 404.
 
 use super::growth_html as page_html;
 use crate::domains::growth::commands::{Command, LeadInput};
@@ -272,6 +273,8 @@ pub async fn landing(
 pub async fn submit(
     State(state): State<AppState>,
     Path((tenant, slug)): Path<(String, String)>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let (tid, page, partner) = match published(&state, &tenant, &slug).await {
@@ -306,11 +309,18 @@ pub async fn submit(
         company: get("company"),
         note: get("message"),
     };
+    let xff = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let visitor = visitor::hash(
+        state.cfg.jwt_secret.as_bytes(),
+        tid.0,
+        visitor::client_ip(peer, xff),
+    );
     let asked = state
         .domains
         .growth()
         .ask(tid, |reply| Command::PageLead {
             page: Box::new(page.clone()),
+            visitor,
             lead,
             reply,
         })
@@ -319,6 +329,10 @@ pub async fn submit(
         Ok(_) => thanks(),
         Err(e) if e.code == arena_protocol::ErrorCode::BadRequest => html(
             StatusCode::BAD_REQUEST,
+            page_html::page(&page, &partner, Some(&e.message), &values),
+        ),
+        Err(e) if e.code == arena_protocol::ErrorCode::RateLimited => html(
+            StatusCode::TOO_MANY_REQUESTS,
             page_html::page(&page, &partner, Some(&e.message), &values),
         ),
         Err(_) => unavailable(),

@@ -222,3 +222,23 @@ async fn user_text_on_a_landing_page_is_escaped_under_a_csp_without_script() {
     assert!(body.contains("&lt;script&gt;"), "{body}");
     assert!(!body.contains("<script"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_submits_a_bounded_number_of_times() {
+    let (_db, s) = setup().await;
+    page(&s, ANA, "ana-limit", "Limited offer").await;
+    let browser = visitor();
+    let submit = |from: &'static str, i: usize| {
+        let email = format!("person{i}@example.com");
+        browser
+            .post(s.url("/p/demo/ana-limit"))
+            .header("x-forwarded-for", from)
+            .form(&[("name", "Repeat Visitor".to_owned()), ("email", email)])
+            .send()
+    };
+    for i in 0..5 {
+        assert_eq!(submit("203.0.113.77", i).await.unwrap().status(), 303);
+    }
+    assert_eq!(submit("203.0.113.77", 5).await.unwrap().status(), 429);
+    assert_eq!(submit("203.0.113.78", 6).await.unwrap().status(), 303);
+}

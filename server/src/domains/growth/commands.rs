@@ -68,9 +68,11 @@ pub enum Command {
         lead: LeadInput,
         reply: Reply<LeadRow>,
     },
-    /// A visitor submitted a landing page's form.
+    /// A visitor (`visitor`: the salted hash of their address) submitted a
+    /// landing page's form.
     PageLead {
         page: Box<PageRow>,
+        visitor: String,
         lead: LeadInput,
         reply: Reply<LeadRow>,
     },
@@ -194,10 +196,21 @@ pub(super) async fn run(g: &mut Growth, command: Command) -> Changed {
             referrals::add_lead(g, &by, partner, lead).await,
             |l| l.partner_id,
         ),
-        Command::PageLead { page, lead, reply } => {
-            answer(reply, pages::page_lead(g, &page, lead).await, |l| {
-                l.partner_id
-            })
+        Command::PageLead {
+            page,
+            visitor,
+            lead,
+            reply,
+        } => {
+            let r = match g.submissions.admit(&visitor, std::time::Instant::now()) {
+                true => pages::page_lead(g, &page, lead).await,
+                false => Err(ErrorBody::retry(
+                    arena_protocol::ErrorCode::RateLimited,
+                    "too many submissions from this address; try again later",
+                    super::pages::SUBMIT_WINDOW.as_millis() as u64,
+                )),
+            };
+            answer(reply, r, |l| l.partner_id)
         }
         Command::MoveLead {
             by,

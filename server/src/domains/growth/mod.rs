@@ -57,6 +57,8 @@ pub struct Growth {
     /// The landing page each projection last opened (`view_page`): its edit
     /// form and preview are shown. View state only, bounded by the viewers.
     focus: std::collections::HashMap<Projection, crate::ids::LandingPageId>,
+    /// Landing-page submissions per visitor (a bounded rate limit).
+    submissions: pages::Submissions,
 }
 
 impl Growth {
@@ -94,6 +96,7 @@ impl Domain for Growth {
             tenant_id,
             ctx: ctx.clone(),
             focus: std::collections::HashMap::new(),
+            submissions: pages::Submissions::default(),
         }
     }
 

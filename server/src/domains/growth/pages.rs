@@ -13,6 +13,39 @@ use crate::store::{LeadRow, PageContent, PageRow, StoreError};
 use arena_protocol::model::Role;
 use arena_protocol::{ErrorBody, ErrorCode};
 use serde_json::json;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Submissions one address may make in a workspace per [`SUBMIT_WINDOW`].
+pub const SUBMITS_PER_WINDOW: u32 = 5;
+/// The window of [`SUBMITS_PER_WINDOW`].
+pub const SUBMIT_WINDOW: Duration = Duration::from_secs(10 * 60);
+/// Addresses remembered at most (then the oldest windows are forgotten).
+const SUBMITTERS: usize = 10_000;
+
+/// Landing-page submissions per visitor (a salted address hash) in the
+/// current window: the actor's view state, bounded, lost on restart.
+#[derive(Debug, Default)]
+pub struct Submissions(HashMap<String, (Instant, u32)>);
+
+impl Submissions {
+    /// Counts a submission of `visitor` at `now`; false when over the limit.
+    pub fn admit(&mut self, visitor: &str, now: Instant) -> bool {
+        if self.0.len() >= SUBMITTERS && !self.0.contains_key(visitor) {
+            self.0
+                .retain(|_, (start, _)| now.duration_since(*start) < SUBMIT_WINDOW);
+            if self.0.len() >= SUBMITTERS {
+                self.0.clear();
+            }
+        }
+        let e = self.0.entry(visitor.to_owned()).or_insert((now, 0));
+        if now.duration_since(e.0) >= SUBMIT_WINDOW {
+            *e = (now, 0);
+        }
+        e.1 += 1;
+        e.1 <= SUBMITS_PER_WINDOW
+    }
+}
 
 /// The contact form fields a page may ask for, in form order.
 pub const FIELDS: [&str; 5] = ["name", "email", "phone", "company", "message"];
@@ -214,4 +247,28 @@ pub async fn page_lead(g: &Growth, page: &PageRow, l: LeadInput) -> Result<LeadR
     let l = clean(l)?;
     let partner: UserId = page.partner_id;
     insert_lead(g, partner, None, "landing_page", Some(page.id), &l).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_submits_a_bounded_number_of_times_per_window() {
+        let mut s = Submissions::default();
+        let t = Instant::now();
+        for _ in 0..SUBMITS_PER_WINDOW {
+            assert!(s.admit("a", t));
+        }
+        assert!(!s.admit("a", t));
+        assert!(s.admit("b", t));
+        assert!(s.admit("a", t + SUBMIT_WINDOW));
+    }
+
+    #[test]
+    fn fields_keep_form_order_and_always_ask_name_and_email() {
+        let f = fields(&["message".into(), "phone".into()]).expect("valid");
+        assert_eq!(f, ["name", "email", "phone", "message"]);
+        assert!(fields(&["age".into()]).is_err());
+    }
 }
