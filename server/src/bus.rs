@@ -56,10 +56,13 @@ impl Projection {
         }
     }
 
-    /// Does `viewer` see this projection?
+    /// Does `viewer` see this projection? A `Partner(id)` projection is
+    /// that member's own view, whatever their role (a domain may give staff
+    /// a per-viewer projection, e.g. the insights dashboard's filters).
     pub fn shown_to(&self, viewer: &crate::registry::Actor) -> bool {
         match self {
             Projection::Everyone => true,
+            Projection::Partner(u) => viewer.user_id == *u,
             other => Projection::of(viewer) == *other,
         }
     }

@@ -75,6 +75,14 @@ pub struct Config {
     /// for links that leave the app: referral links and their QR codes.
     /// Default none: `http://<addr>`.
     pub public_url: Option<String>,
+    /// Base URL of an OpenAI-compatible API (`POST {llm_url}/chat/completions`)
+    /// that rewrites the narrative sections of app plans, e.g.
+    /// `https://api.openai.com/v1`. Default none: the template text stands.
+    pub llm_url: Option<String>,
+    /// The model named in those requests; required with `llm_url`.
+    pub llm_model: Option<String>,
+    /// Bearer key of that API (sent as `Authorization`). Default none.
+    pub llm_api_key: Option<String>,
 }
 
 impl Default for Config {
@@ -108,13 +116,19 @@ impl Default for Config {
             files_s3_bucket: None,
             max_upload_bytes: 10 * 1024 * 1024,
             public_url: None,
+            llm_url: None,
+            llm_model: None,
+            llm_api_key: None,
         }
     }
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 28] = [
+const KEYS: [&str; 31] = [
     "public_url",
+    "llm_url",
+    "llm_model",
+    "llm_api_key",
     "files_dir",
     "files_s3_bucket",
     "max_upload_bytes",
@@ -227,6 +241,30 @@ impl Config {
                     "must be an http(s) URL such as https://partners.example.com",
                 );
             }
+        }
+        if let Some(url) = &self.llm_url {
+            let ok = reqwest::Url::parse(url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !ok {
+                return invalid(
+                    "llm_url",
+                    "must be an http(s) URL, e.g. https://api.openai.com/v1",
+                );
+            }
+            if self
+                .llm_model
+                .as_deref()
+                .is_none_or(|m| m.trim().is_empty())
+            {
+                return invalid("llm_model", "must be set with llm_url (e.g. gpt-4o-mini)");
+            }
+        }
+        if self
+            .llm_api_key
+            .as_deref()
+            .is_some_and(|k| k.trim().is_empty())
+        {
+            return invalid("llm_api_key", "must not be empty (leave it unset for none)");
         }
         Ok(())
     }

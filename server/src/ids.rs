@@ -63,6 +63,10 @@ typed_id!(
     /// A support case (#support-cases).
     CaseId
 );
+typed_id!(
+    /// An app plan (#app-plans-library).
+    PlanId
+);
 
 typed_id!(
     /// A referred lead of a partner (growth hub, #growth-referrals).

@@ -121,6 +121,7 @@ pub async fn build(
             bus: Arc::clone(&bus),
             program: Arc::new(program),
             ids: Arc::clone(&ids),
+            llm: domains::plans::llm::Writer::from_config(&cfg),
             links: links.clone(),
         },
         tasks.clone(),
@@ -184,6 +185,15 @@ pub async fn build(
 /// [`SHUTDOWN_DEADLINE`] for committers, actors, writers and requests to end.
 pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartError> {
     state.tasks.spawn(gateway::sessions::reap(state.clone()));
+    state.tasks.spawn(domains::insights::scheduler::run(
+        domains::insights::scheduler::Scheduler {
+            store: state.store.clone(),
+            domains: state.domains.clone(),
+            registry: state.registry.clone(),
+        },
+        domains::insights::clock::Clock::system(),
+        state.stop.clone(),
+    ));
     state.tasks.spawn(outgoing::dispatcher::run(
         state.store.clone(),
         state.stop.clone(),

@@ -5,6 +5,8 @@
 pub mod activation;
 mod clients;
 mod growth;
+mod insights;
+mod plans;
 mod support;
 
 use crate::auth::password;
@@ -205,6 +207,8 @@ pub async fn seed_demo(
     }
     support::seed(store, ids).await?;
     growth::seed(store, ids).await?;
+    insights::seed(store, ids).await?;
+    plans::seed(store, ids).await?;
     Ok(())
 }
 

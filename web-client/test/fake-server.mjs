@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import { encode, decode } from '@msgpack/msgpack';
+import { GROWTH_PANEL, createGrowth } from './fake-growth.mjs';
 import { PIPELINE_PANEL, createPipeline } from './fake-pipeline.mjs';
 
 const USERS = [
@@ -36,6 +37,7 @@ const CHANNELS = [
   { id: '2009', key: 'revenue-overview', name: 'revenue-overview', category: 'revenue', kind: 'panel', domain: 'revenue', position: 8 },
   { id: '2010', key: 'revenue-tiers', name: 'revenue-tiers', category: 'revenue', kind: 'panel', domain: 'revenue', position: 9 },
   { id: '2011', key: 'pipeline', name: 'pipeline', category: 'activation', kind: 'panel', domain: 'client-exchange', position: 10 },
+  { id: '2012', key: 'growth', name: 'growth', category: 'revenue', kind: 'panel', domain: 'growth', position: 11 },
 ];
 const DEAL_WINS = '2004';
 const LEDGER_PANEL = '2009';
@@ -72,6 +74,7 @@ export function createFakeServer(opts = {}) {
   ] } }]]);
   const received = [];
   const pipeline = createPipeline();
+  const growth = createGrowth();
 
   // Revenue: deals and an append-only commission ledger; #revenue-overview and
   // #revenue-tiers are per viewer (a partner's own, or the program for staff).
@@ -303,6 +306,12 @@ export function createFakeServer(opts = {}) {
       case 'channel.ack':
         return ok({});
       case 'panel.action': {
+        if (params?.channel_id === GROWTH_PANEL) {
+          const r = growth.action(user, params.action, params.params ?? {});
+          if (r.error) return err(r.error.code, r.error.message);
+          broadcast('PANEL_UPDATE', { channel_id: GROWTH_PANEL, panel: growth.panel() });
+          return ok(r.result);
+        }
         if (params?.channel_id !== PIPELINE_PANEL) return chan ? err('bad_request', `unknown action ${JSON.stringify(params.action)}`) : err('not_found', 'no such channel');
         const r = pipeline.action(user, params.action, params.params ?? {});
         if (r.error) return err(r.error.code, r.error.message);
@@ -311,6 +320,7 @@ export function createFakeServer(opts = {}) {
       }
       case 'panel.get': {
         if (params.channel_id === PIPELINE_PANEL) return ok({ panel: pipeline.panel() });
+        if (params.channel_id === GROWTH_PANEL) return ok({ panel: growth.panel() });
         const rp = revenuePanel(params.channel_id, user);
         if (rp) return ok({ panel: { ...rp, version: panelVersion } });
         const p = panels.get(params.channel_id);
@@ -383,6 +393,11 @@ export function createFakeServer(opts = {}) {
         const b = JSON.parse(body || '{}');
         const r = handleRequest({ user: bearer }, { id: 'http', method: 'message.create', params: { ...b, channel_id: post[1] } });
         return r.ok ? json(201, r.result) : json(403, { error: r.error });
+      }
+      const framed = req.method === 'GET' ? growth.page(req.url ?? '') : null;
+      if (framed) {
+        res.writeHead(framed.status, { 'content-type': framed.type, ...framed.headers });
+        return res.end(framed.body);
       }
       if (options.webDir && req.method === 'GET' && !req.url.startsWith('/api/')) {
         const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
@@ -493,6 +508,8 @@ export function createFakeServer(opts = {}) {
     channels,
     /** The #pipeline panel's state (deals, uploaded files). */
     pipeline,
+    /** The #growth panel's state (the plans the wizard created). */
+    growth,
     sessions,
     /** Starts listening; resolves with the port. */
     listen(port = 0, host = '127.0.0.1') {

@@ -152,8 +152,8 @@ describe('panel renderer', () => {
 
   it('warns about, and skips, unknown block types', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    html('x', { blocks: [{ type: 'chart' }, null, 'junk'] });
-    expect(warn).toHaveBeenCalledWith('[arena] unknown panel block type', 'chart');
+    html('x', { blocks: [{ type: 'sparkles' }, null, 'junk'] });
+    expect(warn).toHaveBeenCalledWith('[arena] unknown panel block type', 'sparkles');
     warn.mockRestore();
   });
 });

@@ -11,8 +11,7 @@
 //! it. Chat and group commit name no domain. A domain's SQL lives in `store/`.
 //!
 //! Domains with panels today: `revenue`, `activation`, `client-exchange`,
-//! `enablement`, `support`, `community-insights`, `growth-hub`. A panel channel
-//! of another domain (app-plans) answers `not_found` until it exists.
+//! `enablement`, `support`, `community-insights`, `app-plans`, `growth-hub`.
 
 pub mod activation;
 pub mod actor;
@@ -22,6 +21,7 @@ pub mod growth;
 pub mod handle;
 pub mod insights;
 pub mod money;
+pub mod plans;
 pub mod revenue;
 pub mod support;
 
@@ -48,6 +48,9 @@ pub struct Context {
     /// The partner program (`program.toml`).
     pub program: Arc<revenue::Program>,
     pub ids: Arc<arena_protocol::SnowflakeGenerator>,
+    /// The node's narrative writer for app plans (`llm_url` in the server
+    /// config); `None`: template text only.
+    pub llm: Option<Arc<plans::llm::Writer>>,
     /// Chat and the other domains, set once at start (they are built after
     /// the domains, which they call).
     pub links: Links,
@@ -214,6 +217,7 @@ pub struct Domains {
     activation: Handle<activation::Activation>,
     support: Handle<support::Support>,
     enablement: Handle<enablement::Enablement>,
+    plans: Handle<plans::Plans>,
     growth: Handle<growth::Growth>,
 }
 
@@ -227,6 +231,7 @@ impl Domains {
             insights: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             activation: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             support: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
+            plans: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             enablement: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             growth: Handle::new(ctx, tasks, shutdown),
         }
@@ -242,6 +247,7 @@ impl Domains {
         self.activation.committed(tenant_id, event);
         self.support.committed(tenant_id, event);
         self.enablement.committed(tenant_id, event);
+        self.plans.committed(tenant_id, event);
         self.growth.committed(tenant_id, event);
     }
 
@@ -254,6 +260,7 @@ impl Domains {
         self.activation.signal(tenant_id, &signal).await;
         self.support.signal(tenant_id, &signal).await;
         self.enablement.signal(tenant_id, &signal).await;
+        self.plans.signal(tenant_id, &signal).await;
         self.growth.signal(tenant_id, &signal).await;
     }
 
@@ -277,9 +284,19 @@ impl Domains {
         &self.support
     }
 
+    /// The community-insights domain (KPI snapshots, the dashboard, experiments).
+    pub fn insights(&self) -> &Handle<insights::Insights> {
+        &self.insights
+    }
+
     /// The enablement domain (courses, SOP boards, badges).
     pub fn enablement(&self) -> &Handle<enablement::Enablement> {
         &self.enablement
+    }
+
+    /// The app-plans domain (plan templates, plans, their review).
+    pub fn plans(&self) -> &Handle<plans::Plans> {
+        &self.plans
     }
 
     /// The growth hub (referrals, landing pages, campaigns).
@@ -294,6 +311,7 @@ impl Domains {
             || clients::ClientExchange::CARD_TYPES.contains(&kind)
             || support::Support::CARD_TYPES.contains(&kind)
             || enablement::Enablement::CARD_TYPES.contains(&kind)
+            || plans::Plans::CARD_TYPES.contains(&kind)
     }
 
     /// `panel.action` on `channel`'s panel (PROTOCOL.md §4), answered after
@@ -320,6 +338,12 @@ impl Domains {
             }
             (Some(enablement::Enablement::NAME), Some(kind)) => {
                 enablement::actions::run(&self.enablement, by, kind, action, params).await
+            }
+            (Some(insights::Insights::NAME), Some(kind)) => {
+                insights::actions::run(&self.insights, by, kind, action, params).await
+            }
+            (Some(plans::NAME), Some(kind)) => {
+                plans::actions::run(&self.plans, by, kind, action, params).await
             }
             (Some(growth::NAME), Some(kind)) => {
                 growth::actions::run(&self.growth, by, kind, action, params).await
@@ -349,6 +373,7 @@ impl Domains {
             activation::NAME => self.activation.panel(viewer, kind).await,
             support::Support::NAME => self.support.panel(viewer, kind).await,
             enablement::Enablement::NAME => self.enablement.panel(viewer, kind).await,
+            plans::NAME => self.plans.panel(viewer, kind).await,
             growth::NAME => self.growth.panel(viewer, kind).await,
             other => Err(ErrorBody::new(
                 ErrorCode::NotFound,

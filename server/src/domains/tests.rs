@@ -106,6 +106,7 @@ fn context(bus: Arc<Recorder>) -> Context {
         bus,
         program: Arc::new(program),
         ids: Arc::new(arena_protocol::SnowflakeGenerator::new(1)),
+        llm: None,
         links: super::Links::default(),
     }
 }

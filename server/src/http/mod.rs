@@ -13,7 +13,9 @@ pub mod files;
 pub mod growth;
 mod growth_html;
 pub mod health;
+pub mod insights;
 pub mod openapi;
+pub mod plans;
 pub mod public_growth;
 pub mod revenue;
 pub mod stripe;
@@ -97,6 +99,8 @@ pub fn router(state: AppState) -> Router {
         .merge(support::routes())
         .merge(enablement::routes())
         .merge(growth::routes())
+        .merge(insights::routes())
+        .merge(plans::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).
         .merge(files::routes(state.cfg.max_upload_bytes));

@@ -54,6 +54,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::growth::Api::openapi(),
         super::activity::Api::openapi(),
         super::enablement::Api::openapi(),
+        super::insights::Api::openapi(),
+        super::plans::Api::openapi(),
     ] {
         doc.merge(part);
     }

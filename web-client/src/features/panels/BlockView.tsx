@@ -3,16 +3,19 @@
 import { ActionsBlock } from './ActionsBlock';
 import { ActivityBlock } from './ActivityBlock';
 import { BoardBlock } from './BoardBlock';
+import { ChartBlock } from './ChartBlock';
 import { ChecklistBlock } from './ChecklistBlock';
 import { FiguresBlock } from './FiguresBlock';
 import { FormBlock } from './FormBlock';
+import { LinksBlock } from './LinksBlock';
 import { ListBlock } from './ListBlock';
+import { PreviewBlock } from './PreviewBlock';
 import { ProgressBlock } from './ProgressBlock';
 import { TableBlock } from './TableBlock';
 import type { BlockContext } from './types';
 
 /** A key that changes when the server sends a different form, so stale typing is not kept over new pre-fills. */
-const formKey = (block: Record<string, unknown>) => `${String(block.id ?? '')}:${JSON.stringify(block.fields ?? null)}:${JSON.stringify(block.params ?? null)}`;
+const formKey = (block: Record<string, unknown>) => `${String(block.id ?? '')}:${JSON.stringify(block.fields ?? null)}:${JSON.stringify(block.params ?? null)}:${JSON.stringify(block.steps ?? null)}`;
 
 export function BlockView({ block, ctx }: { block: Record<string, unknown>; ctx: BlockContext }) {
   switch (block.type) {
@@ -36,6 +39,12 @@ export function BlockView({ block, ctx }: { block: Record<string, unknown>; ctx:
       return <BoardBlock block={block} ctx={ctx} />;
     case 'activity':
       return <ActivityBlock items={block.items} />;
+    case 'chart':
+      return <ChartBlock block={block} />;
+    case 'links':
+      return <LinksBlock items={block.items} />;
+    case 'preview':
+      return <PreviewBlock block={block} />;
     default:
       console.warn('[arena] unknown panel block type', block.type);
       return null;

@@ -1,7 +1,8 @@
 //! Generic panel renderer for panel channels: `data = {title?, blocks: [...]}`
 //! (docs/protocol.md "Panel `data` convention"). One file per block type:
-//! figures, table (row_actions, filter), list, progress, text, actions, form,
-//! checklist, board and activity. Unknown block types render nothing (and are
+//! figures, table (row_actions, filter), list, progress, text, actions, form
+//! (steps: a wizard), checklist, board, activity, chart (Chart.js, lazy),
+//! links and preview. Unknown block types render nothing (and are
 //! logged); a panel.get error shows an empty state. Nothing here knows a
 //! particular panel or domain: buttons, forms, checklist items and board
 //! moves send `panel.action {channel_id, action, params}` and the change comes

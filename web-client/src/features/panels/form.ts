@@ -3,7 +3,9 @@
 //! Values are kept as typed (strings) until sending: `number` becomes a number,
 //! `money` integer minor units of its `currency` (exact, no float), `checkbox`
 //! a boolean, `select` the chosen option's own value, `file` the uploaded id.
-//! An empty optional field is left out of the params.
+//! An empty optional field is left out of the params. A form with `steps` is
+//! a wizard: one step's fields at a time; fields no step lists are shown on
+//! the last step (so a required one can still be filled in).
 import { minorToMajorText, parseMajorToMinor } from '../../lib/money';
 import { asArray, asObject, asString, type UploadedFile } from './types';
 
@@ -28,6 +30,13 @@ export interface FormSpec {
   submit: string;
   params: Record<string, unknown>;
   fields: FieldSpec[];
+  /** Wizard steps (empty: a plain form), each naming fields of `fields`. */
+  steps: StepSpec[];
+}
+
+export interface StepSpec {
+  title: string;
+  fields: string[];
 }
 
 /** A field's value while editing: text for most inputs, a flag for a checkbox, the upload for a file. */
@@ -59,7 +68,31 @@ export function readForm(block: Record<string, unknown>): FormSpec {
     submit: asString(block.submit) || 'Submit',
     params: asObject(block.params),
     fields,
+    steps: asArray<unknown>(block.steps)
+      .map(asObject)
+      .map((st, i) => ({ title: asString(st.title) || `Step ${i + 1}`, fields: asArray<unknown>(st.fields).map(asString).filter(Boolean) })),
   };
+}
+
+/**
+ * The fields of each wizard step, in the step's order; a field listed twice
+ * stays in its first step, fields no step lists go to the last step. Null
+ * for a form without steps.
+ */
+export function stepFields(form: FormSpec): FieldSpec[][] | null {
+  if (form.steps.length === 0) return null;
+  const byName = new Map(form.fields.map((f) => [f.name, f]));
+  const placed = new Set<string>();
+  const pages = form.steps.map((st) =>
+    st.fields.flatMap((name) => {
+      const f = byName.get(name);
+      if (!f || placed.has(name)) return [];
+      placed.add(name);
+      return [f];
+    }),
+  );
+  pages[pages.length - 1].push(...form.fields.filter((f) => !placed.has(f.name)));
+  return pages;
 }
 
 /** The pre-filled values (`value`); a money `value` is minor units, shown as a decimal amount. */

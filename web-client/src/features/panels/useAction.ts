@@ -1,7 +1,9 @@
 //! Sending one `panel.action` from a block: pending while in flight (a second
 //! press is ignored), the server's error as plain text, nothing to undo on
-//! success (the panel changes when PANEL_UPDATE arrives).
+//! success (the panel changes when PANEL_UPDATE arrives). An answer that
+//! carries `download` is offered as a file to save.
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { offerDownload } from './download';
 import type { PanelAct } from './types';
 
 /** The inline text for a refused or failed action: the server's message, with a lead for the code. */
@@ -60,7 +62,13 @@ export function useAction(act: PanelAct): ActionState {
       setPending(true);
       setError(null);
       try {
-        await act(action, params);
+        const answer = await act(action, params);
+        try {
+          offerDownload(answer);
+        } catch (err) {
+          // The change is made; only saving its file failed.
+          console.warn('[arena] could not offer the download', err);
+        }
         return true;
       } catch (err) {
         if (mounted.current) setError(actionErrorText(err));
