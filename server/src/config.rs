@@ -71,6 +71,10 @@ pub struct Config {
     pub files_s3_bucket: Option<String>,
     /// Largest upload, bytes; larger answers 413. Default 10 MiB.
     pub max_upload_bytes: usize,
+    /// The server's public base URL (e.g. `https://partners.example.com`),
+    /// for links that leave the app: referral links and their QR codes.
+    /// Default none: `http://<addr>`.
+    pub public_url: Option<String>,
     /// Base URL of an OpenAI-compatible API (`POST {llm_url}/chat/completions`)
     /// that rewrites the narrative sections of app plans, e.g.
     /// `https://api.openai.com/v1`. Default none: the template text stands.
@@ -111,6 +115,7 @@ impl Default for Config {
             files_dir: ".arena/files".into(),
             files_s3_bucket: None,
             max_upload_bytes: 10 * 1024 * 1024,
+            public_url: None,
             llm_url: None,
             llm_model: None,
             llm_api_key: None,
@@ -119,7 +124,8 @@ impl Default for Config {
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 30] = [
+const KEYS: [&str; 31] = [
+    "public_url",
     "llm_url",
     "llm_model",
     "llm_api_key",
@@ -226,6 +232,16 @@ impl Config {
                 "must not be empty (leave it unset to turn the endpoint off)",
             );
         }
+        if let Some(u) = self.public_url.as_deref() {
+            let ok = url::Url::parse(u)
+                .is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
+            if !ok {
+                return invalid(
+                    "public_url",
+                    "must be an http(s) URL such as https://partners.example.com",
+                );
+            }
+        }
         if let Some(url) = &self.llm_url {
             let ok = reqwest::Url::parse(url)
                 .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
@@ -251,6 +267,15 @@ impl Config {
             return invalid("llm_api_key", "must not be empty (leave it unset for none)");
         }
         Ok(())
+    }
+
+    /// The public base URL without a trailing slash: `public_url`, or
+    /// `http://<addr>` when none is set.
+    pub fn public_base(&self) -> String {
+        match self.public_url.as_deref() {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.addr),
+        }
     }
 }
 

@@ -68,6 +68,23 @@ typed_id!(
     PlanId
 );
 
+typed_id!(
+    /// A referred lead of a partner (growth hub, #growth-referrals).
+    LeadId
+);
+typed_id!(
+    /// A partner's landing page (growth hub, #growth-landing-pages).
+    LandingPageId
+);
+typed_id!(
+    /// An outreach campaign (growth hub, #growth-campaigns).
+    CampaignId
+);
+typed_id!(
+    /// One scheduled step of a lead's campaign enrollment.
+    StepRunId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -199,6 +199,14 @@ pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartErro
         state.stop.clone(),
         state.cfg.webhook_private_targets,
     ));
+    let growth = state.domains.growth().context().program.growth.clone();
+    state.tasks.spawn(domains::growth::scheduler::run(
+        state.store.clone(),
+        state.domains.clone(),
+        state.stop.clone(),
+        std::time::Duration::from_secs(u64::from(growth.campaign_tick_s)),
+        std::time::Duration::from_secs(60 * u64::from(growth.click_window_minutes)),
+    ));
     let app = http::router(state.clone());
     let shutdown = state.shutdown.clone();
     let drain = state.clone();
@@ -212,12 +220,16 @@ pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartErro
     });
     // into_make_service: one router for every connection (an Arc clone each);
     // serving the Router itself rebuilds its whole route table per connection.
-    let served = axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(async move {
-            shutdown.cancelled().await;
-            gateway::sessions::drain(&drain);
-        })
-        .await;
+    // With the peer address: public growth pages count visitors by it.
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.cancelled().await;
+        gateway::sessions::drain(&drain);
+    })
+    .await;
     // Stop the rest even if serving failed, then wait for it.
     state.shutdown.cancel();
     state.stop.cancel();

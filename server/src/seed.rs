@@ -4,6 +4,7 @@
 
 pub mod activation;
 mod clients;
+mod growth;
 mod insights;
 mod plans;
 mod support;
@@ -205,6 +206,7 @@ pub async fn seed_demo(
         }
     }
     support::seed(store, ids).await?;
+    growth::seed(store, ids).await?;
     insights::seed(store, ids).await?;
     plans::seed(store, ids).await?;
     Ok(())

@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub const BOT_TOKEN_PREFIX: &str = "arb_";
 
 /// Scopes a bot token may carry: the domains with an API for bots.
-pub const SCOPES: [&str; 1] = ["revenue"];
+pub const SCOPES: [&str; 2] = ["revenue", "growth-hub"];
 
 /// Longest bot name, characters.
 const MAX_NAME: usize = 64;

@@ -65,6 +65,11 @@ impl<D: Domain> Handle<D> {
         }
     }
 
+    /// What the domain's actors use (the store, the program …).
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
     /// The tenant's actor's sender, starting the actor if none runs.
     fn sender(&self, tenant_id: TenantId) -> mpsc::Sender<Msg<D::Command>> {
         self.mailboxes

@@ -11,13 +11,13 @@
 //! it. Chat and group commit name no domain. A domain's SQL lives in `store/`.
 //!
 //! Domains with panels today: `revenue`, `activation`, `client-exchange`,
-//! `enablement`, `support`, `community-insights`, `app-plans`. A panel
-//! channel of another domain (growth-hub) answers `not_found` until it exists.
+//! `enablement`, `support`, `community-insights`, `app-plans`, `growth-hub`.
 
 pub mod activation;
 pub mod actor;
 pub mod clients;
 pub mod enablement;
+pub mod growth;
 pub mod handle;
 pub mod insights;
 pub mod money;
@@ -218,6 +218,7 @@ pub struct Domains {
     support: Handle<support::Support>,
     enablement: Handle<enablement::Enablement>,
     plans: Handle<plans::Plans>,
+    growth: Handle<growth::Growth>,
 }
 
 impl Domains {
@@ -231,7 +232,8 @@ impl Domains {
             activation: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             support: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             plans: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
-            enablement: Handle::new(ctx, tasks, shutdown),
+            enablement: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
+            growth: Handle::new(ctx, tasks, shutdown),
         }
     }
 
@@ -246,6 +248,7 @@ impl Domains {
         self.support.committed(tenant_id, event);
         self.enablement.committed(tenant_id, event);
         self.plans.committed(tenant_id, event);
+        self.growth.committed(tenant_id, event);
     }
 
     /// Offers `signal` (a fact of `tenant_id` another domain committed) to
@@ -258,6 +261,7 @@ impl Domains {
         self.support.signal(tenant_id, &signal).await;
         self.enablement.signal(tenant_id, &signal).await;
         self.plans.signal(tenant_id, &signal).await;
+        self.growth.signal(tenant_id, &signal).await;
     }
 
     /// The revenue domain (deal wins, the ledger, payouts).
@@ -293,6 +297,11 @@ impl Domains {
     /// The app-plans domain (plan templates, plans, their review).
     pub fn plans(&self) -> &Handle<plans::Plans> {
         &self.plans
+    }
+
+    /// The growth hub (referrals, landing pages, campaigns).
+    pub fn growth(&self) -> &Handle<growth::Growth> {
+        &self.growth
     }
 
     /// Is `kind` a card type some domain posts itself (refused from clients)?
@@ -336,6 +345,9 @@ impl Domains {
             (Some(plans::NAME), Some(kind)) => {
                 plans::actions::run(&self.plans, by, kind, action, params).await
             }
+            (Some(growth::NAME), Some(kind)) => {
+                growth::actions::run(&self.growth, by, kind, action, params).await
+            }
             _ => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("#{} has no panel actions yet", channel.key),
@@ -362,6 +374,7 @@ impl Domains {
             support::Support::NAME => self.support.panel(viewer, kind).await,
             enablement::Enablement::NAME => self.enablement.panel(viewer, kind).await,
             plans::NAME => self.plans.panel(viewer, kind).await,
+            growth::NAME => self.growth.panel(viewer, kind).await,
             other => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("the {other} domain has no {kind} panel yet"),

@@ -10,10 +10,13 @@ pub mod clients;
 pub mod enablement;
 pub mod extract;
 pub mod files;
+pub mod growth;
+mod growth_html;
 pub mod health;
 pub mod insights;
 pub mod openapi;
 pub mod plans;
+pub mod public_growth;
 pub mod revenue;
 pub mod stripe;
 pub mod subscriptions;
@@ -95,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .merge(activation::routes())
         .merge(support::routes())
         .merge(enablement::routes())
+        .merge(growth::routes())
         .merge(insights::routes())
         .merge(plans::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
@@ -127,6 +131,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        // Public growth pages: referral redirects, QR codes, landing pages.
+        .merge(public_growth::routes())
         .nest_service("/assets", assets)
         .fallback_service(web)
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -51,6 +51,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::files::Api::openapi(),
         super::clients::Api::openapi(),
         super::support::Api::openapi(),
+        super::growth::Api::openapi(),
         super::activity::Api::openapi(),
         super::enablement::Api::openapi(),
         super::insights::Api::openapi(),

@@ -9,9 +9,11 @@ pub mod signature;
 pub mod target;
 
 /// Event types a subscription may name.
-pub const EVENT_TYPES: [&str; 4] = [
+pub const EVENT_TYPES: [&str; 5] = [
     "deal_win.recorded",
     "commission.status_changed",
     "tier.changed",
     "message.created",
+    // A campaign step is due (growth hub): for a mail or SMS tool to send.
+    "campaign.step_due",
 ];

@@ -32,6 +32,9 @@ pub struct Program {
     /// `[enablement]`: SOP boards and badges (absent: none).
     #[serde(default)]
     pub enablement: crate::domains::enablement::config::EnablementConfig,
+    /// `[growth]`: referral targets, click window, rewards, campaign ticks.
+    #[serde(default)]
+    pub growth: crate::domains::growth::GrowthConfig,
 }
 
 /// `[payouts]`.
@@ -131,6 +134,9 @@ impl Program {
                     "thresholds must rise",
                 );
             }
+        }
+        if let Err((key, reason)) = self.growth.validate() {
+            return bad(&key, &reason);
         }
         if let Err((key, reason)) = self.onboarding.validate() {
             return bad(&format!("onboarding.{key}"), &reason);
