@@ -354,6 +354,71 @@ describe('arena web client', { skip: missing.length ? `set ${missing.join(', ')}
     await openChannel(anaPage, 'general-chat');
   });
 
+  test('a partner shares a referral link and a landing page; clicks and leads follow live', async () => {
+    await openChannel(anaPage, 'growth-referrals');
+    const link = anaPage.locator('.panel-links .link-item').first();
+    await link.waitFor({ timeout: 15_000 });
+    const href = new URL(await link.locator('a.link-url').getAttribute('href'), server.base).href;
+    assert.match(href, /\/r\/[A-Za-z0-9_-]+$/, 'a referral link');
+    await link.getByRole('button', { name: /QR code/ }).click();
+    const qr = link.locator('.link-qr img');
+    await waitUntil(() => qr.evaluate((i) => i.complete && i.naturalWidth > 0), 10_000, 'the QR code image');
+    const clicks = anaPage
+      .locator('.figure', { has: anaPage.locator('.figure-label', { hasText: /^Clicks$/ }) })
+      .first()
+      .locator('.figure-value');
+    const before = Number(await clicks.innerText());
+
+    // A visitor from another address (behind a loopback proxy) follows the link;
+    // the partner's own site is outside this machine, so the browser answers it.
+    const octet = 1 + (Number.parseInt(RUN.slice(-4), 36) % 250);
+    const visitor = await browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': `198.51.100.${octet}` } });
+    await visitor.route((u) => !u.href.startsWith(server.base), (r) => r.fulfill({ status: 200, contentType: 'text/html', body: '<p>partner site</p>' }));
+    const vp = await visitor.newPage();
+    await vp.goto(href);
+    assert.match(vp.url(), /[?&]ref=/, 'redirected to the target with the code');
+    await waitUntil(async () => Number(await clicks.innerText()) === before + 1, 15_000, 'the click counted live');
+    await vp.goto(href);
+    await vp.goto(href);
+
+    // The partner's landing page, previewed in the panel, takes a contact form.
+    await openChannel(anaPage, 'growth-landing-pages');
+    const frame = anaPage.locator('iframe.preview-frame').first();
+    await frame.waitFor({ timeout: 15_000 });
+    const pageUrl = new URL(await frame.getAttribute('src'), server.base).href;
+    await vp.goto(pageUrl);
+    const name = `Visitor ${RUN}`;
+    await vp.getByLabel('Your name').fill(name);
+    await vp.getByLabel('Email').fill(`visitor-${RUN}@example.test`);
+    await vp.locator('form button[type=submit]').click();
+    await vp.waitForLoadState();
+    await openChannel(anaPage, 'growth-referrals');
+    await anaPage.locator('.board-card', { hasText: name }).waitFor({ timeout: 15_000 });
+    assert.equal(Number(await clicks.innerText()), before + 1, 'repeated clicks from one address count once');
+    await anaPage.screenshot({ path: shotPath('desktop-referrals.png') });
+    await visitor.close();
+  });
+
+  test('staff see the program KPIs as charts; a partner builds an app plan with the wizard', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const staff = await ctx.newPage();
+    await login(staff, server.base, 'staff@demo.test');
+    await openChannel(staff, 'analytics');
+    await staff.locator('.panel-chart canvas').first().waitFor({ timeout: 20_000 });
+    await staff.screenshot({ path: shotPath('desktop-analytics.png') });
+    await ctx.close();
+
+    await openChannel(anaPage, 'app-plans-create');
+    const client = `Cafe ${RUN}`;
+    await anaPage.getByLabel('Client name').fill(client);
+    await anaPage.getByLabel('What should the app achieve?').fill('More repeat visits');
+    await anaPage.getByRole('button', { name: 'Next' }).click();
+    await anaPage.getByRole('button', { name: 'Next' }).click();
+    await anaPage.getByRole('button', { name: 'Create draft plan' }).click();
+    await openChannel(anaPage, 'app-plans-library');
+    await anaPage.getByText(client).first().waitFor({ timeout: 15_000 });
+  });
+
   test('usable at 375 px: drawers, no horizontal scroll, 44 px targets', async () => {
     const ctx = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     const page = await ctx.newPage();
