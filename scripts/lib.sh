@@ -70,9 +70,17 @@ pg_stop() {
   runuser -u postgres -- "$(pg_bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# web_deps: installs the web client's npm packages when they are missing or
+# older than package-lock.json (npm keeps its own copy in node_modules).
+web_deps() {
+  ( cd "$REPO_ROOT/web-client" &&
+    { [ node_modules/.package-lock.json -nt package-lock.json ] ||
+      npm ci --no-audit --no-fund --loglevel=error; } )
+}
+
 # build_web: installs the web client's npm packages and builds it into web-client/dist.
 build_web() {
   [ -f "$REPO_ROOT/web-client/package.json" ] || return 0
   log "building the web client"
-  ( cd "$REPO_ROOT/web-client" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build >/dev/null )
+  web_deps && ( cd "$REPO_ROOT/web-client" && npm run --silent build >/dev/null )
 }

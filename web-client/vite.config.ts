@@ -4,28 +4,33 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 /**
- * Emits `.gz` and `.br` next to each text asset so the server can send them
+ * Writes `.gz` and `.br` next to each text asset so the server can send them
  * precompressed (tower-http `ServeDir::precompressed_gzip/br`) without
- * compressing on every request. No extra dependency.
+ * compressing on every request. No extra dependency. Runs on the files as
+ * written (`writeBundle`): chunks are final only then (Vite fills in its
+ * preload helper after `generateBundle`, so compressing there shipped a
+ * `__VITE_PRELOAD__` placeholder in the compressed copy of a chunk with a
+ * lazy import).
  */
 function precompress(): Plugin {
   return {
     name: 'arena-precompress',
     apply: 'build',
-    generateBundle(_opts, bundle) {
-      for (const [name, item] of Object.entries(bundle)) {
+    writeBundle(opts, bundle) {
+      const dir = opts.dir ?? 'dist';
+      for (const name of Object.keys(bundle)) {
         if (!/\.(js|css|html|svg)$/.test(name)) continue;
-        const src = item.type === 'chunk' ? item.code : item.source;
-        const buf = typeof src === 'string' ? Buffer.from(src) : Buffer.from(src);
+        const buf = readFileSync(path.join(dir, name));
         if (buf.length < 1024) continue;
-        this.emitFile({ type: 'asset', fileName: `${name}.gz`, source: gzipSync(buf, { level: 9 }) });
-        this.emitFile({
-          type: 'asset',
-          fileName: `${name}.br`,
-          source: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
-        });
+        writeFileSync(path.join(dir, `${name}.gz`), gzipSync(buf, { level: 9 }));
+        writeFileSync(
+          path.join(dir, `${name}.br`),
+          brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
+        );
       }
     },
   };

@@ -372,7 +372,9 @@ describe('arena web client', { skip: missing.length ? `set ${missing.join(', ')}
     // A visitor from another address (behind a loopback proxy) follows the link;
     // the partner's own site is outside this machine, so the browser answers it.
     const octet = 1 + (Number.parseInt(RUN.slice(-4), 36) % 250);
-    const visitor = await browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-For': `198.51.100.${octet}` } });
+    // A person's browser: the server counts no click from a headless User-Agent (a bot).
+    const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const visitor = await browser.newContext({ userAgent, extraHTTPHeaders: { 'X-Forwarded-For': `198.51.100.${octet}` } });
     await visitor.route((u) => !u.href.startsWith(server.base), (r) => r.fulfill({ status: 200, contentType: 'text/html', body: '<p>partner site</p>' }));
     const vp = await visitor.newPage();
     await vp.goto(href);
@@ -417,6 +419,8 @@ describe('arena web client', { skip: missing.length ? `set ${missing.join(', ')}
     await anaPage.getByRole('button', { name: 'Create draft plan' }).click();
     await openChannel(anaPage, 'app-plans-library');
     await anaPage.getByText(client).first().waitFor({ timeout: 15_000 });
+    // The next test watches ana's #general-chat.
+    await openChannel(anaPage, 'general-chat');
   });
 
   test('usable at 375 px: drawers, no horizontal scroll, 44 px targets', async () => {
