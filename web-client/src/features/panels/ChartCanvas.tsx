@@ -20,7 +20,13 @@ function config(spec: ChartSpec, el: HTMLElement): ChartConfiguration<'line' | '
   const funnel = spec.kind === 'funnel';
   const rates = funnel ? funnelRates(spec) : [];
   const reduce = typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
-  const valueAxis = { beginAtZero: true, grid: { color: grid }, ticks: { color: text, callback: (n: number | string) => chartValue(Number(n), spec) } };
+  // Counts and minor units are whole numbers: no ticks between them (0.8 of a deal win).
+  const whole = spec.series.every((s) => s.values.every((x) => x === null || Number.isInteger(x)));
+  const valueAxis = {
+    beginAtZero: true,
+    grid: { color: grid },
+    ticks: { color: text, precision: whole ? 0 : undefined, callback: (n: number | string) => chartValue(Number(n), spec) },
+  };
   const labelAxis = { grid: { display: false }, ticks: { color: text } };
   return {
     type: spec.kind === 'line' ? 'line' : 'bar',
