@@ -41,6 +41,7 @@ pub mod seed;
 pub mod session;
 pub mod state;
 pub mod store;
+pub mod text;
 
 use crate::bus::{Bus, LocalBus};
 use crate::chat::{Chat, ChatParts, Limits};

@@ -333,3 +333,103 @@ async fn pipelined_creates_commit_in_send_order() {
         "gap-free, increasing channel_seq: {seen:?}"
     );
 }
+
+/// Issue 12 item 2: NUL and other C0 controls (not tab, not newline) are
+/// refused with `bad_request` before group commit, so creates pipelined
+/// around them commit in order and none answers `internal`; edits, card
+/// data, nonces, emoji and topics are checked the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_are_refused_before_commit() {
+    let (_db, s) = setup().await;
+    let (mut ana, ready) = s.login_ws(ANA, Encoding::Json).await;
+    let general = channel(&ready, "general-chat").id;
+    let mut ws = s.raw_ws("v=1&encoding=json").await.unwrap();
+    let _hello = ws.next().await;
+    let token = s.demo_token(ANA).await;
+    raw_send(
+        &mut ws,
+        Encoding::Json,
+        json!({"op": 2, "d": {"token": token, "channels": [general]}}),
+    )
+    .await;
+    raw_until(&mut ws, Encoding::Json, "READY").await;
+    let bad = |i: usize| i % 3 == 1;
+    for i in 0..30 {
+        let content = if bad(i) {
+            format!("nul \u{0} {i}")
+        } else {
+            format!("clean\t{i}\n")
+        };
+        let d = json!({"id": format!("c{i}"), "method": "message.create",
+                       "params": {"channel_id": general, "content": content}});
+        raw_send(&mut ws, Encoding::Json, json!({"op": 8, "d": d})).await;
+    }
+    let (mut answers, mut seen) = (Vec::new(), Vec::new());
+    while answers.len() < 30 || seen.len() < 20 {
+        let d = raw_until(&mut ws, Encoding::Json, "MESSAGE_CREATE").await;
+        if d.get("ok").is_some() {
+            answers.push(d);
+        } else if let Some(c) = d["content"].as_str() {
+            assert!(!c.contains('\u{0}'), "a NUL message was committed: {d}");
+            seen.push(c.to_owned());
+        }
+    }
+    for a in &answers {
+        let i: usize = a["id"].as_str().unwrap()[1..].parse().unwrap();
+        if bad(i) {
+            assert_eq!(a["ok"], false, "{a}");
+            assert_eq!(a["error"]["code"], "bad_request", "{a}");
+            assert!(a["error"]["message"].as_str().unwrap().contains("U+0000"));
+        } else {
+            assert_eq!(a["ok"], true, "a clean create beside a NUL one: {a}");
+        }
+    }
+    let want: Vec<String> = (0..30)
+        .filter(|i| !bad(*i))
+        .map(|i| format!("clean\t{i}\n"))
+        .collect();
+    assert_eq!(seen, want, "the clean creates commit in send order");
+
+    let m = post(&mut ana, general, "to edit").await;
+    let refused = [
+        (
+            "message.edit",
+            json!({"message_id": m.id, "content": "x\u{1b}[31m"}),
+        ),
+        (
+            "message.create",
+            json!({"channel_id": general, "content": "a\rb"}),
+        ),
+        (
+            "message.create",
+            json!({"channel_id": general, "content": "ok", "nonce": "n\u{0}"}),
+        ),
+        (
+            "message.create",
+            json!({"channel_id": general, "content": "ok",
+            "card": {"type": "note", "data": {"items": [{"t": "\u{7}"}]}}}),
+        ),
+        (
+            "reaction.add",
+            json!({"message_id": m.id, "emoji": "\u{0}"}),
+        ),
+    ];
+    for (method, params) in refused {
+        let e = ana
+            .request(method, params.clone())
+            .await
+            .unwrap()
+            .expect_err(method);
+        assert_eq!(e.code, ErrorCode::BadRequest, "{method} {params}: {e:?}");
+    }
+    let (mut staff, _) = s.login_ws(STAFF, Encoding::Json).await;
+    let e = staff
+        .request(
+            "channel.update",
+            json!({"channel_id": general, "topic": "t\u{0}"}),
+        )
+        .await
+        .unwrap()
+        .expect_err("topic with NUL");
+    assert_eq!(e.code, ErrorCode::BadRequest, "{e:?}");
+}

@@ -34,6 +34,9 @@ impl Chat {
                 "slow_mode_s must be 0..21600 (Discord's maximum, 6 h)",
             ));
         }
+        if let Some(topic) = &p.topic {
+            crate::text::check("topic", topic)?;
+        }
         if p.topic
             .as_ref()
             .is_some_and(|t| t.chars().count() > MAX_TOPIC_CHARS)

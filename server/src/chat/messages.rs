@@ -27,6 +27,12 @@ fn channel_audience(m: &Message, actor: &Actor) -> Audience {
     }
 }
 
+/// A card's type and data hold only text Arena stores ([`crate::text`]).
+fn check_card(card: &arena_protocol::model::Card) -> Result<(), ErrorBody> {
+    crate::text::check("card type", &card.kind)?;
+    crate::text::check_json("card data", &card.data)
+}
+
 /// A message to commit, made from its create params; the store sets its
 /// `channel_seq` in the committing transaction.
 fn new_message(
@@ -59,6 +65,7 @@ fn new_message(
 
 impl Chat {
     fn check_content(&self, content: &str, has_card: bool) -> Result<(), ErrorBody> {
+        crate::text::check("content", content)?;
         if content.trim().is_empty() && !has_card {
             return Err(err(ErrorCode::BadRequest, "content is empty"));
         }
@@ -118,7 +125,11 @@ impl Chat {
                 format!("nonce is longer than {MAX_NONCE} bytes"),
             ));
         }
+        if let Some(nonce) = &p.nonce {
+            crate::text::check("nonce", nonce)?;
+        }
         if let Some(card) = &p.card {
+            check_card(card)?;
             if crate::domains::Domains::owns_card_type(&card.kind) {
                 return Err(err(
                     ErrorCode::BadRequest,
@@ -168,6 +179,11 @@ impl Chat {
         card: Option<arena_protocol::model::Card>,
         id: Option<Snowflake>,
     ) -> Result<Message, ErrorBody> {
+        // Server posts carry outside text too (a webhook body, a lead's name).
+        crate::text::check("content", &content)?;
+        if let Some(card) = &card {
+            check_card(card)?;
+        }
         let c = self
             .registry
             .tenant(tenant_id)

@@ -22,11 +22,11 @@ impl Chat {
     ) -> Result<(), ErrorBody> {
         if p.emoji.is_empty()
             || p.emoji.len() > MAX_EMOJI
-            || p.emoji.chars().any(char::is_whitespace)
+            || p.emoji.chars().any(|c| c.is_whitespace() || c.is_control())
         {
             return Err(err(
                 ErrorCode::BadRequest,
-                "emoji must be 1 to 64 bytes without spaces",
+                "emoji must be 1 to 64 bytes without spaces or control characters",
             ));
         }
         let m = self
