@@ -44,6 +44,7 @@ pub fn check_json(field: &str, v: &Value) -> Result<(), ErrorBody> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;
