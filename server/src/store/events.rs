@@ -2,7 +2,7 @@
 //! that commits each change, read for RESUME and `channel.events`.
 
 use super::{Store, StoreError};
-use crate::ids::{ChannelId, TenantId};
+use crate::ids::{ChannelId, MessageId, TenantId};
 
 /// One event of a channel's log.
 #[derive(Debug, Clone)]
@@ -34,6 +34,31 @@ impl Store {
             .bind(d.to_string())
             .execute(&mut **tx)
             .await?;
+        Ok(())
+    }
+
+    /// [`Self::insert_event`] for an event carrying a whole message (its
+    /// text), tagged with `message_id` so deleting the message can redact it.
+    pub(super) async fn insert_message_event(
+        tx: &mut Transaction<'_, Postgres>,
+        tenant_id: TenantId,
+        channel_id: ChannelId,
+        seq: i64,
+        t: &str,
+        d: &serde_json::Value,
+        message_id: MessageId,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO channel_events (tenant_id, channel_id, seq, t, d, message_id) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tenant_id)
+        .bind(channel_id)
+        .bind(seq)
+        .bind(t)
+        .bind(d.to_string())
+        .bind(message_id)
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 

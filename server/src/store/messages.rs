@@ -182,13 +182,15 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO channel_events (tenant_id, channel_id, seq, t, d)
-             SELECT t, c, s, 'MESSAGE_CREATE', d FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) AS v(t, c, s, d)",
+            "INSERT INTO channel_events (tenant_id, channel_id, seq, t, d, message_id)
+             SELECT t, c, s, 'MESSAGE_CREATE', d, i
+             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[]) AS v(t, c, s, d, i)",
         )
         .bind(&tenant)
         .bind(&channel)
         .bind(&seq)
         .bind(&d)
+        .bind(&id)
         .execute(&mut *tx)
         .await?;
         // Outgoing webhooks subscribed to these channels, in the same transaction.
@@ -302,12 +304,24 @@ impl Store {
         }
         let m = Self::fetch_message_tx(&mut tx, tenant_id, id).await?;
         let d = serde_json::to_value(&m).map_err(|e| StoreError::Other(e.to_string()))?;
-        Self::insert_event(&mut tx, tenant_id, channel_id, seq, "MESSAGE_UPDATE", &d).await?;
+        Self::insert_message_event(
+            &mut tx,
+            tenant_id,
+            channel_id,
+            seq,
+            "MESSAGE_UPDATE",
+            &d,
+            id,
+        )
+        .await?;
         tx.commit().await?;
         Ok(m)
     }
 
-    /// Soft-deletes a live message; logs `MESSAGE_DELETE`. Returns the seq.
+    /// Soft-deletes a live message and redacts its text: the row's content
+    /// and card, and those of its logged MESSAGE_CREATE and MESSAGE_UPDATE
+    /// events (which stay, so `channel_seq` has no gap); logs
+    /// `MESSAGE_DELETE`, all in one transaction. Returns the seq.
     pub async fn delete_message(
         &self,
         tenant_id: TenantId,
@@ -316,7 +330,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let (mut tx, seq) = self.begin_change(tenant_id, channel_id).await?;
         let r = sqlx::query(
-            "UPDATE messages SET deleted_at = now(), channel_seq = $4
+            "UPDATE messages SET deleted_at = now(), channel_seq = $4, content = '', card = NULL
              WHERE tenant_id = $1 AND channel_id = $2 AND id = $3 AND deleted_at IS NULL",
         )
         .bind(tenant_id)
@@ -328,6 +342,14 @@ impl Store {
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        sqlx::query(
+            "UPDATE channel_events SET d = ((d::jsonb - 'card') || '{\"content\": \"\"}'::jsonb)::text
+             WHERE tenant_id = $1 AND message_id = $2",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         let d = serde_json::json!({
             "id": id.to_string(), "channel_id": channel_id.to_string(), "channel_seq": seq
         });
