@@ -23,6 +23,7 @@ pub mod access;
 pub mod auth;
 pub mod bus;
 pub mod chat;
+pub mod client_ip;
 pub mod config;
 pub mod delivery;
 pub mod domains;
@@ -175,6 +176,15 @@ pub async fn build(
             )
             .allow_burst(std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN)),
         ),
+        login_ip_limiter: governor::RateLimiter::keyed(
+            governor::Quota::per_minute(nonzero(120)).allow_burst(nonzero(60)),
+        ),
+        login_global_limiter: governor::RateLimiter::direct(
+            governor::Quota::per_minute(nonzero(1200)).allow_burst(nonzero(200)),
+        ),
+        login_work: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+        ),
         webhook_limiter: integrations::incoming::WebhookLimiter::default(),
         identify_permits: tokio::sync::Semaphore::new(pool as usize),
         metrics,
@@ -246,4 +256,9 @@ pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartErro
     }
     served?;
     Ok(())
+}
+
+/// `n` as a quota figure (0 becomes 1).
+fn nonzero(n: u32) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN)
 }

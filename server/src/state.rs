@@ -50,6 +50,15 @@ pub struct Shared {
     /// Login attempts per (workspace, email): 30 a minute, burst 20 (argon2 makes
     /// each attempt costly; this keeps guessing slow and the CPU free).
     pub login_limiter: governor::DefaultKeyedRateLimiter<String>,
+    /// Login attempts per client address ([`crate::client_ip`]): 120 a minute,
+    /// burst 60, so one address cannot guess across many accounts.
+    pub login_ip_limiter: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+    /// Login attempts on this node in all: 1,200 a minute, burst 200 (a
+    /// distributed guess cannot take every core).
+    pub login_global_limiter: governor::DefaultDirectRateLimiter,
+    /// Password verifications (argon2, ~19 MiB and tens of ms each) running at
+    /// once: one per core; the rest wait their turn.
+    pub login_work: tokio::sync::Semaphore,
     /// Posts per incoming webhook: 30 a minute, burst 10 (Discord's figure).
     pub webhook_limiter: crate::integrations::incoming::WebhookLimiter,
     /// IDENTIFYs doing database work at once (the pool size); the rest wait.

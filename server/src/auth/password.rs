@@ -22,3 +22,16 @@ pub fn verify(password: &str, phc: &str) -> bool {
             .is_ok()
     })
 }
+
+/// A hash of a random password, made once: login verifies against it when the
+/// workspace or the email is unknown (or has no password), so an answer takes
+/// as long whether or not the account exists (OWASP Authentication Cheat
+/// Sheet, "Authentication Responses"). Empty if hashing failed, which makes
+/// [`verify`] fail fast; it cannot fail with the default parameters.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let random = SaltString::generate(&mut OsRng);
+        hash(random.as_str()).unwrap_or_default()
+    })
+}

@@ -1,7 +1,7 @@
 //! `POST /api/v1/auth/login` and `/auth/refresh`: argon2-checked passwords,
 //! short-lived JWT access tokens, single-use rotating refresh tokens.
 
-use super::extract::Body;
+use super::extract::{Body, Peer};
 use crate::auth::{password, random_token, token_hash};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -72,44 +72,68 @@ async fn issue(state: &AppState, user: &crate::store::UserRow) -> Result<TokenPa
     responses((status = 200, body = TokenPair), (status = 401, description = "wrong workspace, email or password"), (status = 429, description = "too many attempts")))]
 pub async fn login(
     State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: axum::http::HeaderMap,
     Body(b): Body<Login>,
 ) -> Result<Json<TokenPair>, ApiError> {
     if b.password.len() > 1024 || b.email.len() > 320 || b.tenant.len() > 64 {
         return Err(ApiError::new(ErrorCode::BadRequest, "field too long"));
     }
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    if let Some(ip) = crate::client_ip::client_ip(peer, forwarded) {
+        state.login_ip_limiter.check_key(&ip).map_err(too_many)?;
+        state.login_ip_limiter.retain_recent();
+    }
     let key = format!("{}\n{}", b.tenant, b.email.to_lowercase());
-    if let Err(not_until) = state.login_limiter.check_key(&key) {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(
-            &governor::clock::DefaultClock::default(),
-        ));
-        return Err(ApiError(arena_protocol::ErrorBody::retry(
-            ErrorCode::RateLimited,
-            "too many login attempts; wait and retry",
-            wait.as_millis() as u64 + 1,
-        )));
-    }
+    state.login_limiter.check_key(&key).map_err(too_many)?;
     state.login_limiter.retain_recent();
+    state.login_global_limiter.check().map_err(too_many)?;
+    // An unknown workspace or email costs the same argon2 work as a wrong
+    // password, so the answer's timing does not say which emails exist.
     let tenant = match state.store.fetch_tenant_by_slug(&b.tenant).await {
-        Ok(t) => t,
-        Err(crate::store::StoreError::NotFound) => return Err(bad_credentials()),
+        Ok(t) => Some(t),
+        Err(crate::store::StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
-    let user = match state.store.fetch_user_by_email(tenant.id, &b.email).await {
-        Ok(u) => u,
-        Err(crate::store::StoreError::NotFound) => return Err(bad_credentials()),
-        Err(e) => return Err(e.into()),
+    let user = match &tenant {
+        Some(t) => match state.store.fetch_user_by_email(t.id, &b.email).await {
+            Ok(u) => Some(u),
+            Err(crate::store::StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
     };
-    let Some(hash) = user.password_hash.clone() else {
-        return Err(bad_credentials());
-    };
+    let hash = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_owned());
     let pw = b.password;
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
-        .await
-        .unwrap_or(false);
-    if !ok {
-        return Err(bad_credentials());
+    let ok = {
+        let _turn = state
+            .login_work
+            .acquire()
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::Unavailable, "the server is stopping"))?;
+        tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
+            .await
+            .unwrap_or(false)
+    };
+    match user {
+        Some(user) if ok && user.password_hash.is_some() => Ok(Json(issue(&state, &user).await?)),
+        _ => Err(bad_credentials()),
     }
-    Ok(Json(issue(&state, &user).await?))
+}
+
+/// 429 `rate_limited` with the wait a limiter named.
+fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> ApiError {
+    let wait = not_until.wait_time_from(governor::clock::Clock::now(
+        &governor::clock::DefaultClock::default(),
+    ));
+    ApiError(arena_protocol::ErrorBody::retry(
+        ErrorCode::RateLimited,
+        "too many login attempts; wait and retry",
+        wait.as_millis() as u64 + 1,
+    ))
 }
 
 /// Exchanges a refresh token (single use) for a new pair.

@@ -15,6 +15,7 @@
 //!   nothing; more than 5 submissions from one address in 10 minutes are
 //!   429. Unpublished or unknown pages: 404.
 
+use super::extract::Peer;
 use super::growth_html as page_html;
 use crate::domains::growth::commands::{Command, LeadInput};
 use crate::domains::growth::{config::valid_target, visitor};
@@ -22,31 +23,12 @@ use crate::ids::TenantId;
 use crate::state::AppState;
 use crate::store::{PageRow, StoreError};
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use std::net::SocketAddr;
-
-/// The peer address when the server runs with connect info (it does), else none.
-pub struct Peer(pub Option<SocketAddr>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Peer(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0),
-        ))
-    }
-}
 
 /// Largest landing-page form body, bytes.
 pub const FORM_LIMIT: usize = 16 * 1024;
@@ -106,7 +88,7 @@ async fn count(
         return false;
     }
     let xff = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let ip = visitor::client_ip(peer, xff);
+    let ip = crate::client_ip::client_ip(peer, xff);
     let hash = visitor::hash(state.cfg.jwt_secret.as_bytes(), tenant.0, ip);
     let window = 60
         * i64::from(
@@ -313,7 +295,7 @@ pub async fn submit(
     let visitor = visitor::hash(
         state.cfg.jwt_secret.as_bytes(),
         tid.0,
-        visitor::client_ip(peer, xff),
+        crate::client_ip::client_ip(peer, xff),
     );
     let asked = state
         .domains
