@@ -22,7 +22,6 @@ mod insights_kpis;
 mod messages;
 mod opportunities;
 mod outbox;
-mod panels;
 mod payouts;
 mod plans;
 mod read_states;
@@ -59,7 +58,6 @@ pub use insights_kpis::{KpiCounts, KpiScope, MoneyRow, SeriesRow, StageRow};
 pub use messages::NewMessage;
 pub use opportunities::{NewOpportunity, OpportunityRow};
 pub use outbox::{DeliveryRow, DueWebhook, SubscriptionRow};
-pub use panels::{ChannelActivityRow, DealWinRow};
 pub use payouts::{IntegrationEffect, NewIntegrationEvent, PayoutAccountRow};
 pub use plans::{
     NarrativeOutcome, NewPlan, NewPlanTemplate, PlanMove, PlanRow, PlanSection, PlanTemplateRow,
