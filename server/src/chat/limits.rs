@@ -1,6 +1,7 @@
 //! Per-member limits on posting: the message rate (governor's GCRA), slow
-//! mode per channel, and timeouts (mutes). Counted on this node; sharing
-//! them across nodes comes with the Redis scale-out (issue 11).
+//! mode per channel, and timeouts (mutes, read from Postgres and cached for
+//! [`MUTE_CACHE_TTL`]). Rates are counted on this node; sharing them across
+//! nodes comes with the Redis scale-out (issue 11).
 
 use crate::ids::{ChannelId, TenantId, UserId};
 use crate::registry::{Actor, ChannelInfo};
@@ -28,11 +29,19 @@ pub struct Limiter {
     rate: governor::DefaultKeyedRateLimiter<(TenantId, UserId)>,
     /// Last post per member and channel, for slow mode.
     last_post: DashMap<(ChannelId, UserId), Instant>,
-    /// Members under a timeout → until when. Filled when a session
-    /// identifies, a REST post reads the member, or staff time someone out;
-    /// expired entries are removed when read.
-    muted: DashMap<(TenantId, UserId), OffsetDateTime>,
+    /// Each member's timeout as last read from Postgres (`None`: not timed
+    /// out) and when it was read. Written when a session identifies, a REST
+    /// post reads the member, staff time someone out, or a check finds no
+    /// fresh entry and reads the database; an entry older than
+    /// [`MUTE_CACHE_TTL`] is read again, so a timeout set elsewhere (another
+    /// node, the database) applies within that time. One entry per member
+    /// who acted (bounded by the tenant's members).
+    muted: DashMap<(TenantId, UserId), (Option<OffsetDateTime>, Instant)>,
 }
+
+/// How long a member's timeout read from Postgres is trusted before it is
+/// read again.
+pub const MUTE_CACHE_TTL: Duration = Duration::from_secs(30);
 
 fn quota(per_second: u32) -> governor::Quota {
     let n = NonZeroU32::new(per_second.max(1)).unwrap_or(NonZeroU32::MIN);
@@ -98,22 +107,25 @@ impl Limiter {
         Ok(())
     }
 
-    /// Records a member's timeout as read from the store (`None` = not muted).
+    /// Records a member's timeout as just read from the store (`None` = not
+    /// timed out).
     pub fn note_muted(&self, tenant_id: TenantId, user_id: UserId, until: Option<OffsetDateTime>) {
-        match until {
-            Some(t) if t > OffsetDateTime::now_utc() => {
-                self.muted.insert((tenant_id, user_id), t);
-            }
-            _ => {
-                self.muted.remove(&(tenant_id, user_id));
-            }
-        }
+        self.muted
+            .insert((tenant_id, user_id), (until, Instant::now()));
     }
 
-    /// `forbidden` with the remaining time while the member is timed out at `now`.
-    pub fn check_muted(&self, actor: &Actor, now: OffsetDateTime) -> Result<(), ErrorBody> {
-        let key = (actor.tenant_id, actor.user_id);
-        let until = self.muted.get(&key).map(|t| *t);
+    /// The member's timeout if an entry younger than [`MUTE_CACHE_TTL`] is
+    /// held at `at`; `None` when the database must be read.
+    pub fn cached_mute(&self, actor: &Actor, at: Instant) -> Option<Option<OffsetDateTime>> {
+        self.muted
+            .get(&(actor.tenant_id, actor.user_id))
+            .filter(|e| at.saturating_duration_since(e.1) < MUTE_CACHE_TTL)
+            .map(|e| e.0)
+    }
+
+    /// `forbidden` with the remaining time while a timeout `until` holds at
+    /// `now`; `Ok` without one or once it ended.
+    pub fn verdict(until: Option<OffsetDateTime>, now: OffsetDateTime) -> Result<(), ErrorBody> {
         match until {
             Some(t) if t > now => {
                 let ms = (t - now).whole_milliseconds().max(0) as u64;
@@ -123,11 +135,7 @@ impl Limiter {
                     ms,
                 ))
             }
-            Some(_) => {
-                self.muted.remove(&key);
-                Ok(())
-            }
-            None => Ok(()),
+            _ => Ok(()),
         }
     }
 }

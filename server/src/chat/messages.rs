@@ -116,7 +116,7 @@ impl Chat {
             ));
         }
         let now = OffsetDateTime::now_utc();
-        self.limiter.check_muted(actor, now)?;
+        self.check_not_muted(actor).await?;
         self.limiter.check_rate(actor)?;
         self.check_content(&p.content, p.card.is_some())?;
         if p.nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE) {
@@ -227,6 +227,7 @@ impl Chat {
 
     /// `message.edit`: the author only.
     pub async fn edit(&self, actor: &Actor, p: MessageEdit) -> Result<Message, ErrorBody> {
+        self.check_not_muted(actor).await?;
         let m = self.own_or_staff(actor, p.message_id.into(), false).await?;
         if m.card
             .as_ref()

@@ -89,3 +89,26 @@ impl Chat {
         }
     }
 }
+
+impl Chat {
+    /// `forbidden` (with `retry_after_ms`) while the actor is timed out:
+    /// from the limiter's cache when fresh, else read from Postgres and
+    /// cached. Checked by every write a timeout forbids (create, edit, react),
+    /// whichever path the session came by (IDENTIFY, RESUME, REST).
+    pub(super) async fn check_not_muted(&self, actor: &Actor) -> Result<(), ErrorBody> {
+        let until = match self.limiter.cached_mute(actor, std::time::Instant::now()) {
+            Some(until) => until,
+            None => {
+                let row = self
+                    .store
+                    .fetch_user(actor.tenant_id, actor.user_id)
+                    .await
+                    .map_err(store_error)?;
+                self.limiter
+                    .note_muted(actor.tenant_id, actor.user_id, row.muted_until);
+                row.muted_until
+            }
+        };
+        super::limits::Limiter::verdict(until, OffsetDateTime::now_utc())
+    }
+}

@@ -29,6 +29,7 @@ impl Chat {
                 "emoji must be 1 to 64 bytes without spaces or control characters",
             ));
         }
+        self.check_not_muted(actor).await?;
         let m = self
             .store
             .fetch_message(actor.tenant_id, p.message_id.into())

@@ -77,22 +77,18 @@ fn a_timeout_holds_until_it_ends() {
     let l = Limiter::new(100);
     let a = actor(Role::Partner);
     let now = OffsetDateTime::now_utc();
-    l.note_muted(
-        a.tenant_id,
-        a.user_id,
-        Some(now + time::Duration::minutes(5)),
-    );
-    let e = l.check_muted(&a, now).expect_err("muted");
+    let t0 = Instant::now();
+    assert_eq!(l.cached_mute(&a, t0), None, "unknown: read the database");
+    let until = Some(now + time::Duration::minutes(5));
+    l.note_muted(a.tenant_id, a.user_id, until);
+    let cached = l.cached_mute(&a, Instant::now()).expect("fresh");
+    let e = Limiter::verdict(cached, now).expect_err("muted");
     assert_eq!(e.code, ErrorCode::Forbidden);
     assert_eq!(e.retry_after_ms, Some(300_000));
-    l.check_muted(&a, now + time::Duration::minutes(6))
-        .expect("over");
+    Limiter::verdict(cached, now + time::Duration::minutes(6)).expect("over");
+    // Stale after the TTL: read again.
+    assert_eq!(l.cached_mute(&a, Instant::now() + MUTE_CACHE_TTL), None);
     // Lifted explicitly.
-    l.note_muted(
-        a.tenant_id,
-        a.user_id,
-        Some(now + time::Duration::minutes(5)),
-    );
     l.note_muted(a.tenant_id, a.user_id, None);
-    l.check_muted(&a, now).expect("lifted");
+    Limiter::verdict(l.cached_mute(&a, Instant::now()).expect("fresh"), now).expect("lifted");
 }
