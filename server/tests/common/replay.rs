@@ -105,6 +105,33 @@ pub fn log_sigs(events: &[(u64, Event)]) -> Vec<String> {
         .collect()
 }
 
+/// `sigs` with the text of messages deleted within them blanked: the channel
+/// log replays a deleted message's create and edits redacted, while a
+/// session's own replay buffer holds them as they were dispatched; both
+/// replay the same events in the same order.
+#[allow(dead_code)]
+pub fn without_deleted_text(sigs: Vec<String>) -> Vec<String> {
+    let deleted: Vec<String> = sigs
+        .iter()
+        .filter(|s| s.starts_with("MESSAGE_DELETE "))
+        .filter_map(|s| s.split_whitespace().nth(1).map(str::to_owned))
+        .collect();
+    sigs.into_iter()
+        .map(|s| {
+            let mut parts = s.splitn(4, ' ');
+            let (t, id, seq) = (parts.next(), parts.next(), parts.next());
+            match (t, id, seq) {
+                (Some(t @ ("MESSAGE_CREATE" | "MESSAGE_UPDATE")), Some(id), Some(seq))
+                    if deleted.iter().any(|d| d == id) =>
+                {
+                    format!("{t} {id} {seq} <deleted>")
+                }
+                _ => s,
+            }
+        })
+        .collect()
+}
+
 /// Asserts that the dispatch `s` of `events` keeps increasing after `after`.
 pub fn assert_seqs_continue(events: &[(u64, Event)], after: u64) {
     let mut prev = after;
