@@ -1,0 +1,420 @@
+//! The Redis bus: several Arena nodes on one Redis share fan-out (issue 11).
+//!
+//! Publishing (on any task, never blocking): the event is delivered to this
+//! node's sessions at once (so a single node behaves exactly like
+//! [`LocalBus`](super::LocalBus)), then handed to a bounded queue of
+//! [`PUBLISH_QUEUE`] events. One publisher task drains it in order and
+//! `PUBLISH`es an [`Envelope`] (MessagePack: origin node, audience, event) on
+//! the tenant's topic `arena:t:{tenant_id}` through a reconnecting
+//! [`ConnectionManager`].
+//!
+//! Queue full policy: the event was already delivered on this node; for the
+//! other nodes it is dropped (newest dropped, counted in
+//! `arena_bus_publish_queue_full_total`, logged once per full spell). Their
+//! clients recover it from the channel log (RESUME, backfill), as after any
+//! at-most-once loss. A failed `PUBLISH` (Redis away) is dropped the same way
+//! and counted in `arena_bus_publish_errors_total`.
+//!
+//! Receiving: one task holds a dedicated pub/sub connection subscribed to
+//! the pattern `arena:t:*` (every tenant; per-tenant reference-counted
+//! subscriptions are still to come), decodes each envelope, ignores its own
+//! echoes (by the random origin id of this process) and hands the rest to
+//! [`Delivery`]. When the connection drops it reconnects with exponential
+//! backoff (100 ms doubling to 5 s) and subscribes again, logging both.
+//!
+//! Order: one publisher task on one connection, one receiving connection:
+//! events published by one node arrive on every other node in publish order.
+//!
+//! Metrics: `arena_bus_published_total`, `arena_bus_received_total`,
+//! `arena_bus_publish_queue_full_total`, `arena_bus_publish_errors_total`,
+//! `arena_bus_decode_errors_total`, `arena_bus_reconnects_total`.
+
+use super::{Audience, Bus, Projection};
+use crate::delivery::Delivery;
+use crate::ids::{ChannelId, TenantId, UserId};
+use ::redis::aio::ConnectionManager;
+use ::redis::AsyncCommands;
+use arena_protocol::Event;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Events waiting to be published to Redis, at most; beyond, see the module's policy.
+pub const PUBLISH_QUEUE: usize = 8192;
+
+/// The pattern every node subscribes to (all tenant topics).
+const TOPIC_PATTERN: &str = "arena:t:*";
+
+/// First reconnection delay; doubles up to [`BACKOFF_MAX`].
+const BACKOFF_MIN: Duration = Duration::from_millis(100);
+/// Longest delay between reconnection attempts.
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// Why the Redis bus could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    /// `ARENA_REDIS_URL` is not a Redis URL (`redis://host:port/db`).
+    #[error("redis_url: {0}")]
+    Url(#[from] ::redis::RedisError),
+}
+
+/// The Redis topic of a tenant's events: `arena:t:{tenant_id}`.
+pub fn topic(tenant: TenantId) -> String {
+    format!("arena:t:{}", tenant.0)
+}
+
+/// What goes over Redis: who sent it, where it goes, and the event as its
+/// `t` and `d` (the same JSON shape as on the wire), MessagePack-encoded.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    /// The publishing process's origin id (echoes are ignored by it).
+    o: u64,
+    /// The audience.
+    a: WireAudience,
+    /// The event's name (`MESSAGE_CREATE` …).
+    t: String,
+    /// The event's data.
+    d: serde_json::Value,
+}
+
+/// [`Audience`] on the bus (ids as their i64).
+#[derive(Debug, Serialize, Deserialize)]
+enum WireAudience {
+    Channel(i64, i64),
+    Tenant(i64),
+    Panel(i64, i64, WireProjection),
+}
+
+/// [`Projection`] on the bus.
+#[derive(Debug, Serialize, Deserialize)]
+enum WireProjection {
+    Everyone,
+    Program,
+    Partner(i64),
+}
+
+impl From<Audience> for WireAudience {
+    fn from(a: Audience) -> Self {
+        match a {
+            Audience::Channel {
+                tenant_id,
+                channel_id,
+            } => WireAudience::Channel(tenant_id.0, channel_id.0),
+            Audience::Tenant(t) => WireAudience::Tenant(t.0),
+            Audience::Panel {
+                tenant_id,
+                channel_id,
+                projection,
+            } => WireAudience::Panel(
+                tenant_id.0,
+                channel_id.0,
+                match projection {
+                    Projection::Everyone => WireProjection::Everyone,
+                    Projection::Program => WireProjection::Program,
+                    Projection::Partner(u) => WireProjection::Partner(u.0),
+                },
+            ),
+        }
+    }
+}
+
+impl From<WireAudience> for Audience {
+    fn from(a: WireAudience) -> Self {
+        match a {
+            WireAudience::Channel(t, c) => Audience::Channel {
+                tenant_id: TenantId(t),
+                channel_id: ChannelId(c),
+            },
+            WireAudience::Tenant(t) => Audience::Tenant(TenantId(t)),
+            WireAudience::Panel(t, c, p) => Audience::Panel {
+                tenant_id: TenantId(t),
+                channel_id: ChannelId(c),
+                projection: match p {
+                    WireProjection::Everyone => Projection::Everyone,
+                    WireProjection::Program => Projection::Program,
+                    WireProjection::Partner(u) => Projection::Partner(UserId(u)),
+                },
+            },
+        }
+    }
+}
+
+fn tenant_of(a: &Audience) -> TenantId {
+    match a {
+        Audience::Channel { tenant_id, .. } | Audience::Panel { tenant_id, .. } => *tenant_id,
+        Audience::Tenant(t) => *t,
+    }
+}
+
+/// Encodes an event for the bus; `None` (logged) if its data does not serialize.
+fn encode(origin: u64, audience: Audience, event: &Event) -> Option<Vec<u8>> {
+    let d = match event.serialize_data(serde_json::value::Serializer) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = %e, event = event.name(), "bus: event data does not serialize");
+            return None;
+        }
+    };
+    let env = Envelope {
+        o: origin,
+        a: audience.into(),
+        t: event.name().to_owned(),
+        d,
+    };
+    match rmp_serde::to_vec(&env) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            tracing::error!(error = %e, event = event.name(), "bus: envelope does not encode");
+            None
+        }
+    }
+}
+
+/// Decodes an envelope: its origin, audience and event; an error names what is wrong.
+fn decode(bytes: &[u8]) -> Result<(u64, Audience, Event), String> {
+    let env: Envelope = rmp_serde::from_slice(bytes).map_err(|e| e.to_string())?;
+    let event = Event::from_parts(&env.t, env.d).map_err(|e| e.to_string())?;
+    Ok((env.o, env.a.into(), event))
+}
+
+/// The Redis bus of one node; see the module documentation.
+#[derive(Clone)]
+pub struct RedisBus {
+    delivery: Delivery,
+    origin: u64,
+    queue: mpsc::Sender<(Audience, Event)>,
+    /// Set while the queue is full, so a full spell is logged once.
+    full: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for RedisBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisBus")
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisBus {
+    /// A bus over this node's `delivery` and the Redis at `url`
+    /// (`redis://host:port/db`). Spawns the publisher and the receiving task
+    /// on `tasks`; both end when `stop` is cancelled. Connections are made
+    /// by those tasks (and retried), so a Redis that is down at start only
+    /// delays cross-node delivery.
+    ///
+    /// Errors: [`BusError::Url`] if `url` is not a Redis URL.
+    pub fn start(
+        url: &str,
+        delivery: Delivery,
+        tasks: &TaskTracker,
+        stop: CancellationToken,
+    ) -> Result<RedisBus, BusError> {
+        let client = ::redis::Client::open(url)?;
+        let origin: u64 = rand::random();
+        let (tx, rx) = mpsc::channel(PUBLISH_QUEUE);
+        tasks.spawn(publisher(client.clone(), origin, rx, stop.clone()));
+        tasks.spawn(receiver(client, origin, delivery.clone(), stop));
+        tracing::info!(origin, "bus: Redis pub/sub");
+        Ok(RedisBus {
+            delivery,
+            origin,
+            queue: tx,
+            full: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// This process's origin id on the bus (random per start).
+    pub fn origin(&self) -> u64 {
+        self.origin
+    }
+}
+
+impl Bus for RedisBus {
+    fn publish(&self, audience: Audience, event: Event) {
+        self.delivery.deliver(audience, &event);
+        match self.queue.try_send((audience, event)) {
+            Ok(()) => {
+                if self.full.swap(false, Ordering::Relaxed) {
+                    tracing::info!("bus: publish queue has room again");
+                }
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                metrics::counter!("arena_bus_publish_queue_full_total").increment(1);
+                if !self.full.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        limit = PUBLISH_QUEUE,
+                        "bus: publish queue full; events for other nodes are dropped"
+                    );
+                }
+            }
+            // The publisher has stopped (shutdown): local delivery is all there is.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+}
+
+/// Waits `backoff` (or until `stop`); false if stopped. Doubles `backoff`.
+async fn pause(backoff: &mut Duration, stop: &CancellationToken) -> bool {
+    let wait = *backoff;
+    *backoff = (*backoff * 2).min(BACKOFF_MAX);
+    tokio::select! {
+        _ = stop.cancelled() => false,
+        _ = tokio::time::sleep(wait) => true,
+    }
+}
+
+/// Drains the publish queue in order into `PUBLISH`es.
+async fn publisher(
+    client: ::redis::Client,
+    origin: u64,
+    mut rx: mpsc::Receiver<(Audience, Event)>,
+    stop: CancellationToken,
+) {
+    let mut backoff = BACKOFF_MIN;
+    let mut conn: ConnectionManager = loop {
+        match client.get_connection_manager().await {
+            Ok(c) => break c,
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "bus: cannot connect to Redis to publish");
+                if !pause(&mut backoff, &stop).await {
+                    return;
+                }
+            }
+        }
+    };
+    loop {
+        let next = tokio::select! {
+            _ = stop.cancelled() => return,
+            n = rx.recv() => n,
+        };
+        let Some((audience, event)) = next else {
+            return;
+        };
+        let Some(bytes) = encode(origin, audience, &event) else {
+            continue;
+        };
+        let r: Result<i64, _> = conn.publish(topic(tenant_of(&audience)), bytes).await;
+        match r {
+            Ok(_) => metrics::counter!("arena_bus_published_total").increment(1),
+            Err(e) => {
+                metrics::counter!("arena_bus_publish_errors_total").increment(1);
+                tracing::warn!(error = %e, "bus: PUBLISH failed; event not sent to other nodes");
+            }
+        }
+    }
+}
+
+/// Receives every tenant's events from Redis and delivers other nodes' ones
+/// here; reconnects (with backoff) and subscribes again when the connection drops.
+async fn receiver(
+    client: ::redis::Client,
+    origin: u64,
+    delivery: Delivery,
+    stop: CancellationToken,
+) {
+    let mut backoff = BACKOFF_MIN;
+    let mut lost = false;
+    loop {
+        let subscribed = async {
+            let mut ps = client.get_async_pubsub().await?;
+            ps.psubscribe(TOPIC_PATTERN).await?;
+            Ok::<_, ::redis::RedisError>(ps)
+        };
+        let ps = tokio::select! {
+            _ = stop.cancelled() => return,
+            r = subscribed => r,
+        };
+        match ps {
+            Ok(ps) => {
+                if lost {
+                    metrics::counter!("arena_bus_reconnects_total").increment(1);
+                    tracing::info!(
+                        pattern = TOPIC_PATTERN,
+                        "bus: reconnected to Redis and subscribed again"
+                    );
+                } else {
+                    tracing::info!(pattern = TOPIC_PATTERN, "bus: subscribed");
+                }
+                backoff = BACKOFF_MIN;
+                let mut messages = ps.into_on_message();
+                loop {
+                    let msg = tokio::select! {
+                        _ = stop.cancelled() => return,
+                        m = messages.next() => m,
+                    };
+                    let Some(msg) = msg else { break };
+                    receive(origin, &delivery, msg.get_payload_bytes());
+                }
+                lost = true;
+                tracing::warn!("bus: Redis pub/sub connection lost; reconnecting");
+            }
+            Err(e) => {
+                lost = true;
+                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "bus: cannot subscribe on Redis");
+            }
+        }
+        if !pause(&mut backoff, &stop).await {
+            return;
+        }
+    }
+}
+
+/// Delivers one received envelope here unless this process published it.
+fn receive(origin: u64, delivery: &Delivery, bytes: &[u8]) {
+    match decode(bytes) {
+        Ok((from, _, _)) if from == origin => {}
+        Ok((_, audience, event)) => {
+            metrics::counter!("arena_bus_received_total").increment(1);
+            delivery.deliver(audience, &event);
+        }
+        Err(e) => {
+            metrics::counter!("arena_bus_decode_errors_total").increment(1);
+            tracing::warn!(error = %e, "bus: undecodable envelope ignored");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arena_protocol::event::TypingStart;
+    use arena_protocol::Snowflake;
+
+    #[test]
+    fn an_envelope_round_trips_with_its_origin_and_audience() {
+        let event = Event::TypingStart(TypingStart {
+            channel_id: Snowflake(7),
+            user_id: Snowflake(u64::from(u32::MAX) + 9),
+            at: "2026-01-01T00:00:00Z".into(),
+        });
+        for audience in [
+            Audience::Channel {
+                tenant_id: TenantId(1),
+                channel_id: ChannelId(7),
+            },
+            Audience::Tenant(TenantId(1)),
+            Audience::Panel {
+                tenant_id: TenantId(1),
+                channel_id: ChannelId(7),
+                projection: Projection::Partner(UserId(42)),
+            },
+            Audience::Panel {
+                tenant_id: TenantId(1),
+                channel_id: ChannelId(7),
+                projection: Projection::Program,
+            },
+        ] {
+            let bytes = encode(99, audience, &event).expect("encodes");
+            let (origin, a, e) = decode(&bytes).expect("decodes");
+            assert_eq!((origin, a, e), (99, audience, event.clone()));
+            assert_eq!(tenant_of(&audience), TenantId(1));
+        }
+        assert!(decode(b"not msgpack").is_err());
+        assert_eq!(topic(TenantId(5)), "arena:t:5");
+    }
+}
