@@ -116,7 +116,7 @@ pub async fn build(
     let delivery = Delivery::new(hub.clone(), registry.clone()).with_access(access);
     // With a Redis URL, events also cross to (and arrive from) the other nodes.
     let bus: Arc<dyn Bus> = match cfg.redis_url.as_deref() {
-        Some(url) => Arc::new(RedisBus::start(url, delivery, &tasks, stop.clone())?),
+        Some(url) => Arc::new(RedisBus::start(url, delivery, &hub, &tasks, stop.clone())?),
         None => Arc::new(LocalBus::new(delivery)),
     };
     let links = domains::Links::default();

@@ -16,27 +16,36 @@
 //! and counted in `arena_bus_publish_errors_total`.
 //!
 //! Receiving: one task holds a dedicated pub/sub connection subscribed to
-//! the pattern `arena:t:*` (every tenant; per-tenant reference-counted
-//! subscriptions are still to come), decodes each envelope, ignores its own
-//! echoes (by the random origin id of this process) and hands the rest to
-//! [`Delivery`]. When the connection drops it reconnects with exponential
-//! backoff (100 ms doubling to 5 s) and subscribes again, logging both.
+//! the topic of each tenant that has sessions on this node, never one per
+//! socket: the hub's tenant audience is the reference count, and the hub
+//! tells the task when a tenant's first session joins (SUBSCRIBE) or its
+//! last leaves (UNSUBSCRIBE); see [`Hub::watch_tenants`]. It decodes each
+//! envelope, ignores its own echoes (by the random origin id of this
+//! process) and hands the rest to [`Delivery`]. When the connection drops it
+//! reconnects with exponential backoff (100 ms doubling to 5 s) and
+//! subscribes again to every tenant with sessions, logging both. Events
+//! published while a subscription is on its way (a tenant's first session
+//! here, a reconnection) are not delivered here: at most once, like any
+//! loss, recovered from the channel log.
 //!
 //! Order: one publisher task on one connection, one receiving connection:
 //! events published by one node arrive on every other node in publish order.
 //!
 //! Metrics: `arena_bus_published_total`, `arena_bus_received_total`,
 //! `arena_bus_publish_queue_full_total`, `arena_bus_publish_errors_total`,
-//! `arena_bus_decode_errors_total`, `arena_bus_reconnects_total`.
+//! `arena_bus_decode_errors_total`, `arena_bus_reconnects_total`, and the
+//! gauge `arena_bus_tenant_subscriptions`.
 
 use super::{Audience, Bus, Projection};
 use crate::delivery::Delivery;
+use crate::hub::Hub;
 use crate::ids::{ChannelId, TenantId, UserId};
-use ::redis::aio::ConnectionManager;
+use ::redis::aio::{ConnectionManager, PubSubSink};
 use ::redis::AsyncCommands;
 use arena_protocol::Event;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,9 +55,6 @@ use tokio_util::task::TaskTracker;
 
 /// Events waiting to be published to Redis, at most; beyond, see the module's policy.
 pub const PUBLISH_QUEUE: usize = 8192;
-
-/// The pattern every node subscribes to (all tenant topics).
-const TOPIC_PATTERN: &str = "arena:t:*";
 
 /// First reconnection delay; doubles up to [`BACKOFF_MAX`].
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
@@ -61,6 +67,9 @@ pub enum BusError {
     /// `ARENA_REDIS_URL` is not a Redis URL (`redis://host:port/db`).
     #[error("redis_url: {0}")]
     Url(#[from] ::redis::RedisError),
+    /// The hub's tenant watcher is taken (one bus per hub).
+    #[error("the hub already has a bus watching its tenants")]
+    Watched,
 }
 
 /// The Redis topic of a tenant's events: `arena:t:{tenant_id}`.
@@ -207,18 +216,31 @@ impl RedisBus {
     /// by those tasks (and retried), so a Redis that is down at start only
     /// delays cross-node delivery.
     ///
-    /// Errors: [`BusError::Url`] if `url` is not a Redis URL.
+    /// The receiving task follows `hub`'s tenants (one subscription per
+    /// tenant with sessions here).
+    ///
+    /// Errors: [`BusError::Url`] if `url` is not a Redis URL,
+    /// [`BusError::Watched`] if `hub` already serves another bus.
     pub fn start(
         url: &str,
         delivery: Delivery,
+        hub: &Hub,
         tasks: &TaskTracker,
         stop: CancellationToken,
     ) -> Result<RedisBus, BusError> {
         let client = ::redis::Client::open(url)?;
+        let changes = hub.watch_tenants().ok_or(BusError::Watched)?;
         let origin: u64 = rand::random();
         let (tx, rx) = mpsc::channel(PUBLISH_QUEUE);
         tasks.spawn(publisher(client.clone(), origin, rx, stop.clone()));
-        tasks.spawn(receiver(client, origin, delivery.clone(), stop));
+        tasks.spawn(receiver(
+            client,
+            origin,
+            delivery.clone(),
+            hub.clone(),
+            changes,
+            stop,
+        ));
         tracing::info!(origin, "bus: Redis pub/sub");
         Ok(RedisBus {
             delivery,
@@ -309,59 +331,99 @@ async fn publisher(
     }
 }
 
-/// Receives every tenant's events from Redis and delivers other nodes' ones
-/// here; reconnects (with backoff) and subscribes again when the connection drops.
+/// Subscribes to the topic of every tenant with sessions here and follows
+/// the hub's changes (first session in: SUBSCRIBE; last out: UNSUBSCRIBE);
+/// delivers other nodes' events here. Reconnects (with backoff) and
+/// subscribes again when the connection drops.
 async fn receiver(
     client: ::redis::Client,
     origin: u64,
     delivery: Delivery,
+    hub: Hub,
+    mut changes: mpsc::UnboundedReceiver<TenantId>,
     stop: CancellationToken,
 ) {
     let mut backoff = BACKOFF_MIN;
     let mut lost = false;
     loop {
-        let subscribed = async {
-            let mut ps = client.get_async_pubsub().await?;
-            ps.psubscribe(TOPIC_PATTERN).await?;
-            Ok::<_, ::redis::RedisError>(ps)
-        };
-        let ps = tokio::select! {
+        let connected = tokio::select! {
             _ = stop.cancelled() => return,
-            r = subscribed => r,
+            r = client.get_async_pubsub() => r,
         };
-        match ps {
+        match connected {
             Ok(ps) => {
-                if lost {
-                    metrics::counter!("arena_bus_reconnects_total").increment(1);
-                    tracing::info!(
-                        pattern = TOPIC_PATTERN,
-                        "bus: reconnected to Redis and subscribed again"
-                    );
-                } else {
-                    tracing::info!(pattern = TOPIC_PATTERN, "bus: subscribed");
+                let (mut sink, mut stream) = ps.split();
+                let mut topics = HashSet::new();
+                let mut ok = true;
+                for t in hub.tenants_with_sessions() {
+                    if let Err(e) = follow(&mut sink, &mut topics, &hub, t).await {
+                        tracing::warn!(error = %e, "bus: SUBSCRIBE failed");
+                        ok = false;
+                        break;
+                    }
                 }
-                backoff = BACKOFF_MIN;
-                let mut messages = ps.into_on_message();
-                loop {
-                    let msg = tokio::select! {
-                        _ = stop.cancelled() => return,
-                        m = messages.next() => m,
-                    };
-                    let Some(msg) = msg else { break };
-                    receive(origin, &delivery, msg.get_payload_bytes());
+                if ok {
+                    if lost {
+                        metrics::counter!("arena_bus_reconnects_total").increment(1);
+                        tracing::info!(
+                            tenants = topics.len(),
+                            "bus: reconnected to Redis and subscribed again"
+                        );
+                    } else {
+                        tracing::info!(tenants = topics.len(), "bus: subscribed");
+                    }
+                    backoff = BACKOFF_MIN;
+                    loop {
+                        tokio::select! {
+                            _ = stop.cancelled() => return,
+                            m = stream.next() => {
+                                let Some(msg) = m else { break };
+                                receive(origin, &delivery, msg.get_payload_bytes());
+                            }
+                            t = changes.recv() => {
+                                // The hub is gone: the node is shutting down.
+                                let Some(t) = t else { return };
+                                if let Err(e) = follow(&mut sink, &mut topics, &hub, t).await {
+                                    tracing::warn!(error = %e, "bus: SUBSCRIBE/UNSUBSCRIBE failed");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    tracing::warn!("bus: Redis pub/sub connection lost; reconnecting");
                 }
                 lost = true;
-                tracing::warn!("bus: Redis pub/sub connection lost; reconnecting");
             }
             Err(e) => {
                 lost = true;
-                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "bus: cannot subscribe on Redis");
+                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "bus: cannot connect to Redis to subscribe");
             }
         }
         if !pause(&mut backoff, &stop).await {
             return;
         }
     }
+}
+
+/// Brings the subscription of tenant `t` in line with the hub: subscribed
+/// while it has sessions here, not otherwise. `topics` is what this
+/// connection is subscribed to. Errors: Redis refused or the connection dropped.
+async fn follow(
+    sink: &mut PubSubSink,
+    topics: &mut HashSet<TenantId>,
+    hub: &Hub,
+    t: TenantId,
+) -> Result<(), ::redis::RedisError> {
+    let want = hub.tenant_sessions(t) > 0;
+    if want && !topics.contains(&t) {
+        sink.subscribe(topic(t)).await?;
+        topics.insert(t);
+    } else if !want && topics.contains(&t) {
+        sink.unsubscribe(topic(t)).await?;
+        topics.remove(&t);
+    }
+    metrics::gauge!("arena_bus_tenant_subscriptions").set(topics.len() as f64);
+    Ok(())
 }
 
 /// Delivers one received envelope here unless this process published it.
