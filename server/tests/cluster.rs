@@ -1,6 +1,8 @@
 //! Two real Arena nodes on one Postgres and one Redis (issue 11): a client
-//! on node B gets what is posted and typed on node A, in order and exactly
-//! once, and again after Redis drops B's subscription.
+//! on node B gets what is posted and typed on node A (and the other way),
+//! in order and exactly once, and again after Redis drops the nodes'
+//! pub/sub connections; each node holds one subscription per tenant with
+//! sessions on it.
 //!
 //! Needs `ARENA_TEST_REDIS_URL` (set by `./scripts/test`, which starts a
 //! private redis-server); without it the test says so and skips.
@@ -33,6 +35,8 @@ async fn node(db_url: &str, redis: &str, node_id: u16) -> TestServer {
         node_id,
         // 70+ posts and typings from one socket: above the default burst.
         frames_per_minute: 100_000,
+        // A dropped session ends (and leaves its tenant) soon after.
+        resume_window_s: 1,
         ..test_config(db_url)
     })
     .await
@@ -101,6 +105,37 @@ async fn messages_cross(
     }
 }
 
+/// How many Redis connections are subscribed to the tenant's topic.
+async fn subscribers(conn: &mut redis::aio::MultiplexedConnection, tenant_id: i64) -> i64 {
+    let (_, n): (String, i64) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg(format!("arena:t:{tenant_id}"))
+        .query_async(conn)
+        .await
+        .unwrap();
+    n
+}
+
+/// Waits (up to [`WAIT`]) until `subscribers` is `want`.
+async fn await_subscribers(
+    conn: &mut redis::aio::MultiplexedConnection,
+    tenant_id: i64,
+    want: i64,
+) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let n = subscribers(conn, tenant_id).await;
+        if n == want {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "tenant {tenant_id}: {n} subscriptions, expected {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_share_messages_and_typing_through_redis() {
     let Some(redis) = redis_url() else { return };
@@ -122,9 +157,24 @@ async fn two_nodes_share_messages_and_typing_through_redis() {
     typing_crosses(&mut ben_on_a, &mut ana_on_b, general).await;
     messages_cross(&mut ben_on_a, &mut ana_on_b, general, 50, "first").await;
 
-    // Redis drops every pub/sub connection: the nodes subscribe again by themselves.
+    // One subscription per node and tenant with sessions there, never one per socket.
     let client = redis::Client::open(redis.as_str()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let (demo, ..) = a.member(tenant_of(ANA), ANA).await;
+    let (acme, ..) = a.member(tenant_of(ZOE), ZOE).await;
+    assert_eq!(subscribers(&mut conn, demo).await, 2);
+    assert_eq!(subscribers(&mut conn, acme).await, 0);
+    let (ben_on_b, _) = b.login_ws(BEN, Encoding::Json).await;
+    let (zoe_on_b, _) = b.login_ws(ZOE, Encoding::Json).await;
+    await_subscribers(&mut conn, acme, 1).await;
+    assert_eq!(subscribers(&mut conn, demo).await, 2);
+    // Zoe's session ends (after the resume window): B leaves acme's topic.
+    drop(zoe_on_b);
+    drop(ben_on_b);
+    await_subscribers(&mut conn, acme, 0).await;
+    assert_eq!(subscribers(&mut conn, demo).await, 2, "ana is still on B");
+
+    // Redis drops every pub/sub connection: the nodes subscribe again by themselves.
     let killed: i64 = redis::cmd("CLIENT")
         .arg("KILL")
         .arg("TYPE")
