@@ -8,6 +8,7 @@
 //! each subscriber in publish order. Delivery is at-most-once per node; the
 //! channel log in Postgres is the source for anything missed (RESUME, backfill).
 
+mod envelope;
 pub mod redis;
 
 pub use self::redis::{BusError, RedisBus};
