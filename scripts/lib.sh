@@ -70,6 +70,34 @@ pg_stop() {
   runuser -u postgres -- "$(pg_bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# redis_start DIR PORT: starts a private redis-server (installed from Debian
+# when missing) on 127.0.0.1:PORT only, without persistence, its PID in
+# DIR/redis.pid and its log in DIR/redis.log. Sets REDIS_URL.
+redis_start() {
+  local dir="$1" port="$2"
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+  mkdir -p "$dir"
+  log "starting redis-server on 127.0.0.1:$port"
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir"
+  for _ in $(seq 1 50); do
+    redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.1
+  done
+  export REDIS_URL="redis://127.0.0.1:${port}/"
+  REDIS_DIR="$dir"
+}
+
+# redis_stop DIR: stops the redis-server that redis_start started in DIR (by its PID file).
+redis_stop() {
+  local dir="$1" pid
+  [ -f "$dir/redis.pid" ] || return 0
+  pid="$(cat "$dir/redis.pid")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$dir/redis.pid"
+}
+
 # web_deps: installs the web client's npm packages when they are missing or
 # older than package-lock.json (npm keeps its own copy in node_modules).
 web_deps() {

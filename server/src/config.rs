@@ -83,6 +83,10 @@ pub struct Config {
     pub llm_model: Option<String>,
     /// Bearer key of that API (sent as `Authorization`). Default none.
     pub llm_api_key: Option<String>,
+    /// Redis URL (`redis://host:port/db`) of the cluster bus: every node on
+    /// the same Redis delivers every node's events to its sessions. Default
+    /// none: a single node (in-process bus).
+    pub redis_url: Option<String>,
 }
 
 impl Default for Config {
@@ -119,12 +123,14 @@ impl Default for Config {
             llm_url: None,
             llm_model: None,
             llm_api_key: None,
+            redis_url: None,
         }
     }
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 31] = [
+const KEYS: [&str; 32] = [
+    "redis_url",
     "public_url",
     "llm_url",
     "llm_model",
@@ -265,6 +271,15 @@ impl Config {
             .is_some_and(|k| k.trim().is_empty())
         {
             return invalid("llm_api_key", "must not be empty (leave it unset for none)");
+        }
+        if let Some(u) = self.redis_url.as_deref() {
+            let ok = url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "redis" | "rediss"));
+            if !ok {
+                return invalid(
+                    "redis_url",
+                    "must be a redis:// URL such as redis://127.0.0.1:6379/",
+                );
+            }
         }
         Ok(())
     }

@@ -44,7 +44,7 @@ pub mod state;
 pub mod store;
 pub mod text;
 
-use crate::bus::{Bus, LocalBus};
+use crate::bus::{Bus, LocalBus, RedisBus};
 use crate::chat::{Chat, ChatParts, Limits};
 use crate::config::Config;
 use crate::delivery::Delivery;
@@ -79,6 +79,8 @@ pub enum StartError {
     Store(#[from] store::StoreError),
     #[error("file storage: {0}")]
     Files(#[from] object_store::Error),
+    #[error(transparent)]
+    Bus(#[from] bus::BusError),
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -114,7 +116,11 @@ pub async fn build(
         tasks: tasks.clone(),
     };
     let delivery = Delivery::new(hub.clone(), registry.clone()).with_access(access);
-    let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(delivery));
+    // With a Redis URL, events also cross to (and arrive from) the other nodes.
+    let bus: Arc<dyn Bus> = match cfg.redis_url.as_deref() {
+        Some(url) => Arc::new(RedisBus::start(url, delivery, &hub, &tasks, stop.clone())?),
+        None => Arc::new(LocalBus::new(delivery)),
+    };
     let links = domains::Links::default();
     let domains = Domains::new(
         domains::Context {

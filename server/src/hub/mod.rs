@@ -28,6 +28,8 @@ type Subscribers = HashMap<u64, Arc<Outbox>>;
 pub struct Hub {
     channels: Arc<DashMap<ChannelId, Subscribers>>,
     tenants: Arc<DashMap<TenantId, Subscribers>>,
+    /// Told a tenant's id when its first session here joins or its last leaves.
+    tenant_watcher: Arc<std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<TenantId>>>,
 }
 
 /// Encodes an event lazily, once per encoding.
@@ -83,10 +85,15 @@ impl Hub {
 
     /// Adds a session to its tenant's audience (presence and member events).
     pub fn join_tenant(&self, outbox: &Arc<Outbox>) {
-        self.tenants
-            .entry(outbox.actor().tenant_id)
-            .or_default()
-            .insert(outbox.key, Arc::clone(outbox));
+        let tenant_id = outbox.actor().tenant_id;
+        let first = {
+            let mut subs = self.tenants.entry(tenant_id).or_default();
+            subs.insert(outbox.key, Arc::clone(outbox));
+            subs.len() == 1
+        };
+        if first {
+            self.tenant_changed(tenant_id);
+        }
     }
 
     /// Removes a session from its tenant's audience.
@@ -94,7 +101,37 @@ impl Hub {
         if let Some(mut subs) = self.tenants.get_mut(&tenant_id) {
             subs.remove(&key);
         }
-        self.tenants.remove_if(&tenant_id, |_, s| s.is_empty());
+        if self
+            .tenants
+            .remove_if(&tenant_id, |_, s| s.is_empty())
+            .is_some()
+        {
+            self.tenant_changed(tenant_id);
+        }
+    }
+
+    /// Tells the watcher (if any) that `tenant_id` gained its first or lost its last session.
+    fn tenant_changed(&self, tenant_id: TenantId) {
+        if let Some(w) = self.tenant_watcher.get() {
+            // A closed receiver (the bus stopped at shutdown) needs nothing.
+            let _ = w.send(tenant_id);
+        }
+    }
+
+    /// Starts watching which tenants have sessions on this node: the
+    /// receiver gets a tenant's id each time its first session joins or its
+    /// last one leaves (compare [`Hub::tenant_sessions`] for the current
+    /// state; notices may be coalesced by the reader, never lost). One
+    /// watcher per hub: `None` if one was already taken. Unbounded: one
+    /// notice per tenant transition.
+    pub fn watch_tenants(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<TenantId>> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        self.tenant_watcher.set(tx).ok().map(|()| rx)
+    }
+
+    /// The tenants with at least one session on this node.
+    pub fn tenants_with_sessions(&self) -> Vec<TenantId> {
+        self.tenants.iter().map(|e| *e.key()).collect()
     }
 
     /// Sessions of a tenant on this node.

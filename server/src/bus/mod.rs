@@ -1,12 +1,17 @@
 //! The bus carries events between nodes; on each node it hands them to
-//! [`Delivery`], which decides who gets what. [`LocalBus`] is the only
-//! implementation today (a single node, the default): publishing is local
-//! delivery. A Redis implementation for several nodes is future work (issue 11)
-//! and implements the same trait.
+//! [`Delivery`], which decides who gets what. [`LocalBus`] (a single node,
+//! the default): publishing is local delivery. [`RedisBus`] (with
+//! `ARENA_REDIS_URL`, several nodes): local delivery at publish time, and the
+//! event goes through Redis pub/sub to every other node (see [`redis`]).
 //!
 //! Guarantee: events published by one task for one channel are delivered to
 //! each subscriber in publish order. Delivery is at-most-once per node; the
 //! channel log in Postgres is the source for anything missed (RESUME, backfill).
+
+mod envelope;
+pub mod redis;
+
+pub use self::redis::{BusError, RedisBus};
 
 use crate::delivery::Delivery;
 use crate::ids::{ChannelId, TenantId, UserId};

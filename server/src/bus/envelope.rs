@@ -1,0 +1,161 @@
+//! The envelope of an event on the Redis bus ([`super::redis`]): the
+//! publishing process's origin id, the [`Audience`], and the event as its
+//! `t` and `d` (the wire's JSON shape of `d`), MessagePack-encoded.
+
+use super::{Audience, Projection};
+use crate::ids::{ChannelId, TenantId, UserId};
+use arena_protocol::Event;
+use serde::{Deserialize, Serialize};
+
+/// What goes over Redis: who sent it, where it goes, and the event as its
+/// `t` and `d` (the same JSON shape as on the wire), MessagePack-encoded.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    /// The publishing process's origin id (echoes are ignored by it).
+    o: u64,
+    /// The audience.
+    a: WireAudience,
+    /// The event's name (`MESSAGE_CREATE` …).
+    t: String,
+    /// The event's data.
+    d: serde_json::Value,
+}
+
+/// [`Audience`] on the bus (ids as their i64).
+#[derive(Debug, Serialize, Deserialize)]
+enum WireAudience {
+    Channel(i64, i64),
+    Tenant(i64),
+    Panel(i64, i64, WireProjection),
+}
+
+/// [`Projection`] on the bus.
+#[derive(Debug, Serialize, Deserialize)]
+enum WireProjection {
+    Everyone,
+    Program,
+    Partner(i64),
+}
+
+impl From<Audience> for WireAudience {
+    fn from(a: Audience) -> Self {
+        match a {
+            Audience::Channel {
+                tenant_id,
+                channel_id,
+            } => WireAudience::Channel(tenant_id.0, channel_id.0),
+            Audience::Tenant(t) => WireAudience::Tenant(t.0),
+            Audience::Panel {
+                tenant_id,
+                channel_id,
+                projection,
+            } => WireAudience::Panel(
+                tenant_id.0,
+                channel_id.0,
+                match projection {
+                    Projection::Everyone => WireProjection::Everyone,
+                    Projection::Program => WireProjection::Program,
+                    Projection::Partner(u) => WireProjection::Partner(u.0),
+                },
+            ),
+        }
+    }
+}
+
+impl From<WireAudience> for Audience {
+    fn from(a: WireAudience) -> Self {
+        match a {
+            WireAudience::Channel(t, c) => Audience::Channel {
+                tenant_id: TenantId(t),
+                channel_id: ChannelId(c),
+            },
+            WireAudience::Tenant(t) => Audience::Tenant(TenantId(t)),
+            WireAudience::Panel(t, c, p) => Audience::Panel {
+                tenant_id: TenantId(t),
+                channel_id: ChannelId(c),
+                projection: match p {
+                    WireProjection::Everyone => Projection::Everyone,
+                    WireProjection::Program => Projection::Program,
+                    WireProjection::Partner(u) => Projection::Partner(UserId(u)),
+                },
+            },
+        }
+    }
+}
+
+pub(super) fn tenant_of(a: &Audience) -> TenantId {
+    match a {
+        Audience::Channel { tenant_id, .. } | Audience::Panel { tenant_id, .. } => *tenant_id,
+        Audience::Tenant(t) => *t,
+    }
+}
+
+/// Encodes an event for the bus; `None` (logged) if its data does not serialize.
+pub(super) fn encode(origin: u64, audience: Audience, event: &Event) -> Option<Vec<u8>> {
+    let d = match event.serialize_data(serde_json::value::Serializer) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = %e, event = event.name(), "bus: event data does not serialize");
+            return None;
+        }
+    };
+    let env = Envelope {
+        o: origin,
+        a: audience.into(),
+        t: event.name().to_owned(),
+        d,
+    };
+    match rmp_serde::to_vec(&env) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            tracing::error!(error = %e, event = event.name(), "bus: envelope does not encode");
+            None
+        }
+    }
+}
+
+/// Decodes an envelope: its origin, audience and event; an error names what is wrong.
+pub(super) fn decode(bytes: &[u8]) -> Result<(u64, Audience, Event), String> {
+    let env: Envelope = rmp_serde::from_slice(bytes).map_err(|e| e.to_string())?;
+    let event = Event::from_parts(&env.t, env.d).map_err(|e| e.to_string())?;
+    Ok((env.o, env.a.into(), event))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arena_protocol::event::TypingStart;
+    use arena_protocol::Snowflake;
+
+    #[test]
+    fn an_envelope_round_trips_with_its_origin_and_audience() {
+        let event = Event::TypingStart(TypingStart {
+            channel_id: Snowflake(7),
+            user_id: Snowflake(u64::from(u32::MAX) + 9),
+            at: "2026-01-01T00:00:00Z".into(),
+        });
+        for audience in [
+            Audience::Channel {
+                tenant_id: TenantId(1),
+                channel_id: ChannelId(7),
+            },
+            Audience::Tenant(TenantId(1)),
+            Audience::Panel {
+                tenant_id: TenantId(1),
+                channel_id: ChannelId(7),
+                projection: Projection::Partner(UserId(42)),
+            },
+            Audience::Panel {
+                tenant_id: TenantId(1),
+                channel_id: ChannelId(7),
+                projection: Projection::Program,
+            },
+        ] {
+            let bytes = encode(99, audience, &event).expect("encodes");
+            let (origin, a, e) = decode(&bytes).expect("decodes");
+            assert_eq!((origin, a, e), (99, audience, event.clone()));
+            assert_eq!(tenant_of(&audience), TenantId(1));
+        }
+        assert!(decode(b"not msgpack").is_err());
+    }
+}
