@@ -48,10 +48,7 @@ pub async fn list(
     Authed(actor): Authed,
     Query(q): Query<ActivityQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::new(ErrorCode::BadRequest, "limit must be 1..200"));
-    }
+    let limit = super::extract::page_limit(q.limit, 50, 200)?;
     let asked: Option<UserId> = q.partner_id.map(Into::into);
     let partner = if actor.role.is_staff() && actor.bot.is_none() {
         asked

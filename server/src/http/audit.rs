@@ -36,10 +36,7 @@ pub async fn list(
     if !actor.role.is_staff() {
         return Err(ApiError::new(ErrorCode::Forbidden, "staff only"));
     }
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::new(ErrorCode::BadRequest, "limit must be 1..500"));
-    }
+    let limit = super::extract::page_limit(q.limit, 100, 500)?;
     let rows = state.store.fetch_audit(actor.tenant_id, limit).await?;
     let entries: Vec<AuditEntry> = rows
         .into_iter()

@@ -77,3 +77,17 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
         ))
     }
 }
+
+/// `limit` (or `default` when absent) as a page size within `1..=max`;
+/// else 400 `bad_request` "limit must be 1..{max}".
+pub fn page_limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+    let limit = limit.unwrap_or(default);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::new(
+            arena_protocol::ErrorCode::BadRequest,
+            format!("limit must be 1..{max}"),
+        ))
+    }
+}

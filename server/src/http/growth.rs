@@ -173,10 +173,7 @@ pub async fn list_leads(
     Authed(actor): Authed,
     Query(q): Query<LeadQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::new(ErrorCode::BadRequest, "limit must be 1..500"));
-    }
+    let limit = super::extract::page_limit(q.limit, 100, 500)?;
     if q.stage
         .as_deref()
         .is_some_and(|s| Stage::parse(s).is_none())

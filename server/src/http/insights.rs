@@ -111,10 +111,7 @@ pub async fn list_snapshots(
     Authed(actor): Authed,
     Query(q): Query<LimitQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let limit = q.limit.unwrap_or(30);
-    if !(1..=366).contains(&limit) {
-        return Err(ApiError::new(ErrorCode::BadRequest, "limit must be 1..366"));
-    }
+    let limit = super::extract::page_limit(q.limit, 30, 366)?;
     if !may_read_program(&state, &actor).await? {
         return Err(forbidden("program KPIs are not shared with partners"));
     }

@@ -80,10 +80,7 @@ pub async fn list(
     Authed(actor): Authed,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::new(ErrorCode::BadRequest, "limit must be 1..200"));
-    }
+    let limit = super::extract::page_limit(q.limit, 50, 200)?;
     if let Some(s) = q.status.as_deref() {
         if crate::domains::support::status::Status::parse(s).is_none() {
             return Err(ApiError::new(
