@@ -87,6 +87,10 @@ pub struct Config {
     /// the same Redis delivers every node's events to its sessions. Default
     /// none: a single node (in-process bus).
     pub redis_url: Option<String>,
+    /// Longest wait at shutdown (SIGTERM, Ctrl-C), after every session got
+    /// RECONNECT, for writers to flush, committers to commit what they hold
+    /// and requests in flight to be answered, in s. Default 10.
+    pub drain_timeout_s: u64,
 }
 
 impl Default for Config {
@@ -124,12 +128,14 @@ impl Default for Config {
             llm_model: None,
             llm_api_key: None,
             redis_url: None,
+            drain_timeout_s: 10,
         }
     }
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 32] = [
+const KEYS: [&str; 33] = [
+    "drain_timeout_s",
     "redis_url",
     "public_url",
     "llm_url",

@@ -55,7 +55,7 @@ use crate::registry::{Registry, RegistryFile};
 use crate::session::SessionTable;
 use crate::state::{AppState, Shared};
 use crate::store::Store;
-use arena_protocol::SnowflakeGenerator;
+use arena_protocol::{Event, SnowflakeGenerator};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -64,9 +64,6 @@ use tokio_util::task::TaskTracker;
 
 /// Sessions on a node that get PRESENCE_UPDATE broadcasts; above, clients poll `presence.list`.
 pub const PRESENCE_FANOUT_LIMIT: usize = 2500;
-
-/// How long shutdown waits for committers, actors and writers to finish.
-const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -117,8 +114,19 @@ pub async fn build(
     };
     let delivery = Delivery::new(hub.clone(), registry.clone()).with_access(access);
     // With a Redis URL, events also cross to (and arrive from) the other nodes.
-    let bus: Arc<dyn Bus> = match cfg.redis_url.as_deref() {
-        Some(url) => Arc::new(RedisBus::start(url, delivery, &hub, &tasks, stop.clone())?),
+    let redis_bus = match cfg.redis_url.as_deref() {
+        Some(url) => Some(RedisBus::start(
+            url,
+            delivery.clone(),
+            store.clone(),
+            &hub,
+            &tasks,
+            stop.clone(),
+        )?),
+        None => None,
+    };
+    let bus: Arc<dyn Bus> = match &redis_bus {
+        Some(b) => Arc::new(b.clone()),
         None => Arc::new(LocalBus::new(delivery)),
     };
     let links = domains::Links::default();
@@ -153,6 +161,9 @@ pub async fn build(
         stop.clone(),
     );
     links.set(chat.clone(), domains.clone());
+    if let Some(b) = &redis_bus {
+        b.on_remote(remote_hook(&domains, &registry, &sessions, &chat));
+    }
     let presence =
         presence::PresenceTable::new(hub.clone(), Arc::clone(&bus), PRESENCE_FANOUT_LIMIT);
     let tokens = auth::Tokens::new(&cfg.jwt_secret, cfg.access_ttl_s);
@@ -197,9 +208,54 @@ pub async fn build(
     })))
 }
 
+/// What this node does with what other nodes send besides delivery: a
+/// panel another node rebuilt replaces this node's cached copy (each node
+/// runs its own domain actors); a kick closes the member's sessions here
+/// too; a timeout change drops the cached timeout.
+fn remote_hook(
+    domains: &Domains,
+    registry: &Registry,
+    sessions: &SessionTable,
+    chat: &Chat,
+) -> bus::redis::RemoteHook {
+    let (domains, registry, sessions, chat) = (
+        domains.clone(),
+        registry.clone(),
+        sessions.clone(),
+        chat.clone(),
+    );
+    Box::new(move |remote| match remote {
+        bus::redis::Remote::Event(
+            bus::Audience::Panel {
+                tenant_id,
+                channel_id,
+                projection,
+            },
+            Event::PanelUpdate(u),
+        ) => {
+            if let Some(c) = registry.channel(tenant_id, channel_id) {
+                domains.adopt(tenant_id, &c, projection, u.panel.clone());
+            }
+        }
+        bus::redis::Remote::Event(..) => {}
+        bus::redis::Remote::Control(bus::Control::CloseSessions {
+            tenant_id,
+            user_id,
+            code,
+        }) => {
+            for s in sessions.of_user(tenant_id, user_id) {
+                s.outbox.close(code);
+            }
+        }
+        bus::redis::Remote::Control(bus::Control::MuteChanged { tenant_id, user_id }) => {
+            chat.limiter.forget_muted(tenant_id, user_id);
+        }
+    })
+}
+
 /// Serves `state` on `listener` until `state.shutdown` is cancelled; then
-/// asks every session to RECONNECT (op 7), and waits up to
-/// [`SHUTDOWN_DEADLINE`] for committers, actors, writers and requests to end.
+/// asks every session to RECONNECT (op 7), and waits up to the configured
+/// `drain_timeout_s` for committers, actors, writers and requests to end.
 pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartError> {
     state.tasks.spawn(gateway::sessions::reap(state.clone()));
     state.tasks.spawn(domains::insights::scheduler::run(
@@ -251,7 +307,8 @@ pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartErro
     state.shutdown.cancel();
     state.stop.cancel();
     state.tasks.close();
-    if tokio::time::timeout(SHUTDOWN_DEADLINE, state.tasks.wait())
+    let deadline = Duration::from_secs(state.cfg.drain_timeout_s);
+    if tokio::time::timeout(deadline, state.tasks.wait())
         .await
         .is_err()
     {

@@ -30,6 +30,12 @@ impl Publisher {
         self.bus.publish(audience, event);
     }
 
+    /// A control the caller applied on this node, for every other node
+    /// (a kick, a timeout change).
+    pub fn control(&self, control: crate::bus::Control) {
+        self.bus.control(control);
+    }
+
     /// A lossy event that is not stored (typing, presence): bus only.
     pub fn ephemeral(&self, audience: Audience, event: Event) {
         self.bus.publish(audience, event);

@@ -4,8 +4,9 @@
 //! pub/sub connections; each node holds one subscription per tenant with
 //! sessions on it.
 //!
-//! Needs `ARENA_TEST_REDIS_URL` (set by `./scripts/test`, which starts a
-//! private redis-server); without it the test says so and skips.
+//! Needs `ARENA_TEST_REDIS_URL` (set by `./scripts/test`, which installs
+//! redis-server); each test starts its own redis-server. Without it the test
+//! says so and skips.
 
 #![allow(clippy::unwrap_used)]
 
@@ -19,13 +20,15 @@ use common::*;
 use serde_json::json;
 use std::time::Duration;
 
-/// The Redis of the cluster tests, or `None` (the test skips).
-fn redis_url() -> Option<String> {
-    let url = std::env::var("ARENA_TEST_REDIS_URL").ok();
-    if url.is_none() {
+/// A private redis-server for this test's cluster, or `None` (the test
+/// skips): test databases share tenant and channel ids, so two tests' nodes
+/// on one Redis would hear each other.
+async fn private_redis() -> Option<RedisProcess> {
+    if std::env::var("ARENA_TEST_REDIS_URL").is_err() {
         eprintln!("SKIPPED: ARENA_TEST_REDIS_URL is not set (./scripts/test starts a redis-server and sets it)");
+        return None;
     }
-    url
+    Some(RedisProcess::start().await)
 }
 
 /// A node of the cluster: the test config with the Redis bus and its own node id.
@@ -138,7 +141,10 @@ async fn await_subscribers(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_share_messages_and_typing_through_redis() {
-    let Some(redis) = redis_url() else { return };
+    let Some(redis_server) = private_redis().await else {
+        return;
+    };
+    let redis = redis_server.url();
     let db = TestDb::create().await;
     let a = node(&db.url, &redis, 1).await;
     let b = node(&db.url, &redis, 2).await;
@@ -191,6 +197,132 @@ async fn two_nodes_share_messages_and_typing_through_redis() {
 
     // And the other way: posted on B, received on A.
     messages_cross(&mut ana_on_b, &mut ben_on_a, general, 10, "from node B").await;
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panel_changed_on_one_node_is_current_on_the_other() {
+    let Some(redis_server) = private_redis().await else {
+        return;
+    };
+    let redis = redis_server.url();
+    let db = TestDb::create().await;
+    let a = node(&db.url, &redis, 1).await;
+    let b = node(&db.url, &redis, 2).await;
+    let (_, ana_id, ..) = a.member(tenant_of(ANA), ANA).await;
+    let (mut ana_on_b, ready) = b.login_ws(ANA, Encoding::Json).await;
+    let commissions = channel(&ready, "commissions").id;
+    // B's revenue actor builds and caches ana's commissions panel.
+    let before = panel_of(&mut ana_on_b, commissions).await;
+
+    // Staff record a win for ana through node A: A's actor rebuilds and publishes.
+    let staff = a.demo_token(STAFF).await;
+    let r = a
+        .http()
+        .post(a.url("/api/v1/revenue/deal-wins"))
+        .bearer_auth(&staff)
+        .json(
+            &json!({"partner_id": ana_id.to_string(), "client": "Harbor Gym",
+                      "amount_minor": 1_000_000, "currency": "USD", "deal_id": "cluster-1"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    let pushed = match ana_on_b
+        .wait_for(
+            WAIT,
+            |e| matches!(e, Event::PanelUpdate(u) if u.channel_id == commissions),
+        )
+        .await
+        .unwrap()
+        .1
+    {
+        Event::PanelUpdate(u) => serde_json::to_value(u.panel).unwrap(),
+        _ => unreachable!(),
+    };
+    assert_ne!(pushed["data"], before["data"], "the win moved ana's panel");
+
+    // Reading the panel on B now gives what A pushed, not B's older build.
+    let now = panel_of(&mut ana_on_b, commissions).await;
+    assert_eq!(
+        now["data"], pushed["data"],
+        "node B answers the current panel"
+    );
+    assert_eq!(now["version"], pushed["version"]);
+    a.stop().await;
+    b.stop().await;
+}
+
+/// `panel.get` of `channel` as this client sees it.
+async fn panel_of(c: &mut GatewayClient, channel: Snowflake) -> serde_json::Value {
+    c.request("panel.get", json!({"channel_id": channel}))
+        .await
+        .unwrap()
+        .unwrap()["panel"]
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_and_a_kick_on_one_node_hold_on_the_other() {
+    let Some(redis_server) = private_redis().await else {
+        return;
+    };
+    let redis = redis_server.url();
+    let db = TestDb::create().await;
+    let a = node(&db.url, &redis, 1).await;
+    let b = node(&db.url, &redis, 2).await;
+    let (mut ben_on_b, ready) = b.login_ws(BEN, Encoding::Json).await;
+    let (mut staff_on_a, _) = a.login_ws(STAFF, Encoding::Json).await;
+    let general = channel(&ready, "general-chat").id;
+    let ben_id = ready.user.id;
+    // B has just read ben's (absent) timeout and caches it.
+    post(&mut ben_on_b, general, "before").await;
+    typing_crosses(&mut staff_on_a, &mut ben_on_b, general).await;
+
+    staff_on_a
+        .request(
+            "moderation.timeout",
+            json!({"user_id": ben_id, "minutes": 10, "reason": "cool down"}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    // B forgets its cached copy when A says so, well before its cache ages out.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let r = ben_on_b
+            .request(
+                "message.create",
+                json!({"channel_id": general, "content": "still here"}),
+            )
+            .await
+            .unwrap();
+        match r {
+            Err(e) => {
+                assert_eq!(e.code, arena_protocol::ErrorCode::Forbidden, "{e:?}");
+                break;
+            }
+            Ok(_) => assert!(
+                tokio::time::Instant::now() < deadline,
+                "node B still lets a timed-out member post"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A kick on A closes ben's socket on B (4014).
+    staff_on_a
+        .request(
+            "moderation.kick",
+            json!({"user_id": ben_id, "reason": "bye"}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let code = ben_on_b.closed(WAIT).await.expect("closed by the kick");
+    assert_eq!(code, Some(4014));
     a.stop().await;
     b.stop().await;
 }

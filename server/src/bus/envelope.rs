@@ -1,8 +1,9 @@
 //! The envelope of an event on the Redis bus ([`super::redis`]): the
 //! publishing process's origin id, the [`Audience`], and the event as its
-//! `t` and `d` (the wire's JSON shape of `d`), MessagePack-encoded.
+//! `t` and `d` (the wire's JSON shape of `d`), MessagePack-encoded; or, with
+//! `c`, a [`Control`] instead of an event.
 
-use super::{Audience, Projection};
+use super::{Audience, Control, Projection};
 use crate::ids::{ChannelId, TenantId, UserId};
 use arena_protocol::Event;
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,23 @@ struct Envelope {
     t: String,
     /// The event's data.
     d: serde_json::Value,
+    /// A control instead of an event (then `t` is empty and `d` null).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    c: Option<WireControl>,
+}
+
+/// [`Control`] on the bus (ids as their i64, the close code as its number).
+#[derive(Debug, Serialize, Deserialize)]
+enum WireControl {
+    CloseSessions(i64, i64, u16),
+    MuteChanged(i64, i64),
+}
+
+/// What arrived: an event for an audience, or a control.
+#[derive(Debug, PartialEq)]
+pub(super) enum Received {
+    Event(Audience, Event),
+    Control(Control),
 }
 
 /// [`Audience`] on the bus (ids as their i64).
@@ -83,6 +101,7 @@ impl From<WireAudience> for Audience {
     }
 }
 
+/// The tenant an audience belongs to (its bus topic).
 pub(super) fn tenant_of(a: &Audience) -> TenantId {
     match a {
         Audience::Channel { tenant_id, .. } | Audience::Panel { tenant_id, .. } => *tenant_id,
@@ -104,21 +123,62 @@ pub(super) fn encode(origin: u64, audience: Audience, event: &Event) -> Option<V
         a: audience.into(),
         t: event.name().to_owned(),
         d,
+        c: None,
     };
-    match rmp_serde::to_vec(&env) {
+    to_bytes(&env)
+}
+
+/// Encodes a control for the bus; `None` (logged) if it does not encode.
+pub(super) fn encode_control(origin: u64, control: Control) -> Option<Vec<u8>> {
+    let c = match control {
+        Control::CloseSessions {
+            tenant_id,
+            user_id,
+            code,
+        } => WireControl::CloseSessions(tenant_id.0, user_id.0, code.code()),
+        Control::MuteChanged { tenant_id, user_id } => {
+            WireControl::MuteChanged(tenant_id.0, user_id.0)
+        }
+    };
+    to_bytes(&Envelope {
+        o: origin,
+        a: Audience::Tenant(control.tenant()).into(),
+        t: String::new(),
+        d: serde_json::Value::Null,
+        c: Some(c),
+    })
+}
+
+fn to_bytes(env: &Envelope) -> Option<Vec<u8>> {
+    match rmp_serde::to_vec(env) {
         Ok(b) => Some(b),
         Err(e) => {
-            tracing::error!(error = %e, event = event.name(), "bus: envelope does not encode");
+            tracing::error!(error = %e, t = env.t, "bus: envelope does not encode");
             None
         }
     }
 }
 
-/// Decodes an envelope: its origin, audience and event; an error names what is wrong.
-pub(super) fn decode(bytes: &[u8]) -> Result<(u64, Audience, Event), String> {
+/// Decodes an envelope: its origin and what it carries; an error names what is wrong.
+pub(super) fn decode(bytes: &[u8]) -> Result<(u64, Received), String> {
     let env: Envelope = rmp_serde::from_slice(bytes).map_err(|e| e.to_string())?;
-    let event = Event::from_parts(&env.t, env.d).map_err(|e| e.to_string())?;
-    Ok((env.o, env.a.into(), event))
+    let received = match env.c {
+        Some(WireControl::CloseSessions(t, u, code)) => Received::Control(Control::CloseSessions {
+            tenant_id: TenantId(t),
+            user_id: UserId(u),
+            code: arena_protocol::CloseCode::from_code(code)
+                .ok_or_else(|| format!("unknown close code {code}"))?,
+        }),
+        Some(WireControl::MuteChanged(t, u)) => Received::Control(Control::MuteChanged {
+            tenant_id: TenantId(t),
+            user_id: UserId(u),
+        }),
+        None => Received::Event(
+            env.a.into(),
+            Event::from_parts(&env.t, env.d).map_err(|e| e.to_string())?,
+        ),
+    };
+    Ok((env.o, received))
 }
 
 #[cfg(test)]
@@ -152,10 +212,31 @@ mod tests {
             },
         ] {
             let bytes = encode(99, audience, &event).expect("encodes");
-            let (origin, a, e) = decode(&bytes).expect("decodes");
-            assert_eq!((origin, a, e), (99, audience, event.clone()));
+            let (origin, r) = decode(&bytes).expect("decodes");
+            assert_eq!((origin, r), (99, Received::Event(audience, event.clone())));
             assert_eq!(tenant_of(&audience), TenantId(1));
         }
         assert!(decode(b"not msgpack").is_err());
+    }
+
+    #[test]
+    fn a_control_round_trips() {
+        for control in [
+            Control::CloseSessions {
+                tenant_id: TenantId(3),
+                user_id: UserId(4),
+                code: arena_protocol::CloseCode::SessionReplaced,
+            },
+            Control::MuteChanged {
+                tenant_id: TenantId(3),
+                user_id: UserId(5),
+            },
+        ] {
+            let bytes = encode_control(7, control).expect("encodes");
+            assert_eq!(
+                decode(&bytes).expect("decodes"),
+                (7, Received::Control(control))
+            );
+        }
     }
 }

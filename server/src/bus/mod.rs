@@ -5,11 +5,15 @@
 //! event goes through Redis pub/sub to every other node (see [`redis`]).
 //!
 //! Guarantee: events published by one task for one channel are delivered to
-//! each subscriber in publish order. Delivery is at-most-once per node; the
-//! channel log in Postgres is the source for anything missed (RESUME, backfill).
+//! each subscriber in publish order. With Redis, channel-log events (those
+//! with a `channel_seq`) reach each node exactly once and in `channel_seq`
+//! order whatever node committed them: the [`sequencer`] drops duplicates,
+//! holds events past a gap and reads what pub/sub lost from the channel log
+//! in Postgres. Other events (typing, presence, panels) are at most once.
 
 mod envelope;
 pub mod redis;
+pub mod sequencer;
 
 pub use self::redis::{BusError, RedisBus};
 
@@ -73,10 +77,59 @@ impl Projection {
     }
 }
 
+/// A cluster-wide instruction about one member's sessions, not an event
+/// clients see: what the acting node did to its own sessions, for every
+/// other node to do to theirs (issue 11: moderation crosses nodes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Close every session of the member with `code` (a kick: 4014).
+    CloseSessions {
+        tenant_id: TenantId,
+        user_id: UserId,
+        code: arena_protocol::CloseCode,
+    },
+    /// The member's timeout changed: forget any cached copy (the next check
+    /// reads Postgres).
+    MuteChanged {
+        tenant_id: TenantId,
+        user_id: UserId,
+    },
+}
+
+impl Control {
+    /// The tenant it concerns (its bus topic).
+    pub fn tenant(&self) -> TenantId {
+        match self {
+            Control::CloseSessions { tenant_id, .. } | Control::MuteChanged { tenant_id, .. } => {
+                *tenant_id
+            }
+        }
+    }
+}
+
 /// Publishes events to all nodes.
 pub trait Bus: Send + Sync + 'static {
     /// Publishes without waiting; never blocks on a slow subscriber.
     fn publish(&self, audience: Audience, event: Event);
+
+    /// Tells every OTHER node `control` (the caller has applied it here).
+    /// Default: nothing (a single node).
+    fn control(&self, control: Control) {
+        let _ = control;
+    }
+
+    /// A session on this node starts from these channel log heads of
+    /// `tenant` (the `last_seq` its READY reports): a bus that repairs gaps
+    /// between nodes starts following those channels there. Default: nothing.
+    fn seed(&self, tenant: TenantId, heads: &[(ChannelId, u64)]) {
+        let _ = (tenant, heads);
+    }
+
+    /// Whether the bus can reach the other nodes: `Err` with the reason
+    /// (for `/readyz`). Default: always ready (a single node).
+    fn ready(&self) -> Result<(), &'static str> {
+        Ok(())
+    }
 }
 
 /// In-process bus: delivers on this node only.

@@ -21,34 +21,47 @@
 //! tells the task when a tenant's first session joins (SUBSCRIBE) or its
 //! last leaves (UNSUBSCRIBE); see [`Hub::watch_tenants`]. It decodes each
 //! envelope, ignores its own echoes (by the random origin id of this
-//! process) and hands the rest to [`Delivery`]. When the connection drops it
+//! process) and hands the rest to the [`Sequencer`] (per-channel order,
+//! duplicates dropped, gaps read from the channel log; it also sweeps each
+//! followed tenant's log heads at once after every SUBSCRIBE and every
+//! [`super::sequencer::SWEEP_EVERY`]). When the connection drops it
 //! reconnects with exponential backoff (100 ms doubling to 5 s) and
-//! subscribes again to every tenant with sessions, logging both. Events
-//! published while a subscription is on its way (a tenant's first session
-//! here, a reconnection) are not delivered here: at most once, like any
-//! loss, recovered from the channel log.
+//! subscribes again to every tenant with sessions, logging both. Channel
+//! events published while a subscription was on its way or Redis was away
+//! are read from the channel log by the sequencer's sweep; other events
+//! (typing, presence, panels) of that spell are lost, as ephemeral events may be.
+//!
+//! Health: a probe PINGs Redis every [`PROBE_EVERY`] (timeout
+//! [`PROBE_TIMEOUT`]); [`Bus::ready`] is `Err` once no PING answered for
+//! [`READY_WITHIN`], so `/readyz` turns red within 5 s of losing Redis and
+//! green at the first answer after.
 //!
 //! Order: one publisher task on one connection, one receiving connection:
 //! events published by one node arrive on every other node in publish order.
 //!
 //! Metrics: `arena_bus_published_total`, `arena_bus_received_total`,
 //! `arena_bus_publish_queue_full_total`, `arena_bus_publish_errors_total`,
-//! `arena_bus_decode_errors_total`, `arena_bus_reconnects_total`, and the
-//! gauge `arena_bus_tenant_subscriptions`.
+//! `arena_bus_decode_errors_total`, `arena_bus_reconnects_total`, the
+//! gauge `arena_bus_tenant_subscriptions`, the histogram
+//! `arena_redis_rtt_seconds` (each PUBLISH and probe PING), and the
+//! sequencer's `arena_bus_catchup_events_total`, `arena_bus_gaps_total`,
+//! `arena_bus_duplicates_total`, `arena_bus_pending_dropped_total`.
 
-use super::envelope::{decode, encode, tenant_of};
-use super::{Audience, Bus};
+use super::envelope::{decode, encode, encode_control, tenant_of, Received};
+use super::sequencer::Sequencer;
+use super::{Audience, Bus, Control};
 use crate::delivery::Delivery;
 use crate::hub::Hub;
-use crate::ids::TenantId;
+use crate::ids::{ChannelId, TenantId};
+use crate::store::Store;
 use ::redis::aio::{ConnectionManager, PubSubSink};
 use ::redis::AsyncCommands;
 use arena_protocol::Event;
 use futures_util::StreamExt;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -60,6 +73,13 @@ pub const PUBLISH_QUEUE: usize = 8192;
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
 /// Longest delay between reconnection attempts.
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// How often the health probe PINGs Redis.
+pub const PROBE_EVERY: Duration = Duration::from_secs(1);
+/// A PING not answered within this counts as failed.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Not ready once no PING answered for this long (issue 11: `/readyz` red
+/// within 5 s of losing Redis: this, plus one probe period and timeout).
+pub const READY_WITHIN: Duration = Duration::from_secs(3);
 
 /// Why the Redis bus could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -77,12 +97,52 @@ pub fn topic(tenant: TenantId) -> String {
     format!("arena:t:{}", tenant.0)
 }
 
+/// What arrived from another node, as the [`RemoteHook`] sees it.
+#[derive(Debug, Clone, Copy)]
+pub enum Remote<'a> {
+    /// An event, just before its delivery here (e.g. the domains cache a
+    /// PANEL_UPDATE built elsewhere).
+    Event(Audience, &'a Event),
+    /// A control to apply to this node's sessions.
+    Control(Control),
+}
+
+/// Told of everything that arrives from another node.
+pub type RemoteHook = Box<dyn Fn(Remote<'_>) + Send + Sync>;
+
+/// What waits in the publish queue.
+#[derive(Debug)]
+enum Outgoing {
+    Event(Audience, Event),
+    Control(Control),
+}
+
+impl Outgoing {
+    fn tenant(&self) -> TenantId {
+        match self {
+            Outgoing::Event(a, _) => tenant_of(a),
+            Outgoing::Control(c) => c.tenant(),
+        }
+    }
+
+    fn encode(&self, origin: u64) -> Option<Vec<u8>> {
+        match self {
+            Outgoing::Event(a, e) => encode(origin, *a, e),
+            Outgoing::Control(c) => encode_control(origin, *c),
+        }
+    }
+}
+
 /// The Redis bus of one node; see the module documentation.
 #[derive(Clone)]
 pub struct RedisBus {
-    delivery: Delivery,
+    sequencer: Sequencer,
+    remote: Arc<std::sync::OnceLock<RemoteHook>>,
     origin: u64,
-    queue: mpsc::Sender<(Audience, Event)>,
+    /// When a PING last answered, in ms since `started`.
+    last_pong: Arc<AtomicU64>,
+    started: Instant,
+    queue: mpsc::Sender<Outgoing>,
     /// Set while the queue is full, so a full spell is logged once.
     full: Arc<AtomicBool>,
 }
@@ -97,8 +157,9 @@ impl std::fmt::Debug for RedisBus {
 
 impl RedisBus {
     /// A bus over this node's `delivery` and the Redis at `url`
-    /// (`redis://host:port/db`). Spawns the publisher and the receiving task
-    /// on `tasks`; both end when `stop` is cancelled. Connections are made
+    /// (`redis://host:port/db`); gaps are read from `store`'s channel log.
+    /// Spawns the publisher, the receiving task, the health probe and the
+    /// sequencer's sweep on `tasks`; they end when `stop` is cancelled. Connections are made
     /// by those tasks (and retried), so a Redis that is down at start only
     /// delays cross-node delivery.
     ///
@@ -110,6 +171,7 @@ impl RedisBus {
     pub fn start(
         url: &str,
         delivery: Delivery,
+        store: Store,
         hub: &Hub,
         tasks: &TaskTracker,
         stop: CancellationToken,
@@ -117,23 +179,43 @@ impl RedisBus {
         let client = ::redis::Client::open(url)?;
         let changes = hub.watch_tenants().ok_or(BusError::Watched)?;
         let origin: u64 = rand::random();
+        let sequencer = Sequencer::start(delivery, store, tasks, stop.clone());
         let (tx, rx) = mpsc::channel(PUBLISH_QUEUE);
+        let started = Instant::now();
+        let last_pong = Arc::new(AtomicU64::new(0));
+        let remote: Arc<std::sync::OnceLock<RemoteHook>> = Arc::default();
         tasks.spawn(publisher(client.clone(), origin, rx, stop.clone()));
+        tasks.spawn(probe(
+            client.clone(),
+            started,
+            Arc::clone(&last_pong),
+            stop.clone(),
+        ));
         tasks.spawn(receiver(
             client,
             origin,
-            delivery.clone(),
+            sequencer.clone(),
+            Arc::clone(&remote),
             hub.clone(),
             changes,
             stop,
         ));
         tracing::info!(origin, "bus: Redis pub/sub");
         Ok(RedisBus {
-            delivery,
+            sequencer,
+            remote,
             origin,
+            last_pong,
+            started,
             queue: tx,
             full: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// Sets the hook told of every event from another node (once; later
+    /// calls are ignored and return false).
+    pub fn on_remote(&self, hook: RemoteHook) -> bool {
+        self.remote.set(hook).is_ok()
     }
 
     /// This process's origin id on the bus (random per start).
@@ -144,8 +226,33 @@ impl RedisBus {
 
 impl Bus for RedisBus {
     fn publish(&self, audience: Audience, event: Event) {
-        self.delivery.deliver(audience, &event);
-        match self.queue.try_send((audience, event)) {
+        self.sequencer.deliver(audience, &event);
+        self.enqueue(Outgoing::Event(audience, event));
+    }
+
+    fn control(&self, control: Control) {
+        self.enqueue(Outgoing::Control(control));
+    }
+
+    fn seed(&self, tenant: TenantId, heads: &[(ChannelId, u64)]) {
+        self.sequencer.seed(tenant, heads);
+    }
+
+    fn ready(&self) -> Result<(), &'static str> {
+        let pong = self.last_pong.load(Ordering::Relaxed);
+        let now = self.started.elapsed().as_millis() as u64;
+        if pong > 0 && now.saturating_sub(pong) <= READY_WITHIN.as_millis() as u64 {
+            Ok(())
+        } else {
+            Err("redis unavailable")
+        }
+    }
+}
+
+impl RedisBus {
+    /// Queues for Redis without waiting; see the module's full-queue policy.
+    fn enqueue(&self, out: Outgoing) {
+        match self.queue.try_send(out) {
             Ok(()) => {
                 // Read first: no shared write on the common path.
                 if self.full.load(Ordering::Relaxed) && self.full.swap(false, Ordering::Relaxed) {
@@ -167,6 +274,39 @@ impl Bus for RedisBus {
     }
 }
 
+/// PINGs Redis every [`PROBE_EVERY`] and records when it last answered
+/// (ms since `started`, never 0 once answered) and the round trip.
+async fn probe(
+    client: ::redis::Client,
+    started: Instant,
+    last_pong: Arc<AtomicU64>,
+    stop: CancellationToken,
+) {
+    let mut conn: Option<ConnectionManager> = None;
+    loop {
+        if conn.is_none() {
+            conn = tokio::time::timeout(PROBE_TIMEOUT, client.get_connection_manager())
+                .await
+                .ok()
+                .and_then(Result::ok);
+        }
+        if let Some(c) = conn.as_mut() {
+            let t0 = Instant::now();
+            let pong: Result<Result<String, _>, _> =
+                tokio::time::timeout(PROBE_TIMEOUT, ::redis::cmd("PING").query_async(c)).await;
+            if let Ok(Ok(_)) = pong {
+                metrics::histogram!("arena_redis_rtt_seconds").record(t0.elapsed().as_secs_f64());
+                let now = (started.elapsed().as_millis() as u64).max(1);
+                last_pong.store(now, Ordering::Relaxed);
+            }
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(PROBE_EVERY) => {}
+        }
+    }
+}
+
 /// Waits `backoff` (or until `stop`); false if stopped. Doubles `backoff`.
 async fn pause(backoff: &mut Duration, stop: &CancellationToken) -> bool {
     let wait = *backoff;
@@ -181,7 +321,7 @@ async fn pause(backoff: &mut Duration, stop: &CancellationToken) -> bool {
 async fn publisher(
     client: ::redis::Client,
     origin: u64,
-    mut rx: mpsc::Receiver<(Audience, Event)>,
+    mut rx: mpsc::Receiver<Outgoing>,
     stop: CancellationToken,
 ) {
     let mut backoff = BACKOFF_MIN;
@@ -207,15 +347,17 @@ async fn publisher(
             _ = stop.cancelled() => return,
             n = rx.recv() => n,
         };
-        let Some((audience, event)) = next else {
+        let Some(out) = next else {
             return;
         };
-        let Some(bytes) = encode(origin, audience, &event) else {
+        let Some(bytes) = out.encode(origin) else {
             continue;
         };
-        let r: Result<i64, _> = conn.publish(topic(tenant_of(&audience)), bytes).await;
+        let t0 = Instant::now();
+        let r: Result<i64, _> = conn.publish(topic(out.tenant()), bytes).await;
         match r {
             Ok(_) => {
+                metrics::histogram!("arena_redis_rtt_seconds").record(t0.elapsed().as_secs_f64());
                 metrics::counter!("arena_bus_published_total").increment(1);
                 if std::mem::take(&mut failing) {
                     tracing::info!("bus: PUBLISH works again");
@@ -238,7 +380,8 @@ async fn publisher(
 async fn receiver(
     client: ::redis::Client,
     origin: u64,
-    delivery: Delivery,
+    sequencer: Sequencer,
+    remote: Arc<std::sync::OnceLock<RemoteHook>>,
     hub: Hub,
     mut changes: mpsc::UnboundedReceiver<TenantId>,
     stop: CancellationToken,
@@ -256,7 +399,7 @@ async fn receiver(
                 let mut topics = HashSet::new();
                 let mut ok = true;
                 for t in hub.tenants_with_sessions() {
-                    if let Err(e) = follow(&mut sink, &mut topics, &hub, t).await {
+                    if let Err(e) = follow(&mut sink, &mut topics, &hub, &sequencer, t).await {
                         tracing::warn!(error = %e, "bus: SUBSCRIBE failed");
                         ok = false;
                         break;
@@ -278,12 +421,12 @@ async fn receiver(
                             _ = stop.cancelled() => return,
                             m = stream.next() => {
                                 let Some(msg) = m else { break };
-                                receive(origin, &delivery, msg.get_payload_bytes());
+                                receive(origin, &sequencer, remote.get(), msg.get_payload_bytes());
                             }
                             t = changes.recv() => {
                                 // The hub is gone: the node is shutting down.
                                 let Some(t) = t else { return };
-                                if let Err(e) = follow(&mut sink, &mut topics, &hub, t).await {
+                                if let Err(e) = follow(&mut sink, &mut topics, &hub, &sequencer, t).await {
                                     tracing::warn!(error = %e, "bus: SUBSCRIBE/UNSUBSCRIBE failed");
                                     break;
                                 }
@@ -307,32 +450,49 @@ async fn receiver(
 
 /// Brings the subscription of tenant `t` in line with the hub: subscribed
 /// while it has sessions here, not otherwise. `topics` is what this
-/// connection is subscribed to. Errors: Redis refused or the connection dropped.
+/// connection is subscribed to. Once subscribed, the tenant's channels are
+/// swept (what was committed before the subscription is read from the log);
+/// once unsubscribed, they are forgotten. Errors: Redis refused or the
+/// connection dropped.
 async fn follow(
     sink: &mut PubSubSink,
     topics: &mut HashSet<TenantId>,
     hub: &Hub,
+    sequencer: &Sequencer,
     t: TenantId,
 ) -> Result<(), ::redis::RedisError> {
     let want = hub.tenant_sessions(t) > 0;
     if want && !topics.contains(&t) {
         sink.subscribe(topic(t)).await?;
         topics.insert(t);
+        sequencer.sweep_soon(t);
     } else if !want && topics.contains(&t) {
         sink.unsubscribe(topic(t)).await?;
         topics.remove(&t);
+        sequencer.forget(t);
     }
     metrics::gauge!("arena_bus_tenant_subscriptions").set(topics.len() as f64);
     Ok(())
 }
 
 /// Delivers one received envelope here unless this process published it.
-fn receive(origin: u64, delivery: &Delivery, bytes: &[u8]) {
+fn receive(origin: u64, sequencer: &Sequencer, hook: Option<&RemoteHook>, bytes: &[u8]) {
     match decode(bytes) {
-        Ok((from, _, _)) if from == origin => {}
-        Ok((_, audience, event)) => {
+        Ok((from, _)) if from == origin => {}
+        Ok((_, Received::Control(c))) => {
             metrics::counter!("arena_bus_received_total").increment(1);
-            delivery.deliver(audience, &event);
+            if let Some(hook) = hook {
+                hook(Remote::Control(c));
+            }
+        }
+        Ok((_, Received::Event(audience, event))) => {
+            metrics::counter!("arena_bus_received_total").increment(1);
+            // The hook first: a client that reacts to the event finds this
+            // node already told (e.g. `panel.get` after PANEL_UPDATE).
+            if let Some(hook) = hook {
+                hook(Remote::Event(audience, &event));
+            }
+            sequencer.deliver(audience, &event);
         }
         Err(e) => {
             metrics::counter!("arena_bus_decode_errors_total").increment(1);

@@ -114,6 +114,12 @@ impl Limiter {
             .insert((tenant_id, user_id), (until, Instant::now()));
     }
 
+    /// Drops the cached timeout of the member (another node changed it):
+    /// the next check reads Postgres.
+    pub fn forget_muted(&self, tenant_id: TenantId, user_id: UserId) {
+        self.muted.remove(&(tenant_id, user_id));
+    }
+
     /// The member's timeout if an entry younger than [`MUTE_CACHE_TTL`] is
     /// held at `at`; `None` when the database must be read.
     pub fn cached_mute(&self, actor: &Actor, at: Instant) -> Option<Option<OffsetDateTime>> {

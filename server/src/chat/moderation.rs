@@ -55,6 +55,10 @@ impl Chat {
         });
         self.publisher
             .committed(actor.tenant_id, Audience::Tenant(actor.tenant_id), event);
+        self.publisher.control(crate::bus::Control::MuteChanged {
+            tenant_id: actor.tenant_id,
+            user_id: target,
+        });
         Ok(muted_until)
     }
 
@@ -74,6 +78,12 @@ impl Chat {
         for s in self.sessions.of_user(actor.tenant_id, target) {
             s.outbox.close(CloseCode::SessionReplaced);
         }
+        // And on every other node.
+        self.publisher.control(crate::bus::Control::CloseSessions {
+            tenant_id: actor.tenant_id,
+            user_id: target,
+            code: CloseCode::SessionReplaced,
+        });
         Ok(())
     }
 

@@ -36,6 +36,13 @@ pub enum Msg<C> {
     Signal(super::Signal),
     /// A domain command (REST, `panel.action`), answering through itself.
     Command(C),
+    /// A panel another node built after a change there (issue 11): cached
+    /// here if newer than this node's copy, so `panel.get` here is current
+    /// and the next change here compares with it.
+    Adopt {
+        projection: Projection,
+        panel: Panel,
+    },
 }
 
 /// Oldest a cached panel may be when read, ms: panels fed by pushes stay
@@ -92,6 +99,17 @@ impl<D: Domain> DomainActor<D> {
             Msg::Committed(event) => self.domain.on_committed(event).await,
             Msg::Signal(signal) => self.domain.on_signal(signal).await,
             Msg::Command(c) => self.domain.command(c).await,
+            Msg::Adopt { projection, panel } => {
+                let key = (panel.kind.clone(), projection);
+                if self
+                    .panels
+                    .get(&key)
+                    .is_none_or(|p| p.version < panel.version)
+                {
+                    self.panels.insert(key, panel);
+                }
+                Changed::Nothing
+            }
         };
         match changed {
             Changed::Nothing => {}

@@ -182,6 +182,16 @@ impl<D: Domain> Handle<D> {
         tracing::warn!(domain = D::NAME, tenant = %tenant_id, ?signal, "domain mailbox full; signal dropped");
     }
 
+    /// Hands the tenant's actor a panel another node built (see
+    /// [`Msg::Adopt`]) if an actor runs here; otherwise there is no cache to
+    /// correct. A full mailbox drops it (the panels' age bound covers it).
+    pub fn adopt(&self, tenant_id: TenantId, projection: crate::bus::Projection, panel: Panel) {
+        let Some(tx) = self.mailboxes.get(&tenant_id).map(|m| m.tx.clone()) else {
+            return;
+        };
+        let _ = tx.try_send(Msg::Adopt { projection, panel });
+    }
+
     /// Offers a committed event if the domain is interested. A full mailbox
     /// drops it (the panels' age bound covers a missed refresh), counted in
     /// `arena_domain_events_dropped_total`.

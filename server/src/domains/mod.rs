@@ -355,6 +355,32 @@ impl Domains {
         }
     }
 
+    /// A PANEL_UPDATE another node published for `projection` of
+    /// `channel`'s panel: the domain's actor here caches it (issue 11; each
+    /// node runs its own actors, so without this a node would answer
+    /// `panel.get` from its older build until its own next change).
+    pub fn adopt(
+        &self,
+        tenant_id: TenantId,
+        channel: &ChannelInfo,
+        projection: crate::bus::Projection,
+        panel: Panel,
+    ) {
+        match channel.domain.as_deref() {
+            Some(revenue::Revenue::NAME) => self.revenue.adopt(tenant_id, projection, panel),
+            Some(insights::Insights::NAME) => self.insights.adopt(tenant_id, projection, panel),
+            Some(clients::ClientExchange::NAME) => self.clients.adopt(tenant_id, projection, panel),
+            Some(activation::NAME) => self.activation.adopt(tenant_id, projection, panel),
+            Some(support::Support::NAME) => self.support.adopt(tenant_id, projection, panel),
+            Some(enablement::Enablement::NAME) => {
+                self.enablement.adopt(tenant_id, projection, panel)
+            }
+            Some(plans::NAME) => self.plans.adopt(tenant_id, projection, panel),
+            Some(growth::NAME) => self.growth.adopt(tenant_id, projection, panel),
+            _ => {}
+        }
+    }
+
     /// The panel of `channel` as `viewer` sees it, from its domain's actor.
     /// `not_found` when the channel has no panel or its domain none yet;
     /// `unavailable` when the actor's mailbox is full.

@@ -135,9 +135,11 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         })
         .collect();
     let requested = d.presence.map_or(RequestedStatus::Online, |p| p.status);
+    let floor: Vec<(ChannelId, u64)> = heads.iter().map(|h| (h.id, h.last_seq as u64)).collect();
+    state.bus.seed(actor.tenant_id, &floor);
     {
         let mut st = session.state();
-        st.floor = heads.iter().map(|h| (h.id, h.last_seq as u64)).collect();
+        st.floor = floor;
         st.status = Some(requested);
     }
     state.presence.connect(&actor, requested);

@@ -1,4 +1,5 @@
-//! `/healthz` (process up), `/readyz` (Postgres reachable), `/metrics` (Prometheus text).
+//! `/healthz` (process up), `/readyz` (Postgres and, on a cluster, Redis
+//! reachable), `/metrics` (Prometheus text).
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -11,12 +12,23 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// 200 when Postgres answers, else 503.
-#[utoipa::path(get, path = "/readyz", responses((status = 200), (status = 503, description = "database unavailable")))]
+/// Longest wait for Postgres to answer `SELECT 1` before `/readyz` says it is
+/// unavailable (issue 11: red within 5 s of losing it).
+pub const DATABASE_PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// 200 `ready` when Postgres answers within [`DATABASE_PROBE_TIMEOUT`] and
+/// the bus reaches the other nodes (with Redis: a PING answered within the
+/// last 3 s); else 503 with the reason (`database unavailable`,
+/// `redis unavailable`). A load balancer takes the node out while red.
+#[utoipa::path(get, path = "/readyz", responses((status = 200), (status = 503, description = "database or redis unavailable")))]
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
+    match tokio::time::timeout(DATABASE_PROBE_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => {}
+        _ => return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+    match state.bus.ready() {
         Ok(()) => (StatusCode::OK, "ready"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, why),
     }
 }
 

@@ -62,6 +62,23 @@ impl Store {
         Ok(())
     }
 
+    /// Every channel of the tenant with its log head (last `channel_seq`, 0
+    /// for an empty log): what a node compares with what it delivered.
+    pub async fn channel_heads(
+        &self,
+        tenant_id: TenantId,
+    ) -> Result<Vec<(ChannelId, u64)>, StoreError> {
+        let rows: Vec<(ChannelId, i64)> =
+            sqlx::query_as("SELECT id, last_seq FROM channels WHERE tenant_id = $1")
+                .bind(tenant_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(c, s)| (c, s.max(0) as u64))
+            .collect())
+    }
+
     /// Up to `limit` events after `after_seq`, oldest first.
     pub async fn fetch_events(
         &self,

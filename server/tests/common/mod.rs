@@ -9,7 +9,9 @@
 //!   and raw WebSockets for frames the typed client cannot produce;
 //! - [`replay`]: channel-log signatures and RESUME helpers;
 //! - [`http`]: REST helpers and login;
-//! - [`proxy`]: a TCP proxy in front of Postgres that a test can sever and restore.
+//! - [`proxy`]: a TCP proxy in front of Postgres that a test can sever and restore;
+//! - [`process`]: `arena serve` as a child process (SIGKILL, SIGTERM) and a
+//!   private redis-server a test may kill and start again.
 //!
 //! Needs `ARENA_TEST_DATABASE_URL` (set by `./scripts/test`): a role that may
 //! `CREATE DATABASE`. Without it every test panics: nothing passes silently.
@@ -19,13 +21,14 @@
 mod db;
 mod gateway;
 mod http;
+mod process;
 mod proxy;
 mod replay;
 mod server;
 
 // Each test binary uses only part of the harness (hence also `dead_code` above).
 #[allow(unused_imports)]
-pub use self::{db::*, gateway::*, proxy::*, replay::*, server::*};
+pub use self::{db::*, gateway::*, process::*, proxy::*, replay::*, server::*};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
