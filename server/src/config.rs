@@ -87,6 +87,13 @@ pub struct Config {
     /// the same Redis delivers every node's events to its sessions. Default
     /// none: a single node (in-process bus).
     pub redis_url: Option<String>,
+    /// With `redis_url`: how often this node refreshes its claim on
+    /// `arena:node:{node_id}` and polls the other nodes' claims, ms. Default 3000.
+    pub node_heartbeat_ms: u64,
+    /// With `redis_url`: how long a claim lives without a refresh, ms; a node
+    /// silent this long is dead to the others (its users go offline within
+    /// `node_ttl_ms + node_heartbeat_ms`). Default 10000.
+    pub node_ttl_ms: u64,
 }
 
 impl Default for Config {
@@ -124,13 +131,17 @@ impl Default for Config {
             llm_model: None,
             llm_api_key: None,
             redis_url: None,
+            node_heartbeat_ms: 3000,
+            node_ttl_ms: 10_000,
         }
     }
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 32] = [
+const KEYS: [&str; 34] = [
     "redis_url",
+    "node_heartbeat_ms",
+    "node_ttl_ms",
     "public_url",
     "llm_url",
     "llm_model",
@@ -203,6 +214,15 @@ impl Config {
         };
         if self.node_id >= 1024 {
             return invalid("node_id", "must be below 1024 (10 bits of the snowflake)");
+        }
+        if self.node_heartbeat_ms < 100 {
+            return invalid("node_heartbeat_ms", "must be at least 100");
+        }
+        if self.node_ttl_ms < 2 * self.node_heartbeat_ms {
+            return invalid(
+                "node_ttl_ms",
+                "must be at least twice node_heartbeat_ms (a late refresh must not lose the claim)",
+            );
         }
         if self.heartbeat_interval_ms < 1000 {
             return invalid("heartbeat_interval_ms", "must be at least 1000");
