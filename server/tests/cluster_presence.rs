@@ -147,7 +147,7 @@ async fn presence_is_one_view_across_nodes() {
     await_listed(&mut ben_on_b, ana, Status::Idle, WAIT).await;
 
     // Also online on B: the most present status wins on both nodes.
-    let (mut ana_on_b, _) = b.login_ws(ANA, Encoding::Json).await;
+    let (ana_on_b, _) = b.login_ws(ANA, Encoding::Json).await;
     await_listed(&mut ana_on_a, ana, Status::Online, WAIT).await;
     assert_eq!(status_of(&list(&mut ben_on_b).await, ana), Status::Online);
 
