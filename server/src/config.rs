@@ -319,6 +319,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_node_timing_is_checked() {
+        let base = Config {
+            jwt_secret: "test-secret-abcdefghijklmnop".into(),
+            ..Config::default()
+        };
+        assert!(base.validate().is_ok(), "defaults 3000 / 10000");
+        let with = |hb: u64, ttl: u64| Config {
+            node_heartbeat_ms: hb,
+            node_ttl_ms: ttl,
+            ..base.clone()
+        };
+        assert!(with(200, 400).validate().is_ok());
+        assert!(with(99, 1000).validate().is_err(), "heartbeat below 100 ms");
+        assert!(
+            with(3000, 5999).validate().is_err(),
+            "TTL below two heartbeats"
+        );
+    }
+
+    #[test]
     fn the_language_model_settings_are_checked() {
         let ok = |c: &Config| c.validate().is_ok();
         let base = Config {

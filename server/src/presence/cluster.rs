@@ -431,3 +431,27 @@ async fn resync(
     tracing::info!(node_id = node, "presence: this node's hashes rewritten");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_values_round_trip_and_bad_ones_are_skipped() {
+        let since = "2026-01-01T10:00:00.000Z";
+        for s in [Status::Online, Status::Idle, Status::Dnd] {
+            let p = parse("42", &value(s, since)).expect("parses");
+            assert_eq!(
+                (p.user_id, p.status, p.since.as_str()),
+                (Snowflake(42), s, since)
+            );
+        }
+        assert!(
+            parse("42", &value(Status::Offline, since)).is_none(),
+            "never stored"
+        );
+        assert!(parse("x", "online 2026").is_none());
+        assert!(parse("42", "online").is_none());
+        assert!(parse("42", "away 2026").is_none());
+    }
+}
