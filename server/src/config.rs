@@ -91,6 +91,13 @@ pub struct Config {
     /// RECONNECT, for writers to flush, committers to commit what they hold
     /// and requests in flight to be answered, in s. Default 10.
     pub drain_timeout_s: u64,
+    /// With `redis_url`: how often this node refreshes its claim on
+    /// `arena:node:{node_id}` and polls the other nodes' claims, ms. Default 3000.
+    pub node_heartbeat_ms: u64,
+    /// With `redis_url`: how long a claim lives without a refresh, ms; a node
+    /// silent this long is dead to the others (its users go offline within
+    /// `node_ttl_ms + node_heartbeat_ms`). Default 10000.
+    pub node_ttl_ms: u64,
 }
 
 impl Default for Config {
@@ -129,14 +136,18 @@ impl Default for Config {
             llm_api_key: None,
             redis_url: None,
             drain_timeout_s: 10,
+            node_heartbeat_ms: 3000,
+            node_ttl_ms: 10_000,
         }
     }
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 33] = [
+const KEYS: [&str; 35] = [
     "drain_timeout_s",
     "redis_url",
+    "node_heartbeat_ms",
+    "node_ttl_ms",
     "public_url",
     "llm_url",
     "llm_model",
@@ -209,6 +220,15 @@ impl Config {
         };
         if self.node_id >= 1024 {
             return invalid("node_id", "must be below 1024 (10 bits of the snowflake)");
+        }
+        if self.node_heartbeat_ms < 100 {
+            return invalid("node_heartbeat_ms", "must be at least 100");
+        }
+        if self.node_ttl_ms < 2 * self.node_heartbeat_ms {
+            return invalid(
+                "node_ttl_ms",
+                "must be at least twice node_heartbeat_ms (a late refresh must not lose the claim)",
+            );
         }
         if self.heartbeat_interval_ms < 1000 {
             return invalid("heartbeat_interval_ms", "must be at least 1000");
@@ -303,6 +323,26 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_node_timing_is_checked() {
+        let base = Config {
+            jwt_secret: "test-secret-abcdefghijklmnop".into(),
+            ..Config::default()
+        };
+        assert!(base.validate().is_ok(), "defaults 3000 / 10000");
+        let with = |hb: u64, ttl: u64| Config {
+            node_heartbeat_ms: hb,
+            node_ttl_ms: ttl,
+            ..base.clone()
+        };
+        assert!(with(200, 400).validate().is_ok());
+        assert!(with(99, 1000).validate().is_err(), "heartbeat below 100 ms");
+        assert!(
+            with(3000, 5999).validate().is_err(),
+            "TTL below two heartbeats"
+        );
+    }
 
     #[test]
     fn the_language_model_settings_are_checked() {

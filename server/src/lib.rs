@@ -7,7 +7,8 @@
 //! - [`publish`]: committed events to the bus and the domain subscription.
 //! - [`bus`]: carries events between nodes; [`delivery`]: who on this node
 //!   gets which variant; [`hub`]: channel → local subscribers, encode-once fan-out.
-//! - [`presence`]: who is online, per tenant.
+//! - [`presence`]: who is online, per tenant (with Redis, across the cluster).
+//! - [`cluster`]: this node's id claimed in Redis, and its heartbeat.
 //! - [`domains`]: feature-domain actors that own panels and push PANEL_UPDATE.
 //! - [`registry`]: `channels.toml`, permissions, the per-tenant channel table.
 //! - [`store`]: Postgres (sqlx); all SQL lives there. [`ids`]: typed ids.
@@ -24,6 +25,7 @@ pub mod auth;
 pub mod bus;
 pub mod chat;
 pub mod client_ip;
+pub mod cluster;
 pub mod config;
 pub mod delivery;
 pub mod domains;
@@ -78,6 +80,8 @@ pub enum StartError {
     Files(#[from] object_store::Error),
     #[error(transparent)]
     Bus(#[from] bus::BusError),
+    #[error(transparent)]
+    Cluster(#[from] cluster::ClusterError),
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -92,6 +96,20 @@ pub async fn build(
     let file = RegistryFile::load(&cfg.channels)?;
     let program = domains::revenue::Program::load(&cfg.program)?;
     let files = files::FileStore::from_config(&cfg)?;
+    // The node id is claimed before any snowflake is minted with it.
+    let cluster = match cfg.redis_url.as_deref() {
+        Some(url) => Some(
+            cluster::Cluster::claim(
+                url,
+                cfg.node_id,
+                cfg.addr,
+                Duration::from_millis(cfg.node_heartbeat_ms),
+                Duration::from_millis(cfg.node_ttl_ms),
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let store = Store::connect(&cfg.database_url, cfg.database_pool).await?;
     store.migrate().await?;
     let ids = Arc::new(SnowflakeGenerator::new(cfg.node_id));
@@ -164,8 +182,13 @@ pub async fn build(
     if let Some(b) = &redis_bus {
         b.on_remote(remote_hook(&domains, &registry, &sessions, &chat));
     }
-    let presence =
+    let mut presence =
         presence::PresenceTable::new(hub.clone(), Arc::clone(&bus), PRESENCE_FANOUT_LIMIT);
+    if let Some(cluster) = cluster {
+        presence =
+            presence::cluster::start(cluster, presence, &tasks, shutdown.clone(), stop.clone())
+                .await?;
+    }
     let tokens = auth::Tokens::new(&cfg.jwt_secret, cfg.access_ttl_s);
     let node_name = format!("node-{}", cfg.node_id);
     let pool = cfg.database_pool.max(1);

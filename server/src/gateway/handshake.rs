@@ -151,7 +151,8 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         channels,
         presences: state
             .presence
-            .list(actor.tenant_id, state.cfg.ready_presence_limit),
+            .cluster_list(actor.tenant_id, state.cfg.ready_presence_limit)
+            .await,
         read_states: heads
             .iter()
             .map(|h| ReadState {

@@ -75,7 +75,10 @@ async fn run(
         Method::ChannelAck(p) => chat.ack(actor, p).await.and_then(done),
         Method::ChannelUpdate(p) => json(chat.update_channel(actor, p).await?),
         Method::PresenceList => json(PresenceList {
-            presences: state.presence.list(actor.tenant_id, usize::MAX),
+            presences: state
+                .presence
+                .cluster_list(actor.tenant_id, usize::MAX)
+                .await,
         }),
         Method::MemberList => {
             let rows = state

@@ -6,6 +6,15 @@
 //! broadcast (each would cost one delivery per session, quadratic during a
 //! reconnect storm); clients call `presence.list` instead, like Discord's
 //! `large_threshold` for big guilds.
+//!
+//! With `redis_url` ([`cluster`]): each change is also written to Redis, READY
+//! and `presence.list` ([`PresenceTable::cluster_list`]) show the whole
+//! cluster merged by [`merge`], offline is announced only for a user on no
+//! live node, and [`watcher`] turns a dead node's users offline.
+
+pub mod cluster;
+pub mod merge;
+mod watcher;
 
 use crate::bus::{Audience, Bus};
 use crate::hub::Hub;
@@ -33,6 +42,8 @@ pub struct PresenceTable {
     hub: Hub,
     bus: Arc<dyn Bus>,
     fanout_limit: usize,
+    /// With `redis_url`: the queue to Redis and the other nodes' presence.
+    cluster: Option<cluster::ClusterLink>,
 }
 
 impl PresenceTable {
@@ -43,13 +54,49 @@ impl PresenceTable {
             hub,
             bus,
             fanout_limit,
+            cluster: None,
         }
+    }
+
+    /// This table writing through `link` (see [`cluster::start`]).
+    fn with_cluster(mut self, link: cluster::ClusterLink) -> Self {
+        self.cluster = Some(link);
+        self
     }
 
     fn now() -> String {
         rfc3339(OffsetDateTime::now_utc())
     }
 
+    /// A change of `user`'s visible status on this node from `before` to
+    /// `after`: recorded in Redis (with a cluster) and published. Offline
+    /// with a cluster is left to the writer, which publishes it only if the
+    /// user is on no other live node; if the change cannot be queued it is
+    /// published now.
+    fn changed(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        before: Status,
+        after: Status,
+        since: String,
+    ) {
+        let now = (after != Status::Offline).then(|| (after, since.clone()));
+        let queued = self.cluster.as_ref().is_some_and(|link| {
+            link.offer(cluster::Change {
+                tenant,
+                user,
+                now,
+                announce: before != Status::Offline,
+            })
+        });
+        if after == Status::Offline && (queued || before == Status::Offline) {
+            return;
+        }
+        self.publish(tenant, user, after, since);
+    }
+
+    /// PRESENCE_UPDATE to every node (unless the tenant is large here).
     fn publish(&self, tenant_id: TenantId, user_id: UserId, status: Status, since: String) {
         if self.hub.tenant_sessions(tenant_id) > self.fanout_limit {
             return;
@@ -81,13 +128,19 @@ impl PresenceTable {
             e.requested = requested;
             if before != requested.visible() {
                 e.since = Self::now();
-                Some(e.since.clone())
+                Some((before, e.since.clone()))
             } else {
                 None
             }
         };
-        if let Some(since) = change {
-            self.publish(actor.tenant_id, actor.user_id, requested.visible(), since);
+        if let Some((before, since)) = change {
+            self.changed(
+                actor.tenant_id,
+                actor.user_id,
+                before,
+                requested.visible(),
+                since,
+            );
         }
     }
 
@@ -102,11 +155,17 @@ impl PresenceTable {
             e.requested = requested;
             (before != requested.visible()).then(|| {
                 e.since = Self::now();
-                e.since.clone()
+                (before, e.since.clone())
             })
         };
-        if let Some(since) = change {
-            self.publish(actor.tenant_id, actor.user_id, requested.visible(), since);
+        if let Some((before, since)) = change {
+            self.changed(
+                actor.tenant_id,
+                actor.user_id,
+                before,
+                requested.visible(),
+                since,
+            );
         }
     }
 
@@ -123,15 +182,21 @@ impl PresenceTable {
             if e.sockets == 0 {
                 let was = e.requested.visible();
                 t.remove(&actor.user_id);
-                was != Status::Offline
+                Some(was).filter(|w| *w != Status::Offline)
             } else {
-                false
+                None
             }
         };
         self.tenants
             .remove_if(&actor.tenant_id, |_, t| t.is_empty());
-        if gone {
-            self.publish(actor.tenant_id, actor.user_id, Status::Offline, Self::now());
+        if let Some(was) = gone {
+            self.changed(
+                actor.tenant_id,
+                actor.user_id,
+                was,
+                Status::Offline,
+                Self::now(),
+            );
         }
     }
 
@@ -148,6 +213,62 @@ impl PresenceTable {
                 status: e.requested.visible(),
                 since: e.since.clone(),
             })
+            .collect()
+    }
+
+    /// The tenant's visible presences on the whole cluster: this node's
+    /// and, with a cluster, every other live node's from Redis, merged
+    /// ([`merge`]: the most present status wins), at most `limit`. If Redis
+    /// fails or is slow ([`cluster::READ_TIMEOUT`]) this node's view is
+    /// answered (logged). For READY and `presence.list`.
+    pub async fn cluster_list(&self, tenant_id: TenantId, limit: usize) -> Vec<Presence> {
+        let Some(link) = &self.cluster else {
+            return self.list(tenant_id, limit);
+        };
+        let here = self.list(tenant_id, usize::MAX);
+        match link.others(tenant_id, None).await {
+            Ok(others) => merge::merge(here.into_iter().chain(others), limit),
+            Err(e) => {
+                tracing::warn!(error = %e, "presence: cannot read other nodes; answering this node's view");
+                merge::merge(here, limit)
+            }
+        }
+    }
+
+    /// Is `user` visible (not offline or invisible) on this node?
+    fn visible_here(&self, tenant_id: TenantId, user_id: UserId) -> bool {
+        self.tenants.get(&tenant_id).is_some_and(|t| {
+            t.get(&user_id)
+                .is_some_and(|e| e.requested.visible() != Status::Offline)
+        })
+    }
+
+    /// Does the tenant have sessions on this node?
+    fn has_sessions(&self, tenant_id: TenantId) -> bool {
+        self.hub.tenant_sessions(tenant_id) > 0
+    }
+
+    /// PRESENCE_UPDATE to this node's sessions only (a dead node's users;
+    /// every node tells its own), unless the tenant is large here.
+    fn emit_here(&self, tenant_id: TenantId, user_id: UserId, status: Status, since: String) {
+        if self.hub.tenant_sessions(tenant_id) > self.fanout_limit {
+            return;
+        }
+        let p = Presence {
+            user_id: user_id.snowflake(),
+            status,
+            since,
+        };
+        self.hub
+            .fanout_tenant(tenant_id, &Event::PresenceUpdate(p), |_| true);
+    }
+
+    /// Every tenant's visible presences on this node (for a resync).
+    fn snapshot(&self) -> Vec<(TenantId, Vec<Presence>)> {
+        let tenants: Vec<TenantId> = self.tenants.iter().map(|e| *e.key()).collect();
+        tenants
+            .into_iter()
+            .map(|t| (t, self.list(t, usize::MAX)))
             .collect()
     }
 }
