@@ -53,7 +53,31 @@ pub struct Config {
     pub frames_per_minute: u32,
     /// Messages (gateway and REST) one member may send per second; burst three times that;
     /// over it `message.create` answers `rate_limited` with `retry_after_ms`. Default 10.
+    /// Like the other per-member budgets, counted in Redis across the cluster
+    /// when `redis_url` is set.
     pub messages_per_second: u32,
+    /// `message.edit`s one member may send per minute (burst a quarter of
+    /// it); over: `rate_limited`. Default 60.
+    pub edits_per_minute: u32,
+    /// `reaction.add` and `reaction.remove` together per member per minute
+    /// (burst a quarter); over: `rate_limited`. Default 120.
+    pub reactions_per_minute: u32,
+    /// `message.delete`s per member per minute (burst a quarter); over:
+    /// `rate_limited`. Default 60.
+    pub deletes_per_minute: u32,
+    /// `typing.start`s per member per minute (burst a quarter); over: dropped
+    /// silently (answered ok, not sent; Discord ignores extra typing). Default 30.
+    pub typing_per_minute: u32,
+    /// `channel.update`s per member per minute (burst a quarter); over:
+    /// `rate_limited`. Default 30.
+    pub channel_updates_per_minute: u32,
+    /// Authenticated REST writes (POST, PATCH, PUT, DELETE under `/api/v1`)
+    /// per member or bot per minute (burst a quarter); over: 429. Default 600.
+    pub rest_writes_per_minute: u32,
+    /// HTTP requests under `/api/v1` and the public growth pages per client
+    /// address ([`crate::client_ip`]) per minute, on each node (burst a
+    /// quarter); over: 429. Default 6000.
+    pub http_requests_per_minute_per_ip: u32,
     /// Longest message content in characters. Default 4000 (Discord's limit for long messages).
     pub max_content_chars: usize,
     /// Most concurrent `message.create`s committed in one transaction. Default 512.
@@ -123,6 +147,13 @@ impl Default for Config {
             resume_window_s: 120,
             frames_per_minute: 240,
             messages_per_second: 10,
+            edits_per_minute: 60,
+            reactions_per_minute: 120,
+            deletes_per_minute: 60,
+            typing_per_minute: 30,
+            channel_updates_per_minute: 30,
+            rest_writes_per_minute: 600,
+            http_requests_per_minute_per_ip: 6000,
             max_content_chars: 4000,
             commit_batch: 512,
             ready_presence_limit: 1000,
@@ -143,8 +174,15 @@ impl Default for Config {
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 35] = [
+const KEYS: [&str; 42] = [
     "drain_timeout_s",
+    "edits_per_minute",
+    "reactions_per_minute",
+    "deletes_per_minute",
+    "typing_per_minute",
+    "channel_updates_per_minute",
+    "rest_writes_per_minute",
+    "http_requests_per_minute_per_ip",
     "redis_url",
     "node_heartbeat_ms",
     "node_ttl_ms",
@@ -247,6 +285,25 @@ impl Config {
         }
         if self.messages_per_second == 0 {
             return invalid("messages_per_second", "must be at least 1");
+        }
+        for (key, v) in [
+            ("edits_per_minute", self.edits_per_minute),
+            ("reactions_per_minute", self.reactions_per_minute),
+            ("deletes_per_minute", self.deletes_per_minute),
+            ("typing_per_minute", self.typing_per_minute),
+            (
+                "channel_updates_per_minute",
+                self.channel_updates_per_minute,
+            ),
+            ("rest_writes_per_minute", self.rest_writes_per_minute),
+            (
+                "http_requests_per_minute_per_ip",
+                self.http_requests_per_minute_per_ip,
+            ),
+        ] {
+            if v == 0 {
+                return invalid(key, "must be at least 1");
+            }
         }
         if self.commit_batch == 0 {
             return invalid("commit_batch", "must be at least 1");

@@ -35,7 +35,9 @@ pub fn store_error(e: StoreError) -> ErrorBody {
     }
 }
 
-/// An HTTP error: status from the code, body `{"error": {code, message, retry_after_ms?}}`.
+/// An HTTP error: status from the code, body `{"error": {code, message,
+/// retry_after_ms?}}`; with `retry_after_ms`, also `Retry-After` in whole
+/// seconds, rounded up (RFC 9110 §10.2.3; RFC 6585 §4 for 429).
 #[derive(Debug)]
 pub struct ApiError(pub ErrorBody);
 
@@ -56,6 +58,16 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(serde_json::json!({ "error": self.0 }))).into_response()
+        let retry_after = self
+            .0
+            .retry_after_ms
+            .map(|ms| ms.div_ceil(1000).to_string());
+        let mut response = (status, Json(serde_json::json!({ "error": self.0 }))).into_response();
+        if let Some(v) = retry_after.and_then(|s| axum::http::HeaderValue::from_str(&s).ok()) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+        response
     }
 }

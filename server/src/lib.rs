@@ -82,6 +82,9 @@ pub enum StartError {
     Bus(#[from] bus::BusError),
     #[error(transparent)]
     Cluster(#[from] cluster::ClusterError),
+    /// `redis_url` is not a Redis URL (the rate limits' connection).
+    #[error("rate limits in Redis: {0}")]
+    Limits(::redis::RedisError),
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -171,8 +174,15 @@ pub async fn build(
             sessions: sessions.clone(),
             limits: Limits {
                 max_content_chars: cfg.max_content_chars,
-                messages_per_second: cfg.messages_per_second,
+                budgets: chat::limits::Budgets::from_config(&cfg),
             },
+            // With Redis, budgets and slow mode hold across the cluster.
+            cluster: cfg
+                .redis_url
+                .as_deref()
+                .map(chat::ClusterCounters::new)
+                .transpose()
+                .map_err(StartError::Limits)?,
             commit_batch: cfg.commit_batch,
         },
         &tasks,

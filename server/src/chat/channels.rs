@@ -27,6 +27,9 @@ impl Chat {
         if !actor.role.is_staff() {
             return Err(err(ErrorCode::Forbidden, "staff only"));
         }
+        self.limiter
+            .check(actor, super::Kind::ChannelUpdate)
+            .await?;
         let c = self.registry.readable(actor, p.channel_id)?;
         if p.slow_mode_s.is_some_and(|s| s > MAX_SLOW_MODE_S) {
             return Err(err(

@@ -1,33 +1,42 @@
-//! Per-member limits on posting: the message rate (governor's GCRA), slow
-//! mode per channel, and timeouts (mutes, read from Postgres and cached for
-//! [`MUTE_CACHE_TTL`]). Rates are counted on this node; sharing them across
-//! nodes comes with the Redis scale-out (issue 11).
+//! Per-member limits on writing: a budget per kind of write ([`Kind`],
+//! GCRA), slow mode per channel, and timeouts (mutes, read from Postgres and
+//! cached for [`MUTE_CACHE_TTL`]). With Redis ([`ClusterCounters`]) budgets
+//! and slow mode are counted cluster-wide; without it, or while Redis does
+//! not answer, on this node (see [`cluster`] for that policy).
+
+pub mod budget;
+pub mod cluster;
+
+pub use budget::{Budget, Budgets, Kind};
+pub use cluster::ClusterCounters;
 
 use crate::ids::{ChannelId, TenantId, UserId};
 use crate::registry::{Actor, ChannelInfo};
 use arena_protocol::model::Role;
 use arena_protocol::{ErrorBody, ErrorCode};
+use budget::LocalBudgets;
 use dashmap::DashMap;
-use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
-/// Limits on what a message may carry and how often.
+/// Limits on what a message may carry and how often members write.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Longest content, in characters (`ARENA_MAX_CONTENT_CHARS`).
     pub max_content_chars: usize,
-    /// Messages per second per member, burst three times that
-    /// (`ARENA_MESSAGES_PER_SECOND`).
-    pub messages_per_second: u32,
+    /// Per-member budgets of each kind of write.
+    pub budgets: Budgets,
 }
 
-/// The counters behind [`Limits`]: cheap-clone maps shared by every request.
+/// The counters behind [`Limits`], shared by every request of the node.
 #[derive(Debug)]
 pub struct Limiter {
-    /// Message budget per member: `rate_limited` past it.
-    rate: governor::DefaultKeyedRateLimiter<(TenantId, UserId)>,
-    /// Last post per member and channel, for slow mode.
+    budgets: Budgets,
+    /// Budgets on this node: the only count without Redis, the fallback with it.
+    local: LocalBudgets,
+    /// Budgets and slow mode in Redis, when the node is in a cluster.
+    cluster: Option<ClusterCounters>,
+    /// Last post per member and channel, for slow mode on this node.
     last_post: DashMap<(ChannelId, UserId), Instant>,
     /// Each member's timeout as last read from Postgres (`None`: not timed
     /// out) and when it was read. Written when a session identifies, a REST
@@ -43,60 +52,87 @@ pub struct Limiter {
 /// read again.
 pub const MUTE_CACHE_TTL: Duration = Duration::from_secs(30);
 
-fn quota(per_second: u32) -> governor::Quota {
-    let n = NonZeroU32::new(per_second.max(1)).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(per_second.max(1).saturating_mul(3)).unwrap_or(n);
-    governor::Quota::per_second(n).allow_burst(burst)
-}
-
 impl Limiter {
-    /// Counters for `messages_per_second` per member.
-    pub fn new(messages_per_second: u32) -> Self {
+    /// Counters for `budgets`, in Redis when `cluster` is given (else on this node).
+    pub fn new(budgets: Budgets, cluster: Option<ClusterCounters>) -> Self {
         Limiter {
-            rate: governor::RateLimiter::keyed(quota(messages_per_second)),
+            budgets,
+            local: LocalBudgets::new(&budgets),
+            cluster,
             last_post: DashMap::new(),
             muted: DashMap::new(),
         }
     }
 
-    /// Takes one message from the member's budget, or `rate_limited` with
-    /// the wait in `retry_after_ms`.
-    pub fn check_rate(&self, actor: &Actor) -> Result<(), ErrorBody> {
-        self.rate
-            .check_key(&(actor.tenant_id, actor.user_id))
-            .map_err(|not_until| {
-                let clock = governor::clock::DefaultClock::default();
-                let ms = not_until
-                    .wait_time_from(governor::clock::Clock::now(&clock))
-                    .as_millis() as u64
-                    + 1;
-                ErrorBody::retry(ErrorCode::RateLimited, "sending too fast; slow down", ms)
-            })
+    /// Whether budgets and slow mode are counted in Redis (a cluster).
+    pub fn is_clustered(&self) -> bool {
+        self.cluster.is_some()
     }
 
-    /// Slow mode at `now`: one post per `slow_mode_s` per member in the
-    /// channel, else `slow_mode` with the wait. Staff and bots are exempt
-    /// (Discord exempts members who can manage the channel).
-    pub fn check_slow_mode(
-        &self,
-        actor: &Actor,
-        c: &ChannelInfo,
-        now: Instant,
-    ) -> Result<(), ErrorBody> {
+    /// Takes one `kind` write from the member's budget, or `rate_limited`
+    /// with the wait in `retry_after_ms`. Counted in Redis when the node has
+    /// it and it answers, else on this node. Refusals are counted in
+    /// `arena_rate_limited_total{kind}`.
+    pub async fn check(&self, actor: &Actor, kind: Kind) -> Result<(), ErrorBody> {
+        let shared = match &self.cluster {
+            Some(c) => {
+                let key = cluster::budget_key(actor.tenant_id, actor.user_id, kind.as_str());
+                c.take(&key, self.budgets.of(kind)).await
+            }
+            None => None,
+        };
+        let taken = shared.unwrap_or_else(|| self.check_local(actor, kind));
+        taken.map_err(|ms| {
+            metrics::counter!("arena_rate_limited_total", "kind" => kind.as_str()).increment(1);
+            ErrorBody::retry(
+                ErrorCode::RateLimited,
+                format!("too many {} requests; slow down", kind.as_str()),
+                ms,
+            )
+        })
+    }
+
+    /// The node-local budget: `Err` with the wait in ms when spent.
+    fn check_local(&self, actor: &Actor, kind: Kind) -> Result<(), u64> {
+        self.local.take(actor.tenant_id, actor.user_id, kind)
+    }
+
+    /// Slow mode: one post per `slow_mode_s` per member in the channel, else
+    /// `slow_mode` with the wait; counted in Redis when the node has it and
+    /// it answers, else on this node. Staff and bots are exempt (Discord
+    /// exempts members who can manage the channel).
+    pub async fn check_slow_mode(&self, actor: &Actor, c: &ChannelInfo) -> Result<(), ErrorBody> {
         if c.slow_mode_s == 0 || actor.role.is_staff() || actor.role == Role::Bot {
             return Ok(());
         }
+        let window = Duration::from_secs(u64::from(c.slow_mode_s));
+        let shared = match &self.cluster {
+            Some(cl) => {
+                cl.slow_mode(&cluster::slow_mode_key(c.id, actor.user_id), window)
+                    .await
+            }
+            None => None,
+        };
+        shared
+            .unwrap_or_else(|| self.slow_mode_local(actor, c, Instant::now()))
+            .map_err(|wait| {
+                ErrorBody::retry(
+                    ErrorCode::SlowMode,
+                    format!("slow mode: wait {wait} ms"),
+                    wait,
+                )
+            })
+    }
+
+    /// Slow mode on this node at `now`: `Err` with the wait in ms inside the
+    /// window (exemptions are the caller's).
+    fn slow_mode_local(&self, actor: &Actor, c: &ChannelInfo, now: Instant) -> Result<(), u64> {
         let window = Duration::from_secs(u64::from(c.slow_mode_s));
         match self.last_post.entry((c.id, actor.user_id)) {
             dashmap::Entry::Occupied(mut last) => {
                 let since = now.saturating_duration_since(*last.get());
                 if since < window {
-                    let wait = (window - since).as_millis() as u64;
-                    return Err(ErrorBody::retry(
-                        ErrorCode::SlowMode,
-                        format!("slow mode: wait {wait} ms"),
-                        wait,
-                    ));
+                    return Err((window - since).as_millis() as u64);
                 }
                 last.insert(now);
             }

@@ -2,7 +2,7 @@
 //! `message.edit` (the author), `message.delete` (the author or staff) and
 //! pins (staff). Each change is committed, then published.
 
-use super::{err, Chat, Turn};
+use super::{err, Chat, Kind, Turn};
 use crate::bus::Audience;
 use crate::error::store_error;
 use crate::ids::{ChannelId, MessageId};
@@ -12,7 +12,6 @@ use arena_protocol::event::MessageDelete;
 use arena_protocol::model::{Message, User};
 use arena_protocol::request::{MessageCreate, MessageEdit};
 use arena_protocol::{ErrorBody, ErrorCode, Event, Snowflake};
-use std::time::Instant;
 use time::OffsetDateTime;
 
 /// Longest nonce a client may attach, bytes (Discord allows 25; we allow 64).
@@ -108,6 +107,7 @@ impl Chat {
         author: &User,
         p: MessageCreate,
     ) -> Result<NewMessage, ErrorBody> {
+        self.refresh_settings(actor.tenant_id).await?;
         let c = self.registry.readable(actor, p.channel_id)?;
         if !c.can_post(actor) {
             return Err(err(
@@ -117,7 +117,7 @@ impl Chat {
         }
         let now = OffsetDateTime::now_utc();
         self.check_not_muted(actor).await?;
-        self.limiter.check_rate(actor)?;
+        self.limiter.check(actor, Kind::Message).await?;
         self.check_content(&p.content, p.card.is_some())?;
         if p.nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE) {
             return Err(err(
@@ -155,7 +155,7 @@ impl Chat {
                 return Err(err(ErrorCode::BadRequest, "reply_to is in another channel"));
             }
         }
-        self.limiter.check_slow_mode(actor, &c, Instant::now())?;
+        self.limiter.check_slow_mode(actor, &c).await?;
         Ok(new_message(
             actor.tenant_id,
             self.ids.next_id(),
@@ -228,6 +228,7 @@ impl Chat {
     /// `message.edit`: the author only.
     pub async fn edit(&self, actor: &Actor, p: MessageEdit) -> Result<Message, ErrorBody> {
         self.check_not_muted(actor).await?;
+        self.limiter.check(actor, Kind::Edit).await?;
         let m = self.own_or_staff(actor, p.message_id.into(), false).await?;
         if m.card
             .as_ref()
@@ -261,6 +262,7 @@ impl Chat {
     /// `message.delete`: the author, or staff (PROTOCOL.md §4); staff
     /// deleting another's message is audited.
     pub async fn delete(&self, actor: &Actor, id: Snowflake) -> Result<(), ErrorBody> {
+        self.limiter.check(actor, Kind::Delete).await?;
         let m = self.own_or_staff(actor, id.into(), true).await?;
         let channel_id = ChannelId::from(m.channel_id);
         let seq = self

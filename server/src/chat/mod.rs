@@ -5,11 +5,12 @@
 //!
 //! Files by concern:
 //! - [`turn`]: per-session ordering of creates.
-//! - [`limits`]: message rate, slow mode, timeouts.
+//! - [`limits`]: per-member budgets of each write, slow mode, timeouts.
 //! - [`messages`]: create (through [`committer`], group commit), edit, delete, pin.
 //! - [`reactions`], [`typing`]: reactions (logged) and typing (not stored).
 //! - [`history`]: history pages, the channel log, read markers.
-//! - [`channels`]: `channel.update` (slow mode, lock, topic).
+//! - [`channels`]: `channel.update` (slow mode, lock, topic); [`settings`]:
+//!   those settings re-read on the nodes of a cluster.
 //! - [`moderation`]: timeouts, kicks and the audit log.
 
 pub mod channels;
@@ -19,11 +20,12 @@ pub mod limits;
 pub mod messages;
 pub mod moderation;
 pub mod reactions;
+pub mod settings;
 pub mod turn;
 pub mod typing;
 
 pub use committer::Committer;
-pub use limits::{Limiter, Limits};
+pub use limits::{ClusterCounters, Kind, Limiter, Limits};
 pub use turn::Turn;
 
 use crate::publish::Publisher;
@@ -44,10 +46,12 @@ pub struct Chat {
     ids: Arc<SnowflakeGenerator>,
     /// This node's sessions: kicks close them.
     sessions: SessionTable,
-    /// Rate, slow mode and timeout counters.
+    /// Budgets, slow mode and timeout counters.
     pub limiter: Arc<Limiter>,
     committer: Committer,
     limits: Limits,
+    /// When each tenant's channel settings were last read ([`settings`]).
+    settings_read: Arc<dashmap::DashMap<crate::ids::TenantId, std::time::Instant>>,
 }
 
 /// Parts [`Chat::new`] is built from.
@@ -58,6 +62,8 @@ pub struct ChatParts {
     pub ids: Arc<SnowflakeGenerator>,
     pub sessions: SessionTable,
     pub limits: Limits,
+    /// Budgets and slow mode in Redis (a cluster), or `None`: this node only.
+    pub cluster: Option<ClusterCounters>,
     /// Most creates committed in one transaction (`ARENA_COMMIT_BATCH`).
     pub commit_batch: usize,
 }
@@ -87,9 +93,10 @@ impl Chat {
             publisher: parts.publisher,
             ids: parts.ids,
             sessions: parts.sessions,
-            limiter: Arc::new(Limiter::new(parts.limits.messages_per_second)),
+            limiter: Arc::new(Limiter::new(parts.limits.budgets, parts.cluster)),
             committer,
             limits: parts.limits,
+            settings_read: Arc::default(),
         }
     }
 }

@@ -13,7 +13,9 @@ use arena_protocol::{ErrorBody, ErrorCode, Event};
 const MAX_EMOJI: usize = 64;
 
 impl Chat {
-    /// Adds (`add`) or removes the actor's reaction; committed, then published.
+    /// Adds (`add`) or removes the actor's reaction; committed, then
+    /// published. Both count against the member's reaction budget
+    /// (`rate_limited` past it).
     pub async fn react(
         &self,
         actor: &Actor,
@@ -30,6 +32,7 @@ impl Chat {
             ));
         }
         self.check_not_muted(actor).await?;
+        self.limiter.check(actor, super::Kind::Reaction).await?;
         let m = self
             .store
             .fetch_message(actor.tenant_id, p.message_id.into())

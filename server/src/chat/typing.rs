@@ -1,4 +1,5 @@
-//! `typing.start`: lossy and not stored, only where the actor may post.
+//! `typing.start`: lossy and not stored, only where the actor may post;
+//! dropped silently past the member's typing budget.
 
 use super::{err, Chat};
 use crate::bus::Audience;
@@ -8,14 +9,24 @@ use arena_protocol::{ErrorBody, ErrorCode, Event, Snowflake};
 use time::OffsetDateTime;
 
 impl Chat {
-    /// Publishes TYPING_START to the channel (PROTOCOL.md §3).
-    pub fn typing(&self, actor: &Actor, channel_id: Snowflake) -> Result<(), ErrorBody> {
+    /// Publishes TYPING_START to the channel (PROTOCOL.md §3). Past the
+    /// member's typing budget it answers ok and sends nothing (Discord
+    /// ignores extra typing too; a client need not handle an error for it).
+    pub async fn typing(&self, actor: &Actor, channel_id: Snowflake) -> Result<(), ErrorBody> {
         let c = self.registry.readable(actor, channel_id)?;
         if !c.can_post(actor) {
             return Err(err(
                 ErrorCode::Forbidden,
                 format!("you may not post in #{}", c.key),
             ));
+        }
+        if self
+            .limiter
+            .check(actor, super::Kind::Typing)
+            .await
+            .is_err()
+        {
+            return Ok(());
         }
         let e = TypingStart {
             channel_id,

@@ -67,7 +67,7 @@ async fn run(
         Method::MessageUnpin(p) => chat.pin(actor, p.message_id, false).await.and_then(done),
         Method::ReactionAdd(p) => chat.react(actor, p, true).await.and_then(done),
         Method::ReactionRemove(p) => chat.react(actor, p, false).await.and_then(done),
-        Method::TypingStart(p) => chat.typing(actor, p.channel_id).and_then(done),
+        Method::TypingStart(p) => chat.typing(actor, p.channel_id).await.and_then(done),
         Method::ChannelHistory(p) => json(HistoryResult {
             messages: chat.history(actor, p).await?,
         }),

@@ -10,7 +10,9 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 /// The member an HTTP request acts for (`Authorization: Bearer <jwt or bot
-/// token>`, or `Bot <token>`); 401 otherwise, 503 when a bot token cannot be checked.
+/// token>`, or `Bot <token>`); 401 otherwise, 503 when a bot token cannot be
+/// checked, 429 past the member's REST write budget when the request writes
+/// ([`super::limits::rest_write`]).
 pub struct Authed(pub Actor);
 
 impl FromRequestParts<AppState> for Authed {
@@ -37,6 +39,7 @@ impl FromRequestParts<AppState> for Authed {
                     ))
                 }
             })?;
+        super::limits::rest_write(state, &actor, &parts.method).await?;
         state
             .registry
             .ensure_tenant(&state.store, actor.tenant_id)

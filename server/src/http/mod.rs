@@ -14,6 +14,7 @@ pub mod growth;
 mod growth_html;
 pub mod health;
 pub mod insights;
+pub mod limits;
 pub mod openapi;
 pub mod plans;
 pub mod public_growth;
@@ -37,6 +38,13 @@ pub const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 
 
 /// The whole router: API, gateway, health, metrics, then the web client.
 pub fn router(state: AppState) -> Router {
+    // Requests per client address: the API and the public growth pages.
+    let per_ip = axum::middleware::from_fn_with_state(
+        std::sync::Arc::new(limits::IpLimiter::new(
+            state.cfg.http_requests_per_minute_per_ip,
+        )),
+        limits::per_ip,
+    );
     let api = Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
@@ -103,7 +111,8 @@ pub fn router(state: AppState) -> Router {
         .merge(plans::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).
-        .merge(files::routes(state.cfg.max_upload_bytes));
+        .merge(files::routes(state.cfg.max_upload_bytes))
+        .layer(per_ip.clone());
     let web_dir = state.cfg.web_dir.clone();
     let index = web_dir.join("index.html");
     // The build writes .br/.gz next to each asset; hashed /assets/* never change.
@@ -132,7 +141,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         // Public growth pages: referral redirects, QR codes, landing pages.
-        .merge(public_growth::routes())
+        .merge(public_growth::routes().layer(per_ip))
         .nest_service("/assets", assets)
         .fallback_service(web)
         .layer(SetResponseHeaderLayer::if_not_present(

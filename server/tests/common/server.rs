@@ -26,8 +26,16 @@ pub fn test_config(database_url: &str) -> Config {
         webhook_private_targets: true,
         web_dir: repo_root().join("target/no-web-client-in-tests"),
         jwt_secret: JWT_SECRET.into(),
-        // Tests post in bursts; the per-member limit has its own test.
+        // Tests post in bursts; the per-member limits have their own tests
+        // (tests/write_limits.rs).
         messages_per_second: 10_000,
+        edits_per_minute: 600_000,
+        reactions_per_minute: 600_000,
+        deletes_per_minute: 600_000,
+        typing_per_minute: 600_000,
+        channel_updates_per_minute: 600_000,
+        rest_writes_per_minute: 600_000,
+        http_requests_per_minute_per_ip: 6_000_000,
         stripe_webhook_secret: Some(super::STRIPE_SECRET.into()),
         files_dir: std::env::temp_dir().join("arena-test-files"),
         ..Config::default()

@@ -26,55 +26,93 @@ fn channel(slow_mode_s: u32) -> ChannelInfo {
     }
 }
 
-#[test]
-fn the_burst_is_three_seconds_of_budget_then_rate_limited() {
-    let l = Limiter::new(2);
+fn limiter(messages_per_second: u32) -> Limiter {
+    let cfg = crate::config::Config {
+        messages_per_second,
+        ..crate::config::Config::default()
+    };
+    Limiter::new(Budgets::from_config(&cfg), None)
+}
+
+#[tokio::test]
+async fn the_burst_is_three_seconds_of_budget_then_rate_limited() {
+    let l = limiter(2);
     let a = actor(Role::Partner);
     for _ in 0..6 {
-        l.check_rate(&a).expect("within the burst");
+        l.check(&a, Kind::Message).await.expect("within the burst");
     }
-    let e = l.check_rate(&a).expect_err("past the burst");
+    let e = l
+        .check(&a, Kind::Message)
+        .await
+        .expect_err("past the burst");
     assert_eq!(e.code, ErrorCode::RateLimited);
     assert!(e.retry_after_ms.is_some_and(|ms| ms > 0 && ms <= 501));
-    // Another member has their own budget.
+    // Another member has their own budget, and other kinds their own.
     let mut b = actor(Role::Partner);
     b.user_id = UserId(3);
-    l.check_rate(&b).expect("own budget");
+    l.check(&b, Kind::Message).await.expect("own budget");
+    l.check(&a, Kind::Edit).await.expect("own kind");
+}
+
+#[tokio::test]
+async fn each_kind_has_its_configured_budget() {
+    let cfg = crate::config::Config {
+        edits_per_minute: 8,
+        ..crate::config::Config::default()
+    };
+    let budgets = Budgets::from_config(&cfg);
+    assert_eq!(
+        budgets.of(Kind::Edit),
+        Budget {
+            interval: Duration::from_millis(7500),
+            burst: 2
+        }
+    );
+    let l = Limiter::new(budgets, None);
+    let a = actor(Role::Partner);
+    l.check(&a, Kind::Edit).await.expect("1");
+    l.check(&a, Kind::Edit).await.expect("2");
+    let e = l.check(&a, Kind::Edit).await.expect_err("burst of 2");
+    assert!(e.retry_after_ms.is_some_and(|ms| ms > 7000 && ms <= 7501));
 }
 
 #[test]
 fn slow_mode_allows_one_post_per_window() {
-    let l = Limiter::new(100);
+    let l = limiter(100);
     let a = actor(Role::Partner);
     let c = channel(10);
     let t0 = Instant::now();
-    l.check_slow_mode(&a, &c, t0).expect("first post");
-    let e = l
-        .check_slow_mode(&a, &c, t0 + Duration::from_secs(4))
+    l.slow_mode_local(&a, &c, t0).expect("first post");
+    let wait = l
+        .slow_mode_local(&a, &c, t0 + Duration::from_secs(4))
         .expect_err("inside the window");
-    assert_eq!(e.code, ErrorCode::SlowMode);
-    assert_eq!(e.retry_after_ms, Some(6000));
-    l.check_slow_mode(&a, &c, t0 + Duration::from_secs(10))
+    assert_eq!(wait, 6000);
+    l.slow_mode_local(&a, &c, t0 + Duration::from_secs(10))
         .expect("window over");
 }
 
-#[test]
-fn slow_mode_exempts_staff_bots_and_channels_without_it() {
-    let l = Limiter::new(100);
-    let t0 = Instant::now();
+#[tokio::test]
+async fn slow_mode_exempts_staff_bots_and_channels_without_it() {
+    let l = limiter(100);
     for role in [Role::Staff, Role::Admin, Role::Bot] {
         let a = actor(role);
-        l.check_slow_mode(&a, &channel(60), t0).expect("exempt");
-        l.check_slow_mode(&a, &channel(60), t0).expect("exempt");
+        l.check_slow_mode(&a, &channel(60)).await.expect("exempt");
+        l.check_slow_mode(&a, &channel(60)).await.expect("exempt");
     }
     let a = actor(Role::Partner);
-    l.check_slow_mode(&a, &channel(0), t0).expect("off");
-    l.check_slow_mode(&a, &channel(0), t0).expect("off");
+    l.check_slow_mode(&a, &channel(0)).await.expect("off");
+    l.check_slow_mode(&a, &channel(0)).await.expect("off");
+    l.check_slow_mode(&a, &channel(60)).await.expect("first");
+    let e = l
+        .check_slow_mode(&a, &channel(60))
+        .await
+        .expect_err("second");
+    assert_eq!(e.code, ErrorCode::SlowMode);
 }
 
 #[test]
 fn a_timeout_holds_until_it_ends() {
-    let l = Limiter::new(100);
+    let l = limiter(100);
     let a = actor(Role::Partner);
     let now = OffsetDateTime::now_utc();
     let t0 = Instant::now();
@@ -91,4 +129,30 @@ fn a_timeout_holds_until_it_ends() {
     // Lifted explicitly.
     l.note_muted(a.tenant_id, a.user_id, None);
     Limiter::verdict(l.cached_mute(&a, Instant::now()).expect("fresh"), now).expect("lifted");
+}
+
+#[tokio::test]
+async fn while_redis_does_not_answer_the_node_counts_alone() {
+    // Nothing listens on loopback port 1: every connection is refused.
+    let cluster = ClusterCounters::new("redis://127.0.0.1:1/").expect("a Redis URL");
+    let cfg = crate::config::Config {
+        messages_per_second: 2,
+        ..crate::config::Config::default()
+    };
+    let l = Limiter::new(Budgets::from_config(&cfg), Some(cluster));
+    let a = actor(Role::Partner);
+    for _ in 0..6 {
+        l.check(&a, Kind::Message).await.expect("local budget");
+    }
+    let e = l
+        .check(&a, Kind::Message)
+        .await
+        .expect_err("local burst spent");
+    assert_eq!(e.code, ErrorCode::RateLimited);
+    l.check_slow_mode(&a, &channel(60)).await.expect("first");
+    let e = l
+        .check_slow_mode(&a, &channel(60))
+        .await
+        .expect_err("local slow mode");
+    assert_eq!(e.code, ErrorCode::SlowMode);
 }
