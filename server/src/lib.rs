@@ -83,15 +83,19 @@ pub enum StartError {
     Bus(#[from] bus::BusError),
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
 }
 
 /// Connects the parts: loads and syncs the registry into every tenant, starts
 /// the committer, and returns the state. `metrics` is the Prometheus handle, if installed.
+/// Refuses a weak JWT secret unless `cfg.dev` ([`Config::check_secret`]).
 pub async fn build(
     cfg: Config,
     shutdown: CancellationToken,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 ) -> Result<AppState, StartError> {
+    cfg.check_secret()?;
     let file = RegistryFile::load(&cfg.channels)?;
     let program = domains::revenue::Program::load(&cfg.program)?;
     let files = files::FileStore::from_config(&cfg)?;
@@ -155,7 +159,11 @@ pub async fn build(
     links.set(chat.clone(), domains.clone());
     let presence =
         presence::PresenceTable::new(hub.clone(), Arc::clone(&bus), PRESENCE_FANOUT_LIMIT);
-    let tokens = auth::Tokens::new(&cfg.jwt_secret, cfg.access_ttl_s);
+    let tokens = auth::Tokens::with_previous(
+        &cfg.jwt_secret,
+        cfg.jwt_previous_secret.as_deref(),
+        cfg.access_ttl_s,
+    );
     let node_name = format!("node-{}", cfg.node_id);
     let pool = cfg.database_pool.max(1);
     Ok(AppState(Arc::new(Shared {
@@ -202,6 +210,7 @@ pub async fn build(
 /// [`SHUTDOWN_DEADLINE`] for committers, actors, writers and requests to end.
 pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartError> {
     state.tasks.spawn(gateway::sessions::reap(state.clone()));
+    state.tasks.spawn(auth::watch::run(state.clone()));
     state.tasks.spawn(domains::insights::scheduler::run(
         domains::insights::scheduler::Scheduler {
             store: state.store.clone(),
