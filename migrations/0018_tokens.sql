@@ -1,7 +1,7 @@
 -- Tokens lose their right when the member's does (issue 12, item 4).
 -- Every access token carries the member's token epoch (JWT claim `epoch`);
--- kick, logout, password, role and tier changes bump it, and a token of an
--- older epoch is refused on REST, IDENTIFY and RESUME.
+-- kick, logout and role, tier or password changes by the member upsert bump
+-- it, and a token of an older epoch is refused on REST, IDENTIFY and RESUME.
 ALTER TABLE users ADD COLUMN token_epoch BIGINT NOT NULL DEFAULT 0;
 
 -- Refresh tokens rotate within a family (one login); a used token is kept

@@ -240,7 +240,11 @@ impl Config {
         if self.jwt_secret.len() < 16 {
             return invalid("jwt_secret", "must be at least 16 bytes");
         }
-        if self.jwt_previous_secret.as_deref().is_some_and(|p| p.len() < 16) {
+        if self
+            .jwt_previous_secret
+            .as_deref()
+            .is_some_and(|p| p.len() < 16)
+        {
             return invalid("jwt_previous_secret", "must be at least 16 bytes");
         }
         if self.token_check_ms == 0 {
@@ -394,14 +398,21 @@ mod tests {
             dev,
             ..Config::default()
         };
-        assert!(Config::default().check_secret().is_err(), "the default secret");
-        assert!(with("short-secret-0123456789", None, false).check_secret().is_err());
+        assert!(
+            Config::default().check_secret().is_err(),
+            "the default secret"
+        );
+        assert!(with("short-secret-0123456789", None, false)
+            .check_secret()
+            .is_err());
         assert!(with(strong, None, false).check_secret().is_ok());
         assert!(with(strong, Some("short-previous-0123"), false)
             .check_secret()
             .is_err());
         assert!(with(strong, Some(strong), false).check_secret().is_ok());
         assert!(with(DEV_SECRET, None, true).check_secret().is_ok());
-        assert!(with("short-secret-0123456789", None, true).check_secret().is_ok());
+        assert!(with("short-secret-0123456789", None, true)
+            .check_secret()
+            .is_ok());
     }
 }

@@ -224,13 +224,13 @@ async fn main() -> anyhow::Result<()> {
                 println!(
                     "{}",
                     tokens.issue(
-                            t.id,
-                            u.id,
-                            role(&u.role),
-                            u.tier.clone(),
-                            u.token_epoch,
-                            ttl_s
-                        )
+                        t.id,
+                        u.id,
+                        role(&u.role),
+                        u.tier.clone(),
+                        u.token_epoch,
+                        ttl_s
+                    )
                 );
             }
             Ok(())

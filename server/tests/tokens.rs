@@ -82,7 +82,11 @@ async fn logout_ends_the_access_token_everywhere() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 204, "logout answers 204");
 
-    assert_eq!(open.closed(WAIT).await.unwrap(), Some(4004), "open session closed");
+    assert_eq!(
+        open.closed(WAIT).await.unwrap(),
+        Some(4004),
+        "open session closed"
+    );
     assert_eq!(get_status(&s, "/api/v1/channels", &access).await, 401);
     assert_eq!(identify_refused(&s, &access).await, Some(4004));
     assert_eq!(refresh(&s, &refresh_token).await.0, 401, "family revoked");
@@ -132,7 +136,11 @@ async fn a_kicked_member_cannot_identify_or_resume_with_the_old_token() {
         "RESUME with the old token: {resumed:?}"
     );
     assert_eq!(get_status(&s, "/api/v1/channels", &ben_access).await, 401);
-    assert_eq!(refresh(&s, &ben_refresh).await.0, 401, "refresh tokens gone");
+    assert_eq!(
+        refresh(&s, &ben_refresh).await.0,
+        401,
+        "refresh tokens gone"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -149,12 +157,23 @@ async fn a_demoted_staff_members_old_token_loses_staff_rights() {
     let row = s
         .state
         .store
-        .fetch_user(arena_server::ids::TenantId(tid), arena_server::ids::UserId(uid))
+        .fetch_user(
+            arena_server::ids::TenantId(tid),
+            arena_server::ids::UserId(uid),
+        )
         .await
         .unwrap();
     s.state
         .store
-        .insert_user(row.tenant_id, row.id, &row.email, &row.display_name, "partner", None, None)
+        .insert_user(
+            row.tenant_id,
+            row.id,
+            &row.email,
+            &row.display_name,
+            "partner",
+            None,
+            None,
+        )
         .await
         .unwrap();
 
@@ -164,9 +183,17 @@ async fn a_demoted_staff_members_old_token_loses_staff_rights() {
         "the token naming the staff role is refused"
     );
     assert_eq!(identify_refused(&s, &old).await, Some(4004));
-    assert_eq!(open.closed(WAIT).await.unwrap(), Some(4004), "open session closed");
+    assert_eq!(
+        open.closed(WAIT).await.unwrap(),
+        Some(4004),
+        "open session closed"
+    );
     let fresh = s.demo_token(STAFF).await;
-    assert_eq!(get_status(&s, "/api/v1/audit-log", &fresh).await, 403, "a partner now");
+    assert_eq!(
+        get_status(&s, "/api/v1/audit-log", &fresh).await,
+        403,
+        "a partner now"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -204,7 +231,10 @@ async fn a_session_closes_when_its_token_expires_unless_it_reauthenticates() {
     assert_eq!(lapsing.closed(WAIT).await.unwrap(), Some(4004));
     // The watch pass that closed `lapsing` saw `renewed` too (same old exp).
     let still = renewed.request("presence.list", json!({})).await;
-    assert!(matches!(still, Ok(Ok(_))), "the renewed session lives: {still:?}");
+    assert!(
+        matches!(still, Ok(Ok(_))),
+        "the renewed session lives: {still:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -221,7 +251,11 @@ async fn refresh_token_reuse_revokes_the_family_and_expired_ones_are_purged() {
 
     assert_eq!(refresh(&s, &r1).await.0, 401, "the second use is refused");
     assert_eq!(refresh(&s, &r2).await.0, 401, "and its family is revoked");
-    assert_eq!(refresh(&s, &other_family).await.0, 200, "another login is not");
+    assert_eq!(
+        refresh(&s, &other_family).await.0,
+        200,
+        "another login is not"
+    );
 
     // Expired refresh tokens are purged when tokens are issued.
     let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
@@ -267,7 +301,12 @@ fn serve_with_secret(secret: Option<&str>) -> Option<(bool, String)> {
         if let Some(status) = child.try_wait().unwrap() {
             let mut err = String::new();
             use std::io::Read;
-            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
             return Some((status.success(), err));
         }
         std::thread::sleep(Duration::from_millis(20));

@@ -27,7 +27,7 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<String>,
     /// The member's token epoch at issue (`users.token_epoch`): the token
-    /// is refused once the epoch moved on (kick, logout, role or tier change).
+    /// is refused once the epoch moved on (kick, logout, a role change).
     pub epoch: i64,
     /// Expiry, Unix seconds.
     pub exp: u64,
@@ -79,7 +79,10 @@ impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tokens")
             .field("ttl_s", &self.ttl_s)
-            .field("kids", &self.keys.iter().map(|k| &k.kid).collect::<Vec<_>>())
+            .field(
+                "kids",
+                &self.keys.iter().map(|k| &k.kid).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -260,7 +263,10 @@ mod tests {
         );
         let by_new = rotated.issue(TenantId(1), UserId(2), Role::Staff, None, 0, 60);
         assert_ne!(old.current_kid(), rotated.current_kid());
-        assert!(rotated.verify(&by_old).is_ok(), "the previous key still verifies");
+        assert!(
+            rotated.verify(&by_old).is_ok(),
+            "the previous key still verifies"
+        );
         assert!(rotated.verify(&by_new).is_ok());
         // Only the current key once the previous one is dropped.
         let after = Tokens::new("new-secret-0123456789abcdef0123456789", 60);

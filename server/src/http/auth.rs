@@ -5,9 +5,9 @@
 
 use super::extract::{Authed, Body, Peer};
 use crate::auth::{password, random_token, token_hash};
-use crate::store::RefreshUse;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::RefreshUse;
 use arena_protocol::ErrorCode;
 use axum::extract::State;
 use axum::Json;
@@ -229,7 +229,12 @@ pub async fn logout(
     }
     let (t, u) = (actor.tenant_id, actor.user_id);
     match b.refresh_token.as_deref() {
-        Some(r) => state.store.revoke_refresh_family(t, u, &token_hash(r)).await?,
+        Some(r) => {
+            state
+                .store
+                .revoke_refresh_family(t, u, &token_hash(r))
+                .await?
+        }
         None => state.store.revoke_refresh_tokens(t, u).await?,
     };
     state.store.bump_token_epoch(t, u).await?;

@@ -25,7 +25,8 @@ pub struct UserRow {
     pub password_hash: Option<String>,
     pub muted_until: Option<OffsetDateTime>,
     /// The member's token epoch: access tokens carry it (claim `epoch`) and
-    /// are refused once it moved on (kick, logout, role, tier or password change).
+    /// are refused once it moved on (kick, logout; role, tier or password
+    /// changed by the member upsert).
     pub token_epoch: i64,
 }
 

@@ -47,8 +47,7 @@ impl Store {
     }
 
     /// Applies `c`: the partner's tier (only if it is still `c.from`, else
-    /// `Conflict("tier")`) and a new token epoch (tokens naming the old tier
-    /// are refused; the member refreshes), an audit entry, an activity entry and the
+    /// `Conflict("tier")`), an audit entry, an activity entry and the
     /// `tier.changed` event for webhook subscribers, committed together.
     pub async fn update_partner_tier(
         &self,
@@ -57,7 +56,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(
-            "UPDATE users SET tier = $4, token_epoch = token_epoch + 1 WHERE tenant_id = $1 AND id = $2 AND role = 'partner'
+            "UPDATE users SET tier = $4 WHERE tenant_id = $1 AND id = $2 AND role = 'partner'
                AND tier IS NOT DISTINCT FROM $3",
         )
         .bind(tenant_id)

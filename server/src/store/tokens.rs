@@ -17,9 +17,15 @@ pub const PURGE_BATCH: i64 = 100;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshUse {
     /// A live, unused token: it is now used and its successor is stored.
-    Rotated { tenant_id: TenantId, user_id: UserId },
+    Rotated {
+        tenant_id: TenantId,
+        user_id: UserId,
+    },
     /// The token had been used before: its whole family is revoked.
-    Reused { tenant_id: TenantId, user_id: UserId },
+    Reused {
+        tenant_id: TenantId,
+        user_id: UserId,
+    },
     /// Unknown, revoked or expired.
     Invalid,
 }
