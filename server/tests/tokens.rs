@@ -2,6 +2,8 @@
 //! 8725, OAuth 2.0 Security BCP RFC 9700 §4.14.2) and the server refuses to
 //! sign with a weak secret (item 9). Real Postgres and sockets.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use arena_protocol::{Encoding, ErrorCode};

@@ -17,6 +17,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A member: tenant and user.
+type Member = (TenantId, UserId);
+
 /// Members whose epochs one query reads at most.
 const EPOCH_BATCH: usize = 1000;
 
@@ -66,7 +69,7 @@ pub fn close_expired(sessions: &SessionTable, now: u64) -> u64 {
 /// Closes with 4004 every session whose token epoch is no longer its
 /// member's (or whose member is gone); returns how many.
 pub async fn close_revoked(store: &Store, sessions: &SessionTable) -> Result<u64, StoreError> {
-    let mut by_member: HashMap<(TenantId, UserId), Vec<(Arc<Session>, i64)>> = HashMap::new();
+    let mut by_member: HashMap<Member, Vec<(Arc<Session>, i64)>> = HashMap::new();
     for s in sessions.all() {
         if s.outbox.kill.is_closed() {
             continue;
@@ -79,10 +82,10 @@ pub async fn close_revoked(store: &Store, sessions: &SessionTable) -> Result<u64
                 .push((s, g.epoch));
         }
     }
-    let members: Vec<(TenantId, UserId)> = by_member.keys().copied().collect();
+    let members: Vec<Member> = by_member.keys().copied().collect();
     let mut n = 0;
     for chunk in members.chunks(EPOCH_BATCH) {
-        let current: HashMap<(TenantId, UserId), i64> = store
+        let current: HashMap<Member, i64> = store
             .fetch_token_epochs(chunk)
             .await?
             .into_iter()
