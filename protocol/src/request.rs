@@ -199,6 +199,21 @@ pub struct ModerationKick {
     pub reason: String,
 }
 
+/// `session.reauth {token}`: a fresh access token for the session's member
+/// (PROTOCOL.md §4); the session then lives until that token's `exp`
+/// instead of closing with 4004 when its old token expires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionReauth {
+    pub token: String,
+}
+
+/// `session.reauth` result: `{exp}`, the new token's expiry, Unix seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionReauthResult {
+    pub exp: u64,
+}
+
 /// Empty params/result `{}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Empty {}
@@ -224,6 +239,7 @@ pub enum Method {
     MemberList,
     ModerationTimeout(ModerationTimeout),
     ModerationKick(ModerationKick),
+    SessionReauth(SessionReauth),
 }
 
 fn params<T: DeserializeOwned>(method: &str, v: Value) -> Result<T, ErrorBody> {
@@ -258,11 +274,12 @@ pub enum MethodName {
     MemberList,
     ModerationTimeout,
     ModerationKick,
+    SessionReauth,
 }
 
 impl MethodName {
     /// Every method, in PROTOCOL.md §4 order.
-    pub const ALL: [MethodName; 18] = [
+    pub const ALL: [MethodName; 19] = [
         MethodName::MessageCreate,
         MethodName::MessageEdit,
         MethodName::MessageDelete,
@@ -281,6 +298,7 @@ impl MethodName {
         MethodName::MemberList,
         MethodName::ModerationTimeout,
         MethodName::ModerationKick,
+        MethodName::SessionReauth,
     ];
 
     /// The wire name, e.g. `"message.create"`.
@@ -304,6 +322,7 @@ impl MethodName {
             MethodName::MemberList => "member.list",
             MethodName::ModerationTimeout => "moderation.timeout",
             MethodName::ModerationKick => "moderation.kick",
+            MethodName::SessionReauth => "session.reauth",
         }
     }
 
@@ -342,6 +361,7 @@ impl Method {
             MethodName::MemberList => Method::MemberList,
             MethodName::ModerationTimeout => Method::ModerationTimeout(params(method, p)?),
             MethodName::ModerationKick => Method::ModerationKick(params(method, p)?),
+            MethodName::SessionReauth => Method::SessionReauth(params(method, p)?),
         })
     }
 
@@ -366,6 +386,7 @@ impl Method {
             Method::MemberList => MethodName::MemberList,
             Method::ModerationTimeout(_) => MethodName::ModerationTimeout,
             Method::ModerationKick(_) => MethodName::ModerationKick,
+            Method::SessionReauth(_) => MethodName::SessionReauth,
         }
     }
 }

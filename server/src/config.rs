@@ -27,8 +27,19 @@ pub struct Config {
     pub webhook_private_targets: bool,
     /// Built web client served at `/`. Default `web-client/dist`; missing = API only.
     pub web_dir: PathBuf,
-    /// HS256 secret for access tokens. Default: a development secret (logged as a warning).
+    /// HS256 secret that signs access tokens (their `kid` names it), at
+    /// least 32 random bytes (RFC 8725 §3.5). Default: the repository's
+    /// development secret, which `serve` refuses unless `dev` is set.
     pub jwt_secret: String,
+    /// The previous HS256 secret during a key rotation: tokens whose `kid`
+    /// names it are still verified until they expire. Default none.
+    pub jwt_previous_secret: Option<String>,
+    /// Development mode (`ARENA_DEV=1` or `arena serve --dev`): `serve` may
+    /// run with the development secret or a short one. Default false.
+    pub dev: bool,
+    /// How often each node closes (4004) the sessions whose access token
+    /// expired or was revoked (token epoch), ms. Default 5000.
+    pub token_check_ms: u64,
     /// Access token lifetime in seconds. Default 3600.
     pub access_ttl_s: u64,
     /// Refresh token lifetime in seconds. Default 30 days.
@@ -135,6 +146,9 @@ impl Default for Config {
             webhook_private_targets: false,
             web_dir: "web-client/dist".into(),
             jwt_secret: DEV_SECRET.into(),
+            jwt_previous_secret: None,
+            dev: false,
+            token_check_ms: 5000,
             access_ttl_s: 3600,
             refresh_ttl_s: 30 * 24 * 3600,
             node_id: 1,
@@ -174,7 +188,10 @@ impl Default for Config {
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 42] = [
+const KEYS: [&str; 45] = [
+    "jwt_previous_secret",
+    "dev",
+    "token_check_ms",
     "drain_timeout_s",
     "edits_per_minute",
     "reactions_per_minute",
@@ -219,8 +236,12 @@ const KEYS: [&str; 42] = [
     "stripe_webhook_secret",
 ];
 
-/// The development JWT secret used when none is configured.
+/// The development JWT secret used when none is configured (only with `dev`).
 pub const DEV_SECRET: &str = "arena-development-secret-change-me";
+
+/// Shortest JWT secret outside development, bytes: HS256 wants a key of at
+/// least its 256-bit output (RFC 7518 §3.2, RFC 8725 §3.5).
+pub const MIN_SECRET_BYTES: usize = 32;
 
 /// A setting that failed to load or validate; names the key.
 #[derive(Debug, thiserror::Error)]
@@ -282,6 +303,16 @@ impl Config {
         }
         if self.jwt_secret.len() < 16 {
             return invalid("jwt_secret", "must be at least 16 bytes");
+        }
+        if self
+            .jwt_previous_secret
+            .as_deref()
+            .is_some_and(|p| p.len() < 16)
+        {
+            return invalid("jwt_previous_secret", "must be at least 16 bytes");
+        }
+        if self.token_check_ms == 0 {
+            return invalid("token_check_ms", "must be at least 1");
         }
         if self.messages_per_second == 0 {
             return invalid("messages_per_second", "must be at least 1");
@@ -367,6 +398,37 @@ impl Config {
         Ok(())
     }
 
+    /// Refuses to sign tokens with the repository's development secret or a
+    /// secret shorter than [`MIN_SECRET_BYTES`] (either key of a rotation)
+    /// unless `dev` is set. `serve` and `token` call it (through
+    /// [`crate::build`] for `serve`).
+    pub fn check_secret(&self) -> Result<(), ConfigError> {
+        if self.dev {
+            return Ok(());
+        }
+        let weak = |s: &str| s == DEV_SECRET || s.len() < MIN_SECRET_BYTES;
+        let advice = "set ARENA_JWT_SECRET to at least 32 random bytes \
+                      (e.g. `head -c 48 /dev/urandom | base64`), or ARENA_DEV=1 / `serve --dev` for development";
+        if weak(&self.jwt_secret) {
+            let what = if self.jwt_secret == DEV_SECRET {
+                "is the repository's development secret"
+            } else {
+                "is shorter than 32 bytes"
+            };
+            return Err(ConfigError::Invalid {
+                key: "jwt_secret",
+                reason: format!("{what}: {advice}"),
+            });
+        }
+        if self.jwt_previous_secret.as_deref().is_some_and(weak) {
+            return Err(ConfigError::Invalid {
+                key: "jwt_previous_secret",
+                reason: format!("is weak: {advice}"),
+            });
+        }
+        Ok(())
+    }
+
     /// The public base URL without a trailing slash: `public_url`, or
     /// `http://<addr>` when none is set.
     pub fn public_base(&self) -> String {
@@ -405,7 +467,7 @@ mod tests {
     fn the_language_model_settings_are_checked() {
         let ok = |c: &Config| c.validate().is_ok();
         let base = Config {
-            jwt_secret: "test-secret-abcdefghijklmnop".into(),
+            jwt_secret: "test-secret-abcdefghijklmnop-0123456789".into(),
             ..Config::default()
         };
         assert!(ok(&base), "no model: fine");
@@ -428,5 +490,32 @@ mod tests {
         ] {
             assert!(!ok(&bad), "{:?} {:?}", bad.llm_url, bad.llm_model);
         }
+    }
+
+    #[test]
+    fn serving_needs_a_strong_secret_unless_in_development() {
+        let strong = "0123456789abcdef0123456789abcdef";
+        let with = |secret: &str, previous: Option<&str>, dev: bool| Config {
+            jwt_secret: secret.into(),
+            jwt_previous_secret: previous.map(Into::into),
+            dev,
+            ..Config::default()
+        };
+        assert!(
+            Config::default().check_secret().is_err(),
+            "the default secret"
+        );
+        assert!(with("short-secret-0123456789", None, false)
+            .check_secret()
+            .is_err());
+        assert!(with(strong, None, false).check_secret().is_ok());
+        assert!(with(strong, Some("short-previous-0123"), false)
+            .check_secret()
+            .is_err());
+        assert!(with(strong, Some(strong), false).check_secret().is_ok());
+        assert!(with(DEV_SECRET, None, true).check_secret().is_ok());
+        assert!(with("short-secret-0123456789", None, true)
+            .check_secret()
+            .is_ok());
     }
 }

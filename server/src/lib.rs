@@ -87,15 +87,19 @@ pub enum StartError {
     Limits(::redis::RedisError),
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
 }
 
 /// Connects the parts: loads and syncs the registry into every tenant, starts
 /// the committer, and returns the state. `metrics` is the Prometheus handle, if installed.
+/// Refuses a weak JWT secret unless `cfg.dev` ([`Config::check_secret`]).
 pub async fn build(
     cfg: Config,
     shutdown: CancellationToken,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 ) -> Result<AppState, StartError> {
+    cfg.check_secret()?;
     let file = RegistryFile::load(&cfg.channels)?;
     let program = domains::revenue::Program::load(&cfg.program)?;
     let files = files::FileStore::from_config(&cfg)?;
@@ -199,7 +203,11 @@ pub async fn build(
             presence::cluster::start(cluster, presence, &tasks, shutdown.clone(), stop.clone())
                 .await?;
     }
-    let tokens = auth::Tokens::new(&cfg.jwt_secret, cfg.access_ttl_s);
+    let tokens = auth::Tokens::with_previous(
+        &cfg.jwt_secret,
+        cfg.jwt_previous_secret.as_deref(),
+        cfg.access_ttl_s,
+    );
     let node_name = format!("node-{}", cfg.node_id);
     let pool = cfg.database_pool.max(1);
     Ok(AppState(Arc::new(Shared {
@@ -291,6 +299,7 @@ fn remote_hook(
 /// `drain_timeout_s` for committers, actors, writers and requests to end.
 pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartError> {
     state.tasks.spawn(gateway::sessions::reap(state.clone()));
+    state.tasks.spawn(auth::watch::run(state.clone()));
     state.tasks.spawn(domains::insights::scheduler::run(
         domains::insights::scheduler::Scheduler {
             store: state.store.clone(),

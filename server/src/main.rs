@@ -20,8 +20,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the gateway, API and web client on ARENA_ADDR.
-    Serve,
+    /// Serve the gateway, API and web client on ARENA_ADDR. Refuses to
+    /// start without ARENA_JWT_SECRET of at least 32 bytes unless `--dev`.
+    Serve {
+        /// Development mode (as ARENA_DEV=1): allow the development secret.
+        #[arg(long)]
+        dev: bool,
+    },
     /// Apply database migrations.
     Migrate,
     /// Create the demo workspace (tenants demo and acme); safe to rerun.
@@ -86,12 +91,18 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
-    let cfg = Config::load()?;
-    if cfg.jwt_secret == arena_server::config::DEV_SECRET {
-        tracing::warn!("ARENA_JWT_SECRET is not set: using the development secret");
+    let mut cfg = Config::load()?;
+    if let Command::Serve { dev: true } = cli.command {
+        cfg.dev = true;
+    }
+    if cfg.dev && cfg.jwt_secret == arena_server::config::DEV_SECRET {
+        tracing::warn!("development mode: signing tokens with the repository's development secret");
     }
     match cli.command {
-        Command::Serve => serve(cfg).await,
+        Command::Serve { .. } => {
+            cfg.check_secret()?;
+            serve(cfg).await
+        }
         Command::Migrate => {
             let store = Store::connect(&cfg.database_url, 2).await?;
             store.migrate().await?;
@@ -178,6 +189,7 @@ async fn main() -> anyhow::Result<()> {
             all,
             ttl_s,
         } => {
+            cfg.check_secret()?;
             let store = Store::connect(&cfg.database_url, 2).await?;
             let t = store
                 .fetch_tenant_by_slug(&tenant)
@@ -193,7 +205,14 @@ async fn main() -> anyhow::Result<()> {
                         out,
                         "{}\t{}",
                         u.id,
-                        tokens.issue(t.id, u.id, role(&u.role), u.tier.clone(), ttl_s)
+                        tokens.issue(
+                            t.id,
+                            u.id,
+                            role(&u.role),
+                            u.tier.clone(),
+                            u.token_epoch,
+                            ttl_s
+                        )
                     )?;
                 }
             } else {
@@ -204,7 +223,14 @@ async fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("user {email}"))?;
                 println!(
                     "{}",
-                    tokens.issue(t.id, u.id, role(&u.role), u.tier.clone(), ttl_s)
+                    tokens.issue(
+                        t.id,
+                        u.id,
+                        role(&u.role),
+                        u.tier.clone(),
+                        u.token_epoch,
+                        ttl_s
+                    )
                 );
             }
             Ok(())

@@ -190,6 +190,7 @@ async fn bad_tokens_close_4004() {
         arena_server::ids::UserId(uid),
         role,
         tier.clone(),
+        0,
         60,
     );
     // Expired a minute ago (beyond any leeway), otherwise valid.
@@ -202,13 +203,16 @@ async fn bad_tokens_close_4004() {
         tid: tid.to_string(),
         role,
         tier,
+        epoch: 0,
         exp: now - 60,
         iat: now - 3600,
         iss: "arena".into(),
         aud: "arena-gateway".into(),
     };
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = Some(s.state.tokens.current_kid().to_owned());
     let expired = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &header,
         &claims,
         &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
     )

@@ -1,9 +1,9 @@
 //! Bot accounts and their API tokens (PROTOCOL.md §7): a bot is a member
 //! with role `bot`; each token is 256 random bits shown once and stored as
 //! its SHA-256, with the scopes (domain APIs) and channels it grants.
-//! [`authenticate`] accepts a bot token or a JWT wherever a token is taken.
+//! [`principal`] accepts a bot token or a JWT wherever a token is taken.
 
-use super::{random_token, token_hash, AuthError, Tokens};
+use super::{random_token, token_hash, AuthError, Grant, Tokens};
 use crate::ids::{TenantId, UserId};
 use crate::registry::{Actor, BotGrant, Registry};
 use crate::store::{NewBotToken, Store, StoreError};
@@ -152,39 +152,16 @@ pub async fn issue_token(
     })
 }
 
-/// The actor a token stands for: a bot token (with its grant) or a JWT.
-/// A JWT names the member; their role and tier are read from Postgres, so a
-/// change applies to the next request. `Unavailable` when Postgres is down.
-pub async fn authenticate(tokens: &Tokens, store: &Store, token: &str) -> Result<Actor, AuthError> {
-    let mut actor = principal(tokens, store, token).await?;
-    if actor.bot.is_none() {
-        let row = match store.fetch_user(actor.tenant_id, actor.user_id).await {
-            Ok(r) => r,
-            Err(StoreError::NotFound) => {
-                return Err(AuthError::Invalid("the member no longer exists".into()))
-            }
-            Err(e) => return Err(AuthError::Unavailable(e.to_string())),
-        };
-        with_rights(&mut actor, &row)?;
-    }
-    Ok(actor)
-}
-
-/// Sets `actor`'s role and tier from `row`, the member's current row (a
-/// JWT carries them as of issue). IDENTIFY reads the row anyway and calls
-/// this instead of [`authenticate`]'s second read.
-pub fn with_rights(actor: &mut Actor, row: &crate::store::UserRow) -> Result<(), AuthError> {
-    actor.role = Role::parse(&row.role)
-        .ok_or_else(|| AuthError::Invalid("the member has an unknown role".into()))?;
-    actor.tier = row.tier.clone();
-    Ok(())
-}
-
-/// Who a token names: a bot token is looked up (its grant, role bot); a
-/// JWT is only verified, its role and tier as of issue (see [`with_rights`]).
-pub async fn principal(tokens: &Tokens, store: &Store, token: &str) -> Result<Actor, AuthError> {
+/// Who a token names: a bot token is looked up (its grant, role bot; no
+/// [`Grant`]: it lives until revoked); a JWT is only verified, its role and
+/// tier as of issue, with its [`Grant`] (see [`super::grant::admit`]).
+pub async fn principal(
+    tokens: &Tokens,
+    store: &Store,
+    token: &str,
+) -> Result<(Actor, Option<Grant>), AuthError> {
     if !token.starts_with(BOT_TOKEN_PREFIX) {
-        return tokens.verify(token);
+        return tokens.verify(token).map(|(a, g)| (a, Some(g)));
     }
     let row = match store.fetch_bot_token(&token_hash(token)).await {
         Ok(r) => r,
@@ -204,7 +181,7 @@ pub async fn principal(tokens: &Tokens, store: &Store, token: &str) -> Result<Ac
         scopes: row.scopes,
         channels: row.channels,
     }));
-    Ok(actor)
+    Ok((actor, None))
 }
 
 /// The token of an `Authorization` header value: `Bearer <token>`, or

@@ -1,13 +1,17 @@
-//! Authentication: HS256 access tokens ([`jwt`]), argon2 password hashes
-//! ([`password`]), bot accounts and their tokens ([`bots`]) and opaque
-//! refresh tokens.
+//! Authentication: HS256 access tokens ([`jwt`]), what they grant now
+//! ([`grant`]: the member's token epoch, role and tier), argon2 password
+//! hashes ([`password`]), bot accounts and their tokens ([`bots`]), opaque
+//! refresh tokens, and the sessions whose token lapsed ([`watch`]).
 
 pub mod bots;
+pub mod grant;
 pub mod jwt;
 pub mod password;
+pub mod watch;
 
-pub use bots::{authenticate, principal, with_rights};
-pub use jwt::{AuthError, Claims, Tokens};
+pub use bots::principal;
+pub use grant::{admit, authenticate, authenticate_grant, with_rights};
+pub use jwt::{AuthError, Claims, Grant, Tokens};
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};

@@ -62,8 +62,10 @@ impl Chat {
         Ok(muted_until)
     }
 
-    /// `moderation.kick`: closes the member's sessions with 4014 (they may
-    /// reconnect; Discord's kick); audited.
+    /// `moderation.kick`: ends the member's tokens (token epoch bumped,
+    /// refresh tokens deleted: they sign in again with their password) and
+    /// closes their sessions on this node with 4014 (other nodes: 4004
+    /// within `token_check_ms`); audited.
     pub async fn kick(&self, actor: &Actor, p: ModerationKick) -> Result<(), ErrorBody> {
         if !actor.role.is_staff() {
             return Err(err(ErrorCode::Forbidden, "staff only"));
@@ -75,9 +77,15 @@ impl Chat {
             .map_err(store_error)?;
         self.audit(actor, "moderation.kick", &p.user_id.to_string(), &p.reason)
             .await;
-        for s in self.sessions.of_user(actor.tenant_id, target) {
-            s.outbox.close(CloseCode::SessionReplaced);
-        }
+        crate::auth::watch::end_tokens(
+            &self.store,
+            &self.sessions,
+            actor.tenant_id,
+            target,
+            CloseCode::SessionReplaced,
+        )
+        .await
+        .map_err(store_error)?;
         // And on every other node.
         self.publisher.control(crate::bus::Control::CloseSessions {
             tenant_id: actor.tenant_id,

@@ -35,8 +35,11 @@ fn store_close(e: StoreError) -> CloseCode {
 
 /// The actor of a RESUME token: 4004 when refused, 4000 when it cannot be
 /// checked now.
-async fn verify(state: &AppState, token: &str) -> Result<crate::registry::Actor, CloseCode> {
-    crate::auth::authenticate(&state.tokens, &state.store, token)
+async fn verify(
+    state: &AppState,
+    token: &str,
+) -> Result<(crate::registry::Actor, Option<crate::auth::Grant>), CloseCode> {
+    crate::auth::authenticate_grant(&state.tokens, &state.store, token)
         .await
         .map_err(auth_close)
 }
@@ -56,7 +59,7 @@ fn dispatch(enc: Encoding, e: &Event) -> Result<DispatchPrefix, CloseCode> {
 /// requested readable channels, and prepares READY.
 pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<Attached, CloseCode> {
     // The member row is read below anyway: role and tier come from it.
-    let mut actor = crate::auth::principal(&state.tokens, &state.store, &d.token)
+    let (mut actor, grant) = crate::auth::principal(&state.tokens, &state.store, &d.token)
         .await
         .map_err(auth_close)?;
     // Bounded concurrency: a reconnect storm queues here instead of timing
@@ -71,8 +74,8 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         .fetch_user(actor.tenant_id, actor.user_id)
         .await
         .map_err(store_close)?;
-    if actor.bot.is_none() {
-        crate::auth::with_rights(&mut actor, &user).map_err(auth_close)?;
+    if let Some(g) = grant {
+        crate::auth::admit(&mut actor, g, &user).map_err(auth_close)?;
     }
     state
         .chat
@@ -112,6 +115,7 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         &subscribed,
     );
     session.state().subset = wanted.is_some();
+    session.state().grant = grant;
     let heads = match state
         .store
         .fetch_ready_heads(actor.tenant_id, actor.user_id, &subscribed)
@@ -234,7 +238,21 @@ async fn resume_session(
     enc: Encoding,
     d: Resume,
 ) -> Result<Option<Attached>, CloseCode> {
-    let actor = verify(state, &d.token).await?;
+    let (actor, grant) = verify(state, &d.token).await?;
+    let attached = resume_verified(state, enc, actor, d).await?;
+    if let Some(a) = &attached {
+        a.session.state().grant = grant;
+    }
+    Ok(attached)
+}
+
+/// RESUME with a verified token.
+async fn resume_verified(
+    state: &AppState,
+    enc: Encoding,
+    actor: crate::registry::Actor,
+    d: Resume,
+) -> Result<Option<Attached>, CloseCode> {
     let found = state.sessions.get(&d.session_id);
     if found
         .as_ref()

@@ -107,5 +107,8 @@ async fn run(
             json(serde_json::json!({ "muted_until": chat.timeout(actor, p).await? }))
         }
         Method::ModerationKick(p) => chat.kick(actor, p).await.and_then(done),
+        Method::SessionReauth(p) => json(arena_protocol::request::SessionReauthResult {
+            exp: crate::auth::watch::reauth(state, session, &p.token).await?,
+        }),
     }
 }

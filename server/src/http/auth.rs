@@ -1,10 +1,13 @@
-//! `POST /api/v1/auth/login` and `/auth/refresh`: argon2-checked passwords,
-//! short-lived JWT access tokens, single-use rotating refresh tokens.
+//! `POST /api/v1/auth/login`, `/auth/refresh` and `/auth/logout`:
+//! argon2-checked passwords, short-lived JWT access tokens carrying the
+//! member's token epoch, single-use refresh tokens rotating within a family
+//! whose reuse revokes the family (RFC 9700 §4.14.2), and logout.
 
-use super::extract::{Body, Peer};
+use super::extract::{Authed, Body, Peer};
 use crate::auth::{password, random_token, token_hash};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::RefreshUse;
 use arena_protocol::ErrorCode;
 use axum::extract::State;
 use axum::Json;
@@ -28,6 +31,15 @@ pub struct Refresh {
     pub refresh_token: String,
 }
 
+/// Logout body: the refresh token of this login (its family is revoked);
+/// without one, every refresh token of the member is.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Logout {
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+}
+
 /// `{access_token, refresh_token, expires_in}` (seconds).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
@@ -43,25 +55,39 @@ fn bad_credentials() -> ApiError {
     )
 }
 
-async fn issue(state: &AppState, user: &crate::store::UserRow) -> Result<TokenPair, ApiError> {
+/// An access token for `user` as of its row (role, tier, token epoch).
+fn access_token(state: &AppState, user: &crate::store::UserRow) -> String {
     let role = arena_protocol::model::Role::parse(&user.role)
         .unwrap_or(arena_protocol::model::Role::Partner);
-    let access = state.tokens.issue(
+    state.tokens.issue(
         user.tenant_id,
         user.id,
         role,
         user.tier.clone(),
+        user.token_epoch,
         state.cfg.access_ttl_s,
-    );
+    )
+}
+
+fn refresh_expiry(state: &AppState) -> OffsetDateTime {
+    OffsetDateTime::now_utc() + time::Duration::seconds(state.cfg.refresh_ttl_s as i64)
+}
+
+/// A new pair for a login: the refresh token starts a new family.
+async fn issue(state: &AppState, user: &crate::store::UserRow) -> Result<TokenPair, ApiError> {
     let refresh = random_token();
-    let expires =
-        OffsetDateTime::now_utc() + time::Duration::seconds(state.cfg.refresh_ttl_s as i64);
     state
         .store
-        .insert_refresh_token(user.tenant_id, user.id, &token_hash(&refresh), expires)
+        .insert_refresh_token(
+            user.tenant_id,
+            user.id,
+            &token_hash(&refresh),
+            &random_token(),
+            refresh_expiry(state),
+        )
         .await?;
     Ok(TokenPair {
-        access_token: access,
+        access_token: access_token(state, user),
         refresh_token: refresh,
         expires_in: state.cfg.access_ttl_s,
     })
@@ -136,27 +162,87 @@ fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Ap
     ))
 }
 
-/// Exchanges a refresh token (single use) for a new pair.
+fn refused_refresh() -> ApiError {
+    ApiError::new(
+        ErrorCode::Unauthorized,
+        "refresh token is invalid, used or expired",
+    )
+}
+
+/// Exchanges a refresh token (single use) for a new pair of the same family.
+/// A token presented a second time revokes its whole family and answers 401
+/// (RFC 9700 §4.14.2: one of the two holders is an attacker).
 #[utoipa::path(post, path = "/api/v1/auth/refresh", request_body = Refresh,
-    responses((status = 200, body = TokenPair), (status = 401, description = "invalid, used or expired")))]
+    responses((status = 200, body = TokenPair), (status = 401, description = "invalid, used or expired; a reused token also revokes its family")))]
 pub async fn refresh(
     State(state): State<AppState>,
     Body(b): Body<Refresh>,
 ) -> Result<Json<TokenPair>, ApiError> {
-    let (tenant_id, user_id) = match state
+    let next = random_token();
+    let used = state
         .store
-        .delete_refresh_token(&token_hash(&b.refresh_token))
-        .await
-    {
-        Ok(v) => v,
-        Err(crate::store::StoreError::NotFound) => {
-            return Err(ApiError::new(
-                ErrorCode::Unauthorized,
-                "refresh token is invalid, used or expired",
-            ))
+        .rotate_refresh_token(
+            &token_hash(&b.refresh_token),
+            &token_hash(&next),
+            refresh_expiry(&state),
+        )
+        .await?;
+    let (tenant_id, user_id) = match used {
+        RefreshUse::Rotated { tenant_id, user_id } => (tenant_id, user_id),
+        RefreshUse::Reused { tenant_id, user_id } => {
+            tracing::warn!(tenant = %tenant_id, user = %user_id, "refresh token reused: family revoked");
+            metrics::counter!("arena_refresh_reuse_total").increment(1);
+            return Err(refused_refresh());
         }
+        RefreshUse::Invalid => return Err(refused_refresh()),
+    };
+    let user = match state.store.fetch_user(tenant_id, user_id).await {
+        Ok(u) => u,
+        Err(crate::store::StoreError::NotFound) => return Err(refused_refresh()),
         Err(e) => return Err(e.into()),
     };
-    let user = state.store.fetch_user(tenant_id, user_id).await?;
-    Ok(Json(issue(&state, &user).await?))
+    Ok(Json(TokenPair {
+        access_token: access_token(&state, &user),
+        refresh_token: next,
+        expires_in: state.cfg.access_ttl_s,
+    }))
+}
+
+/// Signs the member out: revokes the refresh token family of `refresh_token`
+/// (or, without it, every refresh token of the member), moves the member's
+/// token epoch on so every access token issued before is refused (REST 401,
+/// IDENTIFY and RESUME 4004), and closes the member's sessions on this node
+/// with 4004 (other nodes within `token_check_ms`). 204.
+#[utoipa::path(post, path = "/api/v1/auth/logout", request_body = Logout,
+    security(("bearer" = [])),
+    responses((status = 204, description = "signed out"), (status = 401, description = "missing, invalid or revoked token")))]
+pub async fn logout(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Body(b): Body<Logout>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    if actor.bot.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "a bot token is revoked with the bot API, not logout",
+        ));
+    }
+    let (t, u) = (actor.tenant_id, actor.user_id);
+    match b.refresh_token.as_deref() {
+        Some(r) => {
+            state
+                .store
+                .revoke_refresh_family(t, u, &token_hash(r))
+                .await?
+        }
+        None => state.store.revoke_refresh_tokens(t, u).await?,
+    };
+    state.store.bump_token_epoch(t, u).await?;
+    crate::auth::watch::close_member(
+        &state.sessions,
+        t,
+        u,
+        arena_protocol::CloseCode::AuthenticationFailed,
+    );
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
         .route("/audit-log", get(audit::list))
         .route("/bots", get(bots::list).post(bots::create))
         .route("/revenue/deal-wins", post(revenue::deal_win))

@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Arena HTTP API", description = "See docs/protocol.md §7. Errors: HTTP status plus {\"error\": {code, message}}."),
     paths(
-        super::auth::login, super::auth::refresh, super::channels::list, super::channels::history,
+        super::auth::login, super::auth::refresh, super::auth::logout, super::channels::list, super::channels::history,
         super::channels::create, super::channels::edit, super::channels::delete, super::audit::list,
         super::health::healthz, super::health::readyz, super::health::metrics,
         super::bots::create, super::bots::list, super::bots::revoke, super::bots::rotate,

@@ -43,6 +43,11 @@ pub struct SessionState {
     pub status: Option<RequestedStatus>,
     /// When the last socket went away; `None` while attached.
     pub detached_at: Option<Instant>,
+    /// The access token's expiry and epoch the session runs on (IDENTIFY,
+    /// RESUME or `session.reauth` set it); `None` for a bot token. The
+    /// token watch ([`crate::auth::watch`]) closes the session with 4004 when
+    /// it lapses.
+    pub grant: Option<crate::auth::Grant>,
 }
 
 /// One session. Shared by the hub (via `outbox`), its socket's tasks and the table.

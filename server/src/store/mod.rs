@@ -67,6 +67,7 @@ pub use revenue::{DealRow, LedgerRow, NewDeal, NewLedgerEntry, WonRow, GENESIS};
 pub use rows::{rfc3339, TenantRow, UserRow};
 pub use support::{CaseCountRow, CaseEntryRow, CaseRow, EvidenceRow, NewCase, NewCaseEntry};
 pub use tiers::TierChange;
+pub use tokens::{RefreshUse, PURGE_BATCH};
 pub use webhooks::{NewWebhook, WebhookRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -1,39 +1,193 @@
-//! Refresh tokens, stored as SHA-256-free opaque hashes (argon2 is for
-//! passwords; these are 256-bit random values, so a fast keyed hash suffices).
+//! Refresh tokens and token epochs. Refresh tokens are 256-bit random values
+//! kept as their SHA-256 (argon2 is for passwords); each login starts a
+//! family, each refresh rotates within it, and a used token stays (marked)
+//! until it expires so its reuse is seen (OAuth 2.0 Security BCP, RFC 9700
+//! §4.14.2). The token epoch of a member is a counter in `users`: access
+//! tokens carry it and are refused once it moved on.
 
 use super::{Store, StoreError};
 use crate::ids::{TenantId, UserId};
 use time::OffsetDateTime;
 
+/// Expired refresh tokens removed per login or refresh at most (bounded work
+/// on the request path; every issue purges, so the table stays near its live size).
+pub const PURGE_BATCH: i64 = 100;
+
+/// What presenting a refresh token did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshUse {
+    /// A live, unused token: it is now used and its successor is stored.
+    Rotated {
+        tenant_id: TenantId,
+        user_id: UserId,
+    },
+    /// The token had been used before: its whole family is revoked.
+    Reused {
+        tenant_id: TenantId,
+        user_id: UserId,
+    },
+    /// Unknown, revoked or expired.
+    Invalid,
+}
+
 impl Store {
-    /// Stores a refresh token's hash.
+    /// Stores a refresh token's hash as a member of `family` (a new login
+    /// names a new family) and purges up to [`PURGE_BATCH`] expired tokens.
     pub async fn insert_refresh_token(
         &self,
         tenant_id: TenantId,
         user_id: UserId,
         token_hash: &str,
+        family: &str,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO refresh_tokens (tenant_id, token_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(tenant_id)
-            .bind(token_hash)
-            .bind(user_id)
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO refresh_tokens (tenant_id, token_hash, user_id, family, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(tenant_id)
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(family)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        self.purge_expired_refresh_tokens(PURGE_BATCH).await?;
         Ok(())
     }
 
-    /// Consumes (deletes) a live refresh token and returns whose it was; rotation means one use each.
-    pub async fn delete_refresh_token(
+    /// Presents the refresh token `old_hash`: when it is live and unused it is
+    /// marked used and `new_hash` joins its family (one transaction); when it
+    /// was used before, its family is deleted (reuse: RFC 9700 §4.14.2).
+    pub async fn rotate_refresh_token(
         &self,
-        token_hash: &str,
-    ) -> Result<(TenantId, UserId), StoreError> {
-        Ok(sqlx::query_as(
-            "DELETE FROM refresh_tokens WHERE token_hash = $1 AND expires_at > now() RETURNING tenant_id, user_id",
+        old_hash: &str,
+        new_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<RefreshUse, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<(TenantId, UserId, String, bool, bool)> = sqlx::query_as(
+            "SELECT tenant_id, user_id, family, used_at IS NOT NULL, expires_at <= now()
+               FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
         )
+        .bind(old_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((tenant_id, user_id, family, used, expired)) = row else {
+            return Ok(RefreshUse::Invalid);
+        };
+        if expired {
+            return Ok(RefreshUse::Invalid);
+        }
+        if used {
+            sqlx::query("DELETE FROM refresh_tokens WHERE family = $1")
+                .bind(&family)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(RefreshUse::Reused { tenant_id, user_id });
+        }
+        sqlx::query("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1")
+            .bind(old_hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO refresh_tokens (tenant_id, token_hash, user_id, family, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(tenant_id)
+        .bind(new_hash)
+        .bind(user_id)
+        .bind(&family)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(RefreshUse::Rotated { tenant_id, user_id })
+    }
+
+    /// Deletes the family of the refresh token `token_hash` if it is this
+    /// member's (logout); returns how many tokens went.
+    pub async fn revoke_refresh_family(
+        &self,
+        tenant_id: TenantId,
+        user_id: UserId,
+        token_hash: &str,
+    ) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "DELETE FROM refresh_tokens WHERE family = (
+               SELECT family FROM refresh_tokens
+                WHERE token_hash = $3 AND tenant_id = $1 AND user_id = $2)",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
         .bind(token_hash)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Deletes every refresh token of the member (kick, logout everywhere).
+    pub async fn revoke_refresh_tokens(
+        &self,
+        tenant_id: TenantId,
+        user_id: UserId,
+    ) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("DELETE FROM refresh_tokens WHERE tenant_id = $1 AND user_id = $2")
+                .bind(tenant_id)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    /// Deletes up to `limit` expired refresh tokens; returns how many.
+    pub async fn purge_expired_refresh_tokens(&self, limit: i64) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "DELETE FROM refresh_tokens WHERE token_hash IN (
+               SELECT token_hash FROM refresh_tokens WHERE expires_at <= now() LIMIT $1)",
+        )
+        .bind(limit)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Moves the member's token epoch on, so every access token issued
+    /// before is refused; returns the new epoch. `NotFound` for no such member.
+    pub async fn bump_token_epoch(
+        &self,
+        tenant_id: TenantId,
+        user_id: UserId,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE users SET token_epoch = token_epoch + 1
+              WHERE tenant_id = $1 AND id = $2 RETURNING token_epoch",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
         .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The current token epochs of these members, `(tenant, user, epoch)`;
+    /// a member who no longer exists is missing from the answer.
+    pub async fn fetch_token_epochs(
+        &self,
+        members: &[(TenantId, UserId)],
+    ) -> Result<Vec<(TenantId, UserId, i64)>, StoreError> {
+        let tenants: Vec<i64> = members.iter().map(|m| m.0 .0).collect();
+        let users: Vec<i64> = members.iter().map(|m| m.1 .0).collect();
+        Ok(sqlx::query_as(
+            "SELECT u.tenant_id, u.id, u.token_epoch
+               FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, id)
+               JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.id",
+        )
+        .bind(&tenants)
+        .bind(&users)
+        .fetch_all(&self.pool)
         .await?)
     }
 }

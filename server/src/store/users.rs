@@ -5,7 +5,7 @@ use crate::ids::{TenantId, UserId};
 use time::OffsetDateTime;
 
 const USER_COLS: &str =
-    "tenant_id, id, email, display_name, role, tier, password_hash, muted_until";
+    "tenant_id, id, email, display_name, role, tier, password_hash, muted_until, token_epoch";
 
 /// Email of each tenant's system member (`.invalid` never delivers, RFC 2606).
 pub const SYSTEM_EMAIL: &str = "system@arena.invalid";
@@ -28,7 +28,13 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT ON CONSTRAINT users_email_unique DO UPDATE
                SET display_name = EXCLUDED.display_name, role = EXCLUDED.role, tier = EXCLUDED.tier,
-                   password_hash = COALESCE(EXCLUDED.password_hash, users.password_hash)
+                   password_hash = COALESCE(EXCLUDED.password_hash, users.password_hash),
+                   -- A changed role, tier or password ends the member's tokens.
+                   token_epoch = users.token_epoch
+                     + (users.role IS DISTINCT FROM EXCLUDED.role
+                        OR users.tier IS DISTINCT FROM EXCLUDED.tier
+                        OR (EXCLUDED.password_hash IS NOT NULL
+                            AND users.password_hash IS DISTINCT FROM EXCLUDED.password_hash))::int
              RETURNING {USER_COLS}"
         );
         Ok(sqlx::query_as(&q)

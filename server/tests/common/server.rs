@@ -137,13 +137,22 @@ impl TestServer {
 
     /// A one-hour access token for the member `email` of `tenant`.
     pub async fn token(&self, tenant: &str, email: &str) -> String {
-        let (tid, uid, role, tier) = self.member(tenant, email).await;
+        self.token_for(tenant, email, 3600).await
+    }
+
+    /// An access token for the member `email` of `tenant` valid for
+    /// `ttl_s` seconds, of the member's current token epoch.
+    pub async fn token_for(&self, tenant: &str, email: &str, ttl_s: u64) -> String {
+        let store = &self.state.store;
+        let t = store.fetch_tenant_by_slug(tenant).await.expect("tenant");
+        let u = store.fetch_user_by_email(t.id, email).await.expect("user");
         self.state.tokens.issue(
-            arena_server::ids::TenantId(tid),
-            arena_server::ids::UserId(uid),
-            role,
-            tier,
-            3600,
+            t.id,
+            u.id,
+            Role::parse(&u.role).expect("role"),
+            u.tier.clone(),
+            u.token_epoch,
+            ttl_s,
         )
     }
 

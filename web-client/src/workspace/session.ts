@@ -1,7 +1,7 @@
 //! The signed-in session: tokens kept in sessionStorage (so a reload keeps
 //! the session but a closed tab forgets it) and a single-flight refresh that
 //! the realtime client calls for every (re)connect.
-import { refresh, type TokenPair } from '../lib/api/auth';
+import { logout, refresh, type TokenPair } from '../lib/api/auth';
 
 const KEY = 'arena.session';
 
@@ -40,6 +40,13 @@ export function saveSession(tenant: string, email: string, t: TokenPair): Stored
 
 export function clearSession(): void {
   sessionStorage.removeItem(KEY);
+}
+
+/** Signs out: forgets the session here and, best effort (not awaited), revokes its tokens on the server. */
+export function signOut(): void {
+  const s = loadSession();
+  clearSession();
+  if (s) void logout(s.access_token, s.refresh_token).catch(() => {});
 }
 
 let inflight: Promise<string> | null = null;

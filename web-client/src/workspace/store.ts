@@ -7,7 +7,7 @@ import { RealtimeClient, RequestError } from '../lib/realtime/client';
 import type { Encoding } from '../lib/realtime/codec';
 import type { Channel, DispatchEvent, Id, Message, OwnStatus, Panel, Presence, ReactionEvent, Ready, User } from '../lib/realtime/types';
 import { makeNonce } from './ids';
-import { clearSession, getAccessToken } from './session';
+import { clearSession, getAccessToken, signOut } from './session';
 import {
   HISTORY_PAGE,
   STATUS_KEY,
@@ -100,7 +100,7 @@ export class WorkspaceStore {
 
   logout(): void {
     this.stop();
-    clearSession();
+    signOut();
     this.state = initialState();
     for (const fn of this.listeners) fn();
   }

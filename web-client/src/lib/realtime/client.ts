@@ -10,6 +10,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { ChannelLog } from './channelLog';
 import { codecFor, type Codec, type Encoding } from './codec';
 import { Emitter } from './emitter';
+import { Reauth } from './reauth';
 import {
   CHANNEL_LOG_EVENTS,
   Op,
@@ -68,6 +69,8 @@ export interface ClientOptions {
   backoff?: BackoffOptions;
   /** Per-request timeout in ms (default 15 000). */
   requestTimeoutMs?: number;
+  /** How often a live session checks for a refreshed token to send with `session.reauth`, ms (default 30 000). */
+  reauthCheckMs?: number;
   socketFactory?: SocketFactory;
   random?: () => number;
 }
@@ -114,6 +117,8 @@ export class RealtimeClient extends Emitter<ClientEvents> {
   private pending = new Map<string, Pending>();
   private nextRequestId = 1;
   private authFailures = 0;
+  /** Sends refreshed tokens so the server does not close the session when one expires. */
+  private readonly reauth: Reauth;
   /** True once a READY was seen for this client; later READYs are re-identifies. */
   private hadReady = false;
   private readonly opts: Required<Omit<ClientOptions, 'presence' | 'isHeld' | 'panelVersions' | 'socketFactory'>> &
@@ -125,10 +130,17 @@ export class RealtimeClient extends Emitter<ClientEvents> {
       encoding: 'msgpack',
       backoff: DEFAULT_BACKOFF,
       requestTimeoutMs: 15_000,
+      reauthCheckMs: 30_000,
       random: Math.random,
       ...opts,
     };
     this.codec = codecFor(this.opts.encoding);
+    this.reauth = new Reauth(
+      () => this.opts.getToken(false),
+      (token) => this.request('session.reauth', { token }),
+      (error) => this.emit('warning', { message: 'session.reauth failed', error }),
+      this.opts.reauthCheckMs,
+    );
     this.log = new ChannelLog(
       // Backfills may start while a resume replay is still streaming in; they
       // wait for the session to be live instead of failing.
@@ -218,6 +230,7 @@ export class RealtimeClient extends Emitter<ClientEvents> {
       return;
     }
     if (this.state === 'closed') return;
+    this.reauth.current = token;
     const url = `${this.opts.url}?v=1&encoding=${this.codec.name}`;
     const factory = this.opts.socketFactory ?? ((u: string) => new WebSocket(u) as unknown as SocketLike);
     let socket: SocketLike;
@@ -411,6 +424,7 @@ export class RealtimeClient extends Emitter<ClientEvents> {
     this.attempt = 0;
     this.authFailures = 0;
     this.setState('connected');
+    this.reauth.start();
   }
 
   // ── heartbeats ────────────────────────────────────────────────────
@@ -432,9 +446,11 @@ export class RealtimeClient extends Emitter<ClientEvents> {
     this.heartbeatTimer = setTimeout(beat, Math.floor(intervalMs * this.opts.random()));
   }
 
+  /** Stops the socket's timers: heartbeats and token checks. */
   private stopHeartbeat(): void {
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
+    this.reauth.stop();
   }
 
   private clearTimers(): void {

@@ -1,0 +1,166 @@
+//! The token watch (issue 12, item 4): a session lives only as long as the
+//! access token it was opened (or last re-authenticated) with. Every
+//! `token_check_ms` (default 5 s) this node closes with 4004 each of its
+//! sessions whose token expired (`exp`, RFC 7519 §4.1.4, no leeway) or whose
+//! member's token epoch moved on (read from Postgres in one query per 1,000
+//! members), unless `session.reauth` gave it a fresh token before. Revocations
+//! made on this node (logout, kick) close its sessions at once; another
+//! node closes its sessions of that member within `token_check_ms`.
+
+use super::{authenticate_grant, AuthError, Grant};
+use crate::ids::{TenantId, UserId};
+use crate::session::{Session, SessionTable};
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+use arena_protocol::{CloseCode, ErrorBody, ErrorCode};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A member: tenant and user.
+type Member = (TenantId, UserId);
+
+/// Members whose epochs one query reads at most.
+const EPOCH_BATCH: usize = 1000;
+
+/// Runs the watch until shutdown (spawned on `AppState::tasks`).
+pub async fn run(state: AppState) {
+    let every = Duration::from_millis(state.cfg.token_check_ms.max(10));
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let expired = close_expired(&state.sessions, super::jwt::now_s());
+        let revoked = match close_revoked(&state.store, &state.sessions).await {
+            Ok(n) => n,
+            Err(e) => {
+                // Expiry still holds; revocations wait for Postgres.
+                tracing::warn!(error = %e, "token epochs unavailable");
+                0
+            }
+        };
+        if expired + revoked > 0 {
+            metrics::counter!("arena_sessions_token_closed_total").increment(expired + revoked);
+        }
+    }
+}
+
+/// The grant a session runs on (`None`: a bot token, which lives until revoked).
+fn grant_of(s: &Session) -> Option<Grant> {
+    s.state().grant
+}
+
+/// Closes with 4004 every session whose token's `exp` is at or before `now`
+/// (Unix seconds); returns how many.
+pub fn close_expired(sessions: &SessionTable, now: u64) -> u64 {
+    let mut n = 0;
+    for s in sessions.all() {
+        if grant_of(&s).is_some_and(|g| g.exp <= now) && !s.outbox.kill.is_closed() {
+            s.outbox.close(CloseCode::AuthenticationFailed);
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Closes with 4004 every session whose token epoch is no longer its
+/// member's (or whose member is gone); returns how many.
+pub async fn close_revoked(store: &Store, sessions: &SessionTable) -> Result<u64, StoreError> {
+    let mut by_member: HashMap<Member, Vec<(Arc<Session>, i64)>> = HashMap::new();
+    for s in sessions.all() {
+        if s.outbox.kill.is_closed() {
+            continue;
+        }
+        if let Some(g) = grant_of(&s) {
+            let a = s.actor();
+            by_member
+                .entry((a.tenant_id, a.user_id))
+                .or_default()
+                .push((s, g.epoch));
+        }
+    }
+    let members: Vec<Member> = by_member.keys().copied().collect();
+    let mut n = 0;
+    for chunk in members.chunks(EPOCH_BATCH) {
+        let current: HashMap<Member, i64> = store
+            .fetch_token_epochs(chunk)
+            .await?
+            .into_iter()
+            .map(|(t, u, e)| ((t, u), e))
+            .collect();
+        for m in chunk {
+            let now = current.get(m).copied();
+            for (s, epoch) in by_member.get(m).map(Vec::as_slice).unwrap_or_default() {
+                if now != Some(*epoch) {
+                    s.outbox.close(CloseCode::AuthenticationFailed);
+                    n += 1;
+                }
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Closes every session of the member on this node with `code`; returns how many.
+pub fn close_member(
+    sessions: &SessionTable,
+    tenant_id: TenantId,
+    user_id: UserId,
+    code: CloseCode,
+) -> usize {
+    let of = sessions.of_user(tenant_id, user_id);
+    for s in &of {
+        s.outbox.close(code);
+    }
+    of.len()
+}
+
+/// Ends every token of the member (kick): bumps their token epoch, deletes
+/// their refresh tokens, and closes their sessions on this node with `code`
+/// (other nodes: within `token_check_ms`).
+pub async fn end_tokens(
+    store: &Store,
+    sessions: &SessionTable,
+    tenant_id: TenantId,
+    user_id: UserId,
+    code: CloseCode,
+) -> Result<(), StoreError> {
+    store.bump_token_epoch(tenant_id, user_id).await?;
+    store.revoke_refresh_tokens(tenant_id, user_id).await?;
+    close_member(sessions, tenant_id, user_id, code);
+    Ok(())
+}
+
+/// `session.reauth {token}`: swaps a fresh access token of the same member
+/// into the session, so it outlives the token it was opened with. The token
+/// is checked as at IDENTIFY (signature, `exp`, epoch); a bot token or
+/// another member's token is `bad_request`/`forbidden`, a bad one
+/// `unauthorized` (the session keeps its old grant). Returns the new `exp`.
+pub async fn reauth(state: &AppState, session: &Session, token: &str) -> Result<u64, ErrorBody> {
+    let (actor, grant) = authenticate_grant(&state.tokens, &state.store, token)
+        .await
+        .map_err(|e| match e {
+            AuthError::Invalid(_) => ErrorBody::new(ErrorCode::Unauthorized, "invalid token"),
+            AuthError::Unavailable(_) => {
+                ErrorBody::retry(ErrorCode::Unavailable, "the database is unavailable", 1000)
+            }
+        })?;
+    let Some(grant) = grant else {
+        return Err(ErrorBody::new(
+            ErrorCode::BadRequest,
+            "session.reauth takes an access token (a bot token does not expire)",
+        ));
+    };
+    let current = session.actor();
+    if current.tenant_id != actor.tenant_id || current.user_id != actor.user_id {
+        return Err(ErrorBody::new(
+            ErrorCode::Forbidden,
+            "the token names another member",
+        ));
+    }
+    session.state().grant = Some(grant);
+    Ok(grant.exp)
+}
