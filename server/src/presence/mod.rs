@@ -150,6 +150,30 @@ impl PresenceTable {
             })
             .collect()
     }
+
+    /// One page of `presence.list`: visible presences with a user id above
+    /// `after` (all when `None`), by user id, at most `limit`.
+    pub fn page(&self, tenant_id: TenantId, after: Option<UserId>, limit: usize) -> Vec<Presence> {
+        let Some(t) = self.tenants.get(&tenant_id) else {
+            return Vec::new();
+        };
+        let floor = after.map_or(i64::MIN, |u| u.0);
+        let mut visible: Vec<(UserId, &Entry)> = t
+            .iter()
+            .filter(|(u, e)| u.0 > floor && e.requested.visible() != Status::Offline)
+            .map(|(u, e)| (*u, e))
+            .collect();
+        visible.sort_unstable_by_key(|(u, _)| u.0);
+        visible
+            .into_iter()
+            .take(limit)
+            .map(|(u, e)| Presence {
+                user_id: u.snowflake(),
+                status: e.requested.visible(),
+                since: e.since.clone(),
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
