@@ -128,7 +128,7 @@ async fn history_and_events_of_long_messages_are_paged_by_bytes() {
 async fn seed_members(s: &TestServer, tenant: TenantId, n: usize) -> Vec<UserId> {
     let users: Vec<(UserId, String, String)> = (0..n)
         .map(|i| {
-            let id = UserId(s.state.ids.next_id().0);
+            let id = UserId::from(s.state.ids.next_id());
             let name = format!("Seeded partner number {i:05} of a very large workspace");
             (id, format!("seeded-{i}@demo.test"), name)
         })
@@ -233,7 +233,11 @@ async fn ready_in_a_large_tenant_stays_within_the_budget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_replays_many_large_events_within_its_budget() {
-    let (_db, s) = setup().await;
+    let db = TestDb::create().await;
+    let mut cfg = test_config(&db.url);
+    // 400 posts from one socket, past the default 240 frames a minute.
+    cfg.frames_per_minute = 10_000;
+    let s = TestServer::start_with(cfg).await;
     let (mut ana, ready_a) = s.login_ws(ANA, Encoding::Json).await;
     let (_, ready_b) = s.login_ws(BEN, Encoding::Json).await;
     let keys = ["general-chat", "help-desk", "office-hours", "off-topic"];
