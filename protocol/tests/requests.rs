@@ -6,8 +6,9 @@ mod common;
 
 use arena_protocol::request::{
     ChannelAck, ChannelEvents, ChannelHistory, ChannelPatch, ChannelRef, Empty, EventsResult,
-    HistoryResult, MemberList, MemberPage, MessageCreate, MessageEdit, MessageRef, Method, ModerationKick,
-    ModerationTimeout, PanelAction, PanelResult, PresenceList, ReactionParams, Request, Response,
+    HistoryResult, MemberList, MemberPage, MessageCreate, MessageEdit, MessageRef, Method,
+    ModerationKick, ModerationTimeout, PanelAction, PanelResult, PresenceList, ReactionParams,
+    Request, Response,
 };
 use arena_protocol::{ClientFrame, ErrorCode, ServerFrame};
 use common::wire::*;

@@ -44,9 +44,10 @@ async fn still_up(c: &mut GatewayClient) {
     let _: PresenceList = ok(c, "presence.list", json!({"limit": 1})).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn history_and_events_of_long_messages_are_paged_by_bytes() {
-    let (_db, s) = setup().await;
+/// 25 messages of 4,000 characters in #off-topic (the scenario):
+/// the server, the channel, its `last_seq` before them, and their ids.
+async fn long_messages() -> (TestDb, TestServer, Snowflake, u64, Vec<Snowflake>) {
+    let (db, s) = setup().await;
     let (mut ana, ready) = s.login_ws(ANA, Encoding::Json).await;
     let off_topic = channel(&ready, "off-topic").id;
     let start_seq = channel(&ready, "off-topic").last_seq;
@@ -54,6 +55,12 @@ async fn history_and_events_of_long_messages_are_paged_by_bytes() {
     for i in 0..25 {
         posted.push(post(&mut ana, off_topic, &long_text(i, 'x')).await.id);
     }
+    (db, s, off_topic, start_seq, posted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_of_long_messages_is_paged_by_bytes() {
+    let (_db, s, off_topic, _, posted) = long_messages().await;
     for enc in [Encoding::Json, Encoding::MsgPack] {
         let (mut c, _) = s.login_ws(BEN, enc).await;
         // The exact scenario: 25 × 4,000 characters, limit 50.
@@ -92,8 +99,15 @@ async fn history_and_events_of_long_messages_are_paged_by_bytes() {
         let mut want = posted.clone();
         want.reverse();
         assert_eq!(ours, want, "{enc:?}: every message once, newest first");
+        still_up(&mut c).await;
+    }
+}
 
-        // The channel log of the same messages, the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_of_long_messages_are_paged_by_bytes() {
+    let (_db, s, off_topic, start_seq, _) = long_messages().await;
+    for enc in [Encoding::Json, Encoding::MsgPack] {
+        let (mut c, _) = s.login_ws(BEN, enc).await;
         let mut seqs = Vec::new();
         let mut after = start_seq;
         let mut pages = 0;
@@ -112,12 +126,18 @@ async fn history_and_events_of_long_messages_are_paged_by_bytes() {
                 after = seq;
             }
             if !page.has_more {
-                assert_eq!(after, page.last_seq, "{enc:?}: the last page reaches the head");
+                assert_eq!(
+                    after, page.last_seq,
+                    "{enc:?}: the last page reaches the head"
+                );
                 break;
             }
             assert!(pages < 30, "{enc:?}: too many pages");
         }
-        assert!(pages > 1, "{enc:?}: 100 KB of events take more than one page");
+        assert!(
+            pages > 1,
+            "{enc:?}: 100 KB of events take more than one page"
+        );
         let want: Vec<u64> = (start_seq + 1..=start_seq + 25).collect();
         assert_eq!(seqs, want, "{enc:?}: every event once, in order");
         still_up(&mut c).await;
@@ -166,7 +186,10 @@ async fn member_list_of_a_large_tenant_is_paged_by_bytes() {
             }
             assert!(pages < 100, "{enc:?}: too many pages");
         }
-        assert!(pages > 3, "{enc:?}: 3,000 long names take pages of less than 1,000");
+        assert!(
+            pages > 3,
+            "{enc:?}: 3,000 long names take pages of less than 1,000"
+        );
         let mut sorted = ids.clone();
         sorted.sort_unstable();
         sorted.dedup();
@@ -185,7 +208,12 @@ async fn ready_in_a_large_tenant_stays_within_the_budget() {
     let seeded = seed_members(&s, TenantId(tid), 1500).await;
     // Online members, as if each had a socket on this node.
     for u in &seeded {
-        let actor = Actor::member(TenantId(tid), *u, arena_protocol::model::Role::Partner, None);
+        let actor = Actor::member(
+            TenantId(tid),
+            *u,
+            arena_protocol::model::Role::Partner,
+            None,
+        );
         s.state.presence.connect(&actor, RequestedStatus::Online);
     }
     let mut raw = s.raw_ws("v=1&encoding=json").await.unwrap();
@@ -207,7 +235,10 @@ async fn ready_in_a_large_tenant_stays_within_the_budget() {
     );
     let v: serde_json::Value = serde_json::from_str(&ready_bytes).unwrap();
     let ready: Ready = serde_json::from_value(v["d"].clone()).unwrap();
-    assert!(ready.presences_partial, "READY says its presences are partial");
+    assert!(
+        ready.presences_partial,
+        "READY says its presences are partial"
+    );
     assert!(!ready.presences.is_empty() && ready.presences.len() < 1500);
 
     // The rest by presence.list pages.
@@ -265,15 +296,25 @@ async fn resume_replays_many_large_events_within_its_budget() {
     let mut by_channel: HashMap<Snowflake, Vec<u64>> = HashMap::new();
     for (_, e) in &replayed {
         if let Event::MessageCreate(m) = e {
-            by_channel.entry(m.channel_id).or_default().push(m.channel_seq);
+            by_channel
+                .entry(m.channel_id)
+                .or_default()
+                .push(m.channel_seq);
         }
     }
     for &ch in chans.iter().filter(|&&c| c != lost) {
         let from = cursors[&ch];
         let want: Vec<u64> = (from + 1..=from + 100).collect();
-        assert_eq!(by_channel.get(&ch), Some(&want), "channel {ch} whole, in order");
+        assert_eq!(
+            by_channel.get(&ch),
+            Some(&want),
+            "channel {ch} whole, in order"
+        );
     }
-    assert!(!by_channel.contains_key(&lost), "the unrecovered channel is not half sent");
+    assert!(
+        !by_channel.contains_key(&lost),
+        "the unrecovered channel is not half sent"
+    );
     // The socket lives, and the lost channel is backfilled page by page.
     let mut after = cursors[&lost];
     for _ in 0..100 {

@@ -309,7 +309,11 @@ async fn resume_here(
             let replay = super::replay::start(state, enc, &session, cursors);
             let status = session.state().status.unwrap_or(RequestedStatus::Online);
             state.presence.connect(&session.actor(), status);
-            return Ok(Some(sessions::attach_streaming(session, Vec::new(), Some(replay))));
+            return Ok(Some(sessions::attach_streaming(
+                session,
+                Vec::new(),
+                Some(replay),
+            )));
         }
     };
     let status = session.state().status.unwrap_or(RequestedStatus::Online);
@@ -361,7 +365,11 @@ async fn resume_elsewhere(
     session.state().seq = d.seq;
     let replay = super::replay::start(state, enc, &session, cursors);
     state.presence.connect(&actor, RequestedStatus::Online);
-    Ok(Some(sessions::attach_streaming(session, Vec::new(), Some(replay))))
+    Ok(Some(sessions::attach_streaming(
+        session,
+        Vec::new(),
+        Some(replay),
+    )))
 }
 
 fn resumed(

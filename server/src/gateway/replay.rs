@@ -163,7 +163,9 @@ async fn produce(
         Ok(prefix) => send(tx, prefix).await,
         Err(e) => {
             tracing::error!(error = %e, "RESUMED encode failed");
-            session.outbox.close(arena_protocol::CloseCode::UnknownError);
+            session
+                .outbox
+                .close(arena_protocol::CloseCode::UnknownError);
             None
         }
     }
