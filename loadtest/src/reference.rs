@@ -345,6 +345,7 @@ fn ready(session: u64, shared: &Shared) -> Ready {
         .chain(padding)
         .collect(),
         presences: vec![],
+        presences_partial: false,
         read_states: vec![],
         node_id: "reference".into(),
     }

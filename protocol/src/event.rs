@@ -14,6 +14,11 @@ pub struct Ready {
     pub categories: Vec<Category>,
     pub channels: Vec<Channel>,
     pub presences: Vec<Presence>,
+    /// Arena extension: `presences` is not every visible presence of the
+    /// tenant (cut by `ready_presence_limit` or the reply byte budget, as
+    /// Discord's `large` guilds): page the rest with `presence.list`.
+    #[serde(default)]
+    pub presences_partial: bool,
     /// Arena extension: the user's read position per channel.
     #[serde(default)]
     pub read_states: Vec<ReadState>,

@@ -194,6 +194,33 @@ fn encode_value<T: Serialize>(enc: Encoding, v: &T) -> Result<Vec<u8>, EncodeErr
     }
 }
 
+/// Bytes `v` takes encoded in `enc` (MessagePack with named fields), counted
+/// without keeping them: how the server pages a reply by bytes.
+pub fn encoded_len<T: Serialize>(enc: Encoding, v: &T) -> Result<usize, EncodeError> {
+    let mut n = Counter(0);
+    match enc {
+        Encoding::Json => serde_json::to_writer(&mut n, v).map_err(|e| EncodeError(e.to_string())),
+        Encoding::MsgPack => {
+            rmp_serde::encode::write_named(&mut n, v).map_err(|e| EncodeError(e.to_string()))
+        }
+    }?;
+    Ok(n.0)
+}
+
+/// An `io::Write` that only counts.
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl ClientFrame {
     /// Decodes one client frame. Unknown opcodes (including server-only ones) → [`DecodeError::UnknownOpcode`].
     pub fn decode(enc: Encoding, bytes: &[u8]) -> Result<ClientFrame, DecodeError> {

@@ -112,6 +112,11 @@ pub struct ChannelHistory {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryResult {
     pub messages: Vec<Message>,
+    /// Arena extension: more messages lie beyond this page in its direction
+    /// (the page was cut by `limit` or by the server's reply byte budget, so
+    /// it may hold fewer than `limit`). Ask again from the last one.
+    #[serde(default)]
+    pub has_more: bool,
 }
 
 /// `channel.events {channel_id, after_seq, limit? (1..1000)}`.
@@ -129,6 +134,11 @@ pub struct ChannelEvents {
 pub struct EventsResult {
     pub events: Vec<LoggedEvent>,
     pub last_seq: u64,
+    /// Arena extension: the log goes on after the last event of this page
+    /// (cut by `limit` or by the server's reply byte budget); ask again with
+    /// `after_seq` = its `channel_seq`.
+    #[serde(default)]
+    pub has_more: bool,
 }
 
 /// `channel.ack {channel_id, message_id}`.
@@ -155,16 +165,36 @@ pub struct PanelResult {
     pub panel: Panel,
 }
 
-/// Result of `presence.list`.
+/// Params of `presence.list` and `member.list` (Arena extension, as
+/// Discord's List Guild Members): `{after?: user id, limit? (1..1000,
+/// default 1000)}`, by user id ascending. Unknown fields are ignored (the
+/// methods took no params before).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemberPage {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Snowflake>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// Result of `presence.list`: visible presences by user id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PresenceList {
     pub presences: Vec<Presence>,
+    /// More after the last one (cut by `limit` or the reply byte budget):
+    /// ask again with `after` = its `user_id`.
+    #[serde(default)]
+    pub has_more: bool,
 }
 
-/// Result of `member.list` (Arena extension): every member of the tenant.
+/// Result of `member.list` (Arena extension): the tenant's members by id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberList {
     pub members: Vec<User>,
+    /// More after the last one (cut by `limit` or the reply byte budget):
+    /// ask again with `after` = its `id`.
+    #[serde(default)]
+    pub has_more: bool,
 }
 
 /// `channel.update {channel_id, slow_mode_s?, locked?, topic?}` (staff).
@@ -235,8 +265,8 @@ pub enum Method {
     ChannelUpdate(ChannelPatch),
     PanelGet(ChannelRef),
     PanelAction(PanelAction),
-    PresenceList,
-    MemberList,
+    PresenceList(MemberPage),
+    MemberList(MemberPage),
     ModerationTimeout(ModerationTimeout),
     ModerationKick(ModerationKick),
     SessionReauth(SessionReauth),
@@ -357,8 +387,8 @@ impl Method {
             MethodName::ChannelUpdate => Method::ChannelUpdate(params(method, p)?),
             MethodName::PanelGet => Method::PanelGet(params(method, p)?),
             MethodName::PanelAction => Method::PanelAction(params(method, p)?),
-            MethodName::PresenceList => Method::PresenceList,
-            MethodName::MemberList => Method::MemberList,
+            MethodName::PresenceList => Method::PresenceList(params(method, p)?),
+            MethodName::MemberList => Method::MemberList(params(method, p)?),
             MethodName::ModerationTimeout => Method::ModerationTimeout(params(method, p)?),
             MethodName::ModerationKick => Method::ModerationKick(params(method, p)?),
             MethodName::SessionReauth => Method::SessionReauth(params(method, p)?),
@@ -382,8 +412,8 @@ impl Method {
             Method::ChannelUpdate(_) => MethodName::ChannelUpdate,
             Method::PanelGet(_) => MethodName::PanelGet,
             Method::PanelAction(_) => MethodName::PanelAction,
-            Method::PresenceList => MethodName::PresenceList,
-            Method::MemberList => MethodName::MemberList,
+            Method::PresenceList(_) => MethodName::PresenceList,
+            Method::MemberList(_) => MethodName::MemberList,
             Method::ModerationTimeout(_) => MethodName::ModerationTimeout,
             Method::ModerationKick(_) => MethodName::ModerationKick,
             Method::SessionReauth(_) => MethodName::SessionReauth,

@@ -6,8 +6,9 @@ mod common;
 
 use arena_protocol::request::{
     ChannelAck, ChannelEvents, ChannelHistory, ChannelPatch, ChannelRef, Empty, EventsResult,
-    HistoryResult, MemberList, MessageCreate, MessageEdit, MessageRef, Method, ModerationKick,
-    ModerationTimeout, PanelAction, PanelResult, PresenceList, ReactionParams, Request, Response,
+    HistoryResult, MemberList, MemberPage, MessageCreate, MessageEdit, MessageRef, Method,
+    ModerationKick, ModerationTimeout, PanelAction, PanelResult, PresenceList, ReactionParams,
+    Request, Response,
 };
 use arena_protocol::{ClientFrame, ErrorCode, ServerFrame};
 use common::wire::*;
@@ -143,6 +144,7 @@ fn every_request_and_result_round_trips() {
     );
     result_round_trip(HistoryResult {
         messages: vec![message(), plain_message()],
+        has_more: true,
     });
 
     let ev = ChannelEvents {
@@ -169,6 +171,7 @@ fn every_request_and_result_round_trips() {
             })
             .collect(),
         last_seq: 47,
+        has_more: false,
     });
 
     let ack = ChannelAck {
@@ -192,18 +195,28 @@ fn every_request_and_result_round_trips() {
 
     assert_eq!(
         request_round_trip("presence.list", &Empty {}),
-        Method::PresenceList
+        Method::PresenceList(MemberPage::default())
     );
     result_round_trip(PresenceList {
         presences: vec![presence()],
+        has_more: false,
     });
 
     assert_eq!(
         request_round_trip("member.list", &Empty {}),
-        Method::MemberList
+        Method::MemberList(MemberPage::default())
+    );
+    let page = MemberPage {
+        after: Some(id(7)),
+        limit: Some(2),
+    };
+    assert_eq!(
+        request_round_trip("member.list", &page),
+        Method::MemberList(page)
     );
     result_round_trip(MemberList {
         members: vec![user(), staff()],
+        has_more: true,
     });
 
     let patch = ChannelPatch {

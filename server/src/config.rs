@@ -52,6 +52,19 @@ pub struct Config {
     pub identify_timeout_ms: u64,
     /// Largest accepted WebSocket frame and message, bytes; larger closes with 4011. Default 65536.
     pub max_frame_bytes: usize,
+    /// Byte budget of one reply (RESPONSE pages of `channel.history`,
+    /// `channel.events`, `member.list`, `presence.list`) and of READY: a page
+    /// ends before the item that would pass it and says `has_more`. Default
+    /// 65536 (issue 12 item 1).
+    pub reply_budget_bytes: usize,
+    /// Hard cap on any frame the server writes, bytes; the socket's write
+    /// buffer is sized to hold one such frame, so a frame within it is always
+    /// writable. A larger frame is a server bug: logged, dropped, and a
+    /// RESPONSE is answered `internal` instead. Default 262144.
+    pub max_server_frame_bytes: usize,
+    /// Logged bytes one RESUME replays from the channel log at most; channels
+    /// past it are `unrecovered` (the client backfills). Default 4 MiB (issue 12 item 8).
+    pub resume_replay_bytes: usize,
     /// Per-session outbound queue limit in frames; overflow closes with 4010. Default 1024.
     pub outbound_queue_frames: usize,
     /// Per-session outbound queue limit in bytes; overflow closes with 4010. Default 1 MiB.
@@ -155,6 +168,9 @@ impl Default for Config {
             heartbeat_interval_ms: 41_250,
             identify_timeout_ms: 10_000,
             max_frame_bytes: 64 * 1024,
+            reply_budget_bytes: 64 * 1024,
+            max_server_frame_bytes: 256 * 1024,
+            resume_replay_bytes: 4 * 1024 * 1024,
             outbound_queue_frames: 1024,
             outbound_queue_bytes: 1024 * 1024,
             replay_frames: 256,
@@ -188,7 +204,10 @@ impl Default for Config {
 }
 
 /// Every setting's key, for the environment filter.
-const KEYS: [&str; 45] = [
+const KEYS: [&str; 48] = [
+    "reply_budget_bytes",
+    "max_server_frame_bytes",
+    "resume_replay_bytes",
     "jwt_previous_secret",
     "dev",
     "token_check_ms",
@@ -295,10 +314,25 @@ impl Config {
         if self.max_frame_bytes < 1024 {
             return invalid("max_frame_bytes", "must be at least 1024");
         }
-        if self.outbound_queue_frames == 0 || self.outbound_queue_bytes < self.max_frame_bytes {
+        if self.reply_budget_bytes < 32 * 1024 {
+            return invalid(
+                "reply_budget_bytes",
+                "must be at least 32768 (the largest message: 4,000 characters and an 8 KiB card)",
+            );
+        }
+        if self.max_server_frame_bytes < self.reply_budget_bytes {
+            return invalid(
+                "max_server_frame_bytes",
+                "must be at least reply_budget_bytes",
+            );
+        }
+        if self.outbound_queue_frames == 0
+            || self.outbound_queue_bytes < self.max_frame_bytes
+            || self.outbound_queue_bytes < self.max_server_frame_bytes
+        {
             return invalid(
                 "outbound_queue_bytes",
-                "queue limits must hold at least one maximum frame",
+                "queue limits must hold at least one maximum frame (max_frame_bytes and max_server_frame_bytes)",
             );
         }
         if self.jwt_secret.len() < 16 {

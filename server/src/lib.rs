@@ -22,6 +22,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod budget;
 pub mod bus;
 pub mod chat;
 pub mod client_ip;

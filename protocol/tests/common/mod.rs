@@ -162,6 +162,7 @@ pub fn ready() -> Ready {
         }],
         channels: vec![channel(), panel_channel()],
         presences: vec![presence()],
+        presences_partial: false,
         read_states: vec![
             ReadState {
                 channel_id: id(10),

@@ -13,8 +13,9 @@ use crate::hub::{CloseLatch, Outbound};
 use crate::session::Session;
 use crate::state::AppState;
 use arena_protocol::frame::{Hello, InvalidSession};
-use arena_protocol::request::MethodName;
+use arena_protocol::request::{MethodName, Response};
 use arena_protocol::{ClientFrame, CloseCode, Encoding, ServerFrame};
+use arena_protocol::{ErrorBody, ErrorCode};
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -55,12 +56,18 @@ pub async fn serve(socket: WebSocket, state: AppState, enc: Encoding) {
         Some(Attached {
             session,
             first,
+            replay,
             socket,
         }) => {
+            let lead = writer::Lead {
+                first,
+                replay,
+                max_frame: state.cfg.max_server_frame_bytes,
+            };
             let writer = state.tasks.spawn(writer::run(
                 sink,
                 Arc::clone(&session),
-                first,
+                lead,
                 Arc::clone(&socket),
             ));
             let client_closed = read_loop(&state, enc, &session, &socket, &mut stream).await;
@@ -140,6 +147,28 @@ async fn handshake(
     };
     let _ = sink.send(close_frame(refused)).await;
     None
+}
+
+/// Encodes a RESPONSE. One over `max` bytes (`max_server_frame_bytes`) is a
+/// server bug, since replies are paged within `reply_budget_bytes`: it is
+/// logged and answered `internal` instead, and the socket lives on.
+fn encode_response(enc: Encoding, resp: Response, max: usize) -> Option<Vec<u8>> {
+    let id = resp.id.clone();
+    match ServerFrame::Response(Box::new(resp)).encode(enc) {
+        Ok(b) if b.len() <= max => Some(b),
+        Ok(b) => {
+            tracing::error!(bytes = b.len(), max, request = %id, "reply over max_server_frame_bytes");
+            metrics::counter!("arena_oversize_frames_total").increment(1);
+            let e = ErrorBody::new(ErrorCode::Internal, "reply too large");
+            ServerFrame::Response(Box::new(Response::err(id, e)))
+                .encode(enc)
+                .ok()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "response encode failed");
+            None
+        }
+    }
 }
 
 /// Reads frames until the session or socket ends; returns whether the client
@@ -222,15 +251,35 @@ async fn read_loop(
                 let (state, session) = (state.clone(), Arc::clone(session));
                 state.tasks.clone().spawn(async move {
                     let resp = requests::handle(&state, &session, *r, turn).await;
-                    match ServerFrame::Response(Box::new(resp)).encode(enc) {
-                        Ok(b) => {
-                            session.outbox.push(Outbound::Frame(b.into()));
-                        }
-                        Err(e) => tracing::error!(error = %e, "response encode failed"),
+                    let max = state.cfg.max_server_frame_bytes;
+                    if let Some(b) = encode_response(enc, resp, max) {
+                        session.outbox.push(Outbound::Frame(b.into()));
                     }
                     drop(permit);
                 });
             }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_over_the_hard_cap_is_answered_internal() {
+        let big = Response::ok("r7".into(), serde_json::json!({"x": "y".repeat(5000)}));
+        for enc in [Encoding::Json, Encoding::MsgPack] {
+            let b = encode_response(enc, big.clone(), 4096).unwrap();
+            assert!(b.len() < 4096);
+            let ServerFrame::Response(r) = ServerFrame::decode(enc, &b).unwrap() else {
+                panic!("not a RESPONSE");
+            };
+            assert_eq!(r.id, "r7");
+            assert_eq!(r.error.unwrap().code, ErrorCode::Internal);
+            let fits = encode_response(enc, big.clone(), 64 * 1024).unwrap();
+            assert!(fits.len() > 5000, "within the cap: answered as is");
         }
     }
 }

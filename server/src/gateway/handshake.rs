@@ -3,6 +3,7 @@
 //! buffer or, failing that, from the channel log by the client's cursors.
 
 use super::sessions::{self, Attached};
+use crate::budget::ReplyBudget;
 use crate::hub::Outbound;
 use crate::ids::ChannelId;
 use crate::registry::ChannelInfo;
@@ -12,13 +13,9 @@ use crate::store::StoreError;
 use arena_protocol::event::{Ready, Resumed};
 use arena_protocol::frame::{Identify, Resume};
 use arena_protocol::model::{ReadState, RequestedStatus};
-use arena_protocol::request::Cursors;
 use arena_protocol::{CloseCode, DispatchPrefix, Encoding, Event, Snowflake};
 use std::collections::HashSet;
 use std::sync::Arc;
-
-/// Most log events replayed per channel on RESUME; past it the channel is `unrecovered`.
-const RESUME_LOG_LIMIT: i64 = 1000;
 
 /// Longest session id a RESUME may carry, bytes (ours are 32 hex digits).
 const MAX_SESSION_ID: usize = 64;
@@ -147,16 +144,14 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         st.status = Some(requested);
     }
     state.presence.connect(&actor, requested);
-    let ready = Ready {
+    let mut ready = Ready {
         session_id: session.id.clone(),
         user: session.user.clone(),
         tenant,
         categories: registry.categories.clone(),
         channels,
-        presences: state
-            .presence
-            .cluster_list(actor.tenant_id, state.cfg.ready_presence_limit)
-            .await,
+        presences: Vec::new(),
+        presences_partial: false,
         read_states: heads
             .iter()
             .map(|h| ReadState {
@@ -167,12 +162,44 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
             .collect(),
         node_id: state.node_name.clone(),
     };
+    fit_presences(state, enc, actor.tenant_id, &mut ready).await;
     // READY is never replayed (a client that missed it identifies again), so it
     // is not kept in the replay buffer: it is the largest frame a session gets.
     let ready = dispatch(enc, &Event::Ready(Box::new(ready)))?;
+    if ready.len() > state.cfg.max_server_frame_bytes {
+        // Channels and read states alone pass the hard cap: a registry too big.
+        tracing::error!(bytes = ready.len(), "READY over max_server_frame_bytes");
+        sessions::terminate(state, &session);
+        return Err(CloseCode::UnknownError);
+    }
     // A partner's first connection ever is welcomed in #welcome (not awaited).
     crate::domains::activation::on_identified(&state.domains, &actor);
     Ok(sessions::attach(session, vec![Outbound::Unkept(ready)]))
+}
+
+/// READY's presences: at most `ready_presence_limit`, and no more than keep
+/// READY within `reply_budget_bytes` (issue 12 item 1); `presences_partial`
+/// when some were left out (the client pages `presence.list`, as Discord's
+/// `large` guilds request members).
+async fn fit_presences(
+    state: &AppState,
+    enc: Encoding,
+    tenant: crate::ids::TenantId,
+    ready: &mut Ready,
+) {
+    let limit = state.cfg.ready_presence_limit;
+    // The whole cluster's presences (with Redis), by user id.
+    let mut presences = state
+        .presence
+        .cluster_list(tenant, limit.saturating_add(1))
+        .await;
+    let mut partial = presences.len() > limit;
+    presences.truncate(limit);
+    let mut budget = ReplyBudget::new(enc, state.cfg.reply_budget_bytes);
+    budget.reserve(&*ready);
+    partial |= budget.fit(&mut presences);
+    ready.presences = presences;
+    ready.presences_partial = partial;
 }
 
 /// RESUME: from this node's replay buffer when it covers the gap, else from
@@ -302,13 +329,20 @@ async fn resume_here(
             first.push(resumed(enc, first.len() as u32, Vec::new())?);
             first
         }
-        // The buffer no longer covers the gap: fall back to the log.
+        // The buffer no longer covers the gap: fall back to the log, streamed.
         None => {
             let Some(cursors) = d.cursors else {
                 sessions::terminate(state, &session);
                 return Ok(None);
             };
-            replay_log(state, enc, &session, &cursors).await?
+            let replay = super::replay::start(state, enc, &session, cursors);
+            let status = session.state().status.unwrap_or(RequestedStatus::Online);
+            state.presence.connect(&session.actor(), status);
+            return Ok(Some(sessions::attach_streaming(
+                session,
+                Vec::new(),
+                Some(replay),
+            )));
         }
     };
     let status = session.state().status.unwrap_or(RequestedStatus::Online);
@@ -358,15 +392,13 @@ async fn resume_elsewhere(
         &readable,
     );
     session.state().seq = d.seq;
-    let first = match replay_log(state, enc, &session, &cursors).await {
-        Ok(f) => f,
-        Err(code) => {
-            sessions::terminate(state, &session);
-            return Err(code);
-        }
-    };
+    let replay = super::replay::start(state, enc, &session, cursors);
     state.presence.connect(&actor, RequestedStatus::Online);
-    Ok(Some(sessions::attach(session, first)))
+    Ok(Some(sessions::attach_streaming(
+        session,
+        Vec::new(),
+        Some(replay),
+    )))
 }
 
 fn resumed(
@@ -383,74 +415,4 @@ fn resumed(
         channel_id: ChannelId(0),
         channel_seq: 0,
     })
-}
-
-/// Replays each cursor's channel log after the cursor (readable, subscribed
-/// channels only), each event as this member may see it, then RESUMED; sets
-/// the floor so queued live copies are not doubled.
-async fn replay_log(
-    state: &AppState,
-    enc: Encoding,
-    session: &Arc<Session>,
-    cursors: &Cursors,
-) -> Result<Vec<Outbound>, CloseCode> {
-    let actor = session.actor().clone();
-    let subscribed = session.state().channels.clone();
-    let mut first = Vec::new();
-    let mut unrecovered = Vec::new();
-    let mut floor = Vec::new();
-    for (&channel, &after) in cursors {
-        let id = ChannelId::from(channel);
-        let Some(info) = state
-            .registry
-            .channel(actor.tenant_id, id)
-            .filter(|c| c.can_read(&actor))
-        else {
-            continue;
-        };
-        if !subscribed.contains(&id) {
-            continue;
-        }
-        let after = i64::try_from(after).unwrap_or(i64::MAX);
-        let rows = match state
-            .store
-            .fetch_events(actor.tenant_id, id, after, RESUME_LOG_LIMIT)
-            .await
-        {
-            Ok(r) => r,
-            Err(StoreError::Unavailable(_)) => {
-                unrecovered.push(channel);
-                continue;
-            }
-            Err(e) => return Err(store_close(e)),
-        };
-        if rows.len() as i64 == RESUME_LOG_LIMIT {
-            unrecovered.push(channel);
-            continue;
-        }
-        let mut top = after as u64;
-        for row in rows {
-            let event = Event::from_parts(&row.t, row.d)
-                .map(|e| crate::delivery::personalise(&actor, &info, e));
-            match event
-                .ok()
-                .and_then(|e| DispatchPrefix::encode(enc, &e).ok())
-            {
-                Some(prefix) => first.push(Outbound::Dispatch {
-                    prefix,
-                    channel_id: ChannelId(0),
-                    channel_seq: 0,
-                }),
-                None => {
-                    tracing::error!(channel = %id, seq = row.seq, "unreadable log event skipped")
-                }
-            }
-            top = row.seq as u64;
-        }
-        floor.push((id, top));
-    }
-    let n = first.len() as u32;
-    session.state().floor = floor;
-    first.push(resumed(enc, n, unrecovered)?);
-    Ok(first)
 }

@@ -1,13 +1,15 @@
 //! The WebSocket gateway (PROTOCOL.md §1–6): the upgrade ([`upgrade`]), one
 //! connection ([`connection`]: handshake phase, then the read loop) and its
 //! writer task ([`writer`]), decoding of what arrives ([`incoming`]),
-//! IDENTIFY/RESUME ([`handshake`]), a session's life on this node
+//! IDENTIFY/RESUME ([`handshake`]) and a resume's streamed log replay
+//! ([`replay`]), a session's life on this node
 //! ([`sessions`]) and REQUEST routing ([`requests`]). A session's data and
 //! sequencing rules are [`crate::session`].
 
 pub mod connection;
 pub mod handshake;
 pub mod incoming;
+pub mod replay;
 pub mod requests;
 pub mod sessions;
 pub mod writer;
@@ -32,7 +34,8 @@ pub struct GatewayQuery {
 /// Upgrades to a gateway connection; unknown `v` or `encoding` is HTTP 400
 /// before the upgrade (PROTOCOL.md §1). The WebSocket is configured small:
 /// a 4 KiB read buffer (tungstenite's default is 128 KiB per connection), a
-/// bounded write buffer, and a maximum frame/message size (above: close 4011).
+/// write buffer bounded by one `max_server_frame_bytes` frame, and a maximum
+/// size of a client frame/message, `max_frame_bytes` (above: close 4011).
 pub async fn upgrade(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
@@ -60,14 +63,16 @@ pub async fn upgrade(
         Ok(ws) => ws,
         Err(e) => return e.into_response(),
     };
-    let max = state.cfg.max_frame_bytes;
+    let max_in = state.cfg.max_frame_bytes;
     ws.read_buffer_size(4096)
-        .write_buffer_size(8 * 1024)
-        // One maximum frame beyond the batching buffer: a stalled peer backs up
-        // into the bounded session queue (then 4010), not into this buffer.
-        .max_write_buffer_size(max + 16 * 1024)
-        .max_frame_size(max)
-        .max_message_size(max)
+        .write_buffer_size(writer::WRITE_BUFFER)
+        // Room for one frame of the largest size the server writes beyond the
+        // batching buffer, so every frame it builds is writable (issue 12
+        // item 1); a stalled peer backs up into the bounded session queue
+        // (then 4010), not into this buffer.
+        .max_write_buffer_size(writer::write_buffer_cap(state.cfg.max_server_frame_bytes))
+        .max_frame_size(max_in)
+        .max_message_size(max_in)
         .on_upgrade(move |socket| connection::serve(socket, state, enc))
         .into_response()
 }

@@ -2,12 +2,12 @@
 //! chat, presence, the member list or the domains. Errors answer `ok:false`
 //! and never close the socket.
 
+use crate::budget::ReplyBudget;
 use crate::chat::Turn;
 use crate::session::Session;
 use crate::state::AppState;
 use arena_protocol::request::{
-    Empty, HistoryResult, MemberList, Method, MethodName, PanelResult, PresenceList, Request,
-    Response,
+    Empty, MemberList, MemberPage, Method, MethodName, PanelResult, PresenceList, Request, Response,
 };
 use arena_protocol::{ErrorBody, ErrorCode};
 use serde::Serialize;
@@ -50,6 +50,22 @@ pub async fn handle(
     }
 }
 
+/// Most members or presences one `member.list` / `presence.list` page asks
+/// for (Discord's List Guild Members allows 1..1000).
+const MAX_MEMBER_PAGE: u32 = 1000;
+
+/// The `limit` of a member or presence page: 1..1000, default 1000.
+fn page_limit(p: &MemberPage) -> Result<usize, ErrorBody> {
+    let limit = p.limit.unwrap_or(MAX_MEMBER_PAGE);
+    if !(1..=MAX_MEMBER_PAGE).contains(&limit) {
+        return Err(ErrorBody::new(
+            ErrorCode::BadRequest,
+            "limit must be 1..1000",
+        ));
+    }
+    Ok(limit as usize)
+}
+
 async fn run(
     state: &AppState,
     session: &Arc<Session>,
@@ -59,6 +75,8 @@ async fn run(
     let actor = &*session.actor();
     let chat = &state.chat;
     let done = |_| json(Empty {});
+    let budget_bytes = state.cfg.reply_budget_bytes;
+    let budget = ReplyBudget::new(session.outbox.encoding, budget_bytes);
     match method {
         Method::MessageCreate(p) => json(chat.create(actor, &session.user, p, turn).await?),
         Method::MessageEdit(p) => json(chat.edit(actor, p).await?),
@@ -68,27 +86,39 @@ async fn run(
         Method::ReactionAdd(p) => chat.react(actor, p, true).await.and_then(done),
         Method::ReactionRemove(p) => chat.react(actor, p, false).await.and_then(done),
         Method::TypingStart(p) => chat.typing(actor, p.channel_id).await.and_then(done),
-        Method::ChannelHistory(p) => json(HistoryResult {
-            messages: chat.history(actor, p).await?,
-        }),
-        Method::ChannelEvents(p) => json(chat.events(actor, p).await?),
+        Method::ChannelHistory(p) => json(chat.history(actor, p, budget).await?),
+        Method::ChannelEvents(p) => json(chat.events(actor, p, budget, budget_bytes).await?),
         Method::ChannelAck(p) => chat.ack(actor, p).await.and_then(done),
         Method::ChannelUpdate(p) => json(chat.update_channel(actor, p).await?),
-        Method::PresenceList => json(PresenceList {
-            presences: state
+        Method::PresenceList(p) => {
+            let limit = page_limit(&p)?;
+            let after = p.after.map(crate::ids::UserId::from);
+            let mut presences = state
                 .presence
-                .cluster_list(actor.tenant_id, usize::MAX)
-                .await,
-        }),
-        Method::MemberList => {
+                .cluster_page(actor.tenant_id, after, limit + 1)
+                .await;
+            let mut has_more = presences.len() > limit;
+            presences.truncate(limit);
+            let mut budget = budget;
+            has_more |= budget.fit(&mut presences);
+            json(PresenceList {
+                presences,
+                has_more,
+            })
+        }
+        Method::MemberList(p) => {
+            let limit = page_limit(&p)?;
             let rows = state
                 .store
-                .fetch_members(actor.tenant_id)
+                .fetch_members_page(actor.tenant_id, p.after.map(Into::into), limit as i64 + 1)
                 .await
                 .map_err(crate::error::store_error)?;
-            json(MemberList {
-                members: rows.iter().map(|u| u.to_user()).collect(),
-            })
+            let mut members: Vec<_> = rows.iter().map(|u| u.to_user()).collect();
+            let mut has_more = members.len() > limit;
+            members.truncate(limit);
+            let mut budget = budget;
+            has_more |= budget.fit(&mut members);
+            json(MemberList { members, has_more })
         }
         Method::PanelGet(p) => {
             let channel = state.registry.readable(actor, p.channel_id)?;

@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 pub struct Attached {
     pub session: Arc<Session>,
     pub first: Vec<Outbound>,
+    /// A resume's replay from the channel log, streamed by its producer
+    /// ([`super::replay`]) after `first` and before the queue.
+    pub replay: Option<tokio::sync::mpsc::Receiver<Outbound>>,
     /// This socket's close latch, already the session's current socket.
     pub socket: Arc<CloseLatch>,
 }
@@ -58,6 +61,15 @@ pub fn open(
 
 /// Makes a new socket the session's current one; `first` goes out before the queue.
 pub fn attach(session: Arc<Session>, first: Vec<Outbound>) -> Attached {
+    attach_streaming(session, first, None)
+}
+
+/// [`attach`] with a replay streamed after `first` (and before the queue).
+pub fn attach_streaming(
+    session: Arc<Session>,
+    first: Vec<Outbound>,
+    replay: Option<tokio::sync::mpsc::Receiver<Outbound>>,
+) -> Attached {
     let socket = Arc::new(CloseLatch::default());
     let mut st = session.state();
     st.socket = Some(Arc::clone(&socket));
@@ -66,6 +78,7 @@ pub fn attach(session: Arc<Session>, first: Vec<Outbound>) -> Attached {
     Attached {
         session,
         first,
+        replay,
         socket,
     }
 }

@@ -1,7 +1,11 @@
-//! The one task per socket that owns the sink. It drains the session's
-//! bounded queue in batches (feed every queued frame, then one flush), has
-//! the session number each dispatch (`s`), and sends the close frame when the
-//! session or the socket is ended.
+//! The one task per socket that owns the sink. It writes what the handshake
+//! prepared (READY, or a resume's replay as it streams in), then drains the
+//! session's bounded queue in batches (feed every queued frame, then one
+//! flush), has the session number each dispatch (`s`), and sends the close
+//! frame when the session or the socket is ended. It never feeds a frame
+//! larger than `max_server_frame_bytes`, and the socket's write buffer
+//! ([`write_buffer_cap`]) always has room for one that size, so a write
+//! fails only when the peer's connection does (issue 12 item 1).
 
 use crate::hub::{CloseLatch, Outbound};
 use crate::session::Session;
@@ -11,6 +15,21 @@ use bytes::{Bytes, BytesMut};
 use futures_util::{Sink, SinkExt};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Bytes tungstenite batches before it writes to the socket
+/// (`WebSocketConfig::write_buffer_size`).
+pub const WRITE_BUFFER: usize = 8 * 1024;
+
+/// The socket's `max_write_buffer_size` for frames up to `max_frame` bytes.
+/// tokio-tungstenite writes its buffer out once it passes [`WRITE_BUFFER`]
+/// and, when the socket would block, flushes it all before taking the next
+/// frame; so at most [`WRITE_BUFFER`] bytes wait when a frame is fed, and a
+/// frame fits if its payload, its header (at most 14 bytes, RFC 6455 §5.2)
+/// and a queued control frame (pong or close, at most 131 bytes) do.
+pub fn write_buffer_cap(max_frame: usize) -> usize {
+    WRITE_BUFFER + max_frame + 14 + 1024
+}
 
 /// Wraps encoded bytes in the frame type of the encoding (text for JSON).
 pub fn frame(enc: Encoding, bytes: impl Into<Bytes>) -> Option<Message> {
@@ -40,16 +59,27 @@ const BATCH: usize = 64;
 /// How long a close frame may take to go out before the socket is dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
+/// What a writer sends before the session's queue: `first` (READY, or a
+/// replay from the session's buffer), then every frame of `replay` (a resume
+/// replayed from the channel log, streamed page by page by its producer)
+/// until the producer is done; `max_frame` is `max_server_frame_bytes`.
+pub struct Lead {
+    pub first: Vec<Outbound>,
+    pub replay: Option<mpsc::Receiver<Outbound>>,
+    pub max_frame: usize,
+}
+
 /// Runs until the session is killed, the socket is closed, or a write fails.
-/// `first` (READY, or a resume's replay) goes out before the queue.
-pub async fn run<S>(
-    mut sink: S,
-    session: Arc<Session>,
-    first: Vec<Outbound>,
-    socket: Arc<CloseLatch>,
-) where
+/// The [`Lead`] goes out before the queue.
+pub async fn run<S>(mut sink: S, session: Arc<Session>, lead: Lead, socket: Arc<CloseLatch>)
+where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
+    let Lead {
+        first,
+        replay,
+        max_frame,
+    } = lead;
     let mut rx = session.rx.lock().await;
     // Created once: re-polling them is a cheap flag check.
     let killed = session.outbox.kill.closed();
@@ -62,9 +92,33 @@ pub async fn run<S>(
         .collect();
     let mut ok = true;
     tokio::select! {
-        w = write_all(&mut sink, enc, first) => ok = w,
+        w = write_all(&mut sink, enc, first, max_frame) => ok = w,
         _ = &mut killed => {}
         _ = &mut closed => {}
+    }
+    if let Some(mut replay) = replay {
+        // The replay's producer waits while this channel is full: the log is
+        // read no faster than the socket takes it. Live events queue meanwhile.
+        while ok && !session.outbox.kill.is_closed() && !socket.is_closed() {
+            let mut buf = Vec::new();
+            tokio::select! {
+                biased;
+                _ = &mut killed => break,
+                _ = &mut closed => break,
+                n = replay.recv_many(&mut buf, BATCH) => {
+                    if n == 0 {
+                        break;
+                    }
+                    let frames: Vec<Outbound> =
+                        buf.into_iter().filter_map(|f| session.number(f)).collect();
+                    tokio::select! {
+                        w = write_all(&mut sink, enc, frames, max_frame) => ok = w,
+                        _ = &mut killed => {}
+                        _ = &mut closed => {}
+                    }
+                }
+            }
+        }
     }
     while ok {
         // A fresh batch vector each round: an idle session holds no batch capacity.
@@ -82,7 +136,7 @@ pub async fn run<S>(
                         if queued.len() == BATCH { break; }
                     }
                     let frames = number_batch(&session, queued);
-                    let _ = tokio::time::timeout(CLOSE_GRACE, write_all(&mut sink, enc, frames)).await;
+                    let _ = tokio::time::timeout(CLOSE_GRACE, write_all(&mut sink, enc, frames, max_frame)).await;
                 }
                 let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close_frame(code))).await;
                 break;
@@ -103,7 +157,7 @@ pub async fn run<S>(
                 // A stalled peer must not pin this task: a kill or a socket close
                 // interrupts the write, and the loop's first arms send the close.
                 tokio::select! {
-                    w = write_all(&mut sink, enc, frames) => ok = w,
+                    w = write_all(&mut sink, enc, frames, max_frame) => ok = w,
                     _ = &mut killed => {}
                     _ = &mut closed => {}
                 }
@@ -119,8 +173,10 @@ const CHUNK: usize = 16 * 1024;
 
 /// Feeds every frame, then flushes once (one write syscall for a batch). A
 /// dispatch's bytes are built only when it is written, so a stalled socket
-/// holds one chunk of copies, not a whole batch. False if the socket failed.
-async fn write_all<S>(sink: &mut S, enc: Encoding, frames: Vec<Outbound>) -> bool
+/// holds one chunk of copies, not a whole batch. A frame over `max_frame`
+/// is a server bug: logged, counted and dropped, never fed (it would fail the
+/// socket). False if the socket failed.
+async fn write_all<S>(sink: &mut S, enc: Encoding, frames: Vec<Outbound>, max_frame: usize) -> bool
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
@@ -142,6 +198,15 @@ where
                 continue;
             }
         };
+        if bytes.len() > max_frame {
+            tracing::error!(
+                bytes = bytes.len(),
+                max_frame,
+                "server frame over max_server_frame_bytes dropped"
+            );
+            metrics::counter!("arena_oversize_frames_total").increment(1);
+            continue;
+        }
         let Some(m) = frame(enc, bytes) else { continue };
         if sink.feed(m).await.is_err() {
             return false;
@@ -161,4 +226,82 @@ fn number_batch(session: &Session, items: Vec<Outbound>) -> Vec<Outbound> {
             session.number(item)
         })
         .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+    use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    use tokio_tungstenite::WebSocketStream;
+
+    /// A server socket with this write-buffer cap, behind a 64-byte pipe
+    /// whose far end reads slowly: every write would block.
+    async fn socket(cap: usize) -> WebSocketStream<tokio::io::DuplexStream> {
+        let (near, mut far) = tokio::io::duplex(64);
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while far.read(&mut buf).await.is_ok_and(|n| n > 0) {
+                tokio::task::yield_now().await;
+            }
+        });
+        let cfg = WebSocketConfig::default()
+            .write_buffer_size(WRITE_BUFFER)
+            .max_write_buffer_size(cap);
+        WebSocketStream::from_raw_socket(near, Role::Server, Some(cfg)).await
+    }
+
+    #[tokio::test]
+    async fn a_frame_of_the_hard_cap_is_writable_behind_a_full_batch_buffer() {
+        let max = 256 * 1024;
+        let mut ws = socket(write_buffer_cap(max)).await;
+        for _ in 0..3 {
+            // Just under the batching buffer: it stays buffered.
+            ws.feed(WsMessage::binary(vec![1u8; WRITE_BUFFER - 1]))
+                .await
+                .expect("small frame");
+            ws.feed(WsMessage::binary(vec![2u8; max]))
+                .await
+                .expect("a frame of max_server_frame_bytes is writable");
+        }
+        ws.flush().await.expect("flushed");
+        // The old sizing (one client frame plus 16 KiB) fails on such a frame.
+        let mut old = socket(64 * 1024 + 16 * 1024).await;
+        old.feed(WsMessage::binary(vec![1u8; WRITE_BUFFER - 1]))
+            .await
+            .expect("small frame");
+        assert!(old.feed(WsMessage::binary(vec![2u8; max])).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_frame_over_the_cap_is_dropped_and_the_rest_written() {
+        let written = Arc::new(std::sync::Mutex::new(Vec::<usize>::new()));
+        let w = Arc::clone(&written);
+        // A sink that fails, as tungstenite does, on a frame over 1,000 bytes.
+        let sink = futures_util::sink::unfold((), move |(), m: Message| {
+            let w = Arc::clone(&w);
+            async move {
+                let n = match &m {
+                    Message::Text(t) => t.len(),
+                    Message::Binary(b) => b.len(),
+                    _ => 0,
+                };
+                if n > 1000 {
+                    return Err(axum::Error::new("WriteBufferFull"));
+                }
+                w.lock().unwrap().push(n);
+                Ok(())
+            }
+        });
+        let mut sink = Box::pin(sink);
+        let frames = vec![
+            Outbound::Frame(Bytes::from(vec![b'a'; 10])),
+            Outbound::Frame(Bytes::from(vec![b'b'; 5000])),
+            Outbound::Frame(Bytes::from(vec![b'c'; 20])),
+        ];
+        assert!(write_all(&mut sink, Encoding::MsgPack, frames, 1000).await);
+        assert_eq!(*written.lock().unwrap(), vec![10, 20]);
+    }
 }

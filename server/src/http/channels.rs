@@ -76,9 +76,11 @@ pub async fn history(
         after: q.after.as_deref().map(parse_id).transpose()?,
         limit: q.limit,
     };
-    Ok(Json(HistoryResult {
-        messages: state.chat.history(&actor, p).await?,
-    }))
+    let budget = crate::budget::ReplyBudget::new(
+        arena_protocol::Encoding::Json,
+        state.cfg.reply_budget_bytes,
+    );
+    Ok(Json(state.chat.history(&actor, p, budget).await?))
 }
 
 /// Body of `POST /channels/{id}/messages` (`message.create` without `channel_id`).

@@ -235,6 +235,25 @@ impl PresenceTable {
         }
     }
 
+    /// One page of `presence.list` on the whole cluster: visible presences
+    /// with a user id above `after` (all when `None`), by user id, at most
+    /// `limit` ([`Self::cluster_list`]; [`Self::page`] on a single node).
+    pub async fn cluster_page(
+        &self,
+        tenant_id: TenantId,
+        after: Option<UserId>,
+        limit: usize,
+    ) -> Vec<Presence> {
+        if self.cluster.is_none() {
+            return self.page(tenant_id, after, limit);
+        }
+        let floor = after.map(|u| u.snowflake());
+        let mut all = self.cluster_list(tenant_id, usize::MAX).await;
+        all.retain(|p| floor.is_none_or(|f| p.user_id > f));
+        all.truncate(limit);
+        all
+    }
+
     /// Is `user` visible (not offline or invisible) on this node?
     fn visible_here(&self, tenant_id: TenantId, user_id: UserId) -> bool {
         self.tenants.get(&tenant_id).is_some_and(|t| {
@@ -269,6 +288,30 @@ impl PresenceTable {
         tenants
             .into_iter()
             .map(|t| (t, self.list(t, usize::MAX)))
+            .collect()
+    }
+
+    /// One page of `presence.list`: visible presences with a user id above
+    /// `after` (all when `None`), by user id, at most `limit`.
+    pub fn page(&self, tenant_id: TenantId, after: Option<UserId>, limit: usize) -> Vec<Presence> {
+        let Some(t) = self.tenants.get(&tenant_id) else {
+            return Vec::new();
+        };
+        let floor = after.map_or(i64::MIN, |u| u.0);
+        let mut visible: Vec<(UserId, &Entry)> = t
+            .iter()
+            .filter(|(u, e)| u.0 > floor && e.requested.visible() != Status::Offline)
+            .map(|(u, e)| (*u, e))
+            .collect();
+        visible.sort_unstable_by_key(|(u, _)| u.0);
+        visible
+            .into_iter()
+            .take(limit)
+            .map(|(u, e)| Presence {
+                user_id: u.snowflake(),
+                status: e.requested.visible(),
+                since: e.since.clone(),
+            })
             .collect()
     }
 }

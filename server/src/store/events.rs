@@ -106,3 +106,78 @@ impl Store {
             .collect()
     }
 }
+
+/// What a channel's log holds after a cursor: how many events, their logged
+/// bytes, and the newest `seq` (the head a replay stops at).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogSpan {
+    pub events: i64,
+    pub bytes: i64,
+    pub head: i64,
+}
+
+impl Store {
+    /// Up to `limit` events after `after_seq` and at most `up_to`, oldest
+    /// first, ending before the event whose logged text would take the page
+    /// past `max_bytes` (the first one always comes): a page never loads
+    /// more than about `max_bytes` however large the events are.
+    pub async fn fetch_events_page(
+        &self,
+        tenant_id: TenantId,
+        channel_id: ChannelId,
+        after_seq: i64,
+        up_to: i64,
+        limit: i64,
+        max_bytes: i64,
+    ) -> Result<Vec<LogRow>, StoreError> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT seq, t, d FROM (
+                 SELECT seq, t, d, sum(octet_length(d)) OVER (ORDER BY seq) - octet_length(d) AS before
+                 FROM (SELECT seq, t, d FROM channel_events
+                       WHERE tenant_id = $1 AND channel_id = $2 AND seq > $3 AND seq <= $4
+                       ORDER BY seq LIMIT $5) page
+             ) sized
+             WHERE before = 0 OR before + octet_length(d) <= $6
+             ORDER BY seq",
+        )
+        .bind(tenant_id)
+        .bind(channel_id)
+        .bind(after_seq)
+        .bind(up_to)
+        .bind(limit)
+        .bind(max_bytes)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(seq, t, d)| {
+                let d = serde_json::from_str(&d)
+                    .map_err(|e| StoreError::Other(format!("log event {seq}: {e}")))?;
+                Ok(LogRow { seq, t, d })
+            })
+            .collect()
+    }
+
+    /// The events after `after_seq` in one channel's log: count, logged bytes
+    /// and head (`after_seq` when there are none).
+    pub async fn fetch_log_span(
+        &self,
+        tenant_id: TenantId,
+        channel_id: ChannelId,
+        after_seq: i64,
+    ) -> Result<LogSpan, StoreError> {
+        let (events, bytes, head): (i64, i64, Option<i64>) = sqlx::query_as(
+            "SELECT count(*), COALESCE(sum(octet_length(d)), 0)::bigint, max(seq)
+             FROM channel_events WHERE tenant_id = $1 AND channel_id = $2 AND seq > $3",
+        )
+        .bind(tenant_id)
+        .bind(channel_id)
+        .bind(after_seq)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(LogSpan {
+            events,
+            bytes,
+            head: head.unwrap_or(after_seq),
+        })
+    }
+}

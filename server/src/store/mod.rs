@@ -47,7 +47,7 @@ pub use enablement::{
     NewModule,
 };
 pub use enablement_boards::{BadgeAwardRow, SopClientRow, SopTickRow};
-pub use events::LogRow;
+pub use events::{LogRow, LogSpan};
 pub use files::FileRow;
 pub use growth::{CodeRow, LeadMove, LeadRow, NewLead, NewReward, PartnerFiguresRow, RewardRow};
 pub use growth_campaigns::{CampaignRow, DueRunRow, EmitRun, EnrollmentRow, RunRow, StepRow};

@@ -107,6 +107,25 @@ impl Store {
             .await?)
     }
 
+    /// Up to `limit` members with an id above `after` (all when `None`), by
+    /// id: one page of `member.list`.
+    pub async fn fetch_members_page(
+        &self,
+        tenant_id: TenantId,
+        after: Option<UserId>,
+        limit: i64,
+    ) -> Result<Vec<UserRow>, StoreError> {
+        let q = format!(
+            "SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        );
+        Ok(sqlx::query_as(&q)
+            .bind(tenant_id)
+            .bind(after.map_or(i64::MIN, |u| u.0))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// Sets or lifts (None) a member's timeout.
     pub async fn update_user_muted(
         &self,

@@ -7,6 +7,23 @@ import { compareIds } from './ids';
 
 /** Messages fetched per history page (PROTOCOL.md default). */
 export const HISTORY_PAGE = 50;
+
+/** Most `member.list` / `presence.list` pages fetched in one go (1,000 each at most). */
+export const MAX_LIST_PAGES = 100;
+
+/** A `channel.history` result; `has_more` is absent from servers that predate byte budgets. */
+export interface HistoryPage {
+  messages: Message[];
+  has_more?: boolean;
+}
+
+/**
+ * Whether older messages remain: the server's `has_more` (a page may be cut
+ * short by its byte budget), or, from a server without it, a full page.
+ */
+export function hasMore(messages: Message[], has_more: boolean | undefined): boolean {
+  return has_more ?? messages.length >= HISTORY_PAGE;
+}
 /** How long a TYPING_START shows, in ms. */
 export const TYPING_TTL_MS = 8_000;
 /** Minimum gap between our own typing.start requests per channel, in ms. */

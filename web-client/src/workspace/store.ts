@@ -10,7 +10,10 @@ import { makeNonce } from './ids';
 import { clearSession, getAccessToken, signOut } from './session';
 import {
   HISTORY_PAGE,
+  MAX_LIST_PAGES,
   STATUS_KEY,
+  hasMore,
+  type HistoryPage,
   TYPING_SEND_EVERY_MS,
   TYPING_TTL_MS,
   initialState,
@@ -217,6 +220,8 @@ export class WorkspaceStore {
       messages: Object.fromEntries(Object.entries(s.messages).filter(([id]) => visible.has(id))),
     }));
     void this.loadMembers();
+    // A large tenant's READY carries only some presences: fetch them all.
+    if (ready.presences_partial) void this.refreshPresences();
     this.reloadActiveIfMissing();
   }
 
@@ -233,19 +238,33 @@ export class WorkspaceStore {
     }
   }
 
+  /** Every member, page by page (`member.list {after}` while `has_more`). */
   private async loadMembers(): Promise<void> {
     try {
-      const { members } = await this.request<{ members: User[] }>('member.list', {});
-      this.set((s) => ({ members: { ...s.members, ...Object.fromEntries(members.map((m) => [m.id, m])) } }));
+      let after: Id | undefined;
+      for (let page = 0; page < MAX_LIST_PAGES; page++) {
+        const r = await this.request<{ members: User[]; has_more?: boolean }>('member.list', after ? { after } : {});
+        this.set((s) => ({ members: { ...s.members, ...Object.fromEntries(r.members.map((m) => [m.id, m])) } }));
+        after = r.members.at(-1)?.id;
+        if (!r.has_more || !after) break;
+      }
     } catch (err) {
       console.warn('[arena] member.list failed', err);
     }
   }
 
+  /** Every visible presence, page by page (`presence.list {after}` while `has_more`). */
   private async refreshPresences(): Promise<void> {
     try {
-      const { presences } = await this.request<{ presences: Presence[] }>('presence.list', {});
-      this.set({ presences: Object.fromEntries(presences.map((p) => [p.user_id, p])) });
+      const all: Presence[] = [];
+      let after: Id | undefined;
+      for (let page = 0; page < MAX_LIST_PAGES; page++) {
+        const r = await this.request<{ presences: Presence[]; has_more?: boolean }>('presence.list', after ? { after } : {});
+        all.push(...r.presences);
+        after = r.presences.at(-1)?.user_id;
+        if (!r.has_more || !after) break;
+      }
+      this.set({ presences: Object.fromEntries(all.map((p) => [p.user_id, p])) });
     } catch (err) {
       console.warn('[arena] presence.list failed', err);
     }
@@ -340,13 +359,13 @@ export class WorkspaceStore {
   private async loadHistory(channelId: Id): Promise<void> {
     this.set((s) => ({ messages: { ...s.messages, [channelId]: { items: [], loading: true, hasMore: true } } }));
     try {
-      const { messages } = await this.request<{ messages: Message[] }>('channel.history', { channel_id: channelId, limit: HISTORY_PAGE });
+      const { messages, has_more } = await this.request<HistoryPage>('channel.history', { channel_id: channelId, limit: HISTORY_PAGE });
       this.set((s) => {
         const cm = s.messages[channelId] ?? { items: [], loading: false, hasMore: true };
         return {
           messages: {
             ...s.messages,
-            [channelId]: { items: mergeMessages(cm.items, messages), loading: false, hasMore: messages.length >= HISTORY_PAGE },
+            [channelId]: { items: mergeMessages(cm.items, messages), loading: false, hasMore: hasMore(messages, has_more) },
           },
         };
       });
@@ -369,11 +388,11 @@ export class WorkspaceStore {
     const before = cm.items[0].id;
     this.set((s) => ({ messages: { ...s.messages, [channelId]: { ...s.messages[channelId], loading: true } } }));
     try {
-      const { messages } = await this.request<{ messages: Message[] }>('channel.history', { channel_id: channelId, before, limit: HISTORY_PAGE });
+      const { messages, has_more } = await this.request<HistoryPage>('channel.history', { channel_id: channelId, before, limit: HISTORY_PAGE });
       this.set((s) => ({
         messages: {
           ...s.messages,
-          [channelId]: { items: mergeMessages(s.messages[channelId]?.items ?? [], messages), loading: false, hasMore: messages.length >= HISTORY_PAGE },
+          [channelId]: { items: mergeMessages(s.messages[channelId]?.items ?? [], messages), loading: false, hasMore: hasMore(messages, has_more) },
         },
       }));
     } catch (err) {

@@ -9,7 +9,10 @@
 import type { DispatchEvent, Id } from './types';
 
 /** Fetches the log after `afterSeq`, oldest first (the `channel.events` request). */
-export type FetchEvents = (channelId: Id, afterSeq: number) => Promise<{ events: { t: string; d: unknown }[]; last_seq: number }>;
+export type FetchEvents = (
+  channelId: Id,
+  afterSeq: number,
+) => Promise<{ events: { t: string; d: unknown }[]; last_seq: number; has_more?: boolean }>;
 
 /** Upper bound on events requested per backfill page (PROTOCOL.md: 1..1000). */
 export const BACKFILL_PAGE = 1000;
@@ -98,7 +101,10 @@ export class ChannelLog {
         const page = await this.fetchEvents(channelId, after);
         for (const ev of page.events) this.applyInOrder(channelId, ev, true);
         const cursor = this.cursors.get(channelId) ?? 0;
-        if (page.events.length === 0 || page.events.length < BACKFILL_PAGE || cursor >= page.last_seq) break;
+        // Pages may be cut short by the server's byte budget: `has_more` says
+        // whether the log goes on (older servers: a full page means maybe).
+        const more = page.has_more ?? page.events.length >= BACKFILL_PAGE;
+        if (page.events.length === 0 || !more || cursor >= page.last_seq) break;
       }
       const held = this.pending.get(channelId) ?? [];
       this.pending.delete(channelId);

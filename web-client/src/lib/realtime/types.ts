@@ -105,6 +105,8 @@ export interface Ready {
   categories: Category[];
   channels: Channel[];
   presences: Presence[];
+  /** Arena: `presences` left some out (large tenant); page `presence.list`. */
+  presences_partial?: boolean;
   read_states?: ReadState[];
   node_id: string;
 }
