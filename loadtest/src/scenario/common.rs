@@ -2,6 +2,7 @@
 //! run context (target, tokens, channel), session ramps with bounded
 //! concurrency, and progress bars.
 
+use super::nodes::{parse_nodes, Placement};
 use crate::gw::{Closed, Session, Target};
 use crate::sys::{self, SourceAddrs};
 use anyhow::{bail, Context, Result};
@@ -38,6 +39,12 @@ pub struct CommonArgs {
     /// Base WebSocket URL of the server (loopback only), e.g. ws://127.0.0.1:8080.
     #[arg(long, default_value = "ws://127.0.0.1:8080")]
     pub url: String,
+    /// Gateway nodes to spread the sessions over, round robin by session index
+    /// (instead of `--url`): a count N = the N ports after `--url`'s (the layout
+    /// of `scripts/up --nodes N`: `--url ws://127.0.0.1:8080 --nodes 2` is 8081
+    /// and 8082), or a comma-separated list of loopback `host:port`.
+    #[arg(long)]
+    pub nodes: Option<String>,
     /// Which server this is (for tokens and the report name).
     #[arg(long, value_enum, default_value = "arena")]
     pub target: TargetKind,
@@ -79,8 +86,11 @@ pub struct CommonArgs {
 pub struct Ctx {
     /// The options as given.
     pub args: CommonArgs,
-    /// Where sessions connect.
+    /// Where sessions connect: the first node (or `--url` without `--nodes`);
+    /// the probe session and single-node paths use it.
     pub target: Arc<Target>,
+    /// Every node sessions are spread over (`--nodes`), in order; `[target]` without it.
+    pub nodes: Arc<Vec<Arc<Target>>>,
     /// One token per session index (empty for the reference server).
     pub tokens: Vec<String>,
 }
@@ -104,20 +114,34 @@ impl Ctx {
             }
         };
         let nofile = sys::raise_nofile();
+        let addrs = match &args.nodes {
+            Some(spec) => parse_nodes(spec, addr)?,
+            None => vec![(addr, host)],
+        };
+        let names: Vec<String> = addrs.iter().map(|(a, _)| a.to_string()).collect();
         eprintln!(
-            "open-file limit {nofile}; target {} {}",
+            "open-file limit {nofile}; target {} {} ({} node{}: {})",
             args.target.as_str(),
-            args.url
+            args.url,
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
         );
-        let target = Arc::new(Target {
-            addr,
-            host,
-            encoding,
-            sources: SourceAddrs::new(args.source_addrs),
-        });
+        let nodes: Vec<Arc<Target>> = addrs
+            .into_iter()
+            .map(|(addr, host)| {
+                Arc::new(Target {
+                    addr,
+                    host,
+                    encoding,
+                    sources: SourceAddrs::new(args.source_addrs),
+                })
+            })
+            .collect();
         Ok(Ctx {
             args,
-            target,
+            target: nodes[0].clone(),
+            nodes: Arc::new(nodes),
             tokens,
         })
     }
@@ -145,6 +169,11 @@ impl Ctx {
             );
         }
         Ok(())
+    }
+
+    /// The node session `i` of a group placed by `placement` connects to.
+    pub fn node_for(&self, placement: Placement, i: usize) -> Arc<Target> {
+        self.nodes[placement.node(i, self.nodes.len())].clone()
     }
 
     /// The encoding name for reports.
@@ -210,10 +239,28 @@ pub async fn probe(ctx: &Ctx, token_index: usize) -> Result<Probe> {
 /// in flight and runs `run(i, session, session_id)` for each as soon as it is
 /// READY (so it reads from the start). Returns when every session is READY:
 /// the handles of the running sessions in index order and the ramp time.
+/// Sessions are spread over `--nodes` round robin ([`Placement::Spread`]).
 /// Errors: the first session that fails to connect or identify, with its index
 /// (the sessions already running are aborted).
 pub async fn ramp<T, F, Fut>(
     ctx: &Ctx,
+    range: std::ops::Range<usize>,
+    channels: Option<Vec<Snowflake>>,
+    what: &str,
+    run: F,
+) -> Result<(Vec<tokio::task::JoinHandle<Result<T>>>, Duration)>
+where
+    T: Send + 'static,
+    F: Fn(usize, Session, String) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    ramp_on(ctx, Placement::Spread, range, channels, what, run).await
+}
+
+/// [`ramp`] with the sessions placed on the nodes by `placement`.
+pub async fn ramp_on<T, F, Fut>(
+    ctx: &Ctx,
+    placement: Placement,
     range: std::ops::Range<usize>,
     channels: Option<Vec<Snowflake>>,
     what: &str,
@@ -234,7 +281,7 @@ where
     let mut handles = Vec::with_capacity(range.len());
     for i in range.clone() {
         let permit = sem.clone().acquire_owned().await?;
-        let target = ctx.target.clone();
+        let target = ctx.node_for(placement, i);
         let token = ctx.token(i)?;
         let channels = channels.clone();
         let run = run.clone();

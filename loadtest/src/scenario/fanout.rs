@@ -5,9 +5,16 @@
 //! (publisher, n) so losses and duplicates are exact. Publishers subscribe to
 //! nothing, so deliveries = acknowledged messages × N. The subscribers,
 //! publishers and the measured step are in [`super::rig`].
+//!
+//! With `--nodes`, sessions are spread over the nodes round robin; with
+//! `--cross-node` too, every publisher is on the first node and every
+//! subscriber on the others, so each delivery takes the cross-node path
+//! (commit and publish on node A, Redis, fan-out on node B). The same run
+//! without `--cross-node` against one node is its single-node baseline.
 
 use super::common::Ctx;
-use super::rig::{cpu_metrics, first_end_reason, setup, step};
+use super::nodes::Placement;
+use super::rig::{cpu_metrics, first_end_reason, setup_on, step};
 use crate::report::Report;
 use anyhow::Result;
 use clap::Args;
@@ -42,6 +49,10 @@ pub struct FanoutArgs {
     /// Pad each message's content to about this many bytes.
     #[arg(long, default_value_t = 0)]
     pub content_bytes: usize,
+    /// Publishers on the first of `--nodes`, subscribers (and stalled readers)
+    /// on the others: every delivery crosses nodes. Needs at least 2 nodes.
+    #[arg(long)]
+    pub cross_node: bool,
 }
 
 /// Runs `fanout` and writes its report.
@@ -55,10 +66,31 @@ pub async fn run_fanout(ctx: &Ctx, a: FanoutArgs) -> Result<Report> {
         a.duration_s = a.duration_s.min(2.0);
         a.settle_s = a.settle_s.min(5.0);
     }
-    let params = json!({"subscribers": a.subscribers, "publishers": a.publishers, "rate": a.rate, "duration_s": a.duration_s});
+    let nodes = ctx.nodes.len();
+    if a.cross_node && nodes < 2 {
+        anyhow::bail!("--cross-node needs --nodes with at least 2 nodes (has {nodes})");
+    }
+    let mut params = json!({"subscribers": a.subscribers, "publishers": a.publishers, "rate": a.rate, "duration_s": a.duration_s});
+    if nodes > 1 || a.cross_node {
+        params["nodes"] = json!(nodes);
+        params["cross_node"] = json!(a.cross_node);
+    }
     let mut rep = Report::new("fanout", ctx.args.target.as_str(), ctx.enc(), params);
     let started = Instant::now();
-    let (mut rig, ramp_time) = setup(ctx, a.subscribers, a.publishers, a.stalled).await?;
+    let (pubs_on, subs_on) = if a.cross_node {
+        (Placement::Only(0), Placement::Except(0))
+    } else {
+        (Placement::Spread, Placement::Spread)
+    };
+    let (mut rig, ramp_time) = setup_on(
+        ctx,
+        a.subscribers,
+        a.publishers,
+        a.stalled,
+        pubs_on,
+        subs_on,
+    )
+    .await?;
     rig.pad = a.content_bytes;
     let pid = ctx.args.server_pid;
     let rss0 = pid.and_then(|p| crate::sys::rss_kib(p).ok());
@@ -95,6 +127,19 @@ pub async fn run_fanout(ctx: &Ctx, a: FanoutArgs) -> Result<Report> {
         rep.metric("stalled readers", a.stalled as u64, "sessions");
     }
     let _ = rig.stop.send(true);
+    if nodes > 1 {
+        rep.metric("nodes", nodes as u64, "nodes");
+        let names: Vec<String> = ctx.nodes.iter().map(|t| t.addr.to_string()).collect();
+        rep.note(if a.cross_node {
+            format!(
+                "cross-node: publishers on {}, subscribers on {}",
+                names[0],
+                names[1..].join(", ")
+            )
+        } else {
+            format!("sessions spread round robin over {}", names.join(", "))
+        });
+    }
     rep.metric("subscribers", a.subscribers as u64, "sessions");
     rep.metric("subscribe ramp", ramp_time.as_secs_f64(), "s");
     rep.metric("offered rate", a.rate, "msgs/s");

@@ -2,7 +2,8 @@
 //! channel, connected once (`setup`), and one measured publishing step at a
 //! given rate (`step` → [`StepResult`]).
 
-use super::common::{probe, ramp, timed_phase, Ctx};
+use super::common::{probe, ramp_on, timed_phase, Ctx};
+use super::nodes::Placement;
 use super::publisher::{publisher, PubStats};
 use super::subscriber::{subscriber, SubStats};
 use crate::gw::Session;
@@ -61,11 +62,34 @@ pub(crate) struct Rig {
     pub(crate) pad: usize,
 }
 
+/// Connects the rig with every group spread over the nodes.
 pub(crate) async fn setup(
     ctx: &Ctx,
     subscribers: usize,
     publishers: usize,
     stalled: usize,
+) -> Result<(Rig, Duration)> {
+    setup_on(
+        ctx,
+        subscribers,
+        publishers,
+        stalled,
+        Placement::Spread,
+        Placement::Spread,
+    )
+    .await
+}
+
+/// Connects the rig with the publishers placed by `pubs_on` and the
+/// subscribers and stalled readers by `subs_on`: `Only(0)` and `Except(0)`
+/// put every publisher on node A and every receiver on the other nodes.
+pub(crate) async fn setup_on(
+    ctx: &Ctx,
+    subscribers: usize,
+    publishers: usize,
+    stalled: usize,
+    pubs_on: Placement,
+    subs_on: Placement,
 ) -> Result<(Rig, Duration)> {
     let publishers = publishers.max(1);
     ctx.need_tokens(publishers + subscribers + stalled)?;
@@ -76,8 +100,9 @@ pub(crate) async fn setup(
         .collect();
     let stats_for_run = Arc::new(stats.clone());
     let np = publishers as u64;
-    let (_subs, ramp_time) = ramp(
+    let (_subs, ramp_time) = ramp_on(
         ctx,
+        subs_on,
         publishers..publishers + subscribers,
         Some(vec![p.channel_id]),
         "subscribers",
@@ -91,8 +116,9 @@ pub(crate) async fn setup(
     if stalled > 0 {
         let stop_rx = stop.subscribe();
         let first = publishers + subscribers;
-        ramp(
+        ramp_on(
             ctx,
+            subs_on,
             first..first + stalled,
             Some(vec![p.channel_id]),
             "stalled readers",
@@ -107,8 +133,9 @@ pub(crate) async fn setup(
         )
         .await?;
     }
-    let (pubs, _) = ramp(
+    let (pubs, _) = ramp_on(
         ctx,
+        pubs_on,
         0..publishers,
         Some(vec![]),
         "publishers",

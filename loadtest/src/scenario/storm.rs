@@ -6,6 +6,7 @@
 //! Each session's life is in [`super::resumer`].
 
 use super::common::{probe, ramp, timed_phase, Ctx};
+use super::nodes::Placement;
 use super::publisher::{publisher, PubStats};
 use super::resumer::{live, recover, Outcome, Track};
 use crate::report::{histogram, record_ns, Report};
@@ -66,8 +67,9 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
     let sem = Arc::new(Semaphore::new(a.resume_concurrency.max(1)));
     let drop_at = Arc::new(Mutex::new(Instant::now()));
     let budget = Duration::from_secs_f64(a.resume_budget_s);
-    let (target, outs, tokens) = (
-        ctx.target.clone(),
+    // A session resumes on the node it identified on (sessions are per node).
+    let (nodes, outs, tokens) = (
+        ctx.nodes.clone(),
         outcomes.clone(),
         Arc::new(ctx.tokens.clone()),
     );
@@ -80,7 +82,7 @@ pub async fn run(ctx: &Ctx, a: StormArgs) -> Result<Report> {
         "sessions",
         move |i, s, session_id| {
             let (target, out, sem, drop_at) = (
-                target.clone(),
+                nodes[Placement::Spread.node(i, nodes.len())].clone(),
                 outs[i - 1].clone(),
                 sem.clone(),
                 drop_at2.clone(),
