@@ -191,8 +191,20 @@ fn creates(events: &[(u64, Event)], channel: Snowflake) -> Vec<Message> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_node_killed_under_load_loses_nothing_acknowledged_and_its_clients_resume_elsewhere() {
+/// How node A goes away while its client posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// SIGKILL: no drain, no goodbye.
+    Kill9,
+    /// SIGTERM: RECONNECT to every session, drain, exit 0.
+    Sigterm,
+}
+
+/// Ana posts through `arena serve` process A (its own node) while A is
+/// stopped `how`; ben's client on in-process node B must get every
+/// acknowledged message once and in order, and ana, resuming on B from her
+/// READY cursor, must get them all replayed from the log.
+async fn stopped_under_load_loses_nothing(how: Stop) {
     if !have_redis() {
         return;
     }
@@ -200,7 +212,7 @@ async fn a_node_killed_under_load_loses_nothing_acknowledged_and_its_clients_res
     let redis = redis_server.url();
     let db = TestDb::create().await;
     let b = node(&db.url, &redis, 32).await;
-    let mut a = NodeProcess::spawn(&db.url, &redis, 31, 10).await;
+    let a = NodeProcess::spawn(&db.url, &redis, 31, 5).await;
     let ana_token = b.demo_token(ANA).await;
     let (mut ana_a, ready) = login(&a.ws, &ana_token).await;
     let (mut ben_b, _) = b.login_ws(BEN, Encoding::Json).await;
@@ -208,25 +220,38 @@ async fn a_node_killed_under_load_loses_nothing_acknowledged_and_its_clients_res
     let start_seq = channel(&ready, "general-chat").last_seq;
     let session = ana_a.session_id().unwrap().to_owned();
 
-    // Load on A; A is killed with -9 while it runs.
-    let killer = tokio::spawn(async move {
+    let stopper = tokio::spawn(async move {
+        let mut a = a;
         tokio::time::sleep(Duration::from_millis(400)).await;
-        a.kill9();
+        match how {
+            Stop::Kill9 => a.kill9(),
+            Stop::Sigterm => a.sigterm(),
+        }
         a
     });
     let acked = post_until_dead(&mut ana_a, general, 100_000).await;
-    let _a = killer.await.unwrap();
+    let mut a = stopper.await.unwrap();
     assert!(
         acked.len() > 5,
-        "some load before the kill ({})",
+        "some load before the stop ({})",
         acked.len()
     );
+    if how == Stop::Sigterm {
+        let _ = ana_a.closed(WAIT).await;
+        assert!(
+            ana_a.reconnect_requested(),
+            "the node asked its session to RECONNECT (op 7)"
+        );
+        let status = a.exited(Duration::from_secs(20)).await;
+        assert!(
+            status.success(),
+            "drained node exits 0: {status:?}\n{}",
+            a.log_text()
+        );
+    }
 
-    // Node B's client gets every acknowledged message once, in order.
     let got = collect(&mut ben_b, general, &acked).await;
     audit("node B's client", &acked, &got);
-
-    // Ana resumes on B from her cursor: the log replays what she may have missed.
     let mut ana_b = b.connect(Encoding::Json).await;
     let (resumed, replayed) = resume_ok(
         &mut ana_b,
@@ -242,60 +267,13 @@ async fn a_node_killed_under_load_loses_nothing_acknowledged_and_its_clients_res
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_under_load_loses_nothing_acknowledged_and_its_clients_resume_elsewhere() {
+    stopped_under_load_loses_nothing(Stop::Kill9).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_a_node_without_losing_anything() {
-    if !have_redis() {
-        return;
-    }
-    let redis_server = RedisProcess::start().await;
-    let redis = redis_server.url();
-    let db = TestDb::create().await;
-    let b = node(&db.url, &redis, 42).await;
-    let mut a = NodeProcess::spawn(&db.url, &redis, 41, 5).await;
-    let ana_token = b.demo_token(ANA).await;
-    let (mut ana_a, ready) = login(&a.ws, &ana_token).await;
-    let (mut ben_b, _) = b.login_ws(BEN, Encoding::Json).await;
-    let general = channel(&ready, "general-chat").id;
-    let start_seq = channel(&ready, "general-chat").last_seq;
-    let session = ana_a.session_id().unwrap().to_owned();
-
-    let pid = a.pid();
-    let term = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        let ok = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-    });
-    let acked = post_until_dead(&mut ana_a, general, 100_000).await;
-    term.await.unwrap();
-    let _ = ana_a.closed(WAIT).await;
-    assert!(
-        ana_a.reconnect_requested(),
-        "the node asked its session to RECONNECT (op 7)"
-    );
-    let status = a.exited(Duration::from_secs(20)).await;
-    assert!(
-        status.success(),
-        "drained node exits 0: {status:?}\n{}",
-        a.log_text()
-    );
-
-    let got = collect(&mut ben_b, general, &acked).await;
-    audit("node B's client", &acked, &got);
-    let mut ana_b = b.connect(Encoding::Json).await;
-    let (resumed, replayed) = resume_ok(
-        &mut ana_b,
-        &ana_token,
-        &session,
-        0,
-        Some(cursors_at(&ready, general, start_seq)),
-    )
-    .await;
-    assert!(resumed.unrecovered.is_empty(), "{resumed:?}");
-    audit("ana resumed on B", &acked, &creates(&replayed, general));
-    b.stop().await;
+    stopped_under_load_loses_nothing(Stop::Sigterm).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -152,6 +152,8 @@ impl GatewayClient {
                         self.buffered.push_back((s, event));
                     }
                 }
+                // A RECONNECT just before the close is why it closed: keep it.
+                Ok(Incoming::Frame(ServerFrame::Reconnect)) => self.reconnect_requested = true,
                 Ok(_) => {}
                 Err(ClientError::Closed(code)) => return code,
                 Err(_) => return None,
