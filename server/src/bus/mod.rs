@@ -12,6 +12,7 @@
 //! in Postgres. Other events (typing, presence, panels) are at most once.
 
 mod envelope;
+mod probe;
 pub mod redis;
 pub mod sequencer;
 

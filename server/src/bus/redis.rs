@@ -31,8 +31,8 @@
 //! are read from the channel log by the sequencer's sweep; other events
 //! (typing, presence, panels) of that spell are lost, as ephemeral events may be.
 //!
-//! Health: a probe PINGs Redis every [`PROBE_EVERY`] (timeout
-//! [`PROBE_TIMEOUT`]); [`Bus::ready`] is `Err` once no PING answered for
+//! Health: a probe PINGs Redis every [`super::probe::PROBE_EVERY`] (timeout
+//! [`super::probe::PROBE_TIMEOUT`]); [`Bus::ready`] is `Err` once no PING answered for
 //! [`READY_WITHIN`], so `/readyz` turns red within 5 s of losing Redis and
 //! green at the first answer after.
 //!
@@ -48,6 +48,7 @@
 //! `arena_bus_duplicates_total`, `arena_bus_pending_dropped_total`.
 
 use super::envelope::{decode, encode, encode_control, tenant_of, Received};
+use super::probe::READY_WITHIN;
 use super::sequencer::Sequencer;
 use super::{Audience, Bus, Control};
 use crate::delivery::Delivery;
@@ -73,13 +74,6 @@ pub const PUBLISH_QUEUE: usize = 8192;
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
 /// Longest delay between reconnection attempts.
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
-/// How often the health probe PINGs Redis.
-pub const PROBE_EVERY: Duration = Duration::from_secs(1);
-/// A PING not answered within this counts as failed.
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
-/// Not ready once no PING answered for this long (issue 11: `/readyz` red
-/// within 5 s of losing Redis: this, plus one probe period and timeout).
-pub const READY_WITHIN: Duration = Duration::from_secs(3);
 
 /// Why the Redis bus could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -185,7 +179,7 @@ impl RedisBus {
         let last_pong = Arc::new(AtomicU64::new(0));
         let remote: Arc<std::sync::OnceLock<RemoteHook>> = Arc::default();
         tasks.spawn(publisher(client.clone(), origin, rx, stop.clone()));
-        tasks.spawn(probe(
+        tasks.spawn(super::probe::run(
             client.clone(),
             started,
             Arc::clone(&last_pong),
@@ -270,39 +264,6 @@ impl RedisBus {
             }
             // The publisher has stopped (shutdown): local delivery is all there is.
             Err(mpsc::error::TrySendError::Closed(_)) => {}
-        }
-    }
-}
-
-/// PINGs Redis every [`PROBE_EVERY`] and records when it last answered
-/// (ms since `started`, never 0 once answered) and the round trip.
-async fn probe(
-    client: ::redis::Client,
-    started: Instant,
-    last_pong: Arc<AtomicU64>,
-    stop: CancellationToken,
-) {
-    let mut conn: Option<ConnectionManager> = None;
-    loop {
-        if conn.is_none() {
-            conn = tokio::time::timeout(PROBE_TIMEOUT, client.get_connection_manager())
-                .await
-                .ok()
-                .and_then(Result::ok);
-        }
-        if let Some(c) = conn.as_mut() {
-            let t0 = Instant::now();
-            let pong: Result<Result<String, _>, _> =
-                tokio::time::timeout(PROBE_TIMEOUT, ::redis::cmd("PING").query_async(c)).await;
-            if let Ok(Ok(_)) = pong {
-                metrics::histogram!("arena_redis_rtt_seconds").record(t0.elapsed().as_secs_f64());
-                let now = (started.elapsed().as_millis() as u64).max(1);
-                last_pong.store(now, Ordering::Relaxed);
-            }
-        }
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(PROBE_EVERY) => {}
         }
     }
 }
