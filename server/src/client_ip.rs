@@ -87,7 +87,10 @@ mod tests {
             client_ip(Some(public), &xff(&["198.51.100.1"]), &trusted),
             Some(public.ip())
         );
-        assert_eq!(client_ip(Some(proxy), &xff(&[]), &trusted), Some(proxy.ip()));
+        assert_eq!(
+            client_ip(Some(proxy), &xff(&[]), &trusted),
+            Some(proxy.ip())
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@
 
 mod common;
 
-use arena_protocol::{ClientError, Encoding, ErrorCode};
+use arena_protocol::client::ClientError;
+use arena_protocol::{Encoding, ErrorCode};
 use arena_server::config::Config;
 use common::*;
 use serde_json::json;
@@ -42,7 +43,11 @@ async fn the_gateway_refuses_other_sites_origins_before_the_upgrade() {
     .await;
     let same_host = s.http.clone();
     assert_eq!(upgrade_status(&s, None).await, 101, "bots send no Origin");
-    assert_eq!(upgrade_status(&s, Some(&same_host)).await, 101, "the served page");
+    assert_eq!(
+        upgrade_status(&s, Some(&same_host)).await,
+        101,
+        "the served page"
+    );
     assert_eq!(upgrade_status(&s, Some("http://localhost:5173")).await, 101);
     assert_eq!(
         upgrade_status(&s, Some("https://partners.example.com")).await,
@@ -84,8 +89,16 @@ async fn a_message_id_in_a_hidden_channel_is_as_unknown_as_a_missing_one() {
             json!({"channel_id": general, "content": "re", "reply_to": missing}),
         ),
     ] {
-        let a = ben.request(method, hidden_params).await.unwrap().unwrap_err();
-        let b = ben.request(method, missing_params).await.unwrap().unwrap_err();
+        let a = ben
+            .request(method, hidden_params)
+            .await
+            .unwrap()
+            .unwrap_err();
+        let b = ben
+            .request(method, missing_params)
+            .await
+            .unwrap()
+            .unwrap_err();
         assert_eq!(a.code, ErrorCode::NotFound, "{method}: {a:?}");
         assert_eq!(a, b, "{method}: the same answer for hidden and missing");
     }
@@ -158,7 +171,11 @@ async fn staff_cannot_time_out_or_kick_their_rank_or_above() {
         .await
         .unwrap()
         .unwrap_err();
-    assert_eq!(e.code, ErrorCode::Forbidden, "an admin is not above themselves");
+    assert_eq!(
+        e.code,
+        ErrorCode::Forbidden,
+        "an admin is not above themselves"
+    );
 }
 
 async fn staff_user_id(s: &TestServer) -> arena_protocol::Snowflake {
@@ -188,7 +205,9 @@ async fn a_resume_seq_out_of_range_is_4007() {
     let (c1, ready) = s.login_ws(BEN, Encoding::Json).await;
     let held = c1.last_seq();
     let mut c = s.connect(Encoding::Json).await;
-    let r = c.resume(resume(ready.session_id.clone(), held + 1000)).await;
+    let r = c
+        .resume(resume(ready.session_id.clone(), held + 1000))
+        .await;
     assert!(matches!(r, Err(ClientError::Closed(Some(4007)))), "{r:?}");
     drop(c1);
 }
@@ -223,13 +242,20 @@ async fn metrics_need_the_token_or_their_own_listener() {
         async move { r.send().await.unwrap().status().as_u16() }
     };
     assert_eq!(get(s.url("/metrics"), None).await, 401);
-    assert_eq!(get(s.url("/metrics"), Some("wrong-token-0123456789")).await, 401);
+    assert_eq!(
+        get(s.url("/metrics"), Some("wrong-token-0123456789")).await,
+        401
+    );
     assert_eq!(
         get(s.url("/metrics"), Some("metrics-token-0123456789")).await,
         200
     );
     let own = format!("http://127.0.0.1:{port}/metrics");
-    assert_eq!(get(own, None).await, 200, "the metrics listener needs no token");
+    assert_eq!(
+        get(own, None).await,
+        200,
+        "the metrics listener needs no token"
+    );
     let other = format!("http://127.0.0.1:{port}/healthz");
     assert_eq!(get(other, None).await, 404, "and serves nothing else");
 }
@@ -244,7 +270,10 @@ async fn the_csp_connects_only_to_the_configured_origins() {
     })
     .await;
     let r = s.http().get(s.url("/healthz")).send().await.unwrap();
-    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let connect = csp
         .split(';')
         .map(str::trim)

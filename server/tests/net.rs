@@ -9,7 +9,8 @@
 
 mod common;
 
-use arena_protocol::{ClientError, Encoding};
+use arena_protocol::client::ClientError;
+use arena_protocol::Encoding;
 use arena_server::config::Config;
 use common::*;
 use std::time::Duration;
@@ -44,7 +45,13 @@ async fn healthz(tcp: &mut TcpStream) -> Option<String> {
         .await
         .expect("an answer or a close within the wait")
         .ok()?;
-    (n > 0).then(|| String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or("").to_owned())
+    (n > 0).then(|| {
+        String::from_utf8_lossy(&buf[..n])
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,7 +100,10 @@ async fn a_slow_rest_request_is_answered_503_with_the_limit_but_a_gateway_socket
         .unwrap();
     let answer = String::from_utf8_lossy(&buf[..n]);
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
-    assert!(answer.contains("request timed out after 300 ms"), "{answer}");
+    assert!(
+        answer.contains("request timed out after 300 ms"),
+        "{answer}"
+    );
     // The gateway socket, open for longer than the request timeout, still answers.
     tokio::time::sleep(Duration::from_millis(900)).await;
     let general = channel(&ready, "general-chat").id;
@@ -115,7 +125,11 @@ async fn connections_past_a_peer_s_cap_are_closed_at_accept_gateway_sockets_incl
     let mut http = TcpStream::connect(s.addr).await.unwrap();
     assert_eq!(healthz(&mut http).await.as_deref(), Some("HTTP/1.1 200 OK"));
     let mut third = TcpStream::connect(s.addr).await.unwrap();
-    assert_eq!(healthz(&mut third).await, None, "the third is closed unanswered");
+    assert_eq!(
+        healthz(&mut third).await,
+        None,
+        "the third is closed unanswered"
+    );
     // A place freed (the gateway socket closed) is free again.
     ws.close().await;
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -124,7 +138,10 @@ async fn connections_past_a_peer_s_cap_are_closed_at_accept_gateway_sockets_incl
         if healthz(&mut again).await.as_deref() == Some("HTTP/1.1 200 OK") {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the place came back");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the place came back"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -167,7 +184,11 @@ async fn a_member_s_sessions_past_the_limit_evict_the_oldest_with_4015() {
     post(&mut ana, general, "ana too").await;
     // The evicted session cannot be resumed into a fourth place.
     let sid = ready.session_id.clone();
-    assert!(s.state.sessions.get(&sid).is_none_or(|x| x.outbox.kill.is_closed()));
+    assert!(s
+        .state
+        .sessions
+        .get(&sid)
+        .is_none_or(|x| x.outbox.kill.is_closed()));
     let mut c = s.connect(Encoding::Json).await;
     let r = c
         .resume(arena_protocol::frame::Resume {
@@ -181,8 +202,7 @@ async fn a_member_s_sessions_past_the_limit_evict_the_oldest_with_4015() {
     assert!(
         matches!(
             r,
-            Ok(arena_protocol::client::ResumeOutcome::Invalid { .. })
-                | Err(ClientError::Closed(_))
+            Ok(arena_protocol::client::ResumeOutcome::Invalid { .. }) | Err(ClientError::Closed(_))
         ),
         "{r:?}"
     );

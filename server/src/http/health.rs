@@ -52,8 +52,15 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     // Hashes first: equal lengths, and the comparison does not stop early.
-    let (a, b) = (Sha256::digest(want.as_bytes()), Sha256::digest(given.as_bytes()));
-    if a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) != 0 {
+    let (a, b) = (
+        Sha256::digest(want.as_bytes()),
+        Sha256::digest(given.as_bytes()),
+    );
+    if a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        != 0
+    {
         return (
             StatusCode::UNAUTHORIZED,
             [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],

@@ -64,8 +64,7 @@ impl ConnLimits {
     /// Counts a new connection from `peer`, or says why it is refused.
     pub fn admit(&self, peer: IpAddr) -> Result<ConnGuard, Refused> {
         let i = &self.inner;
-        if i
-            .open
+        if i.open
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n < i.max).then_some(n + 1)
             })
