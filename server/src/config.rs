@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+mod keys;
 mod net;
+
+use keys::KEYS;
 
 pub use net::origin_of;
 
@@ -253,67 +256,6 @@ impl Default for Config {
         }
     }
 }
-
-/// Every setting's key, for the environment filter.
-const KEYS: [&str; 57] = [
-    "header_read_timeout_ms",
-    "request_timeout_ms",
-    "max_connections",
-    "max_connections_per_ip",
-    "sessions_per_user",
-    "allowed_origins",
-    "metrics_token",
-    "metrics_addr",
-    "trusted_proxies",
-    "reply_budget_bytes",
-    "max_server_frame_bytes",
-    "resume_replay_bytes",
-    "jwt_previous_secret",
-    "dev",
-    "token_check_ms",
-    "drain_timeout_s",
-    "edits_per_minute",
-    "reactions_per_minute",
-    "deletes_per_minute",
-    "typing_per_minute",
-    "channel_updates_per_minute",
-    "rest_writes_per_minute",
-    "http_requests_per_minute_per_ip",
-    "redis_url",
-    "node_heartbeat_ms",
-    "node_ttl_ms",
-    "public_url",
-    "llm_url",
-    "llm_model",
-    "llm_api_key",
-    "files_dir",
-    "files_s3_bucket",
-    "max_upload_bytes",
-    "webhook_private_targets",
-    "addr",
-    "database_url",
-    "database_pool",
-    "channels",
-    "program",
-    "web_dir",
-    "jwt_secret",
-    "access_ttl_s",
-    "refresh_ttl_s",
-    "node_id",
-    "heartbeat_interval_ms",
-    "identify_timeout_ms",
-    "max_frame_bytes",
-    "outbound_queue_frames",
-    "outbound_queue_bytes",
-    "replay_frames",
-    "resume_window_s",
-    "frames_per_minute",
-    "max_content_chars",
-    "commit_batch",
-    "messages_per_second",
-    "ready_presence_limit",
-    "stripe_webhook_secret",
-];
 
 /// The development JWT secret used when none is configured (only with `dev`).
 pub const DEV_SECRET: &str = "arena-development-secret-change-me";

@@ -77,3 +77,11 @@ fn serving_needs_a_strong_secret_unless_in_development() {
         .check_secret()
         .is_ok());
 }
+
+#[test]
+fn every_setting_can_come_from_the_environment() {
+    let v = serde_json::to_value(Config::default()).expect("serializes");
+    for key in v.as_object().expect("a map").keys() {
+        assert!(KEYS.contains(&key.as_str()), "{key} is missing from KEYS");
+    }
+}
