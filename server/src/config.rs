@@ -155,7 +155,9 @@ pub struct Config {
     pub node_ttl_ms: u64,
     /// Longest time a client may take to send one request's headers, ms
     /// (hyper's header-read timeout: a Slowloris client is cut off); then
-    /// the connection is closed. Default 10000.
+    /// the connection is closed. Hyper runs it whenever it waits for a
+    /// request, so it also bounds a kept-alive connection's idle time.
+    /// Default 10000.
     pub header_read_timeout_ms: u64,
     /// Longest time one REST request under `/api/v1` may take, reading its
     /// body included, ms; then 503 `unavailable` ("request timed out"). The
