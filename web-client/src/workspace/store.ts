@@ -73,7 +73,10 @@ export class WorkspaceStore {
         // The sign-in stays (the other sessions use it); reconnecting here
         // would close another of them.
         this.stop();
-        this.set({ ...initialState(), fatal: 'This tab was disconnected: you have too many sessions open elsewhere. Reload to continue here.' });
+        this.set({
+          ...initialState(),
+          fatal: 'This tab was disconnected: you have too many sessions open elsewhere. Reload to continue here.',
+        });
         return;
       }
       const text =
