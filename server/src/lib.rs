@@ -253,8 +253,9 @@ pub async fn build(
 
 /// What this node does with what other nodes send besides delivery: a
 /// panel another node rebuilt replaces this node's cached copy (each node
-/// runs its own domain actors); a kick closes the member's sessions here
-/// too; a timeout change drops the cached timeout.
+/// runs its own domain actors); a channel changed elsewhere has its
+/// settings read again before the next post; a kick or logout closes the
+/// member's sessions here too; a timeout change drops the cached timeout.
 fn remote_hook(
     domains: &Domains,
     registry: &Registry,
@@ -280,6 +281,10 @@ fn remote_hook(
                 domains.adopt(tenant_id, &c, projection, u.panel.clone());
             }
         }
+        bus::redis::Remote::Event(
+            bus::Audience::Channel { tenant_id, .. } | bus::Audience::Tenant(tenant_id),
+            Event::ChannelUpdate(_),
+        ) => chat.settings_changed(tenant_id),
         bus::redis::Remote::Event(..) => {}
         bus::redis::Remote::Control(bus::Control::CloseSessions {
             tenant_id,

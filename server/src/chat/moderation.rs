@@ -81,18 +81,13 @@ impl Chat {
         crate::auth::watch::end_tokens(
             &self.store,
             &self.sessions,
+            &self.publisher,
             actor.tenant_id,
             target,
             CloseCode::SessionReplaced,
         )
         .await
         .map_err(store_error)?;
-        // And on every other node.
-        self.publisher.control(crate::bus::Control::CloseSessions {
-            tenant_id: actor.tenant_id,
-            user_id: target,
-            code: CloseCode::SessionReplaced,
-        });
         Ok(())
     }
 

@@ -237,8 +237,10 @@ pub async fn logout(
         None => state.store.revoke_refresh_tokens(t, u).await?,
     };
     state.store.bump_token_epoch(t, u).await?;
-    crate::auth::watch::close_member(
+    // Every node at once, not at its next token check.
+    crate::auth::watch::close_everywhere(
         &state.sessions,
+        &state.publisher,
         t,
         u,
         arena_protocol::CloseCode::AuthenticationFailed,
