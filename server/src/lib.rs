@@ -37,6 +37,7 @@ pub mod http;
 pub mod hub;
 pub mod ids;
 pub mod integrations;
+pub mod net;
 pub mod outgoing;
 pub mod presence;
 pub mod publish;
@@ -329,28 +330,38 @@ pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartErro
         std::time::Duration::from_secs(60 * u64::from(growth.click_window_minutes)),
     ));
     let app = http::router(state.clone());
-    let shutdown = state.shutdown.clone();
+    let serving = net::Serving {
+        header_read_timeout: Duration::from_millis(state.cfg.header_read_timeout_ms),
+        limits: net::ConnLimits::new(
+            state.cfg.max_connections,
+            state.cfg.max_connections_per_ip,
+            state.cfg.trusted_proxies.clone(),
+        ),
+    };
+    // `/metrics` on its own listener, when configured (no token there).
+    let served = match state.cfg.metrics_addr {
+        Some(addr) => match TcpListener::bind(addr).await {
+            Ok(l) => {
+                state.tasks.spawn(net::serve(
+                    l,
+                    http::metrics_router(state.clone()),
+                    serving.clone(),
+                    state.shutdown.clone(),
+                    || {},
+                ));
+                Ok(())
+            }
+            Err(e) => Err(e),
+        },
+        None => Ok(()),
+    };
     let drain = state.clone();
-    // Frames are small and latency-bound; writes are already batched per flush,
-    // so Nagle's algorithm only adds delay (with delayed ACKs, up to 40 ms).
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "TCP_NODELAY");
-        }
-    });
-    // into_make_service: one router for every connection (an Arc clone each);
-    // serving the Router itself rebuilds its whole route table per connection.
-    // With the peer address: public growth pages count visitors by it.
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.cancelled().await;
-        gateway::sessions::drain(&drain);
-    })
-    .await;
+    if served.is_ok() {
+        net::serve(listener, app, serving, state.shutdown.clone(), move || {
+            gateway::sessions::drain(&drain)
+        })
+        .await;
+    }
     // Stop the rest even if serving failed, then wait for it.
     state.shutdown.cancel();
     state.stop.cancel();

@@ -26,6 +26,7 @@ pub mod typing;
 
 pub use committer::Committer;
 pub use limits::{ClusterCounters, Kind, Limiter, Limits};
+pub use messages::unknown_message;
 pub use turn::Turn;
 
 use crate::publish::Publisher;
