@@ -306,6 +306,7 @@ mod tests {
             edited_at: None,
             pinned: false,
             reactions: vec![],
+            mentions: Vec::new(),
         };
         ServerFrame::Dispatch {
             s,

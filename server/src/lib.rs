@@ -139,7 +139,7 @@ pub async fn build(
         store: store.clone(),
         tasks: tasks.clone(),
     };
-    let delivery = Delivery::new(hub.clone(), registry.clone()).with_access(access);
+    let delivery = Delivery::new(hub.clone(), registry.clone()).with_access(access.clone());
     // With a Redis URL, events also cross to (and arrive from) the other nodes.
     let redis_bus = match cfg.redis_url.as_deref() {
         Some(url) => Some(RedisBus::start(
@@ -178,6 +178,7 @@ pub async fn build(
             publisher: publisher.clone(),
             ids: Arc::clone(&ids),
             sessions: sessions.clone(),
+            access: access.clone(),
             limits: Limits {
                 max_content_chars: cfg.max_content_chars,
                 budgets: chat::limits::Budgets::from_config(&cfg),
@@ -196,7 +197,7 @@ pub async fn build(
     );
     links.set(chat.clone(), domains.clone());
     if let Some(b) = &redis_bus {
-        b.on_remote(remote_hook(&domains, &registry, &sessions, &chat));
+        b.on_remote(remote_hook(&domains, &sessions, &chat));
     }
     let mut presence =
         presence::PresenceTable::new(hub.clone(), Arc::clone(&bus), PRESENCE_FANOUT_LIMIT);
@@ -254,17 +255,14 @@ pub async fn build(
 /// What this node does with what other nodes send besides delivery: a
 /// panel another node rebuilt replaces this node's cached copy (each node
 /// runs its own domain actors); a channel changed elsewhere has its
-/// settings read again before the next post; a kick or logout closes the
-/// member's sessions here too; a timeout change drops the cached timeout.
-fn remote_hook(
-    domains: &Domains,
-    registry: &Registry,
-    sessions: &SessionTable,
-    chat: &Chat,
-) -> bus::redis::RemoteHook {
+/// settings read again before the next post; a channel opened elsewhere (a
+/// DM) is loaded and its members' sessions here join it; a kick or logout
+/// closes the member's sessions here too; a timeout change drops the
+/// cached timeout.
+fn remote_hook(domains: &Domains, sessions: &SessionTable, chat: &Chat) -> bus::redis::RemoteHook {
     let (domains, registry, sessions, chat) = (
         domains.clone(),
-        registry.clone(),
+        chat.registry.clone(),
         sessions.clone(),
         chat.clone(),
     );
@@ -298,6 +296,11 @@ fn remote_hook(
         bus::redis::Remote::Control(bus::Control::MuteChanged { tenant_id, user_id }) => {
             chat.limiter.forget_muted(tenant_id, user_id);
         }
+        bus::redis::Remote::Control(bus::Control::ChannelOpened {
+            tenant_id,
+            channel_id,
+            members,
+        }) => chat.channel_opened_elsewhere(tenant_id, channel_id, members),
     })
 }
 

@@ -39,6 +39,7 @@ fn new_message(
     id: Snowflake,
     author: &User,
     p: MessageCreate,
+    mentions: Vec<Snowflake>,
     now: OffsetDateTime,
 ) -> NewMessage {
     let message = Message {
@@ -54,6 +55,7 @@ fn new_message(
         edited_at: None,
         pinned: false,
         reactions: Vec::new(),
+        mentions,
     };
     NewMessage {
         tenant_id,
@@ -119,6 +121,7 @@ impl Chat {
         self.check_not_muted(actor).await?;
         self.limiter.check(actor, Kind::Message).await?;
         self.check_content(&p.content, p.card.is_some())?;
+        let mentions = self.mentions(actor, &c, &p.content).await?;
         if p.nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE) {
             return Err(err(
                 ErrorCode::BadRequest,
@@ -157,6 +160,7 @@ impl Chat {
             self.ids.next_id(),
             author,
             p,
+            mentions,
             now,
         ))
     }
@@ -196,7 +200,7 @@ impl Chat {
         };
         let id = id.unwrap_or_else(|| self.ids.next_id());
         self.committer
-            .submit(new_message(tenant_id, id, author, p, now))?
+            .submit(new_message(tenant_id, id, author, p, Vec::new(), now))?
             .await
     }
 
@@ -253,13 +257,15 @@ impl Chat {
             ));
         }
         self.check_content(&p.content, m.card.is_some())?;
+        let channel = self.registry.readable(actor, m.channel_id)?;
+        let mentions = self.mentions(actor, &channel, &p.content).await?;
         let m = self
             .store
             .update_message(
                 actor.tenant_id,
                 m.channel_id.into(),
                 m.id.into(),
-                Some(&p.content),
+                Some((p.content.as_str(), mentions.as_slice())),
                 None,
             )
             .await

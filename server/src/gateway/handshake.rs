@@ -166,6 +166,7 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
                 channel_id: h.id.snowflake(),
                 last_read_id: h.last_read_id.map(|l| l.snowflake()),
                 unread: h.unread as u32,
+                mention_count: h.mentions as u32,
             })
             .collect(),
         node_id: state.node_name.clone(),

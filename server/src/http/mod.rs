@@ -3,6 +3,7 @@
 pub mod activation;
 pub mod activity;
 pub mod audit;
+pub mod people;
 pub mod auth;
 pub mod bots;
 pub mod channels;
@@ -80,6 +81,11 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))
         .route("/audit-log", get(audit::list))
+        .route("/search", get(people::search))
+        .route(
+            "/me/settings",
+            get(people::settings).patch(people::update_settings),
+        )
         .route("/bots", get(bots::list).post(bots::create))
         .route("/revenue/deal-wins", post(revenue::deal_win))
         .route("/revenue/commissions/approve", post(revenue::approve))

@@ -41,7 +41,7 @@ pub struct ChannelState {
     pub last_message_id: Option<MessageId>,
 }
 
-const CHANNEL_COLS: &str =
+pub(super) const CHANNEL_COLS: &str =
     "tenant_id, id, key, name, category, kind, domain, panel, topic, position, \
      read_rule, post_rule, slow_mode_s, locked, last_seq, last_message_id";
 
