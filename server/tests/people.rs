@@ -166,7 +166,7 @@ async fn mentions_are_stored_counted_and_cleared_by_ack() {
     )
     .await;
     assert_eq!(m.mentions, vec![ben_id, priya_id], "members of this tenant, once, in order");
-    assert_eq!(next_create(&mut ben).await.mentions, vec![ben_id], "carried live");
+    assert_eq!(next_create(&mut ben).await.mentions, vec![ben_id, priya_id], "carried live");
     // Ben (silver) cannot read #beta-features: no mention there.
     let hidden = post(&mut ana, beta, &format!("<@{ben_id}> <@{priya_id}>")).await;
     assert_eq!(hidden.mentions, vec![priya_id]);
