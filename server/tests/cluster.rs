@@ -362,3 +362,47 @@ async fn logout_on_one_node_closes_sessions_on_the_other() {
     a.stop().await;
     b.stop().await;
 }
+
+/// A DM opened on node A reaches its other member on node B at once: B
+/// loads the channel and joins the member's session (CHANNEL_CREATE), and
+/// messages in it cross like any channel's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dm_opened_on_one_node_reaches_the_member_on_the_other() {
+    let Some(redis_server) = private_redis().await else {
+        return;
+    };
+    let redis = redis_server.url();
+    let db = TestDb::create().await;
+    let a = node(&db.url, &redis, 1).await;
+    let b = node(&db.url, &redis, 2).await;
+    let (mut ana_on_a, ready) = a.login_ws(ANA, Encoding::Json).await;
+    let (mut ben_on_b, _) = b.login_ws(BEN, Encoding::Json).await;
+    let general = channel(&ready, "general-chat").id;
+    typing_crosses(&mut ana_on_a, &mut ben_on_b, general).await;
+    let ben_id = Snowflake(b.member("demo", BEN).await.1 as u64);
+
+    let dm: arena_protocol::model::Channel = ana_on_a
+        .call("dm.open", json!({ "user_id": ben_id }))
+        .await
+        .unwrap()
+        .unwrap();
+    ben_on_b
+        .wait_for(
+            WAIT,
+            |e| matches!(e, Event::ChannelCreate(c) if c.id == dm.id),
+        )
+        .await
+        .expect("CHANNEL_CREATE on node B");
+    let m = post(&mut ana_on_a, dm.id, "across nodes, privately").await;
+    let got = ben_on_b
+        .wait_for(
+            WAIT,
+            |e| matches!(e, Event::MessageCreate(x) if x.id == m.id),
+        )
+        .await;
+    assert!(got.is_ok(), "the DM message reaches node B: {got:?}");
+    // B's registry has it: Ben can answer there.
+    post(&mut ben_on_b, dm.id, "received").await;
+    a.stop().await;
+    b.stop().await;
+}

@@ -21,12 +21,20 @@ async fn user_id(s: &TestServer, email: &str) -> Snowflake {
     Snowflake(s.member(tenant_of(email), email).await.1 as u64)
 }
 
-async fn open_dm(c: &mut GatewayClient, with: Snowflake) -> Result<Channel, arena_protocol::ErrorBody> {
-    c.call::<Channel>("dm.open", json!({ "user_id": with })).await.unwrap()
+async fn open_dm(
+    c: &mut GatewayClient,
+    with: Snowflake,
+) -> Result<Channel, arena_protocol::ErrorBody> {
+    c.call::<Channel>("dm.open", json!({ "user_id": with }))
+        .await
+        .unwrap()
 }
 
 async fn search(c: &mut GatewayClient, params: serde_json::Value) -> SearchResult {
-    c.call::<SearchResult>("search", params).await.unwrap().unwrap()
+    c.call::<SearchResult>("search", params)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn refusal(c: &mut GatewayClient, method: &str, params: serde_json::Value) -> ErrorCode {
@@ -48,10 +56,15 @@ async fn a_dm_is_readable_by_its_two_members_only() {
     assert!(dm.can_post);
     // Ben's open session joins it at once.
     let (_, e) = ben
-        .wait_for(WAIT, |e| matches!(e, Event::ChannelCreate(c) if c.id == dm.id))
+        .wait_for(
+            WAIT,
+            |e| matches!(e, Event::ChannelCreate(c) if c.id == dm.id),
+        )
         .await
         .unwrap();
-    let Event::ChannelCreate(c) = e else { unreachable!() };
+    let Event::ChannelCreate(c) = e else {
+        unreachable!()
+    };
     assert_eq!(c.name, "Ana Ortiz");
     // Opening again, from either side, is the same channel.
     assert_eq!(open_dm(&mut ana, ben_id).await.unwrap().id, dm.id);
@@ -61,7 +74,10 @@ async fn a_dm_is_readable_by_its_two_members_only() {
     assert_eq!(next_create(&mut ben).await.id, m.id);
     post(&mut ben, dm.id, "agreed").await;
     let (mut ben2, ready) = s.login_ws(BEN, Encoding::Json).await;
-    assert!(ready.channels.iter().any(|c| c.id == dm.id), "READY lists it");
+    assert!(
+        ready.channels.iter().any(|c| c.id == dm.id),
+        "READY lists it"
+    );
     let history: serde_json::Value = ben2
         .request("channel.history", json!({"channel_id": dm.id}))
         .await
@@ -77,8 +93,14 @@ async fn a_dm_is_readable_by_its_two_members_only() {
         );
         for (method, params) in [
             ("channel.history", json!({"channel_id": dm.id})),
-            ("channel.events", json!({"channel_id": dm.id, "after_seq": 0})),
-            ("message.create", json!({"channel_id": dm.id, "content": "hi"})),
+            (
+                "channel.events",
+                json!({"channel_id": dm.id, "after_seq": 0}),
+            ),
+            (
+                "message.create",
+                json!({"channel_id": dm.id, "content": "hi"}),
+            ),
             ("reaction.add", json!({"message_id": m.id, "emoji": "👍"})),
         ] {
             assert_eq!(
@@ -97,12 +119,24 @@ async fn a_dm_is_readable_by_its_two_members_only() {
         assert_eq!(r.status().as_u16(), 404, "{who} over REST");
     }
     // Oneself, strangers, other tenants and bots.
-    assert_eq!(refusal(&mut ana, "dm.open", json!({"user_id": ana_id})).await, ErrorCode::BadRequest);
-    assert_eq!(refusal(&mut ana, "dm.open", json!({"user_id": "12345"})).await, ErrorCode::NotFound);
+    assert_eq!(
+        refusal(&mut ana, "dm.open", json!({"user_id": ana_id})).await,
+        ErrorCode::BadRequest
+    );
+    assert_eq!(
+        refusal(&mut ana, "dm.open", json!({"user_id": "12345"})).await,
+        ErrorCode::NotFound
+    );
     let zoe = user_id(&s, ZOE).await;
-    assert_eq!(refusal(&mut ana, "dm.open", json!({"user_id": zoe})).await, ErrorCode::NotFound);
+    assert_eq!(
+        refusal(&mut ana, "dm.open", json!({"user_id": zoe})).await,
+        ErrorCode::NotFound
+    );
     let bot = user_id(&s, "dealbot@demo.test").await;
-    assert_eq!(refusal(&mut ana, "dm.open", json!({"user_id": bot})).await, ErrorCode::BadRequest);
+    assert_eq!(
+        refusal(&mut ana, "dm.open", json!({"user_id": bot})).await,
+        ErrorCode::BadRequest
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,7 +176,10 @@ async fn a_partner_may_refuse_dms_from_other_partners() {
     assert!(e.message.contains("Ben Carter"), "{e:?}");
     // Staff still may.
     let (mut staff, _) = s.login_ws(STAFF, Encoding::Json).await;
-    assert_eq!(open_dm(&mut staff, ben_id).await.unwrap().name, "Ben Carter");
+    assert_eq!(
+        open_dm(&mut staff, ben_id).await.unwrap().name,
+        "Ben Carter"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,8 +202,16 @@ async fn mentions_are_stored_counted_and_cleared_by_ack() {
         &format!("<@{ben_id}> and <@!{priya_id}>, not <@{zoe_id}> nor <@99>; <@{ben_id}> again"),
     )
     .await;
-    assert_eq!(m.mentions, vec![ben_id, priya_id], "members of this tenant, once, in order");
-    assert_eq!(next_create(&mut ben).await.mentions, vec![ben_id, priya_id], "carried live");
+    assert_eq!(
+        m.mentions,
+        vec![ben_id, priya_id],
+        "members of this tenant, once, in order"
+    );
+    assert_eq!(
+        next_create(&mut ben).await.mentions,
+        vec![ben_id, priya_id],
+        "carried live"
+    );
     // Ben (silver) cannot read #beta-features: no mention there.
     let hidden = post(&mut ana, beta, &format!("<@{ben_id}> <@{priya_id}>")).await;
     assert_eq!(hidden.mentions, vec![priya_id]);
@@ -180,23 +225,34 @@ async fn mentions_are_stored_counted_and_cleared_by_ack() {
     };
     let (_, ready) = s.login_ws(BEN, Encoding::Json).await;
     assert_eq!(count(&ready), 1, "READY counts the unread mention");
-    ben.request("channel.ack", json!({"channel_id": general, "message_id": m.id}))
-        .await
-        .unwrap()
-        .unwrap();
+    ben.request(
+        "channel.ack",
+        json!({"channel_id": general, "message_id": m.id}),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let (_, ready) = s.login_ws(BEN, Encoding::Json).await;
     assert_eq!(count(&ready), 0, "channel.ack clears it");
 
     // An edit recomputes them.
     let edited: arena_protocol::model::Message = ana
-        .call("message.edit", json!({"message_id": m.id, "content": "nobody now"}))
+        .call(
+            "message.edit",
+            json!({"message_id": m.id, "content": "nobody now"}),
+        )
         .await
         .unwrap()
         .unwrap();
     assert!(edited.mentions.is_empty());
     let many: String = (1..=26).map(|i| format!("<@{i}> ")).collect();
     assert_eq!(
-        refusal(&mut ana, "message.create", json!({"channel_id": general, "content": many})).await,
+        refusal(
+            &mut ana,
+            "message.create",
+            json!({"channel_id": general, "content": many})
+        )
+        .await,
         ErrorCode::BadRequest
     );
 }
@@ -213,9 +269,19 @@ async fn search_never_returns_what_the_caller_cannot_read() {
     let exec = channel(&ready, "executive-briefing").id;
     let ben_id = user_id(&s, BEN).await;
 
-    post(&mut staff, exec, "Quarterly zeppelin forecast for platinum partners").await;
+    post(
+        &mut staff,
+        exec,
+        "Quarterly zeppelin forecast for platinum partners",
+    )
+    .await;
     let mine = post(&mut ana, general, "Zeppelins at the <b>launch</b> party").await;
-    post(&mut zoe, channel(&zoe_ready, "general-chat").id, "zeppelin in acme").await;
+    post(
+        &mut zoe,
+        channel(&zoe_ready, "general-chat").id,
+        "zeppelin in acme",
+    )
+    .await;
     let dm = open_dm(&mut ana, ben_id).await.unwrap();
     post(&mut ana, dm.id, "the zeppelin secret").await;
 
@@ -227,7 +293,8 @@ async fn search_never_returns_what_the_caller_cannot_read() {
     let hit = &r.hits[1];
     assert_eq!(hit.message.id, mine.id);
     assert!(
-        hit.highlight.contains("<mark>Zeppelins</mark>") && hit.highlight.contains("&lt;b&gt;launch&lt;/b&gt;"),
+        hit.highlight.contains("<mark>Zeppelins</mark>")
+            && hit.highlight.contains("&lt;b&gt;launch&lt;/b&gt;"),
         "stemmed match marked, the rest escaped: {}",
         hit.highlight
     );
@@ -241,17 +308,29 @@ async fn search_never_returns_what_the_caller_cannot_read() {
     // Filters: channel, author, before; a channel the caller cannot read.
     let r = search(&mut priya, json!({"query": "zeppelin", "channel_id": exec})).await;
     assert_eq!(r.hits.len(), 1);
-    let r = search(&mut priya, json!({"query": "zeppelin", "author_id": mine.author.id})).await;
+    let r = search(
+        &mut priya,
+        json!({"query": "zeppelin", "author_id": mine.author.id}),
+    )
+    .await;
     assert_eq!(r.hits.len(), 1);
     let r = search(&mut priya, json!({"query": "zeppelin", "before": mine.id})).await;
     assert_eq!(r.hits.len(), 1);
     let r = search(&mut priya, json!({"query": "zeppelin", "limit": 1})).await;
     assert!(r.has_more);
     assert_eq!(
-        refusal(&mut ana, "search", json!({"query": "zeppelin", "channel_id": exec})).await,
+        refusal(
+            &mut ana,
+            "search",
+            json!({"query": "zeppelin", "channel_id": exec})
+        )
+        .await,
         ErrorCode::NotFound
     );
-    assert_eq!(refusal(&mut ana, "search", json!({"query": "  "})).await, ErrorCode::BadRequest);
+    assert_eq!(
+        refusal(&mut ana, "search", json!({"query": "  "})).await,
+        ErrorCode::BadRequest
+    );
     assert_eq!(
         refusal(&mut ana, "search", json!({"query": "x", "limit": 51})).await,
         ErrorCode::BadRequest

@@ -179,13 +179,11 @@ pub(super) fn decode(bytes: &[u8]) -> Result<(u64, Received), String> {
             tenant_id: TenantId(t),
             user_id: UserId(u),
         }),
-        Some(WireControl::ChannelOpened(t, c, a, b)) => {
-            Received::Control(Control::ChannelOpened {
-                tenant_id: TenantId(t),
-                channel_id: ChannelId(c),
-                members: [UserId(a), UserId(b)],
-            })
-        }
+        Some(WireControl::ChannelOpened(t, c, a, b)) => Received::Control(Control::ChannelOpened {
+            tenant_id: TenantId(t),
+            channel_id: ChannelId(c),
+            members: [UserId(a), UserId(b)],
+        }),
         None => Received::Event(
             env.a.into(),
             Event::from_parts(&env.t, env.d).map_err(|e| e.to_string())?,

@@ -31,7 +31,10 @@ impl Chat {
     /// caller's tenant; `rate_limited` past the REST write budget.
     pub async fn open_dm(&self, actor: &Actor, p: DmOpen) -> Result<Channel, ErrorBody> {
         if actor.bot.is_some() || actor.role == Role::Bot {
-            return Err(err(ErrorCode::Forbidden, "bots do not open direct messages"));
+            return Err(err(
+                ErrorCode::Forbidden,
+                "bots do not open direct messages",
+            ));
         }
         let target = UserId::from(p.user_id);
         if target == actor.user_id {
@@ -87,10 +90,7 @@ impl Chat {
                 actor.tenant_id,
                 ChannelId::from(self.ids.next_id()),
                 &dm_key(lo.id, hi.id),
-                &format!(
-                    "{}{DM_NAME_SEPARATOR}{}",
-                    lo.display_name, hi.display_name
-                ),
+                &format!("{}{DM_NAME_SEPARATOR}{}", lo.display_name, hi.display_name),
                 &[format!("user:{}", lo.id.0), format!("user:{}", hi.id.0)],
             )
             .await

@@ -86,17 +86,27 @@ mod tests {
 
     #[test]
     fn mentions_are_parsed_in_order_once() {
-        assert_eq!(parse("hi <@12> and <@!34>, <@12> again").unwrap(), vec![12, 34]);
-        assert_eq!(parse("<@> <@x> <@12 <12> @12 <@-5>").unwrap(), Vec::<i64>::new());
+        assert_eq!(
+            parse("hi <@12> and <@!34>, <@12> again").unwrap(),
+            vec![12, 34]
+        );
+        assert_eq!(
+            parse("<@> <@x> <@12 <12> @12 <@-5>").unwrap(),
+            Vec::<i64>::new()
+        );
         assert_eq!(parse("<@99999999999999999999>").unwrap(), Vec::<i64>::new());
         assert_eq!(parse("<<@7>>").unwrap(), vec![7]);
     }
 
     #[test]
     fn too_many_mentions_are_refused() {
-        let many: String = (1..=MAX_MENTIONS as i64 + 1).map(|i| format!("<@{i}> ")).collect();
+        let many: String = (1..=MAX_MENTIONS as i64 + 1)
+            .map(|i| format!("<@{i}> "))
+            .collect();
         assert_eq!(parse(&many).unwrap_err().code, ErrorCode::BadRequest);
-        let ok: String = (1..=MAX_MENTIONS as i64).map(|i| format!("<@{i}><@{i}>")).collect();
+        let ok: String = (1..=MAX_MENTIONS as i64)
+            .map(|i| format!("<@{i}><@{i}>"))
+            .collect();
         assert_eq!(parse(&ok).unwrap().len(), MAX_MENTIONS);
     }
 }

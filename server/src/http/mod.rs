@@ -3,7 +3,6 @@
 pub mod activation;
 pub mod activity;
 pub mod audit;
-pub mod people;
 pub mod auth;
 pub mod bots;
 pub mod channels;
@@ -17,6 +16,7 @@ pub mod health;
 pub mod insights;
 pub mod limits;
 pub mod openapi;
+pub mod people;
 pub mod plans;
 pub mod public_growth;
 pub mod revenue;

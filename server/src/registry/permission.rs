@@ -141,7 +141,10 @@ mod tests {
         assert_eq!(Principal::parse("tier:diamond"), None);
         assert_eq!(Principal::parse("role:owner"), None);
         assert_eq!(Principal::parse("everyone"), Some(Principal::Everyone));
-        assert_eq!(Principal::parse("user:42"), Some(Principal::User(UserId(42))));
+        assert_eq!(
+            Principal::parse("user:42"),
+            Some(Principal::User(UserId(42)))
+        );
         assert_eq!(Principal::parse("user:ana"), None);
     }
 }

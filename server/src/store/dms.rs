@@ -76,14 +76,13 @@ impl Store {
         user_id: UserId,
         allow: bool,
     ) -> Result<(), StoreError> {
-        let r = sqlx::query(
-            "UPDATE users SET allow_partner_dms = $3 WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant_id)
-        .bind(user_id)
-        .bind(allow)
-        .execute(&self.pool)
-        .await?;
+        let r =
+            sqlx::query("UPDATE users SET allow_partner_dms = $3 WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant_id)
+                .bind(user_id)
+                .bind(allow)
+                .execute(&self.pool)
+                .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
