@@ -201,6 +201,7 @@ pub async fn build(
     }
     let mut presence =
         presence::PresenceTable::new(hub.clone(), Arc::clone(&bus), PRESENCE_FANOUT_LIMIT);
+    let cluster_handle = cluster.clone();
     if let Some(cluster) = cluster {
         presence =
             presence::cluster::start(cluster, presence, &tasks, shutdown.clone(), stop.clone())
@@ -223,6 +224,7 @@ pub async fn build(
         chat,
         domains,
         presence,
+        cluster: cluster_handle,
         files,
         tokens,
         sessions,
@@ -295,6 +297,17 @@ fn remote_hook(domains: &Domains, sessions: &SessionTable, chat: &Chat) -> bus::
         }
         bus::redis::Remote::Control(bus::Control::MuteChanged { tenant_id, user_id }) => {
             chat.limiter.forget_muted(tenant_id, user_id);
+        }
+        bus::redis::Remote::Control(bus::Control::CloseSession {
+            tenant_id,
+            user_id,
+            session_key,
+        }) => {
+            for s in sessions.of_user(tenant_id, user_id) {
+                if s.outbox.key == session_key {
+                    s.outbox.close(arena_protocol::CloseCode::TooManySessions);
+                }
+            }
         }
         bus::redis::Remote::Control(bus::Control::ChannelOpened {
             tenant_id,

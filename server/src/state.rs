@@ -32,6 +32,9 @@ pub struct Shared {
     /// The feature-domain actors (panels).
     pub domains: Domains,
     pub presence: PresenceTable,
+    /// This node's place in the cluster (with `redis_url`): the
+    /// cluster-wide session cap ([`crate::cluster::sessions`]).
+    pub cluster: Option<crate::cluster::Cluster>,
     /// The bytes of uploaded files.
     pub files: crate::files::FileStore,
     pub tokens: Tokens,

@@ -406,3 +406,37 @@ async fn a_dm_opened_on_one_node_reaches_the_member_on_the_other() {
     a.stop().await;
     b.stop().await;
 }
+
+/// `sessions_per_user` holds across the nodes: a member's oldest session
+/// is closed with 4015 on whichever node holds it when a newer one opens on
+/// any node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_cap_holds_across_nodes() {
+    let Some(redis_server) = private_redis().await else {
+        return;
+    };
+    let redis = redis_server.url();
+    let db = TestDb::create().await;
+    let capped = |node_id| Config {
+        redis_url: Some(redis.clone()),
+        node_id,
+        sessions_per_user: 2,
+        ..test_config(&db.url)
+    };
+    let a = TestServer::start_with(capped(1)).await;
+    let b = TestServer::start_with(capped(2)).await;
+    let (mut first_on_a, _) = a.login_ws(ANA, Encoding::Json).await;
+    let (mut second_on_b, _) = b.login_ws(ANA, Encoding::Json).await;
+    // Two sessions: within the cap.
+    assert_no_event(&mut first_on_a, "two sessions are allowed", |_| false).await;
+    let (_third_on_b, _) = b.login_ws(ANA, Encoding::Json).await;
+    assert_eq!(
+        first_on_a.closed(WAIT).await.unwrap(),
+        Some(4015),
+        "the oldest, on the other node, is closed"
+    );
+    let (_fourth_on_a, _) = a.login_ws(ANA, Encoding::Json).await;
+    assert_eq!(second_on_b.closed(WAIT).await.unwrap(), Some(4015));
+    a.stop().await;
+    b.stop().await;
+}

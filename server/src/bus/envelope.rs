@@ -31,6 +31,7 @@ enum WireControl {
     CloseSessions(i64, i64, u16),
     MuteChanged(i64, i64),
     ChannelOpened(i64, i64, i64, i64),
+    CloseSession(i64, i64, u64),
 }
 
 /// What arrived: an event for an audience, or a control.
@@ -145,6 +146,11 @@ pub(super) fn encode_control(origin: u64, control: Control) -> Option<Vec<u8>> {
             channel_id,
             members: [a, b],
         } => WireControl::ChannelOpened(tenant_id.0, channel_id.0, a.0, b.0),
+        Control::CloseSession {
+            tenant_id,
+            user_id,
+            session_key,
+        } => WireControl::CloseSession(tenant_id.0, user_id.0, session_key),
     };
     to_bytes(&Envelope {
         o: origin,
@@ -178,6 +184,11 @@ pub(super) fn decode(bytes: &[u8]) -> Result<(u64, Received), String> {
         Some(WireControl::MuteChanged(t, u)) => Received::Control(Control::MuteChanged {
             tenant_id: TenantId(t),
             user_id: UserId(u),
+        }),
+        Some(WireControl::CloseSession(t, u, k)) => Received::Control(Control::CloseSession {
+            tenant_id: TenantId(t),
+            user_id: UserId(u),
+            session_key: k,
         }),
         Some(WireControl::ChannelOpened(t, c, a, b)) => Received::Control(Control::ChannelOpened {
             tenant_id: TenantId(t),
@@ -246,6 +257,11 @@ mod tests {
                 tenant_id: TenantId(3),
                 channel_id: ChannelId(9),
                 members: [UserId(5), UserId(6)],
+            },
+            Control::CloseSession {
+                tenant_id: TenantId(3),
+                user_id: UserId(5),
+                session_key: u64::MAX - 1,
             },
         ] {
             let bytes = encode_control(7, control).expect("encodes");

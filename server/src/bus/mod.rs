@@ -95,6 +95,14 @@ pub enum Control {
         tenant_id: TenantId,
         user_id: UserId,
     },
+    /// Close one session of the member (another node's session past the
+    /// member's cluster-wide `sessions_per_user`): 4015, not resumable.
+    CloseSession {
+        tenant_id: TenantId,
+        user_id: UserId,
+        /// The session's outbox key (a snowflake).
+        session_key: u64,
+    },
     /// A channel was created for exactly these members (a direct message
     /// channel, `dm.open`): load it into the registry and subscribe their
     /// sessions (CHANNEL_CREATE).
@@ -111,6 +119,7 @@ impl Control {
         match self {
             Control::CloseSessions { tenant_id, .. }
             | Control::MuteChanged { tenant_id, .. }
+            | Control::CloseSession { tenant_id, .. }
             | Control::ChannelOpened { tenant_id, .. } => *tenant_id,
         }
     }

@@ -23,6 +23,7 @@
 //! this is in [`crate::presence::cluster`].
 
 pub mod heartbeat;
+pub mod sessions;
 
 use ::redis::aio::ConnectionManager;
 use std::net::SocketAddr;

@@ -64,16 +64,24 @@ pub fn open(
 /// order: the outbox key is a snowflake) are closed with 4015 (too many
 /// sessions) and, being killed, are not resumable. Called after the new
 /// session is in the table, so two concurrent IDENTIFYs both see each other
-/// and evict the same oldest ones.
+/// and evict the same oldest ones. In a cluster the cap holds over every
+/// node ([`evict_in_cluster`], in the background).
 pub fn evict_oldest(state: &AppState, session: &Arc<Session>) {
     let actor = session.actor();
+    let limit = state.cfg.sessions_per_user.max(1);
+    if let Some(cluster) = state.cluster.clone() {
+        let (state, key) = (state.clone(), session.outbox.key);
+        state.tasks.clone().spawn(async move {
+            evict_in_cluster(&state, &cluster, &actor, key, limit).await;
+        });
+        return;
+    }
     let mut mine: Vec<Arc<Session>> = state
         .sessions
         .of_user(actor.tenant_id, actor.user_id)
         .into_iter()
         .filter(|s| !s.outbox.kill.is_closed())
         .collect();
-    let limit = state.cfg.sessions_per_user.max(1);
     if mine.len() <= limit {
         return;
     }
@@ -89,6 +97,54 @@ pub fn evict_oldest(state: &AppState, session: &Arc<Session>) {
         // A detached one has no socket to end it: gone now.
         if old.state().socket.is_none() {
             terminate(state, old);
+        }
+    }
+}
+
+/// The cluster-wide cap ([`crate::cluster::sessions`]): registers the new
+/// session `key` and closes (4015) what the cluster holds past `limit`,
+/// this node's directly, other nodes' through a bus control. If Redis
+/// fails, this node's own sessions are capped as without a cluster.
+async fn evict_in_cluster(
+    state: &AppState,
+    cluster: &crate::cluster::Cluster,
+    actor: &crate::registry::Actor,
+    key: u64,
+    limit: usize,
+) {
+    let (tenant_id, user_id) = (actor.tenant_id, actor.user_id);
+    let mine = state.sessions.of_user(tenant_id, user_id);
+    let popped = match crate::cluster::sessions::register(cluster, tenant_id, user_id, key, limit)
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "sessions: cannot count the member's sessions in Redis; capping this node's");
+            let mut live: Vec<_> = mine.iter().filter(|s| !s.outbox.kill.is_closed()).collect();
+            live.sort_by_key(|s| s.outbox.key);
+            let excess = live.len().saturating_sub(limit);
+            live.into_iter()
+                .filter(|s| s.outbox.key != key)
+                .take(excess)
+                .map(|s| (cluster.node_id(), s.outbox.key))
+                .collect()
+        }
+    };
+    for (node, session_key) in popped {
+        metrics::counter!("arena_sessions_evicted_total").increment(1);
+        if node != cluster.node_id() {
+            state.publisher.control(crate::bus::Control::CloseSession {
+                tenant_id,
+                user_id,
+                session_key,
+            });
+            continue;
+        }
+        if let Some(old) = mine.iter().find(|s| s.outbox.key == session_key) {
+            old.outbox.close(CloseCode::TooManySessions);
+            if old.state().socket.is_none() {
+                terminate(state, old);
+            }
         }
     }
 }
@@ -150,6 +206,17 @@ pub fn terminate(state: &AppState, session: &Arc<Session>) {
         .hub
         .leave_tenant(session.actor().tenant_id, session.outbox.key);
     state.sessions.remove(&session.id);
+    if let Some(cluster) = state.cluster.clone() {
+        let (actor, key) = (session.actor(), session.outbox.key);
+        state.tasks.spawn(async move {
+            if let Err(e) =
+                crate::cluster::sessions::unregister(&cluster, actor.tenant_id, actor.user_id, key)
+                    .await
+            {
+                tracing::debug!(error = %e, "sessions: an ended session stays counted until pruned");
+            }
+        });
+    }
 }
 
 /// How often the reaper looks for expired sessions.
