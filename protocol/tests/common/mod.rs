@@ -101,6 +101,7 @@ pub fn message() -> Message {
                 count: 1,
             },
         ],
+        mentions: vec![id(1)],
     }
 }
 
