@@ -84,6 +84,7 @@ impl Store {
         to: OffsetDateTime,
         scope: KpiScope<'_>,
     ) -> Result<KpiCounts, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let sql = format!(
             "WITH {SCOPE},
              acts AS (
@@ -109,15 +110,17 @@ impl Store {
                (SELECT count(*) FROM support_cases WHERE tenant_id = $1 AND status IN ('open', 'pending')
                   AND created_at < $3 AND author_id IN (SELECT id FROM scope)) AS open_cases"
         );
-        Ok(sqlx::query_as(&sql)
+        let out = sqlx::query_as(&sql)
             .bind(tenant_id)
             .bind(from)
             .bind(to)
             .bind(scope.tier)
             .bind(scope.industry)
             .bind(scope.partner)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Revenue of deal wins closed in `[from, to)` per currency (minor units).
@@ -128,6 +131,7 @@ impl Store {
         to: OffsetDateTime,
         scope: KpiScope<'_>,
     ) -> Result<Vec<MoneyRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let sql = format!(
             "WITH {SCOPE}
              SELECT currency, sum(amount_minor)::bigint AS amount_minor FROM deals
@@ -135,15 +139,17 @@ impl Store {
                AND partner_id IN (SELECT id FROM scope)
              GROUP BY currency ORDER BY currency"
         );
-        Ok(sqlx::query_as(&sql)
+        let out = sqlx::query_as(&sql)
             .bind(tenant_id)
             .bind(from)
             .bind(to)
             .bind(scope.tier)
             .bind(scope.industry)
             .bind(scope.partner)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The open pipeline now (opportunities not won or lost) per currency.
@@ -154,6 +160,7 @@ impl Store {
         tenant_id: TenantId,
         scope: KpiScope<'_>,
     ) -> Result<Vec<MoneyRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let sql = format!(
             "WITH {SCOPE}
              SELECT o.currency, sum(o.amount_minor)::bigint AS amount_minor
@@ -166,15 +173,17 @@ impl Store {
         // $2 and $3 (the period) do not apply to the pipeline, which is as
         // it stands now; they are bound to keep the scope's numbering.
         let now = OffsetDateTime::now_utc();
-        Ok(sqlx::query_as(&sql)
+        let out = sqlx::query_as(&sql)
             .bind(tenant_id)
             .bind(now)
             .bind(now)
             .bind(scope.tier)
             .bind(scope.industry)
             .bind(scope.partner)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Opportunities per stage now (the pipeline funnel), same scope as
@@ -184,6 +193,7 @@ impl Store {
         tenant_id: TenantId,
         scope: KpiScope<'_>,
     ) -> Result<Vec<StageRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let sql = format!(
             "WITH {SCOPE}
              SELECT o.stage, count(*) AS n
@@ -196,15 +206,17 @@ impl Store {
         // $2 and $3 (the period) do not apply to the pipeline, which is as
         // it stands now; they are bound to keep the scope's numbering.
         let now = OffsetDateTime::now_utc();
-        Ok(sqlx::query_as(&sql)
+        let out = sqlx::query_as(&sql)
             .bind(tenant_id)
             .bind(now)
             .bind(now)
             .bind(scope.tier)
             .bind(scope.industry)
             .bind(scope.partner)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Daily series over `[from, to)`, days in time zone `tz` (an IANA
@@ -218,6 +230,7 @@ impl Store {
         tz: &str,
         scope: KpiScope<'_>,
     ) -> Result<Vec<SeriesRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let sql = format!(
             "WITH {SCOPE}
              SELECT (created_at AT TIME ZONE $7)::date AS day, 'messages' AS metric, NULL::text AS currency, count(*) AS value
@@ -246,7 +259,7 @@ impl Store {
              WHERE tenant_id = $1 AND completed_at >= $2 AND completed_at < $3 AND partner_id IN (SELECT id FROM scope)
              GROUP BY 1"
         );
-        Ok(sqlx::query_as(&sql)
+        let out = sqlx::query_as(&sql)
             .bind(tenant_id)
             .bind(from)
             .bind(to)
@@ -254,8 +267,10 @@ impl Store {
             .bind(scope.industry)
             .bind(scope.partner)
             .bind(tz)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The industries of the tenant's clients (the dashboard's filter options), at most 100.
@@ -263,11 +278,14 @@ impl Store {
         &self,
         tenant_id: TenantId,
     ) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_scalar(
             "SELECT DISTINCT industry FROM clients WHERE tenant_id = $1 ORDER BY industry LIMIT 100",
         )
         .bind(tenant_id)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }
