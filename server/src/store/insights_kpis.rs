@@ -5,7 +5,8 @@
 //! 0012). Every read takes a [`KpiScope`]: the partners it covers.
 //!
 //! Bind order of every query: $1 tenant, $2 period start, $3 period end
-//! (exclusive), $4 tier, $5 industry, $6 one partner.
+//! (exclusive), $4 tier, $5 industry, $6 one partner; the two that count
+//! messages then the readable channels (`$7` counts, `$8` series).
 
 use super::{Store, StoreError};
 use crate::ids::{TenantId, UserId};
@@ -19,6 +20,10 @@ pub struct KpiScope<'a> {
     pub tier: Option<&'a str>,
     pub industry: Option<&'a str>,
     pub partner: Option<UserId>,
+    /// The channels whose messages count (message totals and activity): the
+    /// viewer's readable ones, so a hidden channel's traffic does not show
+    /// (issue 12 item 7). `None`: every channel (staff, snapshots).
+    pub channels: Option<&'a [i64]>,
 }
 
 /// Counts over a period.
@@ -91,6 +96,7 @@ impl Store {
                SELECT author_id AS p, created_at FROM messages
                WHERE tenant_id = $1 AND deleted_at IS NULL AND created_at >= $3 - interval '30 days'
                  AND created_at < $3 AND author_id IN (SELECT id FROM scope)
+                 AND ($7::bigint[] IS NULL OR channel_id = ANY($7))
                UNION ALL
                SELECT actor_id, created_at FROM activity_log
                WHERE tenant_id = $1 AND created_at >= $3 - interval '30 days' AND created_at < $3
@@ -101,6 +107,7 @@ impl Store {
                (SELECT count(DISTINCT p) FROM acts) AS active_partners_30d,
                (SELECT count(*) FROM messages WHERE tenant_id = $1 AND deleted_at IS NULL
                   AND created_at >= $2 AND created_at < $3
+                  AND ($7::bigint[] IS NULL OR channel_id = ANY($7))
                   AND (NOT (SELECT is_on FROM filtered) OR author_id IN (SELECT id FROM scope))) AS messages,
                (SELECT count(*) FROM deals WHERE tenant_id = $1 AND closed_at >= $2 AND closed_at < $3
                   AND partner_id IN (SELECT id FROM scope)) AS deal_wins,
@@ -117,6 +124,7 @@ impl Store {
             .bind(scope.tier)
             .bind(scope.industry)
             .bind(scope.partner)
+            .bind(scope.channels)
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -235,6 +243,7 @@ impl Store {
             "WITH {SCOPE}
              SELECT (created_at AT TIME ZONE $7)::date AS day, 'messages' AS metric, NULL::text AS currency, count(*) AS value
              FROM messages WHERE tenant_id = $1 AND deleted_at IS NULL AND created_at >= $2 AND created_at < $3
+               AND ($8::bigint[] IS NULL OR channel_id = ANY($8))
                AND (NOT (SELECT is_on FROM filtered) OR author_id IN (SELECT id FROM scope))
              GROUP BY 1
              UNION ALL
@@ -242,6 +251,7 @@ impl Store {
                SELECT (created_at AT TIME ZONE $7)::date AS day, author_id AS p FROM messages
                WHERE tenant_id = $1 AND deleted_at IS NULL AND created_at >= $2 AND created_at < $3
                  AND author_id IN (SELECT id FROM scope)
+                 AND ($8::bigint[] IS NULL OR channel_id = ANY($8))
                UNION ALL
                SELECT (created_at AT TIME ZONE $7)::date, actor_id FROM activity_log
                WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3
@@ -267,6 +277,7 @@ impl Store {
             .bind(scope.industry)
             .bind(scope.partner)
             .bind(tz)
+            .bind(scope.channels)
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;

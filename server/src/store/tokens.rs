@@ -166,6 +166,34 @@ impl Store {
         Ok(out)
     }
 
+    /// Ends every token of the member in one transaction: the token epoch
+    /// moves on (access tokens refused) and the refresh tokens are deleted.
+    /// Returns the new epoch; `NotFound` for no such member. One commit, so a
+    /// kick closes its sessions right after it (the token watcher sees the
+    /// new epoch no earlier than the kick does).
+    pub async fn end_member_tokens(
+        &self,
+        tenant_id: TenantId,
+        user_id: UserId,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let epoch = sqlx::query_scalar(
+            "UPDATE users SET token_epoch = token_epoch + 1
+              WHERE tenant_id = $1 AND id = $2 RETURNING token_epoch",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM refresh_tokens WHERE tenant_id = $1 AND user_id = $2")
+            .bind(tenant_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(epoch)
+    }
+
     /// Moves the member's token epoch on, so every access token issued
     /// before is refused; returns the new epoch. `NotFound` for no such member.
     pub async fn bump_token_epoch(
