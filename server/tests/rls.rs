@@ -2,6 +2,8 @@
 //! application role sees and writes only the rows of the tenant its
 //! transaction names, whatever the query says, and nothing with no tenant set.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;

@@ -31,24 +31,22 @@ impl Store {
 
     /// The tenant's time zone name (`UTC` by default).
     pub async fn fetch_timezone(&self, tenant_id: TenantId) -> Result<String, StoreError> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = sqlx::query_scalar("SELECT timezone FROM tenants WHERE id = $1")
-            .bind(tenant_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(out)
+        // `tenants` has no tenant_id column and no row-level security.
+        Ok(
+            sqlx::query_scalar("SELECT timezone FROM tenants WHERE id = $1")
+                .bind(tenant_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Sets the tenant's time zone (an IANA name the caller validated).
     pub async fn update_timezone(&self, tenant_id: TenantId, tz: &str) -> Result<(), StoreError> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query("UPDATE tenants SET timezone = $2 WHERE id = $1")
             .bind(tenant_id)
             .bind(tz)
-            .execute(&mut *tx)
+            .execute(&self.pool)
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 

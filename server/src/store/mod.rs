@@ -10,6 +10,7 @@
 //! `arena_system` (listed in docs/security.md, "Row-level security").
 
 mod activation;
+mod activation_welcomes;
 mod activity;
 mod audit;
 mod bots;
@@ -17,6 +18,7 @@ mod channels;
 mod clients;
 mod enablement;
 mod enablement_boards;
+mod enablement_records;
 mod events;
 mod files;
 mod growth;
@@ -32,6 +34,7 @@ mod payouts;
 mod plans;
 mod read_states;
 mod revenue;
+mod revenue_goals;
 mod rows;
 mod support;
 mod tenants;
@@ -41,8 +44,9 @@ mod users;
 mod webhooks;
 
 pub use activation::{
-    AgreementRow, ApplicationRow, DocumentRow, NewApplication, PartnerRow, TickRow, WelcomeRow,
+    AgreementRow, ApplicationRow, DocumentRow, NewApplication, PartnerRow, TickRow,
 };
+pub use activation_welcomes::WelcomeRow;
 pub use activity::{ActivityRow, NewActivity};
 pub use audit::AuditRow;
 pub use bots::{BotTokenInfo, BotTokenRow, NewBotToken};

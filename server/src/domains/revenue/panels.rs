@@ -322,3 +322,32 @@ async fn payouts(r: &Revenue, partner: Option<UserId>) -> Result<Value, StoreErr
         ]
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(amount_minor: i64) -> LedgerRow {
+        LedgerRow {
+            seq: 1,
+            deal_id: "d".into(),
+            partner_id: UserId(1),
+            status: "pending".into(),
+            amount_minor,
+            currency: "EUR".into(),
+            rate_bp: 100,
+            reference: String::new(),
+            actor_id: UserId(1),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn totals_saturate_instead_of_overflowing() {
+        let rows = [entry(i64::MAX - 1), entry(5), entry(7)];
+        let t = totals(&rows);
+        assert_eq!(t[&("pending", "EUR")], i64::MAX);
+    }
+}
