@@ -61,7 +61,7 @@ pub struct Session {
 /// close frame arrives; find it in an `anyhow::Error` with `downcast_ref`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Closed {
-    /// The WebSocket close code (4000–4014 for the gateway's own).
+    /// The WebSocket close code (4000–4015 for the gateway's own).
     pub code: Option<u16>,
 }
 
@@ -306,6 +306,7 @@ mod tests {
             edited_at: None,
             pinned: false,
             reactions: vec![],
+            mentions: Vec::new(),
         };
         ServerFrame::Dispatch {
             s,

@@ -369,6 +369,7 @@ fn publish(shared: &Shared, session: u64, p: MessageCreate) -> Result<Message, E
         edited_at: None,
         pinned: false,
         reactions: vec![],
+        mentions: Vec::new(),
     };
     let ev = Event::MessageCreate(Box::new(m.clone()));
     let internal =

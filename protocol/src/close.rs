@@ -33,6 +33,10 @@ pub enum CloseCode {
     ForbiddenOrigin = 4013,
     /// 4014: staff kicked the user, or a newer session replaced this one.
     SessionReplaced = 4014,
+    /// 4015: the member opened more sessions than `sessions_per_user`; their
+    /// oldest was closed (not resumable). Do not reconnect on your own: that
+    /// would close another of the member's sessions.
+    TooManySessions = 4015,
 }
 
 impl CloseCode {
@@ -58,6 +62,7 @@ impl CloseCode {
             CloseCode::InvalidVersion => "invalid api version or encoding",
             CloseCode::ForbiddenOrigin => "forbidden origin",
             CloseCode::SessionReplaced => "session replaced",
+            CloseCode::TooManySessions => "too many sessions",
         }
     }
 
@@ -79,6 +84,7 @@ impl CloseCode {
             InvalidVersion,
             ForbiddenOrigin,
             SessionReplaced,
+            TooManySessions,
         ]
         .into_iter()
         .find(|c| c.code() == code)

@@ -172,13 +172,21 @@ struct OutEnvelope<'a, D: Serialize> {
     s: Option<u64>,
 }
 
+/// Deepest nesting of arrays and maps a frame may have, in either encoding:
+/// serde_json's fixed recursion limit (128), which MessagePack decoding
+/// also gets (rmp-serde's own default is 1,024; issue 12 item 12). A deeper
+/// frame is [`DecodeError::Malformed`] (close 4002).
+pub const MAX_DEPTH: usize = 128;
+
 fn decode_raw(enc: Encoding, bytes: &[u8]) -> Result<RawEnvelope, DecodeError> {
     match enc {
         Encoding::Json => {
             serde_json::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))
         }
         Encoding::MsgPack => {
-            rmp_serde::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))
+            let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
+            de.set_max_depth(MAX_DEPTH);
+            RawEnvelope::deserialize(&mut de).map_err(|e| DecodeError::Malformed(e.to_string()))
         }
     }
 }

@@ -167,6 +167,11 @@ pub struct Message {
     pub edited_at: Option<String>,
     pub pinned: bool,
     pub reactions: Vec<ReactionCount>,
+    /// Members named with `<@user_id>` in `content` (PROTOCOL.md §3), in
+    /// order of first mention; only members of the tenant who may read the
+    /// channel. Omitted when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<Snowflake>,
 }
 
 /// Presence as others see it (`invisible` is shown as `offline`).
@@ -217,6 +222,14 @@ pub struct ReadState {
     pub last_read_id: Option<Snowflake>,
     /// Messages after `last_read_id` at READY time.
     pub unread: u32,
+    /// Of those, the ones that mention the user (Discord's read state
+    /// `mention_count`; `channel.ack` past them clears it). Omitted when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub mention_count: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// `{id, slug, name}` of the tenant a session belongs to.

@@ -229,6 +229,54 @@ pub struct ModerationKick {
     pub reason: String,
 }
 
+/// `dm.open {user_id}`: the direct message channel between the caller and
+/// that member of the same tenant, created on first use (PROTOCOL.md §4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DmOpen {
+    pub user_id: Snowflake,
+}
+
+/// `search {query, channel_id?, author_id?, before?, after?, limit?}`:
+/// full-text search over the messages the caller may read, newest first
+/// (PROTOCOL.md §4). `before`/`after` are message ids, exclusive; a
+/// snowflake made from a date bounds by date (as Discord's `min_id` and
+/// `max_id`). `limit` 1..50, default 25.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Search {
+    pub query: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<Snowflake>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<Snowflake>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Snowflake>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Snowflake>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// One search hit: the message as history shows it and a fragment of its
+/// content with the matched words between `<mark>` and `</mark>` (the rest
+/// HTML-escaped, so a client may render it as HTML).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub message: crate::model::Message,
+    pub highlight: String,
+}
+
+/// `search` result: `{hits, has_more}`, newest first; `has_more` when the
+/// reply's byte budget cut the page short (ask again with `before` = the
+/// last hit's id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResult {
+    pub hits: Vec<SearchHit>,
+    #[serde(default)]
+    pub has_more: bool,
+}
+
 /// `session.reauth {token}`: a fresh access token for the session's member
 /// (PROTOCOL.md §4); the session then lives until that token's `exp`
 /// instead of closing with 4004 when its old token expires.
@@ -269,6 +317,8 @@ pub enum Method {
     MemberList(MemberPage),
     ModerationTimeout(ModerationTimeout),
     ModerationKick(ModerationKick),
+    DmOpen(DmOpen),
+    Search(Search),
     SessionReauth(SessionReauth),
 }
 
@@ -304,12 +354,14 @@ pub enum MethodName {
     MemberList,
     ModerationTimeout,
     ModerationKick,
+    DmOpen,
+    Search,
     SessionReauth,
 }
 
 impl MethodName {
     /// Every method, in PROTOCOL.md §4 order.
-    pub const ALL: [MethodName; 19] = [
+    pub const ALL: [MethodName; 21] = [
         MethodName::MessageCreate,
         MethodName::MessageEdit,
         MethodName::MessageDelete,
@@ -328,6 +380,8 @@ impl MethodName {
         MethodName::MemberList,
         MethodName::ModerationTimeout,
         MethodName::ModerationKick,
+        MethodName::DmOpen,
+        MethodName::Search,
         MethodName::SessionReauth,
     ];
 
@@ -352,6 +406,8 @@ impl MethodName {
             MethodName::MemberList => "member.list",
             MethodName::ModerationTimeout => "moderation.timeout",
             MethodName::ModerationKick => "moderation.kick",
+            MethodName::DmOpen => "dm.open",
+            MethodName::Search => "search",
             MethodName::SessionReauth => "session.reauth",
         }
     }
@@ -391,6 +447,8 @@ impl Method {
             MethodName::MemberList => Method::MemberList(params(method, p)?),
             MethodName::ModerationTimeout => Method::ModerationTimeout(params(method, p)?),
             MethodName::ModerationKick => Method::ModerationKick(params(method, p)?),
+            MethodName::DmOpen => Method::DmOpen(params(method, p)?),
+            MethodName::Search => Method::Search(params(method, p)?),
             MethodName::SessionReauth => Method::SessionReauth(params(method, p)?),
         })
     }
@@ -416,6 +474,8 @@ impl Method {
             Method::MemberList(_) => MethodName::MemberList,
             Method::ModerationTimeout(_) => MethodName::ModerationTimeout,
             Method::ModerationKick(_) => MethodName::ModerationKick,
+            Method::DmOpen(_) => MethodName::DmOpen,
+            Method::Search(_) => MethodName::Search,
             Method::SessionReauth(_) => MethodName::SessionReauth,
         }
     }

@@ -126,6 +126,7 @@ fn message() -> impl Strategy<Value = Message> {
                 edited_at: None,
                 pinned,
                 reactions: vec![],
+                mentions: Vec::new(),
             },
         )
 }

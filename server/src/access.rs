@@ -54,6 +54,18 @@ impl Access {
         sessions.len()
     }
 
+    /// Reconciles the subscriptions of the member's sessions on this node
+    /// with the registry as it is now (a channel created for them, e.g. a
+    /// direct message channel, is joined with CHANNEL_CREATE). Returns how
+    /// many sessions it looked at.
+    pub fn rejoin(&self, tenant_id: TenantId, user_id: UserId) -> usize {
+        let sessions = self.sessions.of_user(tenant_id, user_id);
+        for s in &sessions {
+            self.apply(s, (*s.actor()).clone());
+        }
+        sessions.len()
+    }
+
     /// Swaps the session's actor and reconciles its subscriptions.
     fn apply(&self, s: &Arc<Session>, actor: Actor) {
         let reg = self.registry.tenant(actor.tenant_id);

@@ -7,6 +7,13 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+mod keys;
+mod net;
+
+use keys::KEYS;
+
+pub use net::origin_of;
+
 /// Server settings. Environment variables are `ARENA_` + the field name in
 /// upper case, e.g. `ARENA_ADDR`, `ARENA_DATABASE_URL`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,6 +159,46 @@ pub struct Config {
     /// silent this long is dead to the others (its users go offline within
     /// `node_ttl_ms + node_heartbeat_ms`). Default 10000.
     pub node_ttl_ms: u64,
+    /// Longest time a client may take to send one request's headers, ms
+    /// (hyper's header-read timeout: a Slowloris client is cut off); then
+    /// the connection is closed. Hyper runs it whenever it waits for a
+    /// request, so it also bounds a kept-alive connection's idle time.
+    /// Default 10000.
+    pub header_read_timeout_ms: u64,
+    /// Longest time one REST request under `/api/v1` may take, reading its
+    /// body included, ms; then 503 `unavailable` ("request timed out"). The
+    /// gateway upgrade is not timed: a WebSocket outlives its upgrade.
+    /// Default 30000.
+    pub request_timeout_ms: u64,
+    /// TCP connections (HTTP and gateway) this node holds at once; a new
+    /// one past it is closed at accept. Default 50000.
+    pub max_connections: usize,
+    /// TCP connections one peer address holds at once; a new one past it is
+    /// closed at accept. Peers in `trusted_proxies` are not counted (a proxy
+    /// carries many clients). Default 256.
+    pub max_connections_per_ip: usize,
+    /// Gateway sessions one member (or bot) holds on this node; a new
+    /// session past it evicts the oldest, closed with 4015 (too many
+    /// sessions) and not resumable. Default 10.
+    pub sessions_per_user: usize,
+    /// Browser origins (`scheme://host[:port]`) allowed to open the gateway
+    /// besides the served origin (`public_url`) and same-host pages (Origin
+    /// host equal to the request's Host); also listed in the CSP
+    /// `connect-src`. A gateway request without Origin (a bot, a server) is
+    /// allowed. Default none.
+    pub allowed_origins: Vec<String>,
+    /// Bearer token `GET /metrics` asks for on the main listener. Default
+    /// none: `/metrics` answers 404 there unless this is set.
+    pub metrics_token: Option<String>,
+    /// A separate listen address serving only `GET /metrics` (no token;
+    /// keep it private), e.g. `127.0.0.1:9090`. Default none.
+    pub metrics_addr: Option<SocketAddr>,
+    /// Networks of the proxies in front of the nodes (CIDR): a peer in them
+    /// is not a client; the client is the rightmost `X-Forwarded-For` entry
+    /// outside them ([`crate::client_ip`]). Default loopback and private
+    /// networks (`127.0.0.0/8`, `10.0.0.0/8`, `172.16.0.0/12`,
+    /// `192.168.0.0/16`, `::1/128`, `fc00::/7`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Config {
@@ -206,62 +253,18 @@ impl Default for Config {
             drain_timeout_s: 10,
             node_heartbeat_ms: 3000,
             node_ttl_ms: 10_000,
+            header_read_timeout_ms: 10_000,
+            request_timeout_ms: 30_000,
+            max_connections: 50_000,
+            max_connections_per_ip: 256,
+            sessions_per_user: 10,
+            allowed_origins: Vec::new(),
+            metrics_token: None,
+            metrics_addr: None,
+            trusted_proxies: net::default_trusted_proxies(),
         }
     }
 }
-
-/// Every setting's key, for the environment filter.
-const KEYS: [&str; 49] = [
-    "reply_budget_bytes",
-    "max_server_frame_bytes",
-    "resume_replay_bytes",
-    "jwt_previous_secret",
-    "dev",
-    "token_check_ms",
-    "drain_timeout_s",
-    "edits_per_minute",
-    "reactions_per_minute",
-    "deletes_per_minute",
-    "typing_per_minute",
-    "channel_updates_per_minute",
-    "rest_writes_per_minute",
-    "http_requests_per_minute_per_ip",
-    "redis_url",
-    "node_heartbeat_ms",
-    "node_ttl_ms",
-    "public_url",
-    "llm_url",
-    "llm_model",
-    "llm_api_key",
-    "files_dir",
-    "files_s3_bucket",
-    "max_upload_bytes",
-    "webhook_private_targets",
-    "addr",
-    "database_url",
-    "migrate_database_url",
-    "database_pool",
-    "channels",
-    "program",
-    "web_dir",
-    "jwt_secret",
-    "access_ttl_s",
-    "refresh_ttl_s",
-    "node_id",
-    "heartbeat_interval_ms",
-    "identify_timeout_ms",
-    "max_frame_bytes",
-    "outbound_queue_frames",
-    "outbound_queue_bytes",
-    "replay_frames",
-    "resume_window_s",
-    "frames_per_minute",
-    "max_content_chars",
-    "commit_batch",
-    "messages_per_second",
-    "ready_presence_limit",
-    "stripe_webhook_secret",
-];
 
 /// The development JWT secret used when none is configured (only with `dev`).
 pub const DEV_SECRET: &str = "arena-development-secret-change-me";
@@ -435,6 +438,7 @@ impl Config {
         {
             return invalid("llm_api_key", "must not be empty (leave it unset for none)");
         }
+        self.validate_net()?;
         if let Some(u) = self.redis_url.as_deref() {
             let ok = url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "redis" | "rediss"));
             if !ok {
@@ -489,82 +493,4 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_node_timing_is_checked() {
-        let base = Config {
-            jwt_secret: "test-secret-abcdefghijklmnop".into(),
-            ..Config::default()
-        };
-        assert!(base.validate().is_ok(), "defaults 3000 / 10000");
-        let with = |hb: u64, ttl: u64| Config {
-            node_heartbeat_ms: hb,
-            node_ttl_ms: ttl,
-            ..base.clone()
-        };
-        assert!(with(200, 400).validate().is_ok());
-        assert!(with(99, 1000).validate().is_err(), "heartbeat below 100 ms");
-        assert!(
-            with(3000, 5999).validate().is_err(),
-            "TTL below two heartbeats"
-        );
-    }
-
-    #[test]
-    fn the_language_model_settings_are_checked() {
-        let ok = |c: &Config| c.validate().is_ok();
-        let base = Config {
-            jwt_secret: "test-secret-abcdefghijklmnop-0123456789".into(),
-            ..Config::default()
-        };
-        assert!(ok(&base), "no model: fine");
-        let with = |url: &str, model: Option<&str>| Config {
-            llm_url: Some(url.into()),
-            llm_model: model.map(Into::into),
-            ..base.clone()
-        };
-        assert!(ok(&with("https://api.openai.com/v1", Some("gpt-4o-mini"))));
-        assert!(ok(&with("http://127.0.0.1:11434/v1", Some("llama3"))));
-        for bad in [
-            with("ftp://example.com", Some("m")),
-            with("not a url", Some("m")),
-            with("https://api.openai.com/v1", None),
-            with("https://api.openai.com/v1", Some(" ")),
-            Config {
-                llm_api_key: Some(String::new()),
-                ..base.clone()
-            },
-        ] {
-            assert!(!ok(&bad), "{:?} {:?}", bad.llm_url, bad.llm_model);
-        }
-    }
-
-    #[test]
-    fn serving_needs_a_strong_secret_unless_in_development() {
-        let strong = "0123456789abcdef0123456789abcdef";
-        let with = |secret: &str, previous: Option<&str>, dev: bool| Config {
-            jwt_secret: secret.into(),
-            jwt_previous_secret: previous.map(Into::into),
-            dev,
-            ..Config::default()
-        };
-        assert!(
-            Config::default().check_secret().is_err(),
-            "the default secret"
-        );
-        assert!(with("short-secret-0123456789", None, false)
-            .check_secret()
-            .is_err());
-        assert!(with(strong, None, false).check_secret().is_ok());
-        assert!(with(strong, Some("short-previous-0123"), false)
-            .check_secret()
-            .is_err());
-        assert!(with(strong, Some(strong), false).check_secret().is_ok());
-        assert!(with(DEV_SECRET, None, true).check_secret().is_ok());
-        assert!(with("short-secret-0123456789", None, true)
-            .check_secret()
-            .is_ok());
-    }
-}
+mod tests;

@@ -37,6 +37,7 @@ pub mod http;
 pub mod hub;
 pub mod ids;
 pub mod integrations;
+pub mod net;
 pub mod outgoing;
 pub mod presence;
 pub mod publish;
@@ -143,7 +144,7 @@ pub async fn build(
         store: store.clone(),
         tasks: tasks.clone(),
     };
-    let delivery = Delivery::new(hub.clone(), registry.clone()).with_access(access);
+    let delivery = Delivery::new(hub.clone(), registry.clone()).with_access(access.clone());
     // With a Redis URL, events also cross to (and arrive from) the other nodes.
     let redis_bus = match cfg.redis_url.as_deref() {
         Some(url) => Some(RedisBus::start(
@@ -182,6 +183,7 @@ pub async fn build(
             publisher: publisher.clone(),
             ids: Arc::clone(&ids),
             sessions: sessions.clone(),
+            access: access.clone(),
             limits: Limits {
                 max_content_chars: cfg.max_content_chars,
                 budgets: chat::limits::Budgets::from_config(&cfg),
@@ -200,7 +202,7 @@ pub async fn build(
     );
     links.set(chat.clone(), domains.clone());
     if let Some(b) = &redis_bus {
-        b.on_remote(remote_hook(&domains, &registry, &sessions, &chat));
+        b.on_remote(remote_hook(&domains, &sessions, &chat));
     }
     let mut presence =
         presence::PresenceTable::new(hub.clone(), Arc::clone(&bus), PRESENCE_FANOUT_LIMIT);
@@ -257,17 +259,15 @@ pub async fn build(
 
 /// What this node does with what other nodes send besides delivery: a
 /// panel another node rebuilt replaces this node's cached copy (each node
-/// runs its own domain actors); a kick closes the member's sessions here
-/// too; a timeout change drops the cached timeout.
-fn remote_hook(
-    domains: &Domains,
-    registry: &Registry,
-    sessions: &SessionTable,
-    chat: &Chat,
-) -> bus::redis::RemoteHook {
+/// runs its own domain actors); a channel changed elsewhere has its
+/// settings read again before the next post; a channel opened elsewhere (a
+/// DM) is loaded and its members' sessions here join it; a kick or logout
+/// closes the member's sessions here too; a timeout change drops the
+/// cached timeout.
+fn remote_hook(domains: &Domains, sessions: &SessionTable, chat: &Chat) -> bus::redis::RemoteHook {
     let (domains, registry, sessions, chat) = (
         domains.clone(),
-        registry.clone(),
+        chat.registry.clone(),
         sessions.clone(),
         chat.clone(),
     );
@@ -284,6 +284,10 @@ fn remote_hook(
                 domains.adopt(tenant_id, &c, projection, u.panel.clone());
             }
         }
+        bus::redis::Remote::Event(
+            bus::Audience::Channel { tenant_id, .. } | bus::Audience::Tenant(tenant_id),
+            Event::ChannelUpdate(_),
+        ) => chat.settings_changed(tenant_id),
         bus::redis::Remote::Event(..) => {}
         bus::redis::Remote::Control(bus::Control::CloseSessions {
             tenant_id,
@@ -297,6 +301,11 @@ fn remote_hook(
         bus::redis::Remote::Control(bus::Control::MuteChanged { tenant_id, user_id }) => {
             chat.limiter.forget_muted(tenant_id, user_id);
         }
+        bus::redis::Remote::Control(bus::Control::ChannelOpened {
+            tenant_id,
+            channel_id,
+            members,
+        }) => chat.channel_opened_elsewhere(tenant_id, channel_id, members),
     })
 }
 
@@ -329,28 +338,38 @@ pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartErro
         std::time::Duration::from_secs(60 * u64::from(growth.click_window_minutes)),
     ));
     let app = http::router(state.clone());
-    let shutdown = state.shutdown.clone();
+    let serving = net::Serving {
+        header_read_timeout: Duration::from_millis(state.cfg.header_read_timeout_ms),
+        limits: net::ConnLimits::new(
+            state.cfg.max_connections,
+            state.cfg.max_connections_per_ip,
+            state.cfg.trusted_proxies.clone(),
+        ),
+    };
+    // `/metrics` on its own listener, when configured (no token there).
+    let served = match state.cfg.metrics_addr {
+        Some(addr) => match TcpListener::bind(addr).await {
+            Ok(l) => {
+                state.tasks.spawn(net::serve(
+                    l,
+                    http::metrics_router(state.clone()),
+                    serving.clone(),
+                    state.shutdown.clone(),
+                    || {},
+                ));
+                Ok(())
+            }
+            Err(e) => Err(e),
+        },
+        None => Ok(()),
+    };
     let drain = state.clone();
-    // Frames are small and latency-bound; writes are already batched per flush,
-    // so Nagle's algorithm only adds delay (with delayed ACKs, up to 40 ms).
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "TCP_NODELAY");
-        }
-    });
-    // into_make_service: one router for every connection (an Arc clone each);
-    // serving the Router itself rebuilds its whole route table per connection.
-    // With the peer address: public growth pages count visitors by it.
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.cancelled().await;
-        gateway::sessions::drain(&drain);
-    })
-    .await;
+    if served.is_ok() {
+        net::serve(listener, app, serving, state.shutdown.clone(), move || {
+            gateway::sessions::drain(&drain)
+        })
+        .await;
+    }
     // Stop the rest even if serving failed, then wait for it.
     state.shutdown.cancel();
     state.stop.cancel();

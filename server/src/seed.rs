@@ -169,6 +169,7 @@ pub async fn seed_demo(
                 edited_at: None,
                 pinned: false,
                 reactions: Vec::new(),
+                mentions: Vec::new(),
             };
             let stored = store
                 .insert_messages(&[NewMessage {

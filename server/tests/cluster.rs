@@ -40,6 +40,9 @@ async fn node(db_url: &str, redis: &str, node_id: u16) -> TestServer {
         frames_per_minute: 100_000,
         // A dropped session ends (and leaves its tenant) soon after.
         resume_window_s: 1,
+        // Closes across nodes must come from the bus, not a node's own
+        // periodic token check.
+        token_check_ms: 600_000,
         ..test_config(db_url)
     })
     .await
@@ -323,6 +326,39 @@ async fn a_timeout_and_a_kick_on_one_node_hold_on_the_other() {
         .unwrap();
     let code = ben_on_b.closed(WAIT).await.expect("closed by the kick");
     assert_eq!(code, Some(4014));
+    a.stop().await;
+    b.stop().await;
+}
+
+/// Logout on node A closes the member's open session on node B at once
+/// (a bus control), not at B's next periodic token check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_on_one_node_closes_sessions_on_the_other() {
+    let Some(redis_server) = private_redis().await else {
+        return;
+    };
+    let redis = redis_server.url();
+    let db = TestDb::create().await;
+    let a = node(&db.url, &redis, 1).await;
+    let b = node(&db.url, &redis, 2).await;
+    let (mut ben_on_b, ready) = b.login_ws(BEN, Encoding::Json).await;
+    let (mut ben_on_a, _) = a.login_ws(BEN, Encoding::Json).await;
+    let general = channel(&ready, "general-chat").id;
+    // Both nodes hold the tenant's subscription.
+    typing_crosses(&mut ben_on_a, &mut ben_on_b, general).await;
+
+    let token = a.demo_token(BEN).await;
+    let r = a
+        .http()
+        .post(a.url("/api/v1/auth/logout"))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(ben_on_a.closed(WAIT).await.unwrap(), Some(4004));
+    assert_eq!(ben_on_b.closed(WAIT).await.unwrap(), Some(4004));
     a.stop().await;
     b.stop().await;
 }

@@ -172,3 +172,47 @@ async fn slow_mode_holds_across_nodes() {
     let (mut ana, _) = a.login_ws(ANA, Encoding::Json).await;
     assert!(try_post(&mut ana, general, "ana").await.is_none());
 }
+
+/// Slow mode set on node A holds on node B as soon as B has the
+/// CHANNEL_UPDATE, even when B read the channel's settings moments before
+/// (its periodic re-read would not come for another 5 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_update_from_another_node_applies_at_once() {
+    if redis_url().is_none() {
+        return;
+    }
+    // Its own redis-server: slow mode windows of the other tests (same
+    // channel and member ids in every test database) must not meet it.
+    let redis_server = RedisProcess::start().await;
+    let redis = redis_server.url();
+    let db = TestDb::create().await;
+    let cfg = test_config(&db.url);
+    let a = node(cfg.clone(), &redis, 37).await;
+    let b = node(cfg, &redis, 38).await;
+    let (mut staff, ready) = a.login_ws(STAFF, Encoding::Json).await;
+    let (mut on_b, _) = b.login_ws(BEN, Encoding::Json).await;
+    let general = channel(&ready, "general-chat").id;
+    // B reads the settings now (no slow mode).
+    assert!(try_post(&mut on_b, general, "before").await.is_none());
+    staff
+        .request(
+            "channel.update",
+            json!({"channel_id": general, "slow_mode_s": 600}),
+        )
+        .await
+        .unwrap()
+        .expect("slow mode on");
+    on_b.wait_for(
+        WAIT,
+        |e| matches!(e, arena_protocol::Event::ChannelUpdate(c) if c.channel.id == general),
+    )
+    .await
+    .expect("CHANNEL_UPDATE reaches node B");
+    assert!(try_post(&mut on_b, general, "opens the window")
+        .await
+        .is_none());
+    let e = try_post(&mut on_b, general, "inside the window")
+        .await
+        .expect("slow mode holds on B at once");
+    assert_eq!(e.code, ErrorCode::SlowMode, "{e:?}");
+}

@@ -174,6 +174,45 @@ async fn presence_is_one_view_across_nodes() {
     b.stop().await;
 }
 
+/// A status set on one node is announced as the member's merged cluster
+/// status: idle on B while online on A changes nothing anyone sees; leaving
+/// A then shows idle, not offline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_change_announces_the_merged_cluster_status() {
+    let _serial = SERIAL.lock().await;
+    let Some(redis) = redis_db(15).await else {
+        return;
+    };
+    let db = TestDb::create().await;
+    let a = TestServer::start_with(node_config(&db.url, &redis, 23)).await;
+    let b = TestServer::start_with(node_config(&db.url, &redis, 24)).await;
+    let (_, ana_id, ..) = a.member("demo", ANA).await;
+    let ana = Snowflake(ana_id as u64);
+    let (mut ben_on_a, _) = a.login_ws(BEN, Encoding::Json).await;
+    let (mut staff_on_b, _) = b.login_ws(STAFF, Encoding::Json).await;
+
+    let (ana_on_a, _) = a.login_ws(ANA, Encoding::Json).await;
+    await_listed(&mut staff_on_b, ana, Status::Online, WAIT).await;
+    let (mut ana_on_b, _) = b.login_ws(ANA, Encoding::Json).await;
+    set_status(&mut ana_on_b, RequestedStatus::Idle).await;
+    // Still online on A: nobody hears idle.
+    for c in [&mut ben_on_a, &mut staff_on_b] {
+        assert_no_event(c, "ana is online on node A", |e| {
+            matches!(e, Event::PresenceUpdate(p) if p.user_id == ana && p.status != Status::Online)
+        })
+        .await;
+    }
+    await_listed(&mut ben_on_a, ana, Status::Online, WAIT).await;
+
+    // Leaving A: idle (from B) everywhere, never offline.
+    ana_on_a.close().await;
+    await_update(&mut ben_on_a, ana, Status::Idle, WAIT).await;
+    await_update(&mut staff_on_b, ana, Status::Idle, WAIT).await;
+    await_listed(&mut ben_on_a, ana, Status::Idle, WAIT).await;
+    a.stop().await;
+    b.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_id_held_by_a_live_node_cannot_start_twice() {
     let _serial = SERIAL.lock().await;

@@ -253,3 +253,42 @@ async fn channel_seq_is_gap_free_under_concurrent_senders() {
         .collect();
     assert_eq!(seqs, want, "the stored log, in order, after a restart");
 }
+
+/// Nodes of a cluster started at the same moment each sync `channels.toml`
+/// into the shared database (issue 11): they take turns, none fails on a
+/// duplicate key, and all end with the same channel ids.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_starting_together_share_one_registry() {
+    let db = TestDb::create().await;
+    let starts = (0..4).map(|_| {
+        let cfg = test_config(&db.url);
+        tokio::spawn(async move {
+            arena_server::build(cfg, tokio_util::sync::CancellationToken::new(), None).await
+        })
+    });
+    let states: Vec<_> = futures_util::future::join_all(starts)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().expect("every node starts"))
+        .collect();
+    let tenant: i64 = sqlx::query_scalar("SELECT id FROM tenants ORDER BY id LIMIT 1")
+        .fetch_one(&sqlx::PgPool::connect(&db.url).await.unwrap())
+        .await
+        .unwrap();
+    let ids = |s: &arena_server::state::AppState| {
+        let mut v: Vec<_> = s
+            .registry
+            .tenant(arena_server::ids::TenantId(tenant))
+            .channels
+            .iter()
+            .map(|c| (c.key.clone(), c.id))
+            .collect();
+        v.sort();
+        v
+    };
+    let first = ids(&states[0]);
+    assert!(first.len() > 20, "the registry is loaded: {first:?}");
+    for s in &states[1..] {
+        assert_eq!(ids(s), first);
+    }
+}

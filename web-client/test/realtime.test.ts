@@ -154,6 +154,18 @@ describe('errors', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect(states.at(-1)).toBe('closed');
   });
+  it('treats 4015 (too many sessions) as fatal and does not reconnect', async () => {
+    const { client, states } = makeClient();
+    const fatal: number[] = [];
+    client.on('fatal', (f) => fatal.push(f.code));
+    client.connect();
+    await client.whenConnected();
+    server.closeAll(4015, 'too many sessions');
+    await waitFor(() => client.state === 'closed');
+    expect(fatal).toEqual([4015]);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(states.at(-1)).toBe('closed');
+  });
   it('refreshes the token after 4004 and gives up after a second one', async () => {
     const calls: boolean[] = [];
     const { client } = makeClient('ana@demo.test', 'json', {

@@ -118,6 +118,7 @@ pub fn plain_message() -> Message {
         edited_at: None,
         pinned: false,
         reactions: vec![],
+        mentions: Vec::new(),
     }
 }
 
@@ -168,11 +169,13 @@ pub fn ready() -> Ready {
                 channel_id: id(10),
                 last_read_id: Some(id(99)),
                 unread: 2,
+                mention_count: 1,
             },
             ReadState {
                 channel_id: id(11),
                 last_read_id: None,
                 unread: 0,
+                mention_count: 0,
             },
         ],
         node_id: "node-1".into(),

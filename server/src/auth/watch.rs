@@ -118,18 +118,35 @@ pub fn close_member(
     of.len()
 }
 
+/// Closes every session of the member with `code` on this node at once and,
+/// through a bus [`Control`](crate::bus::Control), on every other node.
+pub fn close_everywhere(
+    sessions: &SessionTable,
+    publisher: &crate::publish::Publisher,
+    tenant_id: TenantId,
+    user_id: UserId,
+    code: CloseCode,
+) {
+    close_member(sessions, tenant_id, user_id, code);
+    publisher.control(crate::bus::Control::CloseSessions {
+        tenant_id,
+        user_id,
+        code,
+    });
+}
+
 /// Ends every token of the member (kick): bumps their token epoch, deletes
-/// their refresh tokens, and closes their sessions on this node with `code`
-/// (other nodes: within `token_check_ms`).
+/// their refresh tokens, and closes their sessions on every node with `code`.
 pub async fn end_tokens(
     store: &Store,
     sessions: &SessionTable,
+    publisher: &crate::publish::Publisher,
     tenant_id: TenantId,
     user_id: UserId,
     code: CloseCode,
 ) -> Result<(), StoreError> {
     store.end_member_tokens(tenant_id, user_id).await?;
-    close_member(sessions, tenant_id, user_id, code);
+    close_everywhere(sessions, publisher, tenant_id, user_id, code);
     Ok(())
 }
 

@@ -30,6 +30,7 @@ struct Envelope {
 enum WireControl {
     CloseSessions(i64, i64, u16),
     MuteChanged(i64, i64),
+    ChannelOpened(i64, i64, i64, i64),
 }
 
 /// What arrived: an event for an audience, or a control.
@@ -139,6 +140,11 @@ pub(super) fn encode_control(origin: u64, control: Control) -> Option<Vec<u8>> {
         Control::MuteChanged { tenant_id, user_id } => {
             WireControl::MuteChanged(tenant_id.0, user_id.0)
         }
+        Control::ChannelOpened {
+            tenant_id,
+            channel_id,
+            members: [a, b],
+        } => WireControl::ChannelOpened(tenant_id.0, channel_id.0, a.0, b.0),
     };
     to_bytes(&Envelope {
         o: origin,
@@ -172,6 +178,11 @@ pub(super) fn decode(bytes: &[u8]) -> Result<(u64, Received), String> {
         Some(WireControl::MuteChanged(t, u)) => Received::Control(Control::MuteChanged {
             tenant_id: TenantId(t),
             user_id: UserId(u),
+        }),
+        Some(WireControl::ChannelOpened(t, c, a, b)) => Received::Control(Control::ChannelOpened {
+            tenant_id: TenantId(t),
+            channel_id: ChannelId(c),
+            members: [UserId(a), UserId(b)],
         }),
         None => Received::Event(
             env.a.into(),
@@ -230,6 +241,11 @@ mod tests {
             Control::MuteChanged {
                 tenant_id: TenantId(3),
                 user_id: UserId(5),
+            },
+            Control::ChannelOpened {
+                tenant_id: TenantId(3),
+                channel_id: ChannelId(9),
+                members: [UserId(5), UserId(6)],
             },
         ] {
             let bytes = encode_control(7, control).expect("encodes");

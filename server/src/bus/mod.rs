@@ -95,15 +95,23 @@ pub enum Control {
         tenant_id: TenantId,
         user_id: UserId,
     },
+    /// A channel was created for exactly these members (a direct message
+    /// channel, `dm.open`): load it into the registry and subscribe their
+    /// sessions (CHANNEL_CREATE).
+    ChannelOpened {
+        tenant_id: TenantId,
+        channel_id: ChannelId,
+        members: [UserId; 2],
+    },
 }
 
 impl Control {
     /// The tenant it concerns (its bus topic).
     pub fn tenant(&self) -> TenantId {
         match self {
-            Control::CloseSessions { tenant_id, .. } | Control::MuteChanged { tenant_id, .. } => {
-                *tenant_id
-            }
+            Control::CloseSessions { tenant_id, .. }
+            | Control::MuteChanged { tenant_id, .. }
+            | Control::ChannelOpened { tenant_id, .. } => *tenant_id,
         }
     }
 }

@@ -6,7 +6,7 @@ use super::{err, Chat, Kind, Turn};
 use crate::bus::Audience;
 use crate::error::store_error;
 use crate::ids::{ChannelId, MessageId};
-use crate::registry::Actor;
+use crate::registry::{Actor, ChannelInfo};
 use crate::store::NewMessage;
 use arena_protocol::event::MessageDelete;
 use arena_protocol::model::{Message, User};
@@ -39,6 +39,7 @@ fn new_message(
     id: Snowflake,
     author: &User,
     p: MessageCreate,
+    mentions: Vec<Snowflake>,
     now: OffsetDateTime,
 ) -> NewMessage {
     let message = Message {
@@ -54,6 +55,7 @@ fn new_message(
         edited_at: None,
         pinned: false,
         reactions: Vec::new(),
+        mentions,
     };
     NewMessage {
         tenant_id,
@@ -119,6 +121,7 @@ impl Chat {
         self.check_not_muted(actor).await?;
         self.limiter.check(actor, Kind::Message).await?;
         self.check_content(&p.content, p.card.is_some())?;
+        let mentions = self.mentions(actor, &c, &p.content).await?;
         if p.nonce.as_ref().is_some_and(|n| n.len() > MAX_NONCE) {
             return Err(err(
                 ErrorCode::BadRequest,
@@ -146,11 +149,7 @@ impl Chat {
             }
         }
         if let Some(r) = p.reply_to {
-            let target = self
-                .store
-                .fetch_message(actor.tenant_id, r.into())
-                .await
-                .map_err(store_error)?;
+            let (target, _) = self.readable_message(actor, r.into()).await?;
             if target.channel_id != p.channel_id {
                 return Err(err(ErrorCode::BadRequest, "reply_to is in another channel"));
             }
@@ -161,6 +160,7 @@ impl Chat {
             self.ids.next_id(),
             author,
             p,
+            mentions,
             now,
         ))
     }
@@ -200,24 +200,41 @@ impl Chat {
         };
         let id = id.unwrap_or_else(|| self.ids.next_id());
         self.committer
-            .submit(new_message(tenant_id, id, author, p, now))?
+            .submit(new_message(tenant_id, id, author, p, Vec::new(), now))?
             .await
     }
 
+    /// A live message in a channel the actor may read. A missing id and
+    /// one in a channel hidden from the actor (or of another tenant) get the
+    /// same [`unknown_message`] error, so an id's existence does not leak
+    /// (issue 12 item 12).
+    pub async fn readable_message(
+        &self,
+        actor: &Actor,
+        id: MessageId,
+    ) -> Result<(Message, ChannelInfo), ErrorBody> {
+        let m = match self.store.fetch_message(actor.tenant_id, id).await {
+            Ok(m) => m,
+            Err(crate::store::StoreError::NotFound) => return Err(unknown_message()),
+            Err(e) => return Err(store_error(e)),
+        };
+        let c = self
+            .registry
+            .readable(actor, m.channel_id)
+            .map_err(|_| unknown_message())?;
+        Ok((m, c))
+    }
+
     /// A live message the actor may read, if they wrote it (or, with
-    /// `staff_ok`, are staff); else `not_found` / `forbidden`.
+    /// `staff_ok`, are staff); else `not_found` ([`unknown_message`]) /
+    /// `forbidden`.
     pub(super) async fn own_or_staff(
         &self,
         actor: &Actor,
         id: MessageId,
         staff_ok: bool,
     ) -> Result<Message, ErrorBody> {
-        let m = self
-            .store
-            .fetch_message(actor.tenant_id, id)
-            .await
-            .map_err(store_error)?;
-        self.registry.readable(actor, m.channel_id)?;
+        let (m, _) = self.readable_message(actor, id).await?;
         let own = m.author.id == actor.user_id.snowflake();
         if !(own || (staff_ok && actor.role.is_staff())) {
             return Err(err(ErrorCode::Forbidden, "only the author may do that"));
@@ -240,13 +257,15 @@ impl Chat {
             ));
         }
         self.check_content(&p.content, m.card.is_some())?;
+        let channel = self.registry.readable(actor, m.channel_id)?;
+        let mentions = self.mentions(actor, &channel, &p.content).await?;
         let m = self
             .store
             .update_message(
                 actor.tenant_id,
                 m.channel_id.into(),
                 m.id.into(),
-                Some(&p.content),
+                Some((p.content.as_str(), mentions.as_slice())),
                 None,
             )
             .await
@@ -316,4 +335,10 @@ impl Chat {
         );
         Ok(())
     }
+}
+
+/// The one answer for a message id the caller may not see: missing,
+/// deleted, in a hidden channel or in another tenant alike.
+pub fn unknown_message() -> ErrorBody {
+    err(ErrorCode::NotFound, "unknown message")
 }

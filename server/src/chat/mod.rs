@@ -15,17 +15,21 @@
 
 pub mod channels;
 pub mod committer;
+pub mod dms;
 pub mod history;
 pub mod limits;
+pub mod mentions;
 pub mod messages;
 pub mod moderation;
 pub mod reactions;
+pub mod search;
 pub mod settings;
 pub mod turn;
 pub mod typing;
 
 pub use committer::Committer;
 pub use limits::{ClusterCounters, Kind, Limiter, Limits};
+pub use messages::unknown_message;
 pub use turn::Turn;
 
 use crate::publish::Publisher;
@@ -46,6 +50,8 @@ pub struct Chat {
     ids: Arc<SnowflakeGenerator>,
     /// This node's sessions: kicks close them.
     sessions: SessionTable,
+    /// Joins members' sessions to channels created for them (DMs).
+    access: crate::access::Access,
     /// Budgets, slow mode and timeout counters.
     pub limiter: Arc<Limiter>,
     committer: Committer,
@@ -61,6 +67,7 @@ pub struct ChatParts {
     pub publisher: Publisher,
     pub ids: Arc<SnowflakeGenerator>,
     pub sessions: SessionTable,
+    pub access: crate::access::Access,
     pub limits: Limits,
     /// Budgets and slow mode in Redis (a cluster), or `None`: this node only.
     pub cluster: Option<ClusterCounters>,
@@ -93,6 +100,7 @@ impl Chat {
             publisher: parts.publisher,
             ids: parts.ids,
             sessions: parts.sessions,
+            access: parts.access,
             limiter: Arc::new(Limiter::new(parts.limits.budgets, parts.cluster)),
             committer,
             limits: parts.limits,

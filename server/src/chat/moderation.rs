@@ -1,12 +1,15 @@
 //! Moderation by staff: timeouts (`moderation.timeout`), kicks
 //! (`moderation.kick`, close 4014 on every session of the member on this
-//! node) and the audit log every moderation action writes.
+//! node), only of members of a lower rank, and the audit log every
+//! moderation action writes.
 
 use super::{err, Chat};
 use crate::bus::Audience;
 use crate::error::store_error;
+use crate::ids::UserId;
 use crate::registry::Actor;
 use arena_protocol::event::MemberUpdate;
+use arena_protocol::model::Role;
 use arena_protocol::request::{ModerationKick, ModerationTimeout};
 use arena_protocol::{CloseCode, ErrorBody, ErrorCode, Event};
 use time::OffsetDateTime;
@@ -32,6 +35,7 @@ impl Chat {
             ));
         }
         let target = p.user_id.into();
+        self.check_outranks(actor, target).await?;
         let until = (p.minutes > 0)
             .then(|| OffsetDateTime::now_utc() + time::Duration::minutes(i64::from(p.minutes)));
         self.store
@@ -71,27 +75,40 @@ impl Chat {
             return Err(err(ErrorCode::Forbidden, "staff only"));
         }
         let target = p.user_id.into();
-        self.store
-            .fetch_user(actor.tenant_id, target)
-            .await
-            .map_err(store_error)?;
+        self.check_outranks(actor, target).await?;
         self.audit(actor, "moderation.kick", &p.user_id.to_string(), &p.reason)
             .await;
         crate::auth::watch::end_tokens(
             &self.store,
             &self.sessions,
+            &self.publisher,
             actor.tenant_id,
             target,
             CloseCode::SessionReplaced,
         )
         .await
         .map_err(store_error)?;
-        // And on every other node.
-        self.publisher.control(crate::bus::Control::CloseSessions {
-            tenant_id: actor.tenant_id,
-            user_id: target,
-            code: CloseCode::SessionReplaced,
-        });
+        Ok(())
+    }
+
+    /// `forbidden` unless the actor outranks the target member (admin >
+    /// staff > partner and bot): staff cannot time out or kick an admin or
+    /// another staff member, nor anyone themselves (issue 12 item 12;
+    /// Discord's role hierarchy works the same way). A member not in the
+    /// actor's tenant is `not_found`.
+    async fn check_outranks(&self, actor: &Actor, target: UserId) -> Result<(), ErrorBody> {
+        let row = self
+            .store
+            .fetch_user(actor.tenant_id, target)
+            .await
+            .map_err(store_error)?;
+        let theirs = Role::parse(&row.role).unwrap_or(Role::Admin);
+        if rank(actor.role) <= rank(theirs) {
+            return Err(err(
+                ErrorCode::Forbidden,
+                "you may not moderate a member of your rank or above",
+            ));
+        }
         Ok(())
     }
 
@@ -105,6 +122,15 @@ impl Chat {
         {
             tracing::error!(error = %e, action, "audit log write failed");
         }
+    }
+}
+
+/// A role's place in the moderation order: admin 3, staff 2, others 1.
+fn rank(role: Role) -> u8 {
+    match role {
+        Role::Admin => 3,
+        Role::Staff => 2,
+        Role::Partner | Role::Bot => 1,
     }
 }
 

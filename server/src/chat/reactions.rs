@@ -33,12 +33,7 @@ impl Chat {
         }
         self.check_not_muted(actor).await?;
         self.limiter.check(actor, super::Kind::Reaction).await?;
-        let m = self
-            .store
-            .fetch_message(actor.tenant_id, p.message_id.into())
-            .await
-            .map_err(store_error)?;
-        let c = self.registry.readable(actor, m.channel_id)?;
+        let (m, c) = self.readable_message(actor, p.message_id.into()).await?;
         let seq = self
             .store
             .update_reaction(

@@ -1,11 +1,11 @@
 //! Channel settings (slow mode, lock, post rules) fresh on every node of a
 //! cluster. `channel.update` applies a change to the registry of the node
-//! that made it; CHANNEL_UPDATE reaching the other nodes through the bus is
-//! fanned out there but does not change their registries. So on a node
-//! with Redis, posting re-reads the tenant's channels from Postgres (the
-//! source of truth) when this node's copy is older than [`SETTINGS_TTL`]:
-//! slow mode and locks set on one node hold on every node within that time.
-//! A single node's registry is always current and is not re-read.
+//! that made it; a CHANNEL_UPDATE from another node marks this node's copy
+//! of the tenant stale ([`Chat::settings_changed`], from the bus's remote
+//! hook), so the next post re-reads the tenant's channels from Postgres (the
+//! source of truth). A change whose pub/sub message was lost is read at the
+//! latest [`SETTINGS_TTL`] after this node's last read. A single node's
+//! registry is always current and is not re-read.
 
 use super::Chat;
 use crate::error::store_error;
@@ -18,6 +18,12 @@ use std::time::{Duration, Instant};
 pub const SETTINGS_TTL: Duration = Duration::from_secs(5);
 
 impl Chat {
+    /// Another node changed a channel of the tenant: its settings are read
+    /// again from Postgres before the next post here.
+    pub fn settings_changed(&self, tenant_id: TenantId) {
+        self.settings_read.remove(&tenant_id);
+    }
+
     /// Re-reads the tenant's channels into the registry when this node is in
     /// a cluster and its copy is older than [`SETTINGS_TTL`]; `unavailable`
     /// when Postgres cannot be read.

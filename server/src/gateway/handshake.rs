@@ -20,6 +20,13 @@ use std::sync::Arc;
 /// Longest session id a RESUME may carry, bytes (ours are 32 hex digits).
 const MAX_SESSION_ID: usize = 64;
 
+/// Highest `seq` a RESUME may carry when this node does not hold the
+/// session: 2^53 − 1, the largest integer a JavaScript client holds exactly
+/// (no session numbers that many dispatches). A higher one is close 4007,
+/// as is one past the held session's last `s` (issue 12 item 12: the
+/// client's number never becomes the session's counter unchecked).
+pub const MAX_RESUME_SEQ: u64 = (1 << 53) - 1;
+
 fn store_close(e: StoreError) -> CloseCode {
     match e {
         StoreError::NotFound => CloseCode::AuthenticationFailed,
@@ -113,6 +120,7 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
     );
     session.state().subset = wanted.is_some();
     session.state().grant = grant;
+    sessions::evict_oldest(state, &session);
     let heads = match state
         .store
         .fetch_ready_heads(actor.tenant_id, actor.user_id, &subscribed)
@@ -158,6 +166,7 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
                 channel_id: h.id.snowflake(),
                 last_read_id: h.last_read_id.map(|l| l.snowflake()),
                 unread: h.unread as u32,
+                mention_count: h.mentions as u32,
             })
             .collect(),
         node_id: state.node_name.clone(),
@@ -365,6 +374,9 @@ async fn resume_elsewhere(
     if d.session_id.is_empty() || d.session_id.len() > MAX_SESSION_ID {
         return Ok(None);
     }
+    if d.seq > MAX_RESUME_SEQ {
+        return Err(CloseCode::InvalidSeq);
+    }
     let user = state
         .store
         .fetch_user(actor.tenant_id, actor.user_id)
@@ -392,6 +404,7 @@ async fn resume_elsewhere(
         &readable,
     );
     session.state().seq = d.seq;
+    sessions::evict_oldest(state, &session);
     let replay = super::replay::start(state, enc, &session, cursors);
     state.presence.connect(&actor, RequestedStatus::Online);
     Ok(Some(sessions::attach_streaming(

@@ -31,16 +31,27 @@ pub struct GatewayQuery {
     encoding: Option<String>,
 }
 
-/// Upgrades to a gateway connection; unknown `v` or `encoding` is HTTP 400
-/// before the upgrade (PROTOCOL.md §1). The WebSocket is configured small:
+/// Upgrades to a gateway connection. Before the upgrade: an `Origin` that
+/// is neither same-host nor configured is HTTP 403 `forbidden`
+/// ([`crate::net::origin`]; close code 4013's case, refused before any
+/// WebSocket exists); unknown `v` or `encoding` is HTTP 400 (PROTOCOL.md §1). The WebSocket is configured small:
 /// a 4 KiB read buffer (tungstenite's default is 128 KiB per connection), a
 /// write buffer bounded by one `max_server_frame_bytes` frame, and a maximum
 /// size of a client frame/message, `max_frame_bytes` (above: close 4011).
 pub async fn upgrade(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<HashMap<String, String>>,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
+    if !crate::net::origin::allowed(&headers, &state.cfg.gateway_origins()) {
+        metrics::counter!("arena_forbidden_origins_total").increment(1);
+        return crate::error::ApiError::new(
+            arena_protocol::ErrorCode::Forbidden,
+            "this Origin may not open the gateway (allowed_origins)",
+        )
+        .into_response();
+    }
     let q = GatewayQuery {
         v: q.get("v").cloned(),
         encoding: q.get("encoding").cloned(),

@@ -90,6 +90,13 @@ async fn run(
         Method::ChannelEvents(p) => json(chat.events(actor, p, budget, budget_bytes).await?),
         Method::ChannelAck(p) => chat.ack(actor, p).await.and_then(done),
         Method::ChannelUpdate(p) => json(chat.update_channel(actor, p).await?),
+        Method::DmOpen(p) => json(chat.open_dm(actor, p).await?),
+        Method::Search(p) => {
+            let mut r = chat.search(actor, p).await?;
+            let mut budget = budget;
+            r.has_more |= budget.fit(&mut r.hits);
+            json(r)
+        }
         Method::PresenceList(p) => {
             let limit = page_limit(&p)?;
             let after = p.after.map(crate::ids::UserId::from);

@@ -59,6 +59,40 @@ pub fn open(
     session
 }
 
+/// Keeps the member of a just-opened `session` within `sessions_per_user`
+/// on this node (issue 12 item 10): their oldest other sessions (by open
+/// order: the outbox key is a snowflake) are closed with 4015 (too many
+/// sessions) and, being killed, are not resumable. Called after the new
+/// session is in the table, so two concurrent IDENTIFYs both see each other
+/// and evict the same oldest ones.
+pub fn evict_oldest(state: &AppState, session: &Arc<Session>) {
+    let actor = session.actor();
+    let mut mine: Vec<Arc<Session>> = state
+        .sessions
+        .of_user(actor.tenant_id, actor.user_id)
+        .into_iter()
+        .filter(|s| !s.outbox.kill.is_closed())
+        .collect();
+    let limit = state.cfg.sessions_per_user.max(1);
+    if mine.len() <= limit {
+        return;
+    }
+    mine.sort_by_key(|s| s.outbox.key);
+    let excess = mine.len() - limit;
+    for old in mine
+        .iter()
+        .filter(|s| !Arc::ptr_eq(s, session))
+        .take(excess)
+    {
+        metrics::counter!("arena_sessions_evicted_total").increment(1);
+        old.outbox.close(CloseCode::TooManySessions);
+        // A detached one has no socket to end it: gone now.
+        if old.state().socket.is_none() {
+            terminate(state, old);
+        }
+    }
+}
+
 /// Makes a new socket the session's current one; `first` goes out before the queue.
 pub fn attach(session: Arc<Session>, first: Vec<Outbound>) -> Attached {
     attach_streaming(session, first, None)

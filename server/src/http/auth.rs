@@ -105,8 +105,7 @@ pub async fn login(
     if b.password.len() > 1024 || b.email.len() > 320 || b.tenant.len() > 64 {
         return Err(ApiError::new(ErrorCode::BadRequest, "field too long"));
     }
-    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    if let Some(ip) = crate::client_ip::client_ip(peer, forwarded) {
+    if let Some(ip) = crate::client_ip::client_ip(peer, &headers, &state.cfg.trusted_proxies) {
         state.login_ip_limiter.check_key(&ip).map_err(too_many)?;
         state.login_ip_limiter.retain_recent();
     }
@@ -238,8 +237,10 @@ pub async fn logout(
         None => state.store.revoke_refresh_tokens(t, u).await?,
     };
     state.store.bump_token_epoch(t, u).await?;
-    crate::auth::watch::close_member(
+    // Every node at once, not at its next token check.
+    crate::auth::watch::close_everywhere(
         &state.sessions,
+        &state.publisher,
         t,
         u,
         arena_protocol::CloseCode::AuthenticationFailed,

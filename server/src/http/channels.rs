@@ -150,17 +150,10 @@ pub async fn edit(
 ) -> Result<Json<Message>, ApiError> {
     let channel = parse_id(&id)?;
     let mid = parse_id(&message_id)?;
-    if state
-        .store
-        .fetch_message(actor.tenant_id, mid.into())
-        .await?
-        .channel_id
-        != channel
-    {
-        return Err(ApiError::new(
-            ErrorCode::NotFound,
-            "no such message in this channel",
-        ));
+    // Missing, hidden or elsewhere: one `not_found` (issue 12 item 12).
+    let (m, _) = state.chat.readable_message(&actor, mid.into()).await?;
+    if m.channel_id != channel {
+        return Err(crate::chat::unknown_message().into());
     }
     Ok(Json(
         state
@@ -186,15 +179,9 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let channel = parse_id(&id)?;
     let mid = parse_id(&message_id)?;
-    let m = state
-        .store
-        .fetch_message(actor.tenant_id, mid.into())
-        .await?;
+    let (m, _) = state.chat.readable_message(&actor, mid.into()).await?;
     if m.channel_id != channel {
-        return Err(ApiError::new(
-            ErrorCode::NotFound,
-            "no such message in this channel",
-        ));
+        return Err(crate::chat::unknown_message().into());
     }
     state.chat.delete(&actor, mid).await?;
     Ok(StatusCode::NO_CONTENT)

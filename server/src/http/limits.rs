@@ -28,16 +28,20 @@ const SWEEP_EVERY: u64 = 4096;
 pub struct IpLimiter {
     limiter: governor::DefaultKeyedRateLimiter<IpAddr>,
     requests: AtomicU64,
+    /// The proxies whose `X-Forwarded-For` is believed (`trusted_proxies`).
+    trusted: Vec<ipnet::IpNet>,
 }
 
 impl IpLimiter {
-    /// `per_minute` requests per address, burst a quarter of that.
-    pub fn new(per_minute: u32) -> IpLimiter {
+    /// `per_minute` requests per address, burst a quarter of that; the
+    /// address is found past the `trusted` proxies ([`crate::client_ip`]).
+    pub fn new(per_minute: u32, trusted: Vec<ipnet::IpNet>) -> IpLimiter {
         IpLimiter {
             limiter: governor::RateLimiter::keyed(
                 crate::chat::limits::Budget::per_minute(per_minute).quota(),
             ),
             requests: AtomicU64::new(0),
+            trusted,
         }
     }
 
@@ -58,7 +62,7 @@ impl IpLimiter {
 }
 
 /// Middleware: counts the request against its client address (the peer,
-/// or the last `X-Forwarded-For` entry behind a loopback or private proxy,
+/// or the rightmost `X-Forwarded-For` entry past the trusted proxies,
 /// [`crate::client_ip`]); 429 past the budget. A request without either is
 /// not counted.
 pub async fn per_ip(State(limiter): State<Arc<IpLimiter>>, req: Request, next: Next) -> Response {
@@ -66,11 +70,7 @@ pub async fn per_ip(State(limiter): State<Arc<IpLimiter>>, req: Request, next: N
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    if let Some(ip) = crate::client_ip::client_ip(peer, forwarded) {
+    if let Some(ip) = crate::client_ip::client_ip(peer, req.headers(), &limiter.trusted) {
         if let Err(ms) = limiter.take(ip) {
             metrics::counter!("arena_rate_limited_total", "kind" => "http_ip").increment(1);
             return ApiError(ErrorBody::retry(

@@ -16,12 +16,14 @@ pub mod health;
 pub mod insights;
 pub mod limits;
 pub mod openapi;
+pub mod people;
 pub mod plans;
 pub mod public_growth;
 pub mod revenue;
 pub mod stripe;
 pub mod subscriptions;
 pub mod support;
+pub mod timeout;
 pub mod webhooks;
 
 use crate::state::AppState;
@@ -32,9 +34,37 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-/// Content-Security-Policy for the web client: same-origin scripts, API and gateway only.
-pub const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
-                       style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+/// Content-Security-Policy for the web client: same-origin scripts; API and
+/// gateway on this origin and on the configured ones only (issue 12 item
+/// 12): `connect-src` lists `'self'` and, for `public_url` and each of
+/// `allowed_origins`, the origin and its WebSocket twin (`https://h` →
+/// `wss://h`, `http://h` → `ws://h`; CSP Level 3 §6.7.2.8 lets `'self'`
+/// match same-host `ws:`/`wss:`, older browsers need them spelled out).
+pub fn csp(cfg: &crate::config::Config) -> String {
+    let mut connect = vec!["'self'".to_owned()];
+    for o in cfg.gateway_origins() {
+        let ws = o
+            .strip_prefix("https://")
+            .map(|h| format!("wss://{h}"))
+            .or_else(|| o.strip_prefix("http://").map(|h| format!("ws://{h}")));
+        connect.push(o);
+        connect.extend(ws);
+    }
+    connect.dedup();
+    format!(
+        "default-src 'self'; connect-src {}; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+         frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        connect.join(" ")
+    )
+}
+
+/// The router of the separate metrics listener (`metrics_addr`): only
+/// `GET /metrics`, without a token.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics_open))
+        .with_state(state)
+}
 
 /// The whole router: API, gateway, health, metrics, then the web client.
 pub fn router(state: AppState) -> Router {
@@ -42,6 +72,7 @@ pub fn router(state: AppState) -> Router {
     let per_ip = axum::middleware::from_fn_with_state(
         std::sync::Arc::new(limits::IpLimiter::new(
             state.cfg.http_requests_per_minute_per_ip,
+            state.cfg.trusted_proxies.clone(),
         )),
         limits::per_ip,
     );
@@ -50,6 +81,11 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))
         .route("/audit-log", get(audit::list))
+        .route("/search", get(people::search))
+        .route(
+            "/me/settings",
+            get(people::settings).patch(people::update_settings),
+        )
         .route("/bots", get(bots::list).post(bots::create))
         .route("/revenue/deal-wins", post(revenue::deal_win))
         .route("/revenue/commissions/approve", post(revenue::approve))
@@ -113,7 +149,13 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).
         .merge(files::routes(state.cfg.max_upload_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            std::time::Duration::from_millis(state.cfg.request_timeout_ms),
+            timeout::request_timeout,
+        ))
         .layer(per_ip.clone());
+    let csp = HeaderValue::from_str(&csp(&state.cfg))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let web_dir = state.cfg.web_dir.clone();
     let index = web_dir.join("index.html");
     // The build writes .br/.gz next to each asset; hashed /assets/* never change.
@@ -147,7 +189,7 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(web)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
+            csp,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

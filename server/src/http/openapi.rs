@@ -11,6 +11,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         super::auth::login, super::auth::refresh, super::auth::logout, super::channels::list, super::channels::history,
         super::channels::create, super::channels::edit, super::channels::delete, super::audit::list,
+        super::people::search, super::people::settings, super::people::update_settings,
         super::health::healthz, super::health::readyz, super::health::metrics,
         super::bots::create, super::bots::list, super::bots::revoke, super::bots::rotate,
         super::revenue::deal_win, super::revenue::approve, super::revenue::payout, super::revenue::reverse,

@@ -87,8 +87,7 @@ async fn count(
     if visitor::is_bot(ua) {
         return false;
     }
-    let xff = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let ip = crate::client_ip::client_ip(peer, xff);
+    let ip = crate::client_ip::client_ip(peer, headers, &state.cfg.trusted_proxies);
     let hash = visitor::hash(state.cfg.jwt_secret.as_bytes(), tenant.0, ip);
     let window = 60
         * i64::from(
@@ -291,11 +290,10 @@ pub async fn submit(
         company: get("company"),
         note: get("message"),
     };
-    let xff = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let visitor = visitor::hash(
         state.cfg.jwt_secret.as_bytes(),
         tid.0,
-        crate::client_ip::client_ip(peer, xff),
+        crate::client_ip::client_ip(peer, &headers, &state.cfg.trusted_proxies),
     );
     let asked = state
         .domains

@@ -129,15 +129,16 @@ pub(super) fn parse(user: &str, value: &str) -> Option<Presence> {
     })
 }
 
-/// One change of a user's visible status on this node: `now` is the new
-/// status and since, `None` when they are no longer visible here;
-/// `announce` asks the writer to decide on PRESENCE_UPDATE offline.
+/// One change of a user's visible status on this node: `before` is what
+/// they showed here until now (offline when they were not visible), `now`
+/// the new status and since, `None` when they are no longer visible here.
+/// The writer publishes the user's merged cluster status if it moved.
 #[derive(Debug)]
 pub(super) struct Change {
     pub tenant: TenantId,
     pub user: UserId,
+    pub before: Status,
     pub now: Option<(Status, String)>,
-    pub announce: bool,
 }
 
 /// The presence table's side of the cluster: the queue to the writer and
@@ -341,7 +342,7 @@ async fn write(
     }
 }
 
-/// Writes one change, then decides on its offline announcement.
+/// Writes one change, then announces the merged status if it moved.
 async fn apply(
     link: &ClusterLink,
     conn: &mut ::redis::aio::ConnectionManager,
@@ -381,23 +382,46 @@ async fn apply(
             }
         }
     }
-    if c.now.is_none() && c.announce && !table.visible_here(c.tenant, c.user) {
-        let elsewhere = match link.others(c.tenant, Some(c.user)).await {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::warn!(error = %e, "presence: cannot read other nodes; announcing offline");
-                Vec::new()
-            }
-        };
-        // Checked again: the user may have come back here during the read.
-        if elsewhere.is_empty() && !table.visible_here(c.tenant, c.user) {
-            table.publish(
-                c.tenant,
-                c.user,
-                Status::Offline,
-                super::PresenceTable::now(),
-            );
+    announce(link, table, c).await;
+}
+
+/// Publishes the user's cluster status ([`merge`](super::merge): the most
+/// present over their live nodes) if `c` moved it: a member online on
+/// another node who goes idle here stays online for everyone; one who
+/// leaves here while idle elsewhere turns idle, not offline. If the other
+/// nodes cannot be read, this node's change is published as it is (logged).
+async fn announce(link: &ClusterLink, table: &PresenceTable, c: Change) {
+    use super::merge::{most_present, rank};
+    if c.now.is_none() && table.visible_here(c.tenant, c.user) {
+        // Back here already: that later change is queued and decides.
+        return;
+    }
+    let elsewhere = match link.others(c.tenant, Some(c.user)).await {
+        Ok(v) => v.into_iter().reduce(most_present),
+        Err(e) => {
+            tracing::warn!(error = %e, "presence: cannot read other nodes; announcing this node's change");
+            None
         }
+    };
+    let before = match &elsewhere {
+        Some(o) if rank(o.status) >= rank(c.before) => o.status,
+        _ => c.before,
+    };
+    let here = c.now.map(|(status, since)| Presence {
+        user_id: c.user.snowflake(),
+        status,
+        since,
+    });
+    let after = match (here, elsewhere) {
+        (Some(h), Some(o)) => Some(most_present(h, o)),
+        (h, o) => h.or(o),
+    };
+    let (status, since) = after.map_or((Status::Offline, super::PresenceTable::now()), |p| {
+        (p.status, p.since)
+    });
+    // Checked again for offline: the user may have come back during the read.
+    if status != before && !(status == Status::Offline && table.visible_here(c.tenant, c.user)) {
+        table.publish(c.tenant, c.user, status, since);
     }
 }
 

@@ -9,8 +9,9 @@
 //!
 //! With `redis_url` ([`cluster`]): each change is also written to Redis, READY
 //! and `presence.list` ([`PresenceTable::cluster_list`]) show the whole
-//! cluster merged by [`merge`], offline is announced only for a user on no
-//! live node, and [`watcher`] turns a dead node's users offline.
+//! cluster merged by [`merge`], a PRESENCE_UPDATE carries the merged status
+//! and is sent only when that moved (offline only for a user on no live
+//! node), and [`watcher`] turns a dead node's users offline.
 
 pub mod cluster;
 pub mod merge;
@@ -69,10 +70,9 @@ impl PresenceTable {
     }
 
     /// A change of `user`'s visible status on this node from `before` to
-    /// `after`: recorded in Redis (with a cluster) and published. Offline
-    /// with a cluster is left to the writer, which publishes it only if the
-    /// user is on no other live node; if the change cannot be queued it is
-    /// published now.
+    /// `after`: recorded in Redis and published. With a cluster the writer
+    /// publishes the user's merged status, and only if it moved (see
+    /// [`cluster`]); if the change cannot be queued it is published now.
     fn changed(
         &self,
         tenant: TenantId,
@@ -86,11 +86,11 @@ impl PresenceTable {
             link.offer(cluster::Change {
                 tenant,
                 user,
+                before,
                 now,
-                announce: before != Status::Offline,
             })
         });
-        if after == Status::Offline && (queued || before == Status::Offline) {
+        if queued || (after == Status::Offline && before == Status::Offline) {
             return;
         }
         self.publish(tenant, user, after, since);

@@ -63,9 +63,13 @@ impl ChannelInfo {
         }
     }
 
-    /// May `actor` see this channel and its history? Admins always may;
-    /// a bot token further limits a bot to the channels it was granted.
+    /// May `actor` see this channel and its history? Admins always may,
+    /// except a direct message channel, which only its two members read; a
+    /// bot token further limits a bot to the channels it was granted.
     pub fn can_read(&self, actor: &Actor) -> bool {
+        if self.kind == ChannelKind::Dm {
+            return permission::allows(&self.read, actor);
+        }
         actor.grant_admits(&self.key)
             && (actor.role.is_admin() || permission::allows(&self.read, actor))
     }
@@ -76,13 +80,31 @@ impl ChannelInfo {
         if !self.can_read(actor) || self.kind == ChannelKind::Panel {
             return false;
         }
-        if actor.role.is_admin() {
+        if actor.role.is_admin() && self.kind != ChannelKind::Dm {
             return true;
         }
         if self.locked && !actor.role.is_staff() {
             return false;
         }
         permission::allows(&self.post, actor)
+    }
+
+    /// The channel's name as `actor` sees it: a direct message channel is
+    /// named for the other member (its stored name holds both members'
+    /// display names, in the order of its `user:` rule, split by
+    /// [`DM_NAME_SEPARATOR`]); anyone else sees both, joined by " & ".
+    pub fn name_for(&self, actor: &Actor) -> String {
+        if self.kind != ChannelKind::Dm {
+            return self.name.clone();
+        }
+        let Some((first, second)) = self.name.split_once(DM_NAME_SEPARATOR) else {
+            return self.name.clone();
+        };
+        match self.read.first() {
+            Some(Principal::User(u)) if *u == actor.user_id => second.to_owned(),
+            Some(_) if self.read.contains(&Principal::User(actor.user_id)) => first.to_owned(),
+            _ => format!("{first} & {second}"),
+        }
     }
 
     /// The wire `Channel` with `can_post` false, for the shared log.
@@ -108,7 +130,7 @@ impl ChannelInfo {
         Channel {
             id: self.id.snowflake(),
             key: self.key.clone(),
-            name: self.name.clone(),
+            name: self.name_for(actor),
             category: self.category.clone(),
             kind: self.kind,
             domain: self.domain.clone(),
@@ -122,6 +144,10 @@ impl ChannelInfo {
         }
     }
 }
+
+/// Splits the two members' display names in a direct message channel's
+/// stored name (a control character, which no display name may contain).
+pub const DM_NAME_SEPARATOR: char = '\u{1f}';
 
 /// A tenant's channels and categories, replaced whole on change (copy on write).
 #[derive(Debug, Default)]
@@ -277,6 +303,24 @@ impl Registry {
         };
         self.tenants.insert(tenant_id, Arc::new(t));
         Ok(())
+    }
+
+    /// Adds a channel created at run time (a direct message channel) to
+    /// its tenant, or replaces it if present. The tenant must be loaded.
+    pub fn upsert_channel(&self, row: &ChannelRow) {
+        let info = ChannelInfo::from_row(row);
+        if let Some(mut t) = self.tenants.get_mut(&row.tenant_id) {
+            let mut channels = t.channels.clone();
+            match channels.iter_mut().find(|c| c.id == info.id) {
+                Some(c) => *c = info,
+                None => channels.push(info),
+            }
+            *t = Arc::new(TenantChannels {
+                tenant: t.tenant.clone(),
+                categories: t.categories.clone(),
+                channels,
+            });
+        }
     }
 
     /// Replaces one channel after a run-time change (slow mode, lock, topic).

@@ -76,6 +76,9 @@ pub enum Principal {
     Everyone,
     /// Members with this role.
     Role(Role),
+    /// Exactly this member (`user:<id>`): the two members of a direct
+    /// message channel.
+    User(UserId),
     /// Partners of exactly this tier.
     Tier(String),
 }
@@ -84,7 +87,7 @@ pub enum Principal {
 pub const TIERS: [&str; 4] = ["bronze", "silver", "gold", "platinum"];
 
 impl Principal {
-    /// Parses `everyone`, `role:<role>` or `tier:<tier>`; `None` if unknown.
+    /// Parses `everyone`, `role:<role>`, `tier:<tier>` or `user:<id>`; `None` if unknown.
     pub fn parse(s: &str) -> Option<Principal> {
         if s == "everyone" {
             return Some(Principal::Everyone);
@@ -94,6 +97,9 @@ impl Principal {
         }
         if let Some(t) = s.strip_prefix("tier:") {
             return TIERS.contains(&t).then(|| Principal::Tier(t.to_owned()));
+        }
+        if let Some(u) = s.strip_prefix("user:") {
+            return u.parse().ok().map(|id| Principal::User(UserId(id)));
         }
         None
     }
@@ -105,6 +111,7 @@ pub fn allows(rule: &[Principal], actor: &Actor) -> bool {
         Principal::Everyone => true,
         Principal::Role(Role::Staff) => actor.role.is_staff(),
         Principal::Role(r) => *r == actor.role,
+        Principal::User(u) => *u == actor.user_id && actor.bot.is_none(),
         Principal::Tier(t) => {
             actor.role == Role::Partner && actor.tier.as_deref() == Some(t.as_str())
         }
@@ -134,5 +141,10 @@ mod tests {
         assert_eq!(Principal::parse("tier:diamond"), None);
         assert_eq!(Principal::parse("role:owner"), None);
         assert_eq!(Principal::parse("everyone"), Some(Principal::Everyone));
+        assert_eq!(
+            Principal::parse("user:42"),
+            Some(Principal::User(UserId(42)))
+        );
+        assert_eq!(Principal::parse("user:ana"), None);
     }
 }

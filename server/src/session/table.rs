@@ -11,12 +11,29 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Debug, Default)]
 pub struct SessionTable {
     map: Arc<DashMap<String, Arc<Session>>>,
+    /// Session ids by member (a session's member never changes): kicks and
+    /// the per-member cap look a member up without walking every session.
+    pub(super) by_user: Arc<DashMap<(TenantId, UserId), Vec<String>>>,
 }
 
 impl SessionTable {
     /// Registers a session (replacing one with the same id).
     pub fn insert(&self, s: Arc<Session>) {
-        self.map.insert(s.id.clone(), s);
+        let key = member(&s);
+        let id = s.id.clone();
+        if let Some(old) = self.map.insert(id.clone(), s) {
+            self.unindex(&old);
+        }
+        self.by_user.entry(key).or_default().push(id);
+    }
+
+    fn unindex(&self, s: &Session) {
+        self.by_user.remove_if_mut(&member(s), |_, ids| {
+            if let Some(i) = ids.iter().position(|x| *x == s.id) {
+                ids.swap_remove(i);
+            }
+            ids.is_empty()
+        });
     }
 
     /// A session by id.
@@ -26,7 +43,9 @@ impl SessionTable {
 
     /// Forgets a session.
     pub fn remove(&self, id: &str) -> Option<Arc<Session>> {
-        self.map.remove(id).map(|(_, s)| s)
+        let (_, s) = self.map.remove(id)?;
+        self.unindex(&s);
+        Some(s)
     }
 
     /// Sessions on this node, attached or awaiting resume.
@@ -39,13 +58,14 @@ impl SessionTable {
         self.map.is_empty()
     }
 
-    /// Sessions of one member (for kicks).
+    /// Sessions of one member (kicks, `sessions_per_user`), from the index.
     pub fn of_user(&self, tenant_id: TenantId, user_id: UserId) -> Vec<Arc<Session>> {
-        self.map
-            .iter()
-            .filter(|s| s.actor().tenant_id == tenant_id && s.actor().user_id == user_id)
-            .map(|s| Arc::clone(&s))
-            .collect()
+        let ids = self
+            .by_user
+            .get(&(tenant_id, user_id))
+            .map(|v| v.clone())
+            .unwrap_or_default();
+        ids.iter().filter_map(|id| self.get(id)).collect()
     }
 
     /// Every session (shutdown).
@@ -66,4 +86,10 @@ impl SessionTable {
             .map(|s| Arc::clone(&s))
             .collect()
     }
+}
+
+/// The member a session belongs to.
+fn member(s: &Session) -> (TenantId, UserId) {
+    let a = s.actor();
+    (a.tenant_id, a.user_id)
 }

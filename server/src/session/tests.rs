@@ -134,3 +134,44 @@ fn the_table_expires_detached_sessions_after_the_window() {
     assert_eq!(table.of_user(TenantId(1), UserId(2)).len(), 1);
     assert!(table.of_user(TenantId(2), UserId(2)).is_empty());
 }
+
+fn session_of(id: &str, user: i64) -> Arc<Session> {
+    let actor = Actor::member(TenantId(1), UserId(user), Role::Partner, None);
+    let (outbox, rx) = Outbox::new(9, actor, Encoding::Json, 64, 1 << 20);
+    let u = User {
+        id: Snowflake(user as u64),
+        display_name: "member".into(),
+        role: Role::Partner,
+        tier: None,
+    };
+    Arc::new(Session::new(id.into(), Arc::new(outbox), rx, u, 0))
+}
+
+#[test]
+fn the_table_finds_a_member_s_sessions_by_its_index() {
+    let t = SessionTable::default();
+    t.insert(session_of("a", 2));
+    t.insert(session_of("b", 2));
+    t.insert(session_of("c", 3));
+    let ids = |u: i64| {
+        let mut v: Vec<String> = t
+            .of_user(TenantId(1), UserId(u))
+            .iter()
+            .map(|s| s.id.clone())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(2), ["a", "b"]);
+    // The same id again (a RESUME elsewhere) replaces, not duplicates.
+    t.insert(session_of("b", 2));
+    assert_eq!(ids(2), ["a", "b"]);
+    t.remove("a");
+    t.remove("b");
+    assert!(ids(2).is_empty());
+    assert_eq!(ids(3), ["c"]);
+    assert!(
+        t.by_user.get(&(TenantId(1), UserId(2))).is_none(),
+        "no empty entries"
+    );
+}

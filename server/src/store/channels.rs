@@ -41,7 +41,7 @@ pub struct ChannelState {
     pub last_message_id: Option<MessageId>,
 }
 
-const CHANNEL_COLS: &str =
+pub(super) const CHANNEL_COLS: &str =
     "tenant_id, id, key, name, category, kind, domain, panel, topic, position, \
      read_rule, post_rule, slow_mode_s, locked, last_seq, last_message_id";
 
@@ -49,6 +49,10 @@ impl Store {
     /// Makes the tenant's categories and channels match the registry file in one
     /// transaction: upserts by key (keeping ids, logs, slow mode and lock, which
     /// staff change at run time) and archives channels no longer in the file.
+    ///
+    /// Nodes of a cluster that start together each run this: a transaction-scoped
+    /// advisory lock per tenant makes them take turns, so the second finds the
+    /// first's rows instead of colliding on `categories_pkey`.
     pub async fn update_registry(
         &self,
         tenant_id: TenantId,
@@ -56,6 +60,10 @@ impl Store {
         channels: &[ChannelRow],
     ) -> Result<(), StoreError> {
         let mut tx = self.tenant_tx(tenant_id).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('arena.registry', $1))")
+            .bind(tenant_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM categories WHERE tenant_id = $1")
             .bind(tenant_id)
             .execute(&mut *tx)

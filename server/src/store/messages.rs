@@ -20,7 +20,7 @@ pub struct NewMessage {
 }
 
 #[derive(FromRow)]
-struct MessageRow {
+pub(super) struct MessageRow {
     id: i64,
     channel_id: ChannelId,
     channel_seq: i64,
@@ -36,10 +36,11 @@ struct MessageRow {
     role: String,
     tier: Option<String>,
     reactions: serde_json::Value,
+    mentions: Vec<i64>,
 }
 
 impl MessageRow {
-    fn into_message(self) -> Message {
+    pub(super) fn into_message(self) -> Message {
         Message {
             id: Snowflake(self.id as u64),
             channel_id: self.channel_id.snowflake(),
@@ -61,16 +62,21 @@ impl MessageRow {
             pinned: self.pinned,
             reactions: serde_json::from_value::<Vec<ReactionCount>>(self.reactions)
                 .unwrap_or_default(),
+            mentions: self
+                .mentions
+                .into_iter()
+                .map(|u| Snowflake(u as u64))
+                .collect(),
         }
     }
 }
 
-const MESSAGE_SELECT: &str = "SELECT m.id, m.channel_id, m.channel_seq, m.content, m.card, m.reply_to, m.nonce,
+pub(super) const MESSAGE_SELECT: &str = "SELECT m.id, m.channel_id, m.channel_seq, m.content, m.card, m.reply_to, m.nonce,
         m.pinned, m.created_at, m.edited_at, u.id AS author_id, u.display_name, u.role, u.tier,
         COALESCE((SELECT jsonb_agg(jsonb_build_object('emoji', x.emoji, 'count', x.n) ORDER BY x.first)
                   FROM (SELECT emoji, count(*) AS n, min(created_at) AS first FROM reactions r
                         WHERE r.tenant_id = m.tenant_id AND r.message_id = m.id GROUP BY emoji) x),
-                 '[]'::jsonb) AS reactions
+                 '[]'::jsonb) AS reactions, m.mentions
    FROM messages m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.author_id";
 
 impl Store {
@@ -162,7 +168,9 @@ impl Store {
             mut seq,
             mut at,
             mut d,
+            mut mentions,
         ) = (
+            Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
@@ -193,15 +201,16 @@ impl Store {
             nonce.push(m.nonce.clone());
             seq.push(m.channel_seq as i64);
             at.push(nm.created_at);
+            mentions.push(array_literal(&m.mentions));
             d.push(serde_json::to_string(&m).map_err(|e| StoreError::Other(e.to_string()))?);
             out.push(m);
         }
         sqlx::query(
-            "INSERT INTO messages (tenant_id, id, channel_id, author_id, content, card, reply_to, nonce, channel_seq, created_at)
-             SELECT t, i, c, a, body, card::jsonb, r, n, s, at
+            "INSERT INTO messages (tenant_id, id, channel_id, author_id, content, card, reply_to, nonce, channel_seq, created_at, mentions)
+             SELECT t, i, c, a, body, card::jsonb, r, n, s, at, mm::bigint[]
              FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
-                         $7::bigint[], $8::text[], $9::bigint[], $10::timestamptz[])
-               AS v(t, i, c, a, body, card, r, n, s, at)",
+                         $7::bigint[], $8::text[], $9::bigint[], $10::timestamptz[], $11::text[])
+               AS v(t, i, c, a, body, card, r, n, s, at, mm)",
         )
         .bind(&tenant)
         .bind(&id)
@@ -213,6 +222,7 @@ impl Store {
         .bind(&nonce)
         .bind(&seq)
         .bind(&at)
+        .bind(&mentions)
         .execute(&mut **tx)
         .await?;
         sqlx::query(
@@ -313,27 +323,30 @@ impl Store {
         Ok(row.into_message())
     }
 
-    /// Edits content (and/or pin) of a live message; logs `MESSAGE_UPDATE`.
+    /// Edits content (with the mentions it makes) and/or the pin of a live
+    /// message; logs `MESSAGE_UPDATE`.
     pub async fn update_message(
         &self,
         tenant_id: TenantId,
         channel_id: ChannelId,
         id: MessageId,
-        content: Option<&str>,
+        content: Option<(&str, &[Snowflake])>,
         pinned: Option<bool>,
     ) -> Result<Message, StoreError> {
         let (mut tx, seq) = self.begin_change(tenant_id, channel_id).await?;
         let r = sqlx::query(
             "UPDATE messages SET content = COALESCE($4, content), pinned = COALESCE($5, pinned),
-                    edited_at = CASE WHEN $4::text IS NULL THEN edited_at ELSE now() END, channel_seq = $6
+                    edited_at = CASE WHEN $4::text IS NULL THEN edited_at ELSE now() END, channel_seq = $6,
+                    mentions = COALESCE($7::text::bigint[], mentions)
              WHERE tenant_id = $1 AND channel_id = $2 AND id = $3 AND deleted_at IS NULL",
         )
         .bind(tenant_id)
         .bind(channel_id)
         .bind(id)
-        .bind(content)
+        .bind(content.map(|c| c.0))
         .bind(pinned)
         .bind(seq)
+        .bind(content.map(|c| array_literal(c.1)))
         .execute(&mut *tx)
         .await?;
         if r.rows_affected() == 0 {
@@ -448,4 +461,11 @@ impl Store {
         tx.commit().await?;
         Ok(Some(seq))
     }
+}
+
+/// A Postgres array literal of ids (`{1,2}`), for a `bigint[]` per row
+/// inside `unnest` (which cannot take an array of arrays).
+fn array_literal(ids: &[Snowflake]) -> String {
+    let inner: Vec<String> = ids.iter().map(|u| u.0.to_string()).collect();
+    format!("{{{}}}", inner.join(","))
 }

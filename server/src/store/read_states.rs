@@ -16,6 +16,8 @@ pub struct ReadyHead {
     pub last_read_id: Option<MessageId>,
     /// Others' live messages after the read marker, capped at 100.
     pub unread: i64,
+    /// Of those, the ones that mention the member, capped at 100.
+    pub mentions: i64,
 }
 
 impl Store {
@@ -57,7 +59,13 @@ impl Store {
                     ELSE (SELECT count(*) FROM (SELECT 1 FROM messages m
                           WHERE m.tenant_id = $1 AND m.channel_id = c.id AND m.deleted_at IS NULL
                             AND m.author_id <> $2 AND m.id > COALESCE(rs.last_read_id, 0) LIMIT 100) x)
-                    END AS unread
+                    END AS unread,
+                    CASE WHEN c.last_message_id IS NULL OR c.last_message_id <= COALESCE(rs.last_read_id, 0) THEN 0
+                    ELSE (SELECT count(*) FROM (SELECT 1 FROM messages m
+                          WHERE m.tenant_id = $1 AND m.channel_id = c.id AND m.deleted_at IS NULL
+                            AND m.mentions <> '{}' AND m.mentions @> ARRAY[$2::bigint]
+                            AND m.author_id <> $2 AND m.id > COALESCE(rs.last_read_id, 0) LIMIT 100) x)
+                    END AS mentions
              FROM channels c
              LEFT JOIN read_states rs ON rs.tenant_id = $1 AND rs.user_id = $2 AND rs.channel_id = c.id
              WHERE c.tenant_id = $1 AND c.id = ANY($3)",

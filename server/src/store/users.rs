@@ -4,7 +4,7 @@ use super::{Store, StoreError, UserRow};
 use crate::ids::{TenantId, UserId};
 use time::OffsetDateTime;
 
-const USER_COLS: &str =
+pub(super) const USER_COLS: &str =
     "tenant_id, id, email, display_name, role, tier, password_hash, muted_until, token_epoch";
 
 /// Email of each tenant's system member (`.invalid` never delivers, RFC 2606).

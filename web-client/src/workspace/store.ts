@@ -68,6 +68,17 @@ export class WorkspaceStore {
     client.on('state', ({ state }) => this.set({ connection: state }));
     client.on('dispatch', (ev) => this.apply(ev));
     client.on('fatal', ({ code, reason }) => {
+      if (code === 4015) {
+        // Too many sessions: a newer tab or device took this one's place.
+        // The sign-in stays (the other sessions use it); reconnecting here
+        // would close another of them.
+        this.stop();
+        this.set({
+          ...initialState(),
+          fatal: 'This tab was disconnected: you have too many sessions open elsewhere. Reload to continue here.',
+        });
+        return;
+      }
       const text =
         code === 4014
           ? 'You were signed out: this session was replaced or removed by a moderator.'

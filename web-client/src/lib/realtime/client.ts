@@ -5,7 +5,7 @@
 //! State machine (`ConnectionState`):
 //!   disconnected ─connect()→ connecting ─READY→ connected
 //!   connected ─socket lost→ reconnecting ─READY/RESUMED→ connected
-//!   any ─disconnect() or fatal close (4004 twice, 4012, 4013, 4014)→ closed
+//!   any ─disconnect() or fatal close (4004 twice, 4012, 4013, 4014, 4015)→ closed
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { ChannelLog } from './channelLog';
 import { codecFor, type Codec, type Encoding } from './codec';
@@ -89,7 +89,7 @@ export interface ClientEvents {
 }
 
 /** Close codes after which reconnecting cannot help. */
-const FATAL_CLOSE = new Set([4012, 4013, 4014]);
+const FATAL_CLOSE = new Set([4012, 4013, 4014, 4015]);
 /** Close codes after which the session cannot be resumed. */
 const NO_RESUME_CLOSE = new Set([4003, 4004, 4005, 4007]);
 
