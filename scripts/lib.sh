@@ -28,7 +28,11 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 
 # pg_start DIR PORT: initialises (first time) and starts a private Postgres in
 # DIR listening on 127.0.0.1:PORT only, owned by the postgres user (Postgres
-# refuses to run as root). Sets DATABASE_URL for database "arena".
+# refuses to run as root). Creates the login role arena_app (password in
+# DIR/app_password) the server connects as, so row-level security holds
+# (migration 0019; the owner "arena" is a superuser and bypasses it). Sets
+# DATABASE_URL and ARENA_MIGRATE_DATABASE_URL (the owner, database "arena")
+# and ARENA_DATABASE_URL (arena_app, same database).
 pg_start() {
   local dir="$1" port="$2" bin
   bin="$(pg_bindir)"
@@ -57,9 +61,28 @@ pg_start() {
   if ! psql -h 127.0.0.1 -p "$port" -U arena -d postgres -tAc "select 1 from pg_database where datname='arena'" | grep -q 1; then
     psql -h 127.0.0.1 -p "$port" -U arena -d postgres -qc "create database arena" >/dev/null
   fi
+  if [ ! -f "$dir/app_password" ]; then
+    head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$dir/app_password"
+    chmod 600 "$dir/app_password"
+  fi
+  local apw; apw="$(cat "$dir/app_password")"
+  # NOINHERIT: arena_app may SET ROLE arena_system but does not hold its rights otherwise.
+  psql -h 127.0.0.1 -p "$port" -U arena -d postgres -qc "DO \$\$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'arena_app') THEN
+        CREATE ROLE arena_app LOGIN NOINHERIT PASSWORD '$apw';
+      ELSE
+        ALTER ROLE arena_app LOGIN NOINHERIT PASSWORD '$apw';
+      END IF; END \$\$" >/dev/null
   export DATABASE_URL="postgres://arena:${pw}@127.0.0.1:${port}/arena"
-  export ARENA_DATABASE_URL="$DATABASE_URL"
+  export ARENA_MIGRATE_DATABASE_URL="$DATABASE_URL"
+  export ARENA_DATABASE_URL="postgres://arena_app:${apw}@127.0.0.1:${port}/arena"
   PG_DIR="$dir"
+}
+
+# pg_urls DB: the owner's and arena_app's URLs of another database DB on the
+# Postgres of pg_start, as "MIGRATE_URL APP_URL".
+pg_urls() {
+  echo "${DATABASE_URL%/arena}/$1 ${ARENA_DATABASE_URL%/arena}/$1"
 }
 
 # pg_stop DIR: fast shutdown of the Postgres that pg_start started (not one it reused).

@@ -21,8 +21,14 @@ pub use net::origin_of;
 pub struct Config {
     /// Listen address. Default `127.0.0.1:8080`.
     pub addr: SocketAddr,
-    /// Postgres URL. Default `postgres://arena@127.0.0.1:5432/arena`.
+    /// Postgres URL the server works with. Default
+    /// `postgres://arena@127.0.0.1:5432/arena`. Its role should be
+    /// `arena_app` (migration 0019): not the tables' owner, not BYPASSRLS, so
+    /// row-level security holds; `serve` warns when it bypasses RLS.
     pub database_url: String,
+    /// Postgres URL migrations run with: the tables' owner
+    /// (`ARENA_MIGRATE_DATABASE_URL`). Default none: `database_url`.
+    pub migrate_database_url: Option<String>,
     /// Postgres pool size. Default 16.
     pub database_pool: u32,
     /// Path of the channel registry. Default `channels.toml`.
@@ -200,6 +206,7 @@ impl Default for Config {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "postgres://arena@127.0.0.1:5432/arena".into(),
+            migrate_database_url: None,
             database_pool: 16,
             channels: "channels.toml".into(),
             program: "program.toml".into(),
@@ -290,6 +297,13 @@ impl Config {
             .map_err(Box::new)?;
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// The URL migrations run with: `migrate_database_url`, else `database_url`.
+    pub fn migrate_url(&self) -> &str {
+        self.migrate_database_url
+            .as_deref()
+            .unwrap_or(&self.database_url)
     }
 
     /// Checks ranges that serde cannot.

@@ -119,8 +119,13 @@ pub async fn build(
         ),
         None => None,
     };
+    Store::migrate_url(cfg.migrate_url()).await?;
     let store = Store::connect(&cfg.database_url, cfg.database_pool).await?;
-    store.migrate().await?;
+    if store.bypasses_rls().await? {
+        tracing::warn!(
+            "database_url connects as a superuser or BYPASSRLS role: row-level security is not enforced (connect as arena_app; docs/operations.md)"
+        );
+    }
     let ids = Arc::new(SnowflakeGenerator::new(cfg.node_id));
     let registry = Registry::default();
     for t in store.fetch_tenants().await? {

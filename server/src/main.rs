@@ -104,15 +104,14 @@ async fn main() -> anyhow::Result<()> {
             serve(cfg).await
         }
         Command::Migrate => {
-            let store = Store::connect(&cfg.database_url, 2).await?;
-            store.migrate().await?;
+            Store::migrate_url(cfg.migrate_url()).await?;
             println!("migrations applied");
             Ok(())
         }
         Command::SeedDemo => {
             let file = RegistryFile::load(&cfg.channels)?;
+            Store::migrate_url(cfg.migrate_url()).await?;
             let store = Store::connect(&cfg.database_url, 4).await?;
-            store.migrate().await?;
             let program = arena_server::domains::revenue::Program::load(&cfg.program)?;
             arena_server::seed::seed_demo(
                 &store,
@@ -126,8 +125,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::SeedLoad { tenant, users } => {
             let file = RegistryFile::load(&cfg.channels)?;
+            Store::migrate_url(cfg.migrate_url()).await?;
             let store = Store::connect(&cfg.database_url, 4).await?;
-            store.migrate().await?;
             arena_server::seed::seed_load(
                 &store,
                 &SnowflakeGenerator::new(cfg.node_id),
@@ -160,8 +159,8 @@ async fn main() -> anyhow::Result<()> {
                     scopes,
                 },
         } => {
+            Store::migrate_url(cfg.migrate_url()).await?;
             let store = Store::connect(&cfg.database_url, 2).await?;
-            store.migrate().await?;
             let t = store
                 .fetch_tenant_by_slug(&tenant)
                 .await

@@ -145,8 +145,7 @@ pub async fn end_tokens(
     user_id: UserId,
     code: CloseCode,
 ) -> Result<(), StoreError> {
-    store.bump_token_epoch(tenant_id, user_id).await?;
-    store.revoke_refresh_tokens(tenant_id, user_id).await?;
+    store.end_member_tokens(tenant_id, user_id).await?;
     close_everywhere(sessions, publisher, tenant_id, user_id, code);
     Ok(())
 }

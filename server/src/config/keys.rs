@@ -2,7 +2,7 @@
 //! environment (it is shared with other tools).
 
 /// Every setting's key, for the environment filter.
-pub(super) const KEYS: [&str; 57] = [
+pub(super) const KEYS: [&str; 58] = [
     "header_read_timeout_ms",
     "request_timeout_ms",
     "max_connections",
@@ -39,6 +39,7 @@ pub(super) const KEYS: [&str; 57] = [
     "webhook_private_targets",
     "addr",
     "database_url",
+    "migrate_database_url",
     "database_pool",
     "channels",
     "program",

@@ -183,7 +183,15 @@ pub async fn kpis_route(
     let (from, _) = clock::day_bounds(first, &tz);
     let (_, to) = clock::day_bounds(last, &tz);
     let me = (!program).then_some(actor.user_id);
-    let k = kpis::compute(&state.store, actor.tenant_id, from, to, f.scope(me)).await?;
+    let channels = crate::domains::insights::readable_channels(&state.registry, &actor);
+    let k = kpis::compute(
+        &state.store,
+        actor.tenant_id,
+        from,
+        to,
+        f.scope(me, channels.as_deref()),
+    )
+    .await?;
     Ok(Json(
         json!({ "filter": f.to_json(), "scope": if program { "program" } else { "own" }, "kpis": k }),
     ))

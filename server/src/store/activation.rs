@@ -4,7 +4,7 @@
 //! transaction, and only when something changed.
 
 use super::{NewActivity, Store, StoreError};
-use crate::ids::{MessageId, TenantId, UserId};
+use crate::ids::{TenantId, UserId};
 use time::OffsetDateTime;
 
 /// A stored checklist tick (items ticked by the partner, a signal or an event).
@@ -64,14 +64,6 @@ pub struct DocumentRow {
     pub created_at: OffsetDateTime,
 }
 
-/// A partner's welcome claim: `message_id` reserved for the post (None: a
-/// member welcomed before the claims existed), `posted_at` once it is posted.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct WelcomeRow {
-    pub message_id: Option<MessageId>,
-    pub posted_at: Option<OffsetDateTime>,
-}
-
 /// A partner of the tenant, with when they joined.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PartnerRow {
@@ -96,14 +88,17 @@ impl Store {
         tenant_id: TenantId,
         limit: i64,
     ) -> Result<Vec<PartnerRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT id, display_name, created_at FROM users
              WHERE tenant_id = $1 AND role = 'partner' ORDER BY created_at, id LIMIT $2",
         )
         .bind(tenant_id)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The partner `id`; `NotFound` for a member who is not a partner.
@@ -112,14 +107,17 @@ impl Store {
         tenant_id: TenantId,
         id: UserId,
     ) -> Result<PartnerRow, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT id, display_name, created_at FROM users
              WHERE tenant_id = $1 AND id = $2 AND role = 'partner'",
         )
         .bind(tenant_id)
         .bind(id)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Stored ticks: one partner's, or every partner's (`None`).
@@ -128,14 +126,17 @@ impl Store {
         tenant_id: TenantId,
         partner: Option<UserId>,
     ) -> Result<Vec<TickRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT partner_id, item_key, done, source, updated_at FROM activation_ticks
              WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2)",
         )
         .bind(tenant_id)
         .bind(partner)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Sets `partner`'s item `key` to `done` from `source`, with `activity`;
@@ -149,7 +150,7 @@ impl Store {
         source: &str,
         activity: &NewActivity<'_>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let changed = if done {
             sqlx::query(
                 "INSERT INTO activation_ticks (tenant_id, partner_id, item_key, done, source)
@@ -185,12 +186,15 @@ impl Store {
         tenant_id: TenantId,
         partner: UserId,
     ) -> Result<Option<ApplicationRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!("SELECT {APPLICATION_COLS} FROM activation_applications WHERE tenant_id = $1 AND partner_id = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(partner)
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The newest `limit` applications (by last change).
@@ -199,15 +203,18 @@ impl Store {
         tenant_id: TenantId,
         limit: i64,
     ) -> Result<Vec<ApplicationRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {APPLICATION_COLS} FROM activation_applications WHERE tenant_id = $1
              ORDER BY updated_at DESC, partner_id LIMIT $2"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Submits `partner`'s application: a first one (`from` None) or a
@@ -221,7 +228,7 @@ impl Store {
         a: &NewApplication,
         activity: &NewActivity<'_>,
     ) -> Result<ApplicationRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = match from {
             None => format!(
                 "INSERT INTO activation_applications (tenant_id, partner_id, status, company, website, pitch)
@@ -265,7 +272,7 @@ impl Store {
         by: UserId,
         activity: &NewActivity<'_>,
     ) -> Result<ApplicationRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE activation_applications SET status = $4, reason = $5, decided_by = $6, updated_at = now()
              WHERE tenant_id = $1 AND partner_id = $2 AND status = $3
@@ -293,15 +300,18 @@ impl Store {
         partner: Option<UserId>,
         version: &str,
     ) -> Result<Vec<AgreementRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT partner_id, version, accepted_at FROM activation_agreements
              WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2) AND version = $3",
         )
         .bind(tenant_id)
         .bind(partner)
         .bind(version)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Records `partner`'s acceptance of `version` with `activity`; the
@@ -313,7 +323,7 @@ impl Store {
         version: &str,
         activity: &NewActivity<'_>,
     ) -> Result<(AgreementRow, bool), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let new: Option<AgreementRow> = sqlx::query_as(
             "INSERT INTO activation_agreements (tenant_id, partner_id, version) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING RETURNING partner_id, version, accepted_at",
@@ -328,7 +338,7 @@ impl Store {
             tx.commit().await?;
             return Ok((row, true));
         }
-        tx.rollback().await?;
+        // Already accepted: read the first acceptance in the same transaction.
         let row = sqlx::query_as(
             "SELECT partner_id, version, accepted_at FROM activation_agreements
              WHERE tenant_id = $1 AND partner_id = $2 AND version = $3",
@@ -336,8 +346,9 @@ impl Store {
         .bind(tenant_id)
         .bind(partner)
         .bind(version)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok((row, false))
     }
 
@@ -348,16 +359,19 @@ impl Store {
         partner: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<DocumentRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "{DOCUMENT_SELECT} WHERE d.tenant_id = $1 AND ($2::bigint IS NULL OR d.partner_id = $2)
              ORDER BY d.id DESC LIMIT $3"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(partner)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Attaches file `file_id` as a `kind` document of `partner`, with
@@ -373,7 +387,7 @@ impl Store {
         by: UserId,
         activity: &NewActivity<'_>,
     ) -> Result<DocumentRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO activation_documents (tenant_id, id, partner_id, kind, file_id, added_by)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -395,79 +409,5 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(row)
-    }
-
-    /// Claims `partner`'s welcome, reserving `candidate` as its message id
-    /// and writing `activity`, unless a claim exists: then that claim,
-    /// unchanged. The primary key makes one claim win across nodes.
-    pub async fn insert_welcome_claim(
-        &self,
-        tenant_id: TenantId,
-        partner: UserId,
-        candidate: MessageId,
-        activity: &NewActivity<'_>,
-    ) -> Result<WelcomeRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let new: Option<WelcomeRow> = sqlx::query_as(
-            "INSERT INTO activation_welcomes (tenant_id, partner_id, message_id) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING RETURNING message_id, posted_at",
-        )
-        .bind(tenant_id)
-        .bind(partner)
-        .bind(candidate)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = new {
-            Self::insert_activity_tx(&mut tx, tenant_id, activity).await?;
-            tx.commit().await?;
-            return Ok(row);
-        }
-        tx.rollback().await?;
-        Ok(sqlx::query_as(
-            "SELECT message_id, posted_at FROM activation_welcomes WHERE tenant_id = $1 AND partner_id = $2",
-        )
-        .bind(tenant_id)
-        .bind(partner)
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
-    /// Marks `partner`'s welcome as posted.
-    pub async fn update_welcome_posted(
-        &self,
-        tenant_id: TenantId,
-        partner: UserId,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE activation_welcomes SET posted_at = COALESCE(posted_at, now())
-             WHERE tenant_id = $1 AND partner_id = $2",
-        )
-        .bind(tenant_id)
-        .bind(partner)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Marks partners as already welcomed without a post (seeded members,
-    /// whose welcome is part of the seeded history): those in `only`, or
-    /// every partner of the tenant; idempotent.
-    pub async fn insert_welcomes_for_partners(
-        &self,
-        tenant_id: TenantId,
-        only: Option<&[UserId]>,
-    ) -> Result<(), StoreError> {
-        let only: Option<Vec<i64>> = only.map(|ids| ids.iter().map(|u| u.0).collect());
-        sqlx::query(
-            "INSERT INTO activation_welcomes (tenant_id, partner_id, posted_at)
-             SELECT tenant_id, id, now() FROM users
-             WHERE tenant_id = $1 AND role = 'partner' AND ($2::bigint[] IS NULL OR id = ANY($2))
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(tenant_id)
-        .bind(only)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 }

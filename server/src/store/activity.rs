@@ -85,7 +85,7 @@ impl Store {
         tenant_id: TenantId,
         a: &NewActivity<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         Self::insert_activity_tx(&mut tx, tenant_id, a).await?;
         tx.commit().await?;
         Ok(())
@@ -102,7 +102,8 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<ActivityRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT id, partner_id, actor_id, domain, verb, summary, data, created_at
              FROM activity_log
              WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2)
@@ -114,7 +115,9 @@ impl Store {
         .bind(domain)
         .bind(before)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

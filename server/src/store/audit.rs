@@ -25,6 +25,7 @@ impl Store {
         target: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO audit_log (tenant_id, id, actor_id, action, target, reason) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -34,8 +35,9 @@ impl Store {
         .bind(action)
         .bind(target)
         .bind(reason)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -67,13 +69,16 @@ impl Store {
         tenant_id: TenantId,
         limit: i64,
     ) -> Result<Vec<AuditRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT id, actor_id, action, target, reason, created_at FROM audit_log WHERE tenant_id = $1
              ORDER BY id DESC LIMIT $2",
         )
         .bind(tenant_id)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

@@ -43,6 +43,7 @@ pub struct NewBotToken<'a> {
 impl Store {
     /// Stores a bot token's hash and grant.
     pub async fn insert_bot_token(&self, t: &NewBotToken<'_>) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(t.tenant_id).await?;
         sqlx::query(
             "INSERT INTO bot_tokens (tenant_id, id, user_id, token_hash, scopes, channels, created_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -54,21 +55,25 @@ impl Store {
         .bind(t.scopes)
         .bind(t.channels)
         .bind(t.created_by)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// The live (not revoked) token with this hash, or `NotFound`.
     pub async fn fetch_bot_token(&self, token_hash: &str) -> Result<BotTokenRow, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.system_tx().await?;
+        let out = sqlx::query_as(
             "SELECT b.tenant_id, b.id, b.user_id, u.role, b.scopes, b.channels
              FROM bot_tokens b JOIN users u ON u.tenant_id = b.tenant_id AND u.id = b.user_id
              WHERE b.token_hash = $1 AND b.revoked_at IS NULL",
         )
         .bind(token_hash)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The tenant's bot tokens, newest first.
@@ -76,14 +81,17 @@ impl Store {
         &self,
         tenant_id: TenantId,
     ) -> Result<Vec<BotTokenInfo>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT b.id, b.user_id, u.display_name, b.scopes, b.channels, b.created_at, b.revoked_at
              FROM bot_tokens b JOIN users u ON u.tenant_id = b.tenant_id AND u.id = b.user_id
              WHERE b.tenant_id = $1 ORDER BY b.id DESC",
         )
         .bind(tenant_id)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Revokes a live token; returns the bot's user id, or `NotFound`.
@@ -92,13 +100,16 @@ impl Store {
         tenant_id: TenantId,
         id: i64,
     ) -> Result<UserId, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_scalar(
             "UPDATE bot_tokens SET revoked_at = now()
              WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING user_id",
         )
         .bind(tenant_id)
         .bind(id)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

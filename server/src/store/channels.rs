@@ -59,7 +59,7 @@ impl Store {
         categories: &[CategoryRow],
         channels: &[ChannelRow],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('arena.registry', $1))")
             .bind(tenant_id)
             .execute(&mut *tx)
@@ -116,14 +116,17 @@ impl Store {
 
     /// The tenant's live (not archived) channels in registry order.
     pub async fn fetch_channels(&self, tenant_id: TenantId) -> Result<Vec<ChannelRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {CHANNEL_COLS} FROM channels c WHERE tenant_id = $1 AND NOT archived
              ORDER BY (SELECT position FROM categories k WHERE k.tenant_id = c.tenant_id AND k.key = c.category), position, id"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The tenant's categories in order.
@@ -131,12 +134,15 @@ impl Store {
         &self,
         tenant_id: TenantId,
     ) -> Result<Vec<CategoryRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT key, name, position FROM categories WHERE tenant_id = $1 ORDER BY position",
         )
         .bind(tenant_id)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Log heads of the tenant's channels.
@@ -144,12 +150,15 @@ impl Store {
         &self,
         tenant_id: TenantId,
     ) -> Result<Vec<ChannelState>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT id, last_seq, last_message_id FROM channels WHERE tenant_id = $1 AND NOT archived",
         )
         .bind(tenant_id)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Changes slow mode, lock or topic and logs `CHANNEL_UPDATE` in the same
@@ -163,7 +172,7 @@ impl Store {
         topic: Option<&str>,
         event: impl FnOnce(&ChannelRow, i64) -> serde_json::Value,
     ) -> Result<(ChannelRow, i64), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE channels SET slow_mode_s = COALESCE($3, slow_mode_s), locked = COALESCE($4, locked),
                     topic = COALESCE($5, topic), last_seq = last_seq + 1

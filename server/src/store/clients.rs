@@ -74,7 +74,7 @@ impl Store {
         created_by: UserId,
         activity: Option<&NewActivity<'_>>,
     ) -> Result<ClientRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "INSERT INTO clients (tenant_id, id, owner_id, name, industry, status, stage, value_minor, currency, next_step, created_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {CLIENT_COLS}"
@@ -109,12 +109,13 @@ impl Store {
         owner: UserId,
         f: &ClientFields,
     ) -> Result<Option<ClientRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "INSERT INTO clients (tenant_id, id, owner_id, name, industry, status, stage, value_minor, currency, next_step, created_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $3)
              ON CONFLICT DO NOTHING RETURNING {CLIENT_COLS}"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
             .bind(owner)
@@ -125,8 +126,10 @@ impl Store {
             .bind(f.value_minor)
             .bind(&f.currency)
             .bind(&f.next_step)
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The client with this id, if any.
@@ -135,12 +138,15 @@ impl Store {
         tenant_id: TenantId,
         id: i64,
     ) -> Result<Option<ClientRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!("SELECT {CLIENT_COLS} FROM clients WHERE tenant_id = $1 AND id = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Clients by name, at most `limit`: one partner's when `owner` is given,
@@ -151,17 +157,20 @@ impl Store {
         owner: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<ClientRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {CLIENT_COLS} FROM clients
              WHERE tenant_id = $1 AND ($2::bigint IS NULL OR owner_id = $2)
              ORDER BY lower(name), id LIMIT $3"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(owner)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Sets a client's fields (and owner) with the change's activity entry.
@@ -173,7 +182,7 @@ impl Store {
         f: &ClientFields,
         activity: &[NewActivity<'_>],
     ) -> Result<ClientRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE clients SET owner_id = $3, name = $4, industry = $5, status = $6, stage = $7,
                     value_minor = $8, currency = $9, next_step = $10, updated_at = now()
@@ -209,7 +218,7 @@ impl Store {
         body: &str,
         activity: Option<&NewActivity<'_>>,
     ) -> Result<ClientNoteRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let row: ClientNoteRow = sqlx::query_as(
             "INSERT INTO client_notes (tenant_id, id, client_id, author_id, body)
              VALUES ($1, $2, $3, $4, $5) RETURNING id, client_id, author_id, body, created_at",
@@ -239,9 +248,10 @@ impl Store {
         client: Option<i64>,
         limit: i64,
     ) -> Result<Vec<ClientNoteRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let roles: Option<Vec<String>> =
             authors_role.map(|r| r.iter().map(|s| (*s).to_owned()).collect());
-        Ok(sqlx::query_as(
+        let out = sqlx::query_as(
             "SELECT n.id, n.client_id, n.author_id, n.body, n.created_at
              FROM client_notes n JOIN users u ON u.tenant_id = n.tenant_id AND u.id = n.author_id
              WHERE n.tenant_id = $1 AND ($2::bigint IS NULL OR n.author_id = $2)
@@ -254,8 +264,10 @@ impl Store {
         .bind(roles)
         .bind(client)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Adds a recommendation.
@@ -267,7 +279,8 @@ impl Store {
         note: &str,
         by: UserId,
     ) -> Result<RecommendationRow, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "INSERT INTO industry_recommendations (tenant_id, id, industry, note, created_by)
              VALUES ($1, $2, $3, $4, $5) RETURNING id, industry, note, created_by, created_at",
         )
@@ -276,8 +289,10 @@ impl Store {
         .bind(industry)
         .bind(note)
         .bind(by)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Recommendations, newest first, at most `limit`.
@@ -286,13 +301,16 @@ impl Store {
         tenant_id: TenantId,
         limit: i64,
     ) -> Result<Vec<RecommendationRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT id, industry, note, created_by, created_at FROM industry_recommendations
              WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(tenant_id)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

@@ -20,6 +20,7 @@ impl Store {
         name: &str,
         rule: &[String],
     ) -> Result<ChannelRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO channels (tenant_id, id, key, name, category, kind, position, read_rule, post_rule)
              VALUES ($1, $2, $3, $4, 'dm', 'dm', 0, $5, $5)
@@ -30,14 +31,16 @@ impl Store {
         .bind(key)
         .bind(name)
         .bind(rule)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         let q = format!("SELECT {CHANNEL_COLS} FROM channels WHERE tenant_id = $1 AND key = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(key)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// One channel by id (any kind, archived or not), or `NotFound`.
@@ -46,12 +49,15 @@ impl Store {
         tenant_id: TenantId,
         id: ChannelId,
     ) -> Result<ChannelRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!("SELECT {CHANNEL_COLS} FROM channels WHERE tenant_id = $1 AND id = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Does the member take DMs opened by other partners? `NotFound` for no such member.
@@ -60,13 +66,16 @@ impl Store {
         tenant_id: TenantId,
         user_id: UserId,
     ) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_scalar(
             "SELECT allow_partner_dms FROM users WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant_id)
         .bind(user_id)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Sets whether the member takes DMs opened by other partners.
@@ -76,16 +85,18 @@ impl Store {
         user_id: UserId,
         allow: bool,
     ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let r =
             sqlx::query("UPDATE users SET allow_partner_dms = $3 WHERE tenant_id = $1 AND id = $2")
                 .bind(tenant_id)
                 .bind(user_id)
                 .bind(allow)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -96,14 +107,17 @@ impl Store {
         tenant_id: TenantId,
         ids: &[i64],
     ) -> Result<Vec<UserRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {} FROM users WHERE tenant_id = $1 AND id = ANY($2)",
             super::users::USER_COLS
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(ids)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

@@ -109,7 +109,7 @@ impl Store {
         tenant_id: TenantId,
         c: &NewCourse,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let n = sqlx::query(
             "INSERT INTO courses (tenant_id, id, slug, title, summary, status, pass_mark, created_by, published_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $6 = 'published' THEN now() END)
@@ -164,7 +164,7 @@ impl Store {
         id: i64,
         p: &CoursePatch,
     ) -> Result<CourseRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE courses SET title = COALESCE($3, title), summary = COALESCE($4, summary),
                     pass_mark = CASE WHEN $5 THEN $6 ELSE pass_mark END, updated_at = now()
@@ -197,15 +197,18 @@ impl Store {
         tenant_id: TenantId,
         id: i64,
     ) -> Result<Option<CourseRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE courses SET status = 'published', published_at = now(), updated_at = now()
              WHERE tenant_id = $1 AND id = $2 AND status = 'draft' RETURNING {COURSE_COLS}"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The tenant's courses (published only when `published_only`), oldest
@@ -216,16 +219,19 @@ impl Store {
         published_only: bool,
         limit: i64,
     ) -> Result<Vec<CourseRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {COURSE_COLS} FROM courses WHERE tenant_id = $1 AND (NOT $2 OR status = 'published')
              ORDER BY created_at, id LIMIT $3"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(published_only)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// One course, if it exists.
@@ -234,12 +240,15 @@ impl Store {
         tenant_id: TenantId,
         id: i64,
     ) -> Result<Option<CourseRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!("SELECT {COURSE_COLS} FROM courses WHERE tenant_id = $1 AND id = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Modules of one course, or of every course, in course and position order.
@@ -248,81 +257,18 @@ impl Store {
         tenant_id: TenantId,
         course_id: Option<i64>,
     ) -> Result<Vec<ModuleRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT course_id, id, position, title, body FROM course_modules
              WHERE tenant_id = $1 AND ($2::bigint IS NULL OR course_id = $2)
              ORDER BY course_id, position",
         )
         .bind(tenant_id)
         .bind(course_id)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// Completed modules of one partner, or of all.
-    pub async fn fetch_module_completions(
-        &self,
-        tenant_id: TenantId,
-        partner: Option<UserId>,
-    ) -> Result<Vec<ModuleDone>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT partner_id, course_id, module_id, completed_at FROM module_completions
-             WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2)",
-        )
-        .bind(tenant_id)
-        .bind(partner)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// Completed courses of one partner, or of all, oldest first.
-    pub async fn fetch_course_completions(
-        &self,
-        tenant_id: TenantId,
-        partner: Option<UserId>,
-    ) -> Result<Vec<CourseRecordRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT partner_id, course_id, completed_at AS at, NULL::bigint AS id, NULL::int AS score
-             FROM course_completions WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2)
-             ORDER BY completed_at",
-        )
-        .bind(tenant_id)
-        .bind(partner)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// Certifications of one partner, or of all, oldest first.
-    pub async fn fetch_certifications(
-        &self,
-        tenant_id: TenantId,
-        partner: Option<UserId>,
-    ) -> Result<Vec<CourseRecordRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT partner_id, course_id, issued_at AS at, id, score
-             FROM certifications WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2)
-             ORDER BY issued_at",
-        )
-        .bind(tenant_id)
-        .bind(partner)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// Best quiz scores of one partner, or of all.
-    pub async fn fetch_quiz_scores(
-        &self,
-        tenant_id: TenantId,
-        partner: Option<UserId>,
-    ) -> Result<Vec<CourseRecordRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT partner_id, course_id, submitted_at AS at, NULL::bigint AS id, score
-             FROM quiz_scores WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2)",
-        )
-        .bind(tenant_id)
-        .bind(partner)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Marks `module` of `course` done for `partner` (nothing when it was
@@ -337,7 +283,7 @@ impl Store {
         module: &ModuleRow,
         ids: &SnowflakeGenerator,
     ) -> Result<Completion, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let n = sqlx::query(
             "INSERT INTO module_completions (tenant_id, partner_id, course_id, module_id)
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -382,7 +328,7 @@ impl Store {
         score: i32,
         ids: &SnowflakeGenerator,
     ) -> Result<Completion, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let n = sqlx::query(
             "INSERT INTO quiz_scores (tenant_id, partner_id, course_id, score) VALUES ($1, $2, $3, $4)
              ON CONFLICT (tenant_id, partner_id, course_id) DO UPDATE

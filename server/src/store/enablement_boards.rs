@@ -41,24 +41,29 @@ impl Store {
         tenant_id: TenantId,
         partner: UserId,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let v: Option<bool> = sqlx::query_scalar(
             "SELECT share_completions FROM enablement_settings WHERE tenant_id = $1 AND partner_id = $2",
         )
         .bind(tenant_id)
         .bind(partner)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(v.unwrap_or(true))
     }
 
     /// The partners who turned sharing off (everyone else shares).
     pub async fn fetch_not_sharing(&self, tenant_id: TenantId) -> Result<Vec<UserId>, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_scalar(
             "SELECT partner_id FROM enablement_settings WHERE tenant_id = $1 AND NOT share_completions",
         )
         .bind(tenant_id)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Sets the partner's sharing setting; `false` when it already was so
@@ -70,7 +75,7 @@ impl Store {
         share: bool,
         activity: &NewActivity<'_>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let before: Option<bool> = sqlx::query_scalar(
             "SELECT share_completions FROM enablement_settings WHERE tenant_id = $1 AND partner_id = $2 FOR UPDATE",
         )
@@ -101,15 +106,18 @@ impl Store {
         tenant_id: TenantId,
         partner: Option<UserId>,
     ) -> Result<Vec<SopClientRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT partner_id, client, client_type, created_at FROM sop_clients
              WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2)
              ORDER BY partner_id, created_at, client",
         )
         .bind(tenant_id)
         .bind(partner)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Ticked items of one partner, or of all.
@@ -118,14 +126,17 @@ impl Store {
         tenant_id: TenantId,
         partner: Option<UserId>,
     ) -> Result<Vec<SopTickRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT partner_id, client, item, ticked_at FROM sop_ticks
              WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2)",
         )
         .bind(tenant_id)
         .bind(partner)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Adds a client board for the partner; `Conflict` when the partner has
@@ -138,7 +149,7 @@ impl Store {
         client_type: &str,
         activity: &NewActivity<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO sop_clients (tenant_id, partner_id, client, client_type) VALUES ($1, $2, $3, $4)",
         )
@@ -164,7 +175,7 @@ impl Store {
         done: bool,
         activity: &NewActivity<'_>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = if done {
             "INSERT INTO sop_ticks (tenant_id, partner_id, client, item) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
         } else {
@@ -195,7 +206,7 @@ impl Store {
         badge: &str,
         activity: &NewActivity<'_>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let n = sqlx::query(
             "INSERT INTO badge_awards (tenant_id, partner_id, badge) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
@@ -219,15 +230,18 @@ impl Store {
         tenant_id: TenantId,
         partner: Option<UserId>,
     ) -> Result<Vec<BadgeAwardRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT partner_id, badge, awarded_at FROM badge_awards
              WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2)
              ORDER BY awarded_at, badge",
         )
         .bind(tenant_id)
         .bind(partner)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The Mondays (UTC) of the ISO weeks since `since` in which the
@@ -238,7 +252,8 @@ impl Store {
         partner: UserId,
         since: OffsetDateTime,
     ) -> Result<Vec<time::Date>, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_scalar(
             "SELECT DISTINCT (date_trunc('week', created_at AT TIME ZONE 'UTC'))::date AS week
              FROM activity_log WHERE tenant_id = $1 AND partner_id = $2 AND created_at >= $3
              ORDER BY week DESC",
@@ -246,7 +261,9 @@ impl Store {
         .bind(tenant_id)
         .bind(partner)
         .bind(since)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

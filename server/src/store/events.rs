@@ -68,11 +68,13 @@ impl Store {
         &self,
         tenant_id: TenantId,
     ) -> Result<Vec<(ChannelId, u64)>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let rows: Vec<(ChannelId, i64)> =
             sqlx::query_as("SELECT id, last_seq FROM channels WHERE tenant_id = $1")
                 .bind(tenant_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *tx)
                 .await?;
+        tx.commit().await?;
         Ok(rows
             .into_iter()
             .map(|(c, s)| (c, s.max(0) as u64))
@@ -87,6 +89,7 @@ impl Store {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<LogRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT seq, t, d FROM channel_events WHERE tenant_id = $1 AND channel_id = $2 AND seq > $3
              ORDER BY seq LIMIT $4",
@@ -95,8 +98,9 @@ impl Store {
         .bind(channel_id)
         .bind(after_seq)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
+        tx.commit().await?;
         rows.into_iter()
             .map(|(seq, t, d)| {
                 let d = serde_json::from_str(&d)
@@ -130,6 +134,7 @@ impl Store {
         limit: i64,
         max_bytes: i64,
     ) -> Result<Vec<LogRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT seq, t, d FROM (
                  SELECT seq, t, d, sum(octet_length(d)) OVER (ORDER BY seq) - octet_length(d) AS before
@@ -146,8 +151,9 @@ impl Store {
         .bind(up_to)
         .bind(limit)
         .bind(max_bytes)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
+        tx.commit().await?;
         rows.into_iter()
             .map(|(seq, t, d)| {
                 let d = serde_json::from_str(&d)
@@ -165,6 +171,7 @@ impl Store {
         channel_id: ChannelId,
         after_seq: i64,
     ) -> Result<LogSpan, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let (events, bytes, head): (i64, i64, Option<i64>) = sqlx::query_as(
             "SELECT count(*), COALESCE(sum(octet_length(d)), 0)::bigint, max(seq)
              FROM channel_events WHERE tenant_id = $1 AND channel_id = $2 AND seq > $3",
@@ -172,8 +179,9 @@ impl Store {
         .bind(tenant_id)
         .bind(channel_id)
         .bind(after_seq)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(LogSpan {
             events,
             bytes,

@@ -36,6 +36,7 @@ impl FileRow {
 impl Store {
     /// Records an uploaded file (after its bytes are stored).
     pub async fn insert_file(&self, tenant_id: TenantId, f: &FileRow) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO files (tenant_id, id, owner_id, name, content_type, size, sha256, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -48,21 +49,25 @@ impl Store {
         .bind(f.size)
         .bind(&f.sha256)
         .bind(f.created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// The file `id` of this tenant, or `NotFound` (also for another
     /// tenant's file: the tenant is part of the key).
     pub async fn fetch_file(&self, tenant_id: TenantId, id: i64) -> Result<FileRow, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT id, owner_id, name, content_type, size, sha256, created_at FROM files
              WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant_id)
         .bind(id)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

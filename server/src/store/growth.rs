@@ -120,7 +120,7 @@ impl Store {
         target: Option<&str>,
         activity: &NewActivity<'_>,
     ) -> Result<CodeRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "INSERT INTO growth_codes (tenant_id, id, partner_id, code, target)
              VALUES ($1, $2, $3, $4, $5) RETURNING {CODE_COLS}"
@@ -145,22 +145,28 @@ impl Store {
         partner: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<CodeRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {CODE_COLS} FROM growth_codes WHERE tenant_id = $1
              AND ($2::bigint IS NULL OR partner_id = $2) ORDER BY id LIMIT $3"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(partner)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The code `code` in whichever tenant holds it (public redirect), or `NotFound`.
     pub async fn fetch_growth_code_by_code(&self, code: &str) -> Result<CodeRow, StoreError> {
         let q = format!("SELECT {CODE_COLS} FROM growth_codes WHERE code = $1");
-        Ok(sqlx::query_as(&q).bind(code).fetch_one(&self.pool).await?)
+        let mut tx = self.system_tx().await?;
+        let out = sqlx::query_as(&q).bind(code).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Counts a hit of `visitor` (a salted hash) on a code (`kind` click)
@@ -175,6 +181,7 @@ impl Store {
         visitor: &str,
         window_s: i64,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let table = if kind == "click" {
             "growth_codes SET clicks = clicks + 1"
         } else {
@@ -196,20 +203,23 @@ impl Store {
             .bind(subject_id)
             .bind(visitor)
             .bind(window_s as f64)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(row.is_some())
     }
 
     /// Forgets visitors counted more than `older_than_s` seconds ago (every
     /// tenant): they would be counted again anyway. Answers how many.
     pub async fn delete_growth_visitors(&self, older_than_s: i64) -> Result<u64, StoreError> {
+        let mut tx = self.system_tx().await?;
         let r = sqlx::query(
             "DELETE FROM growth_visitors WHERE counted_at < now() - make_interval(secs => $1)",
         )
         .bind(older_than_s as f64)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(r.rows_affected())
     }
 
@@ -220,7 +230,7 @@ impl Store {
         l: &NewLead<'_>,
         activity: &NewActivity<'_>,
     ) -> Result<LeadRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "INSERT INTO growth_leads (tenant_id, id, partner_id, source, page_id, name, email, phone, company, note, stage)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'referred') RETURNING {LEAD_COLS}"
@@ -249,12 +259,15 @@ impl Store {
         tenant_id: TenantId,
         id: LeadId,
     ) -> Result<LeadRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!("SELECT {LEAD_COLS} FROM growth_leads WHERE tenant_id = $1 AND id = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Leads most recently touched first (one partner's with `partner`; one
@@ -266,18 +279,21 @@ impl Store {
         stage: Option<&str>,
         limit: i64,
     ) -> Result<Vec<LeadRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {LEAD_COLS} FROM growth_leads WHERE tenant_id = $1
              AND ($2::bigint IS NULL OR partner_id = $2) AND ($3::text IS NULL OR stage = $3)
              ORDER BY updated_at DESC, id DESC LIMIT $4"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(partner)
             .bind(stage)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Moves a lead from `m.from` to `m.to` with the rewards it earns (once
@@ -291,7 +307,7 @@ impl Store {
         rewards: &[NewReward<'_>],
         activity: &NewActivity<'_>,
     ) -> Result<LeadRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE growth_leads SET stage = $4, updated_at = now(),
                  value_minor = COALESCE($5, value_minor), currency = COALESCE($6, currency)
@@ -352,13 +368,15 @@ impl Store {
         tenant_id: TenantId,
         id: LeadId,
     ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "UPDATE growth_leads SET deal_recorded = true WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant_id)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -369,16 +387,19 @@ impl Store {
         partner: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<RewardRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {REWARD_COLS} FROM growth_rewards WHERE tenant_id = $1
              AND ($2::bigint IS NULL OR partner_id = $2) ORDER BY id DESC LIMIT $3"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(partner)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Reward totals per currency (one partner's with `partner`).
@@ -387,14 +408,17 @@ impl Store {
         tenant_id: TenantId,
         partner: Option<UserId>,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT currency, SUM(amount_minor)::bigint FROM growth_rewards WHERE tenant_id = $1
              AND ($2::bigint IS NULL OR partner_id = $2) GROUP BY currency ORDER BY currency",
         )
         .bind(tenant_id)
         .bind(partner)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Figures per partner who has a code, a lead or a page (one partner's
@@ -405,7 +429,8 @@ impl Store {
         partner: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<PartnerFiguresRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "WITH p AS (
                 SELECT partner_id FROM growth_codes WHERE tenant_id = $1
                 UNION SELECT partner_id FROM growth_leads WHERE tenant_id = $1
@@ -421,7 +446,9 @@ impl Store {
         .bind(tenant_id)
         .bind(partner)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

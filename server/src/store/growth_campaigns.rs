@@ -110,7 +110,7 @@ impl Store {
         name: &str,
         activity: &NewActivity<'_>,
     ) -> Result<CampaignRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "INSERT INTO growth_campaigns (tenant_id, id, owner_id, name) VALUES ($1, $2, $3, $4)
              RETURNING {CAMPAIGN_COLS}"
@@ -133,14 +133,17 @@ impl Store {
         tenant_id: TenantId,
         id: CampaignId,
     ) -> Result<CampaignRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {CAMPAIGN_COLS} FROM growth_campaigns WHERE tenant_id = $1 AND id = $2"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Campaigns newest first (one owner's with `owner`), at most `limit`.
@@ -150,16 +153,19 @@ impl Store {
         owner: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<CampaignRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {CAMPAIGN_COLS} FROM growth_campaigns WHERE tenant_id = $1
              AND ($2::bigint IS NULL OR owner_id = $2) ORDER BY id DESC LIMIT $3"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(owner)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The steps of these campaigns, in order.
@@ -168,16 +174,19 @@ impl Store {
         tenant_id: TenantId,
         campaigns: &[CampaignId],
     ) -> Result<Vec<StepRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let ids: Vec<i64> = campaigns.iter().map(|c| c.0).collect();
         let q = format!(
             "SELECT {STEP_COLS} FROM growth_campaign_steps WHERE tenant_id = $1
              AND campaign_id = ANY($2) ORDER BY campaign_id, position"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(&ids)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Appends a step (its position after the last) with an activity entry
@@ -188,7 +197,7 @@ impl Store {
         s: &StepRow,
         activity: &NewActivity<'_>,
     ) -> Result<StepRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         // Serialises appends to one campaign (positions stay 1, 2, …).
         sqlx::query("SELECT 1 FROM growth_campaigns WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
             .bind(tenant_id)
@@ -224,7 +233,7 @@ impl Store {
         position: i32,
         activity: &NewActivity<'_>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let r = sqlx::query(
             "DELETE FROM growth_campaign_steps WHERE tenant_id = $1 AND campaign_id = $2 AND position = $3",
         )
@@ -269,7 +278,7 @@ impl Store {
         let Some((_, first)) = runs.first() else {
             return Err(StoreError::Other("a campaign without steps".into()));
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO growth_enrollments (tenant_id, id, campaign_id, lead_id) VALUES ($1, $2, $3, $4)",
         )
@@ -314,7 +323,7 @@ impl Store {
         lead_id: LeadId,
         activity: &NewActivity<'_>,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let (id,): (i64,) = sqlx::query_as(
             "UPDATE growth_enrollments SET cancelled_at = now() WHERE tenant_id = $1 AND campaign_id = $2
              AND lead_id = $3 AND cancelled_at IS NULL RETURNING id",
@@ -345,8 +354,9 @@ impl Store {
         campaigns: &[CampaignId],
         limit: i64,
     ) -> Result<Vec<EnrollmentRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let ids: Vec<i64> = campaigns.iter().map(|c| c.0).collect();
-        Ok(sqlx::query_as(
+        let out = sqlx::query_as(
             "SELECT e.id, e.campaign_id, e.lead_id, l.name AS lead_name, e.enrolled_at,
                n.position AS next_position, n.due_at AS next_due_at,
                (SELECT COUNT(*) FROM growth_step_runs r WHERE r.tenant_id = e.tenant_id AND r.enrollment_id = e.id AND r.status = 'sent') AS sent,
@@ -363,8 +373,10 @@ impl Store {
         .bind(tenant_id)
         .bind(&ids)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Claims up to `limit` due pending runs of any tenant (skipping rows
@@ -378,7 +390,7 @@ impl Store {
         domain: &str,
         emit: impl Fn(&DueRunRow) -> EmitRun,
     ) -> Result<Vec<DueRunRow>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.system_tx().await?;
         let due: Vec<DueRunRow> = sqlx::query_as(
             "SELECT r.tenant_id, r.id, r.campaign_id, c.name AS campaign_name, r.lead_id, r.position,
                     r.channel, r.subject, r.template, r.due_at,
@@ -396,6 +408,8 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         for d in &due {
+            // The rows are locked; the writes go in as their tenant.
+            Self::scope_tx(&mut tx, d.tenant_id).await?;
             let e = emit(d);
             Self::insert_outbox_tx(&mut tx, d.tenant_id, "campaign.step_due", &e.payload).await?;
             let a = NewActivity {
@@ -426,12 +440,15 @@ impl Store {
         tenant_id: TenantId,
         id: StepRunId,
     ) -> Result<RunRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!("SELECT {RUN_COLS} FROM growth_step_runs WHERE tenant_id = $1 AND id = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Marks an emitted run `sent` or `failed` with the tool's detail and the
@@ -445,7 +462,7 @@ impl Store {
         detail: &str,
         activity: &NewActivity<'_>,
     ) -> Result<RunRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE growth_step_runs SET status = $3, detail = $4, done_at = now()
              WHERE tenant_id = $1 AND id = $2 AND status = 'emitted' RETURNING {RUN_COLS}"

@@ -55,7 +55,7 @@ impl Store {
         c: &PageContent<'_>,
         activity: &NewActivity<'_>,
     ) -> Result<PageRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO growth_pages (tenant_id, id, partner_id, slug, headline, body, cta, fields, published)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -91,13 +91,16 @@ impl Store {
         tenant_id: TenantId,
         id: LandingPageId,
     ) -> Result<PageRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q =
             format!("SELECT {PAGE_COLS} FROM growth_pages p WHERE p.tenant_id = $1 AND p.id = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The page with `slug` in the tenant, or `NotFound`.
@@ -106,14 +109,17 @@ impl Store {
         tenant_id: TenantId,
         slug: &str,
     ) -> Result<PageRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {PAGE_COLS} FROM growth_pages p WHERE p.tenant_id = $1 AND p.slug = $2"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(slug)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Pages by slug (one partner's with `partner`), at most `limit`.
@@ -123,15 +129,18 @@ impl Store {
         partner: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<PageRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {PAGE_COLS} FROM growth_pages p WHERE p.tenant_id = $1
              AND ($2::bigint IS NULL OR p.partner_id = $2) ORDER BY p.slug LIMIT $3"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(partner)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

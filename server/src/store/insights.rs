@@ -31,6 +31,7 @@ impl Store {
 
     /// The tenant's time zone name (`UTC` by default).
     pub async fn fetch_timezone(&self, tenant_id: TenantId) -> Result<String, StoreError> {
+        // `tenants` has no tenant_id column and no row-level security.
         Ok(
             sqlx::query_scalar("SELECT timezone FROM tenants WHERE id = $1")
                 .bind(tenant_id)
@@ -58,7 +59,8 @@ impl Store {
         computed_at: OffsetDateTime,
         by: Option<UserId>,
     ) -> Result<SnapshotRow, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "INSERT INTO kpi_snapshots (tenant_id, day, kpis, computed_at, computed_by)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (tenant_id, day) DO UPDATE
@@ -70,8 +72,10 @@ impl Store {
         .bind(kpis)
         .bind(computed_at)
         .bind(by)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The snapshot of `day`, if one was taken.
@@ -80,14 +84,17 @@ impl Store {
         tenant_id: TenantId,
         day: Date,
     ) -> Result<Option<SnapshotRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT day, kpis, computed_at, computed_by FROM kpi_snapshots
              WHERE tenant_id = $1 AND day = $2",
         )
         .bind(tenant_id)
         .bind(day)
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Snapshots of days up to `until` (inclusive), newest first, at most `limit`.
@@ -97,26 +104,32 @@ impl Store {
         until: Date,
         limit: i64,
     ) -> Result<Vec<SnapshotRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT day, kpis, computed_at, computed_by FROM kpi_snapshots
              WHERE tenant_id = $1 AND day <= $2 ORDER BY day DESC LIMIT $3",
         )
         .bind(tenant_id)
         .bind(until)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Do partners see program-level figures? (`false` until staff allow.)
     pub async fn fetch_share_with_partners(&self, tenant_id: TenantId) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_scalar(
             "SELECT share_with_partners FROM insights_settings WHERE tenant_id = $1",
         )
         .bind(tenant_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?
-        .unwrap_or(false))
+        .unwrap_or(false);
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Sets whether partners see program-level figures.
@@ -126,6 +139,7 @@ impl Store {
         share: bool,
         by: UserId,
     ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO insights_settings (tenant_id, share_with_partners, updated_by, updated_at)
              VALUES ($1, $2, $3, now())
@@ -136,8 +150,9 @@ impl Store {
         .bind(tenant_id)
         .bind(share)
         .bind(by)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -76,7 +76,8 @@ impl Store {
         tenant_id: TenantId,
         e: &NewExperiment<'_>,
     ) -> Result<ExperimentRow, StoreError> {
-        Ok(sqlx::query_as(&format!(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(&format!(
             "INSERT INTO experiments (tenant_id, id, name, hypothesis, metric, channel_key, assignment, variants, created_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLS}"
         ))
@@ -89,8 +90,10 @@ impl Store {
         .bind(e.assignment)
         .bind(&e.variants)
         .bind(e.created_by)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// One experiment, or `NotFound`.
@@ -99,13 +102,16 @@ impl Store {
         tenant_id: TenantId,
         id: i64,
     ) -> Result<ExperimentRow, StoreError> {
-        Ok(sqlx::query_as(&format!(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(&format!(
             "SELECT {COLS} FROM experiments WHERE tenant_id = $1 AND id = $2"
         ))
         .bind(tenant_id)
         .bind(id)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Experiments newest first (of `status` when given), at most `limit`.
@@ -115,15 +121,18 @@ impl Store {
         status: Option<&str>,
         limit: i64,
     ) -> Result<Vec<ExperimentRow>, StoreError> {
-        Ok(sqlx::query_as(&format!(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(&format!(
             "SELECT {COLS} FROM experiments WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2)
              ORDER BY id DESC LIMIT $3"
         ))
         .bind(tenant_id)
         .bind(status)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Moves an experiment from `from` to `to` (stamping the move's time,
@@ -136,7 +145,8 @@ impl Store {
         to: &str,
         winner: Option<&str>,
     ) -> Result<Option<ExperimentRow>, StoreError> {
-        Ok(sqlx::query_as(&format!(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(&format!(
             "UPDATE experiments SET status = $4,
                 started_at = CASE WHEN $4 = 'running' THEN now() ELSE started_at END,
                 stopped_at = CASE WHEN $4 = 'stopped' THEN now() ELSE stopped_at END,
@@ -149,8 +159,10 @@ impl Store {
         .bind(from)
         .bind(to)
         .bind(winner)
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Stores `partner`'s assignment unless one exists, with its activity
@@ -164,7 +176,7 @@ impl Store {
         variant: &str,
         activity: &NewActivity<'_>,
     ) -> Result<(AssignmentRow, bool), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let new: Option<AssignmentRow> = sqlx::query_as(
             "INSERT INTO experiment_assignments (tenant_id, experiment_id, partner_id, variant)
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
@@ -205,15 +217,18 @@ impl Store {
         partner: UserId,
         experiment_ids: &[i64],
     ) -> Result<Vec<AssignmentRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT experiment_id, partner_id, variant, assigned_at, converted_at
              FROM experiment_assignments WHERE tenant_id = $1 AND partner_id = $2 AND experiment_id = ANY($3)",
         )
         .bind(tenant_id)
         .bind(partner)
         .bind(experiment_ids)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Records a conversion of `partner` in every running experiment of
@@ -228,7 +243,7 @@ impl Store {
         channel_key: Option<&str>,
         mut next_id: impl FnMut() -> i64,
     ) -> Result<Vec<(i64, String)>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let hits: Vec<(i64, String, String)> = sqlx::query_as(
             "UPDATE experiment_assignments a SET converted_at = now()
              FROM experiments e
@@ -266,23 +281,29 @@ impl Store {
         tenant_id: TenantId,
         experiment_id: i64,
     ) -> Result<Vec<VariantCountRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT variant, count(*) AS n, count(converted_at) AS conversions
              FROM experiment_assignments WHERE tenant_id = $1 AND experiment_id = $2 GROUP BY variant",
         )
         .bind(tenant_id)
         .bind(experiment_id)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Channel keys counted by running `message_posted` experiments, per tenant.
     pub async fn fetch_watched_channel_keys(&self) -> Result<Vec<(TenantId, String)>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.system_tx().await?;
+        let out = sqlx::query_as(
             "SELECT DISTINCT tenant_id, channel_key FROM experiments
              WHERE status = 'running' AND metric = 'message_posted' AND channel_key IS NOT NULL",
         )
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

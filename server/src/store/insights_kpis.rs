@@ -5,7 +5,8 @@
 //! 0012). Every read takes a [`KpiScope`]: the partners it covers.
 //!
 //! Bind order of every query: $1 tenant, $2 period start, $3 period end
-//! (exclusive), $4 tier, $5 industry, $6 one partner.
+//! (exclusive), $4 tier, $5 industry, $6 one partner; the two that count
+//! messages then the readable channels (`$7` counts, `$8` series).
 
 use super::{Store, StoreError};
 use crate::ids::{TenantId, UserId};
@@ -19,6 +20,10 @@ pub struct KpiScope<'a> {
     pub tier: Option<&'a str>,
     pub industry: Option<&'a str>,
     pub partner: Option<UserId>,
+    /// The channels whose messages count (message totals and activity): the
+    /// viewer's readable ones, so a hidden channel's traffic does not show
+    /// (issue 12 item 7). `None`: every channel (staff, snapshots).
+    pub channels: Option<&'a [i64]>,
 }
 
 /// Counts over a period.
@@ -84,12 +89,14 @@ impl Store {
         to: OffsetDateTime,
         scope: KpiScope<'_>,
     ) -> Result<KpiCounts, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let sql = format!(
             "WITH {SCOPE},
              acts AS (
                SELECT author_id AS p, created_at FROM messages
                WHERE tenant_id = $1 AND deleted_at IS NULL AND created_at >= $3 - interval '30 days'
                  AND created_at < $3 AND author_id IN (SELECT id FROM scope)
+                 AND ($7::bigint[] IS NULL OR channel_id = ANY($7))
                UNION ALL
                SELECT actor_id, created_at FROM activity_log
                WHERE tenant_id = $1 AND created_at >= $3 - interval '30 days' AND created_at < $3
@@ -100,6 +107,7 @@ impl Store {
                (SELECT count(DISTINCT p) FROM acts) AS active_partners_30d,
                (SELECT count(*) FROM messages WHERE tenant_id = $1 AND deleted_at IS NULL
                   AND created_at >= $2 AND created_at < $3
+                  AND ($7::bigint[] IS NULL OR channel_id = ANY($7))
                   AND (NOT (SELECT is_on FROM filtered) OR author_id IN (SELECT id FROM scope))) AS messages,
                (SELECT count(*) FROM deals WHERE tenant_id = $1 AND closed_at >= $2 AND closed_at < $3
                   AND partner_id IN (SELECT id FROM scope)) AS deal_wins,
@@ -109,15 +117,18 @@ impl Store {
                (SELECT count(*) FROM support_cases WHERE tenant_id = $1 AND status IN ('open', 'pending')
                   AND created_at < $3 AND author_id IN (SELECT id FROM scope)) AS open_cases"
         );
-        Ok(sqlx::query_as(&sql)
+        let out = sqlx::query_as(&sql)
             .bind(tenant_id)
             .bind(from)
             .bind(to)
             .bind(scope.tier)
             .bind(scope.industry)
             .bind(scope.partner)
-            .fetch_one(&self.pool)
-            .await?)
+            .bind(scope.channels)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Revenue of deal wins closed in `[from, to)` per currency (minor units).
@@ -128,6 +139,7 @@ impl Store {
         to: OffsetDateTime,
         scope: KpiScope<'_>,
     ) -> Result<Vec<MoneyRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let sql = format!(
             "WITH {SCOPE}
              SELECT currency, sum(amount_minor)::bigint AS amount_minor FROM deals
@@ -135,15 +147,17 @@ impl Store {
                AND partner_id IN (SELECT id FROM scope)
              GROUP BY currency ORDER BY currency"
         );
-        Ok(sqlx::query_as(&sql)
+        let out = sqlx::query_as(&sql)
             .bind(tenant_id)
             .bind(from)
             .bind(to)
             .bind(scope.tier)
             .bind(scope.industry)
             .bind(scope.partner)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The open pipeline now (opportunities not won or lost) per currency.
@@ -154,6 +168,7 @@ impl Store {
         tenant_id: TenantId,
         scope: KpiScope<'_>,
     ) -> Result<Vec<MoneyRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let sql = format!(
             "WITH {SCOPE}
              SELECT o.currency, sum(o.amount_minor)::bigint AS amount_minor
@@ -166,15 +181,17 @@ impl Store {
         // $2 and $3 (the period) do not apply to the pipeline, which is as
         // it stands now; they are bound to keep the scope's numbering.
         let now = OffsetDateTime::now_utc();
-        Ok(sqlx::query_as(&sql)
+        let out = sqlx::query_as(&sql)
             .bind(tenant_id)
             .bind(now)
             .bind(now)
             .bind(scope.tier)
             .bind(scope.industry)
             .bind(scope.partner)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Opportunities per stage now (the pipeline funnel), same scope as
@@ -184,6 +201,7 @@ impl Store {
         tenant_id: TenantId,
         scope: KpiScope<'_>,
     ) -> Result<Vec<StageRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let sql = format!(
             "WITH {SCOPE}
              SELECT o.stage, count(*) AS n
@@ -196,15 +214,17 @@ impl Store {
         // $2 and $3 (the period) do not apply to the pipeline, which is as
         // it stands now; they are bound to keep the scope's numbering.
         let now = OffsetDateTime::now_utc();
-        Ok(sqlx::query_as(&sql)
+        let out = sqlx::query_as(&sql)
             .bind(tenant_id)
             .bind(now)
             .bind(now)
             .bind(scope.tier)
             .bind(scope.industry)
             .bind(scope.partner)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Daily series over `[from, to)`, days in time zone `tz` (an IANA
@@ -218,10 +238,12 @@ impl Store {
         tz: &str,
         scope: KpiScope<'_>,
     ) -> Result<Vec<SeriesRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let sql = format!(
             "WITH {SCOPE}
              SELECT (created_at AT TIME ZONE $7)::date AS day, 'messages' AS metric, NULL::text AS currency, count(*) AS value
              FROM messages WHERE tenant_id = $1 AND deleted_at IS NULL AND created_at >= $2 AND created_at < $3
+               AND ($8::bigint[] IS NULL OR channel_id = ANY($8))
                AND (NOT (SELECT is_on FROM filtered) OR author_id IN (SELECT id FROM scope))
              GROUP BY 1
              UNION ALL
@@ -229,6 +251,7 @@ impl Store {
                SELECT (created_at AT TIME ZONE $7)::date AS day, author_id AS p FROM messages
                WHERE tenant_id = $1 AND deleted_at IS NULL AND created_at >= $2 AND created_at < $3
                  AND author_id IN (SELECT id FROM scope)
+                 AND ($8::bigint[] IS NULL OR channel_id = ANY($8))
                UNION ALL
                SELECT (created_at AT TIME ZONE $7)::date, actor_id FROM activity_log
                WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3
@@ -246,7 +269,7 @@ impl Store {
              WHERE tenant_id = $1 AND completed_at >= $2 AND completed_at < $3 AND partner_id IN (SELECT id FROM scope)
              GROUP BY 1"
         );
-        Ok(sqlx::query_as(&sql)
+        let out = sqlx::query_as(&sql)
             .bind(tenant_id)
             .bind(from)
             .bind(to)
@@ -254,8 +277,11 @@ impl Store {
             .bind(scope.industry)
             .bind(scope.partner)
             .bind(tz)
-            .fetch_all(&self.pool)
-            .await?)
+            .bind(scope.channels)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The industries of the tenant's clients (the dashboard's filter options), at most 100.
@@ -263,11 +289,14 @@ impl Store {
         &self,
         tenant_id: TenantId,
     ) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_scalar(
             "SELECT DISTINCT industry FROM clients WHERE tenant_id = $1 ORDER BY industry LIMIT 100",
         )
         .bind(tenant_id)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

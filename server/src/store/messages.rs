@@ -83,8 +83,43 @@ impl Store {
     /// Group commit: inserts every message of `batch` in one transaction,
     /// assigning each its channel's next seqs in batch order, and logs
     /// `MESSAGE_CREATE` for each. Returns the messages with `channel_seq` set,
-    /// in batch order. Nothing is visible before the commit returns.
+    /// in batch order. Nothing is visible before the commit returns. A batch
+    /// may hold several tenants: the transaction is scoped to each in turn
+    /// (row-level security), usually just one.
     pub async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Message>, StoreError> {
+        let mut tenants: Vec<TenantId> = batch.iter().map(|m| m.tenant_id).collect();
+        tenants.sort_unstable();
+        tenants.dedup();
+        let Some(&first) = tenants.first() else {
+            return Ok(Vec::new());
+        };
+        let mut tx = self.tenant_tx(first).await?;
+        let mut out: Vec<Option<Message>> = vec![None; batch.len()];
+        for (i, &tenant) in tenants.iter().enumerate() {
+            if i > 0 {
+                Self::scope_tx(&mut tx, tenant).await?;
+            }
+            let (slots, group): (Vec<usize>, Vec<&NewMessage>) = batch
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.tenant_id == tenant)
+                .unzip();
+            let committed = Self::insert_messages_tx(&mut tx, &group).await?;
+            for (slot, m) in slots.into_iter().zip(committed) {
+                out[slot] = Some(m);
+            }
+        }
+        tx.commit().await?;
+        out.into_iter()
+            .map(|m| m.ok_or(StoreError::NotFound))
+            .collect()
+    }
+
+    /// The messages of one tenant, in a transaction scoped to it.
+    async fn insert_messages_tx(
+        tx: &mut Transaction<'_, Postgres>,
+        batch: &[&NewMessage],
+    ) -> Result<Vec<Message>, StoreError> {
         // Count per (tenant, channel), in key order.
         let mut counts: std::collections::BTreeMap<(i64, i64), (i64, i64)> = Default::default();
         for m in batch {
@@ -98,7 +133,6 @@ impl Store {
             .iter()
             .map(|(&(t, c), &(n, max))| (t, c, n, max))
             .collect();
-        let mut tx = self.pool.begin().await?;
         let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
             "UPDATE channels c SET last_seq = c.last_seq + v.n,
                     last_message_id = GREATEST(COALESCE(c.last_message_id, 0), v.max_id)
@@ -110,7 +144,7 @@ impl Store {
         .bind(heads.iter().map(|h| h.1).collect::<Vec<_>>())
         .bind(heads.iter().map(|h| h.2).collect::<Vec<_>>())
         .bind(heads.iter().map(|h| h.3).collect::<Vec<_>>())
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
         if rows.len() != heads.len() {
             return Err(StoreError::NotFound);
@@ -189,7 +223,7 @@ impl Store {
         .bind(&seq)
         .bind(&at)
         .bind(&mentions)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO channel_events (tenant_id, channel_id, seq, t, d, message_id)
@@ -201,11 +235,10 @@ impl Store {
         .bind(&seq)
         .bind(&d)
         .bind(&id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         // Outgoing webhooks subscribed to these channels, in the same transaction.
-        Self::insert_message_outbox_tx(&mut tx, &tenant, &id, &channel, &d).await?;
-        tx.commit().await?;
+        Self::insert_message_outbox_tx(tx, &tenant, &id, &channel, &d).await?;
         Ok(out)
     }
 
@@ -215,14 +248,16 @@ impl Store {
         tenant_id: TenantId,
         id: MessageId,
     ) -> Result<Message, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "{MESSAGE_SELECT} WHERE m.tenant_id = $1 AND m.id = $2 AND m.deleted_at IS NULL"
         );
         let row: MessageRow = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(row.into_message())
     }
 
@@ -236,6 +271,7 @@ impl Store {
         after: Option<MessageId>,
         limit: i64,
     ) -> Result<Vec<Message>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let (cond, order) = match (before, after) {
             (_, Some(_)) => ("AND m.id > $3", "ASC"),
             (Some(_), None) => ("AND m.id < $3", "DESC"),
@@ -250,8 +286,9 @@ impl Store {
             .bind(channel_id)
             .bind(after.or(before))
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(rows.into_iter().map(MessageRow::into_message).collect())
     }
 
@@ -261,7 +298,7 @@ impl Store {
         tenant_id: TenantId,
         channel_id: ChannelId,
     ) -> Result<(Transaction<'static, Postgres>, i64), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let seq: i64 = sqlx::query_scalar(
             "UPDATE channels SET last_seq = last_seq + 1 WHERE tenant_id = $1 AND id = $2 RETURNING last_seq",
         )

@@ -2,8 +2,15 @@
 //! tenant and is named `insert_`, `fetch_`, `update_` or `delete_`.
 //!
 //! [`Store`] is a cheap-clone handle over the sqlx pool.
+//!
+//! Row-level security (migration 0019): the server connects as `arena_app`,
+//! and Postgres shows it only the rows of the tenant its transaction names.
+//! Every tenant-scoped method runs in [`Store::tenant_tx`]; the few that
+//! span tenants (schedulers, token lookups) run in [`Store::system_tx`] as
+//! `arena_system` (listed in docs/security.md, "Row-level security").
 
 mod activation;
+mod activation_welcomes;
 mod activity;
 mod audit;
 mod bots;
@@ -12,6 +19,7 @@ mod clients;
 mod dms;
 mod enablement;
 mod enablement_boards;
+mod enablement_records;
 mod events;
 mod files;
 mod growth;
@@ -27,6 +35,7 @@ mod payouts;
 mod plans;
 mod read_states;
 mod revenue;
+mod revenue_goals;
 mod rows;
 mod search;
 mod support;
@@ -37,8 +46,9 @@ mod users;
 mod webhooks;
 
 pub use activation::{
-    AgreementRow, ApplicationRow, DocumentRow, NewApplication, PartnerRow, TickRow, WelcomeRow,
+    AgreementRow, ApplicationRow, DocumentRow, NewApplication, PartnerRow, TickRow,
 };
+pub use activation_welcomes::WelcomeRow;
 pub use activity::{ActivityRow, NewActivity};
 pub use audit::AuditRow;
 pub use bots::{BotTokenInfo, BotTokenRow, NewBotToken};
@@ -73,7 +83,9 @@ pub use tiers::TierChange;
 pub use tokens::{RefreshUse, PURGE_BATCH};
 pub use webhooks::{NewWebhook, WebhookRow};
 
+use crate::ids::TenantId;
 use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
 use std::time::Duration;
 
 /// A failed store call, mapped by the caller to an error code.
@@ -152,6 +164,95 @@ impl Store {
             .run(&self.pool)
             .await
             .map_err(|e| StoreError::Other(e.to_string()))
+    }
+
+    /// Begins a transaction scoped to `tenant`: `BEGIN` and
+    /// `set_config('app.tenant_id', tenant, true)` in one round trip. The
+    /// setting is transaction-local, so it ends with the transaction and never
+    /// reaches the next user of the pooled connection; the RLS policy
+    /// `tenant_isolation` (migration 0019) then shows and accepts only this
+    /// tenant's rows. Commit it to keep writes; dropping it rolls back.
+    pub(crate) async fn tenant_tx(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Transaction<'static, Postgres>, StoreError> {
+        // An i64 formatted into the statement: nothing of the caller's text reaches SQL.
+        Ok(self
+            .pool
+            .begin_with(format!(
+                "BEGIN; SELECT set_config('app.tenant_id', '{}', true)",
+                tenant.0
+            ))
+            .await?)
+    }
+
+    /// Begins a cross-tenant transaction as the role `arena_system` (`SET
+    /// LOCAL ROLE`), which sees every tenant's rows of the few tables it is
+    /// granted (migration 0019) and nothing else. Only for the paths
+    /// docs/security.md lists; switch to one tenant with [`Store::scope_tx`]
+    /// before writing that tenant's rows.
+    pub(crate) async fn system_tx(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        Ok(self
+            .pool
+            .begin_with("BEGIN; SET LOCAL ROLE arena_system")
+            .await?)
+    }
+
+    /// Scopes an open transaction to `tenant` from here on: back to the
+    /// connecting role (from [`Store::system_tx`]'s `arena_system`) and
+    /// `app.tenant_id` set to `tenant`, transaction-local.
+    pub(crate) async fn scope_tx(
+        tx: &mut Transaction<'_, Postgres>,
+        tenant: TenantId,
+    ) -> Result<(), StoreError> {
+        // set_config('role', 'none', true) is SET LOCAL ROLE NONE.
+        sqlx::query(
+            "SELECT set_config('role', 'none', true), set_config('app.tenant_id', $1, true)",
+        )
+        .bind(tenant.0.to_string())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether the connecting role bypasses row-level security (a superuser
+    /// or BYPASSRLS): the server warns at start, since then a query that
+    /// forgets its tenant filter is not caught.
+    pub async fn bypasses_rls(&self) -> Result<bool, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Applies pending migrations over a short-lived connection to `url`
+    /// (the tables' owner: `Config::migrate_url`), closed after. When every
+    /// migration is already applied it changes nothing, so a node whose URL
+    /// is `arena_app` (no DDL rights) starts on a schema the owner migrated.
+    pub async fn migrate_url(url: &str) -> Result<(), StoreError> {
+        let owner = Store::connect(url, 1).await?;
+        let r = if owner.migrations_pending().await {
+            owner.migrate().await
+        } else {
+            Ok(())
+        };
+        owner.pool.close().await;
+        r
+    }
+
+    /// Whether a migration of [`MIGRATOR`] is not recorded as applied (or
+    /// the record cannot be read: then `migrate` runs and reports why).
+    async fn migrations_pending(&self) -> bool {
+        let applied: Vec<i64> =
+            match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await
+            {
+                Ok(v) => v,
+                Err(_) => return true,
+            };
+        MIGRATOR.iter().any(|m| !applied.contains(&m.version))
     }
 
     /// `SELECT 1`: for /readyz.

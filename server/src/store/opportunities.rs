@@ -59,7 +59,7 @@ impl Store {
         activity: Option<&NewActivity<'_>>,
         if_absent: bool,
     ) -> Result<Option<OpportunityRow>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = if if_absent {
             "INSERT INTO opportunities (tenant_id, id, client_id, title, stage, amount_minor, currency, created_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id"
@@ -94,12 +94,15 @@ impl Store {
         tenant_id: TenantId,
         id: i64,
     ) -> Result<Option<OpportunityRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!("{OPP_SELECT} WHERE o.tenant_id = $1 AND o.id = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Opportunities, newest first, at most `limit`: of one partner's clients
@@ -110,16 +113,19 @@ impl Store {
         owner: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<OpportunityRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "{OPP_SELECT} WHERE o.tenant_id = $1 AND ($2::bigint IS NULL OR c.owner_id = $2)
              ORDER BY o.id DESC LIMIT $3"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(owner)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Moves an opportunity from stage `from` to `to` with its activity
@@ -134,7 +140,7 @@ impl Store {
         won: Option<(UserId, &str)>,
         activity: Option<&NewActivity<'_>>,
     ) -> Result<OpportunityRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let moved: Option<i64> = sqlx::query_scalar(
             "UPDATE opportunities SET stage = $4, updated_at = now(),
                     won_partner = COALESCE($5, won_partner), won_client = COALESCE($6, won_client)
@@ -166,13 +172,15 @@ impl Store {
         tenant_id: TenantId,
         id: i64,
     ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "UPDATE opportunities SET deal_recorded = true WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant_id)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

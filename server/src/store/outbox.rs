@@ -106,6 +106,7 @@ impl Store {
         channels: &[String],
         created_by: UserId,
     ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO webhook_subscriptions (tenant_id, id, url, secret, event_types, channels, created_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -117,8 +118,9 @@ impl Store {
         .bind(event_types)
         .bind(channels)
         .bind(created_by)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -127,13 +129,16 @@ impl Store {
         &self,
         tenant_id: TenantId,
     ) -> Result<Vec<SubscriptionRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT id, url, event_types, channels, created_at, disabled_at FROM webhook_subscriptions
              WHERE tenant_id = $1 ORDER BY id DESC",
         )
         .bind(tenant_id)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Disables a live subscription: its queued events are no longer claimed
@@ -143,16 +148,18 @@ impl Store {
         tenant_id: TenantId,
         id: i64,
     ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let r = sqlx::query(
             "UPDATE webhook_subscriptions SET disabled_at = now() WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL",
         )
         .bind(tenant_id)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -163,7 +170,8 @@ impl Store {
         subscription_id: i64,
         limit: i64,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT d.event_id, o.event_type, d.attempt, d.status, d.error, d.duration_ms, d.at
              FROM webhook_deliveries d JOIN webhook_outbox o ON o.tenant_id = d.tenant_id
                   AND o.event_id = d.event_id AND o.subscription_id = d.subscription_id
@@ -172,20 +180,24 @@ impl Store {
         .bind(tenant_id)
         .bind(subscription_id)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Deletes delivered or given-up rows (and their attempt log) older than
     /// `days`; returns how many. The dispatcher runs it now and then.
     pub async fn delete_old_webhook_events(&self, days: i32) -> Result<u64, StoreError> {
+        let mut tx = self.system_tx().await?;
         let r = sqlx::query(
             "DELETE FROM webhook_outbox WHERE (delivered_at IS NOT NULL OR failed_at IS NOT NULL)
                AND created_at < now() - make_interval(days => $1)",
         )
         .bind(days)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(r.rows_affected())
     }
 
@@ -197,7 +209,8 @@ impl Store {
         limit: i64,
         lease_s: i64,
     ) -> Result<Vec<DueWebhook>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.system_tx().await?;
+        let out = sqlx::query_as(
             "WITH due AS (
                  SELECT o.tenant_id, o.event_id, o.subscription_id FROM webhook_outbox o
                  JOIN webhook_subscriptions ls ON ls.tenant_id = o.tenant_id AND ls.id = o.subscription_id
@@ -213,8 +226,10 @@ impl Store {
         )
         .bind(limit)
         .bind(lease_s as f64)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Records one attempt: delivered, or failed with the next attempt at
@@ -229,7 +244,7 @@ impl Store {
         duration_ms: i32,
         retry_at: Option<OffsetDateTime>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(w.tenant_id).await?;
         sqlx::query(
             "UPDATE webhook_outbox SET attempts = attempts + 1,
                     delivered_at = CASE WHEN $4 THEN now() END,

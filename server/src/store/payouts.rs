@@ -68,6 +68,7 @@ impl Store {
         user_id: UserId,
         stripe_account_id: &str,
     ) -> Result<PayoutAccountRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "INSERT INTO payout_accounts (tenant_id, user_id, stripe_account_id) VALUES ($1, $2, $3)
              ON CONFLICT (tenant_id, user_id) DO UPDATE SET
@@ -81,12 +82,14 @@ impl Store {
                updated_at = now()
              RETURNING {ACCOUNT_COLS}"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(user_id)
             .bind(stripe_account_id)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The partner's payout account, or `NotFound`.
@@ -95,14 +98,17 @@ impl Store {
         tenant_id: TenantId,
         user_id: UserId,
     ) -> Result<PayoutAccountRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {ACCOUNT_COLS} FROM payout_accounts WHERE tenant_id = $1 AND user_id = $2"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(user_id)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The payout account with this Stripe id, or `NotFound`. The one lookup
@@ -113,10 +119,13 @@ impl Store {
         stripe_account_id: &str,
     ) -> Result<PayoutAccountRow, StoreError> {
         let q = format!("SELECT {ACCOUNT_COLS} FROM payout_accounts WHERE stripe_account_id = $1");
-        Ok(sqlx::query_as(&q)
+        let mut tx = self.system_tx().await?;
+        let out = sqlx::query_as(&q)
             .bind(stripe_account_id)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Records the event and applies `effect` in one transaction, once:
@@ -126,7 +135,7 @@ impl Store {
         e: &NewIntegrationEvent<'_>,
         effect: &IntegrationEffect<'_>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(e.tenant_id).await?;
         let new = sqlx::query(
             "INSERT INTO integration_events (tenant_id, source, event_id, type, created_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",

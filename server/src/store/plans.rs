@@ -136,7 +136,7 @@ impl Store {
         tenant_id: TenantId,
         templates: &[NewPlanTemplate<'_>],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         for t in templates {
             sqlx::query(
                 "INSERT INTO app_plan_templates (tenant_id, key, name, vertical, description, sections, position, created_by)
@@ -163,13 +163,14 @@ impl Store {
         tenant_id: TenantId,
         t: &NewPlanTemplate<'_>,
     ) -> Result<PlanTemplateRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "INSERT INTO app_plan_templates (tenant_id, key, name, vertical, description, sections, position, created_by)
              VALUES ($1, $2, $3, $4, $5, $6,
                      (SELECT COALESCE(max(position), 0) + 1 FROM app_plan_templates WHERE tenant_id = $1), $7)
              RETURNING {TEMPLATE_COLS}"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(t.key)
             .bind(t.name)
@@ -177,8 +178,10 @@ impl Store {
             .bind(t.description)
             .bind(Json(t.sections))
             .bind(t.created_by)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Replaces a template's name, vertical, description and sections.
@@ -187,19 +190,22 @@ impl Store {
         tenant_id: TenantId,
         t: &NewPlanTemplate<'_>,
     ) -> Result<PlanTemplateRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE app_plan_templates SET name = $3, vertical = $4, description = $5, sections = $6, updated_at = now()
              WHERE tenant_id = $1 AND key = $2 RETURNING {TEMPLATE_COLS}"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(t.key)
             .bind(t.name)
             .bind(t.vertical)
             .bind(t.description)
             .bind(Json(t.sections))
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Retires (`true`) or restores a template.
@@ -209,17 +215,20 @@ impl Store {
         key: &str,
         retired: bool,
     ) -> Result<PlanTemplateRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE app_plan_templates
              SET retired_at = CASE WHEN $3 THEN COALESCE(retired_at, now()) ELSE NULL END, updated_at = now()
              WHERE tenant_id = $1 AND key = $2 RETURNING {TEMPLATE_COLS}"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(key)
             .bind(retired)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The template `key`, or `NotFound`.
@@ -228,14 +237,17 @@ impl Store {
         tenant_id: TenantId,
         key: &str,
     ) -> Result<PlanTemplateRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {TEMPLATE_COLS} FROM app_plan_templates WHERE tenant_id = $1 AND key = $2"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(key)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Templates in list order, at most `limit`; retired ones only when asked.
@@ -245,27 +257,32 @@ impl Store {
         retired: bool,
         limit: i64,
     ) -> Result<Vec<PlanTemplateRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {TEMPLATE_COLS} FROM app_plan_templates
              WHERE tenant_id = $1 AND ($2 OR retired_at IS NULL)
              ORDER BY retired_at IS NOT NULL, position, key LIMIT $3"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(retired)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// How many templates the tenant has (retired included).
     pub async fn fetch_plan_template_count(&self, tenant_id: TenantId) -> Result<i64, StoreError> {
-        Ok(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out =
             sqlx::query_scalar("SELECT count(*) FROM app_plan_templates WHERE tenant_id = $1")
                 .bind(tenant_id)
-                .fetch_one(&self.pool)
-                .await?,
-        )
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Inserts a plan (status `draft`) with its creation activity entry.
@@ -275,7 +292,7 @@ impl Store {
         p: &NewPlan<'_>,
         activity: &NewActivity<'_>,
     ) -> Result<PlanRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "INSERT INTO app_plans (tenant_id, id, partner_id, template_key, template_name, title, client_name,
                                     answers, sections, status, narrative)
@@ -301,12 +318,15 @@ impl Store {
 
     /// The plan `id`, or `NotFound`.
     pub async fn fetch_plan(&self, tenant_id: TenantId, id: PlanId) -> Result<PlanRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!("SELECT {PLAN_COLS} FROM app_plans WHERE tenant_id = $1 AND id = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Plans most recently updated first (submitted ones first when
@@ -320,19 +340,22 @@ impl Store {
         submitted_first: bool,
         limit: i64,
     ) -> Result<Vec<PlanRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {PLAN_COLS} FROM app_plans
              WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2) AND ($3::text IS NULL OR status = $3)
              ORDER BY ($4 AND status = 'submitted') DESC, updated_at DESC, id DESC LIMIT $5"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(partner)
             .bind(status)
             .bind(submitted_first)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Plans per status, one partner's or all: `(status, n)`.
@@ -341,14 +364,17 @@ impl Store {
         tenant_id: TenantId,
         partner: Option<UserId>,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT status, count(*) FROM app_plans
              WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2) GROUP BY 1",
         )
         .bind(tenant_id)
         .bind(partner)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Plans whose narrative is being written (at most `limit`).
@@ -357,14 +383,17 @@ impl Store {
         tenant_id: TenantId,
         limit: i64,
     ) -> Result<Vec<PlanRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {PLAN_COLS} FROM app_plans WHERE tenant_id = $1 AND narrative = 'writing' ORDER BY id LIMIT $2"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Replaces a plan's title and sections while it is a draft or has
@@ -378,7 +407,7 @@ impl Store {
         sections: &[PlanSection],
         activity: &NewActivity<'_>,
     ) -> Result<PlanRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE app_plans SET title = $3, sections = $4, updated_at = now()
              WHERE tenant_id = $1 AND id = $2 AND status IN ('draft', 'changes_requested') AND narrative <> 'writing'
@@ -405,7 +434,7 @@ impl Store {
         m: &PlanMove<'_>,
         activity: &NewActivity<'_>,
     ) -> Result<PlanRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE app_plans SET status = $4, updated_at = now(),
                  submissions = submissions + CASE WHEN $5 THEN 1 ELSE 0 END,
@@ -441,7 +470,7 @@ impl Store {
         o: &NarrativeOutcome<'_>,
         activity: &NewActivity<'_>,
     ) -> Result<Option<PlanRow>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE app_plans SET narrative = $4, narrative_note = $5, sections = COALESCE($6, sections), updated_at = now()
              WHERE tenant_id = $1 AND id = $2 AND narrative = 'writing' AND narrative_gen = $3

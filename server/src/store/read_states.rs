@@ -29,6 +29,7 @@ impl Store {
         channel_id: ChannelId,
         message_id: MessageId,
     ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO read_states (tenant_id, user_id, channel_id, last_read_id) VALUES ($1, $2, $3, $4)
              ON CONFLICT (tenant_id, user_id, channel_id)
@@ -38,8 +39,9 @@ impl Store {
         .bind(user_id)
         .bind(channel_id)
         .bind(message_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -50,7 +52,8 @@ impl Store {
         user_id: UserId,
         channel_ids: &[ChannelId],
     ) -> Result<Vec<ReadyHead>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT c.id, c.last_seq, c.last_message_id, rs.last_read_id,
                     CASE WHEN c.last_message_id IS NULL OR c.last_message_id <= COALESCE(rs.last_read_id, 0) THEN 0
                     ELSE (SELECT count(*) FROM (SELECT 1 FROM messages m
@@ -70,7 +73,9 @@ impl Store {
         .bind(tenant_id)
         .bind(user_id)
         .bind(channel_ids)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

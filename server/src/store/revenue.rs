@@ -139,14 +139,17 @@ impl Store {
         tenant_id: TenantId,
         deal_id: &str,
     ) -> Result<Option<DealRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT deal_id, partner_id, client, amount_minor, currency, closed_at, body_hash, message_id
              FROM deals WHERE tenant_id = $1 AND deal_id = $2",
         )
         .bind(tenant_id)
         .bind(deal_id)
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Records a deal and its pending commission in one transaction, with an
@@ -158,7 +161,7 @@ impl Store {
         commission: NewLedgerEntry,
         audit_id: i64,
     ) -> Result<LedgerRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO deals (tenant_id, deal_id, partner_id, client, amount_minor, currency, closed_at, body_hash, recorded_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -208,7 +211,7 @@ impl Store {
         entries: &[NewLedgerEntry],
         audit: (i64, UserId, &str, &str),
     ) -> Result<Vec<LedgerRow>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let mut out = Vec::with_capacity(entries.len());
         for e in entries {
             let row = Self::append_ledger_tx(&mut tx, tenant_id, e).await?;
@@ -304,14 +307,17 @@ impl Store {
         deal_id: &str,
         candidate: MessageId,
     ) -> Result<MessageId, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_scalar(
             "UPDATE deals SET message_id = COALESCE(message_id, $3) WHERE tenant_id = $1 AND deal_id = $2 RETURNING message_id",
         )
         .bind(tenant_id)
         .bind(deal_id)
         .bind(candidate)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Links a deal to the card message that announced it.
@@ -321,12 +327,14 @@ impl Store {
         deal_id: &str,
         message_id: MessageId,
     ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query("UPDATE deals SET message_id = $3 WHERE tenant_id = $1 AND deal_id = $2")
             .bind(tenant_id)
             .bind(deal_id)
             .bind(message_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -337,16 +345,19 @@ impl Store {
         tenant_id: TenantId,
         partner: Option<UserId>,
     ) -> Result<Vec<LedgerRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT * FROM (SELECT DISTINCT ON (deal_id) {LEDGER_COLS} FROM commission_ledger
                WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2)
                ORDER BY deal_id, seq DESC) x ORDER BY seq DESC"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(partner)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Every entry of one deal, oldest first (its last is its status).
@@ -355,12 +366,15 @@ impl Store {
         tenant_id: TenantId,
         deal_id: &str,
     ) -> Result<Vec<LedgerRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!("SELECT {LEDGER_COLS} FROM commission_ledger WHERE tenant_id = $1 AND deal_id = $2 ORDER BY seq");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(deal_id)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Ledger entries newest first (at most `limit`), for one partner or all.
@@ -370,17 +384,20 @@ impl Store {
         partner: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<LedgerRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {LEDGER_COLS} FROM commission_ledger
              WHERE tenant_id = $1 AND ($2::bigint IS NULL OR partner_id = $2)
              ORDER BY seq DESC LIMIT $3"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(partner)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The whole ledger in `seq` order (verification), `limit` at a time after `after_seq`.
@@ -390,15 +407,18 @@ impl Store {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<LedgerRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {LEDGER_COLS} FROM commission_ledger WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(after_seq)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Won revenue per partner and currency for deals closed since `since`
@@ -408,7 +428,8 @@ impl Store {
         tenant_id: TenantId,
         since: OffsetDateTime,
     ) -> Result<Vec<WonRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT d.partner_id, u.display_name, d.currency, count(*) AS deals, sum(d.amount_minor)::bigint AS amount_minor
              FROM deals d JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.partner_id
              WHERE d.tenant_id = $1 AND d.closed_at >= $2
@@ -418,64 +439,9 @@ impl Store {
         )
         .bind(tenant_id)
         .bind(since)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// Sets (or replaces) the goal of `month` (its first day) for a partner,
-    /// or for the program when `partner` is `None`, with an audit entry.
-    pub async fn update_goal(
-        &self,
-        tenant_id: TenantId,
-        month: time::Date,
-        partner: Option<UserId>,
-        target_minor: i64,
-        set_by: UserId,
-        audit_id: i64,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO revenue_goals (tenant_id, month, partner_id, target_minor, set_by) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (tenant_id, month, partner_id) DO UPDATE
-               SET target_minor = EXCLUDED.target_minor, set_by = EXCLUDED.set_by, updated_at = now()",
-        )
-        .bind(tenant_id)
-        .bind(month)
-        .bind(partner.unwrap_or(UserId(0)))
-        .bind(target_minor)
-        .bind(set_by)
-        .execute(&mut *tx)
-        .await?;
-        let target = partner.map_or("program".to_owned(), |p| p.to_string());
-        Self::insert_audit_tx(
-            &mut tx,
-            tenant_id,
-            audit_id,
-            set_by,
-            "revenue.goal",
-            &format!("{month} {target}"),
-        )
+        .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(())
-    }
-
-    /// The goals of `month`: `(partner or None for the program, target_minor)`.
-    pub async fn fetch_goals(
-        &self,
-        tenant_id: TenantId,
-        month: time::Date,
-    ) -> Result<Vec<(Option<UserId>, i64)>, StoreError> {
-        let rows: Vec<(UserId, i64)> = sqlx::query_as(
-            "SELECT partner_id, target_minor FROM revenue_goals WHERE tenant_id = $1 AND month = $2 ORDER BY partner_id",
-        )
-        .bind(tenant_id)
-        .bind(month)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(p, t)| ((p.0 != 0).then_some(p), t))
-            .collect())
+        Ok(out)
     }
 }

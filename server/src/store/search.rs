@@ -37,6 +37,7 @@ impl Store {
         tenant_id: TenantId,
         q: &SearchQuery<'_>,
     ) -> Result<Vec<(Message, String)>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let select = MESSAGE_SELECT.replacen(
             "SELECT ",
             "SELECT ts_headline('english',
@@ -63,8 +64,9 @@ impl Store {
             .bind(q.before)
             .bind(q.after)
             .bind(q.limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(rows
             .into_iter()
             .map(|r| (r.message.into_message(), r.highlight))

@@ -170,7 +170,7 @@ impl Store {
         evidence: &[i64],
         activity: &NewActivity<'_>,
     ) -> Result<CaseRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "INSERT INTO support_cases (tenant_id, id, author_id, subject, body, status, priority)
              VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING {CASE_COLS}"
@@ -192,12 +192,15 @@ impl Store {
 
     /// The case `id` of this tenant, or `NotFound`.
     pub async fn fetch_case(&self, tenant_id: TenantId, id: CaseId) -> Result<CaseRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!("SELECT {CASE_COLS} FROM support_cases WHERE tenant_id = $1 AND id = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Cases most recently updated first, at most `limit`: one author's
@@ -209,18 +212,21 @@ impl Store {
         status: Option<&str>,
         limit: i64,
     ) -> Result<Vec<CaseRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {CASE_COLS} FROM support_cases
              WHERE tenant_id = $1 AND ($2::bigint IS NULL OR author_id = $2) AND ($3::text IS NULL OR status = $3)
              ORDER BY updated_at DESC, id DESC LIMIT $4"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(author)
             .bind(status)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The staff queue: open and pending cases, highest priority first,
@@ -230,16 +236,19 @@ impl Store {
         tenant_id: TenantId,
         limit: i64,
     ) -> Result<Vec<CaseRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {CASE_COLS} FROM support_cases
              WHERE tenant_id = $1 AND status IN ('open', 'pending')
              ORDER BY {RANK} DESC, created_at, id LIMIT $2"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Case counts per (status, priority, assigned), one author's or all.
@@ -248,15 +257,18 @@ impl Store {
         tenant_id: TenantId,
         author: Option<UserId>,
     ) -> Result<Vec<CaseCountRow>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT status, priority, assignee_id IS NOT NULL AS assigned, count(*) AS n
              FROM support_cases WHERE tenant_id = $1 AND ($2::bigint IS NULL OR author_id = $2)
              GROUP BY 1, 2, 3",
         )
         .bind(tenant_id)
         .bind(author)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Appends a reply or note with its evidence and (unless internal) the
@@ -268,7 +280,7 @@ impl Store {
         evidence: &[i64],
         activity: Option<&NewActivity<'_>>,
     ) -> Result<(CaseRow, CaseEntryRow), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let entry = insert_entry_tx(&mut tx, tenant_id, e).await?;
         insert_evidence_tx(
             &mut tx,
@@ -297,7 +309,7 @@ impl Store {
         e: &NewCaseEntry<'_>,
         activity: &NewActivity<'_>,
     ) -> Result<CaseRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE support_cases SET status = $4, updated_at = now()
              WHERE tenant_id = $1 AND id = $2 AND status = $3 RETURNING {CASE_COLS}"
@@ -330,7 +342,7 @@ impl Store {
         priority: Option<&str>,
         activity: &[NewActivity<'_>],
     ) -> Result<CaseRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE support_cases SET updated_at = now(),
                  assignee_id = CASE WHEN $3 THEN $4 ELSE assignee_id END,
@@ -360,7 +372,7 @@ impl Store {
         id: CaseId,
         activity: &NewActivity<'_>,
     ) -> Result<CaseRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "UPDATE support_cases SET escalated_at = now(), updated_at = now()
              WHERE tenant_id = $1 AND id = $2 AND escalated_at IS NULL RETURNING {CASE_COLS}"
@@ -387,6 +399,7 @@ impl Store {
         internal: bool,
         limit: i64,
     ) -> Result<Vec<CaseEntryRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {ENTRY_COLS} FROM support_entries
              WHERE tenant_id = $1 AND case_id = $2 AND ($3 OR NOT internal)
@@ -397,9 +410,10 @@ impl Store {
             .bind(case_id)
             .bind(internal)
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await?;
         rows.reverse();
+        tx.commit().await?;
         Ok(rows)
     }
 
@@ -411,8 +425,9 @@ impl Store {
         case_ids: &[CaseId],
         internal: bool,
     ) -> Result<Vec<EvidenceRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let ids: Vec<i64> = case_ids.iter().map(|c| c.0).collect();
-        Ok(sqlx::query_as(
+        let out = sqlx::query_as(
             "SELECT e.case_id, e.file_id, f.name, f.content_type, f.size, e.added_by, e.internal, e.created_at
              FROM support_evidence e JOIN files f ON f.tenant_id = e.tenant_id AND f.id = e.file_id
              WHERE e.tenant_id = $1 AND e.case_id = ANY($2) AND ($3 OR NOT e.internal)
@@ -421,8 +436,10 @@ impl Store {
         .bind(tenant_id)
         .bind(&ids)
         .bind(internal)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// How many files are attached to a case (for its bound).
@@ -431,12 +448,15 @@ impl Store {
         tenant_id: TenantId,
         case_id: CaseId,
     ) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_scalar(
             "SELECT count(*) FROM support_evidence WHERE tenant_id = $1 AND case_id = $2",
         )
         .bind(tenant_id)
         .bind(case_id)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

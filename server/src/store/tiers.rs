@@ -32,7 +32,8 @@ impl Store {
         partner: UserId,
         since: OffsetDateTime,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        Ok(sqlx::query_as(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
             "SELECT d.currency, sum(d.amount_minor)::bigint FROM deals d
              WHERE d.tenant_id = $1 AND d.partner_id = $2 AND d.closed_at >= $3
                AND NOT EXISTS (SELECT 1 FROM commission_ledger l WHERE l.tenant_id = d.tenant_id
@@ -42,8 +43,10 @@ impl Store {
         .bind(tenant_id)
         .bind(partner)
         .bind(since)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Applies `c`: the partner's tier (only if it is still `c.from`, else
@@ -54,7 +57,7 @@ impl Store {
         tenant_id: TenantId,
         c: &TierChange,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let updated = sqlx::query(
             "UPDATE users SET tier = $4 WHERE tenant_id = $1 AND id = $2 AND role = 'partner'
                AND tier IS NOT DISTINCT FROM $3",

@@ -41,6 +41,7 @@ impl Store {
         family: &str,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO refresh_tokens (tenant_id, token_hash, user_id, family, expires_at)
              VALUES ($1, $2, $3, $4, $5)",
@@ -50,8 +51,9 @@ impl Store {
         .bind(user_id)
         .bind(family)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         self.purge_expired_refresh_tokens(PURGE_BATCH).await?;
         Ok(())
     }
@@ -65,7 +67,8 @@ impl Store {
         new_hash: &str,
         expires_at: OffsetDateTime,
     ) -> Result<RefreshUse, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        // The token names its tenant: look it up across tenants, then act as that tenant.
+        let mut tx = self.system_tx().await?;
         let row: Option<(TenantId, UserId, String, bool, bool)> = sqlx::query_as(
             "SELECT tenant_id, user_id, family, used_at IS NOT NULL, expires_at <= now()
                FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
@@ -79,6 +82,7 @@ impl Store {
         if expired {
             return Ok(RefreshUse::Invalid);
         }
+        Self::scope_tx(&mut tx, tenant_id).await?;
         if used {
             sqlx::query("DELETE FROM refresh_tokens WHERE family = $1")
                 .bind(&family)
@@ -114,7 +118,8 @@ impl Store {
         user_id: UserId,
         token_hash: &str,
     ) -> Result<u64, StoreError> {
-        Ok(sqlx::query(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query(
             "DELETE FROM refresh_tokens WHERE family = (
                SELECT family FROM refresh_tokens
                 WHERE token_hash = $3 AND tenant_id = $1 AND user_id = $2)",
@@ -122,9 +127,11 @@ impl Store {
         .bind(tenant_id)
         .bind(user_id)
         .bind(token_hash)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
-        .rows_affected())
+        .rows_affected();
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Deletes every refresh token of the member (kick, logout everywhere).
@@ -133,26 +140,58 @@ impl Store {
         tenant_id: TenantId,
         user_id: UserId,
     ) -> Result<u64, StoreError> {
-        Ok(
-            sqlx::query("DELETE FROM refresh_tokens WHERE tenant_id = $1 AND user_id = $2")
-                .bind(tenant_id)
-                .bind(user_id)
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query("DELETE FROM refresh_tokens WHERE tenant_id = $1 AND user_id = $2")
+            .bind(tenant_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Deletes up to `limit` expired refresh tokens; returns how many.
     pub async fn purge_expired_refresh_tokens(&self, limit: i64) -> Result<u64, StoreError> {
-        Ok(sqlx::query(
+        let mut tx = self.system_tx().await?;
+        let out = sqlx::query(
             "DELETE FROM refresh_tokens WHERE token_hash IN (
                SELECT token_hash FROM refresh_tokens WHERE expires_at <= now() LIMIT $1)",
         )
         .bind(limit)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
-        .rows_affected())
+        .rows_affected();
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Ends every token of the member in one transaction: the token epoch
+    /// moves on (access tokens refused) and the refresh tokens are deleted.
+    /// Returns the new epoch; `NotFound` for no such member. One commit, so a
+    /// kick closes its sessions right after it (the token watcher sees the
+    /// new epoch no earlier than the kick does).
+    pub async fn end_member_tokens(
+        &self,
+        tenant_id: TenantId,
+        user_id: UserId,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let epoch = sqlx::query_scalar(
+            "UPDATE users SET token_epoch = token_epoch + 1
+              WHERE tenant_id = $1 AND id = $2 RETURNING token_epoch",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM refresh_tokens WHERE tenant_id = $1 AND user_id = $2")
+            .bind(tenant_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(epoch)
     }
 
     /// Moves the member's token epoch on, so every access token issued
@@ -162,14 +201,17 @@ impl Store {
         tenant_id: TenantId,
         user_id: UserId,
     ) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_scalar(
             "UPDATE users SET token_epoch = token_epoch + 1
               WHERE tenant_id = $1 AND id = $2 RETURNING token_epoch",
         )
         .bind(tenant_id)
         .bind(user_id)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The current token epochs of these members, `(tenant, user, epoch)`;
@@ -180,14 +222,17 @@ impl Store {
     ) -> Result<Vec<(TenantId, UserId, i64)>, StoreError> {
         let tenants: Vec<i64> = members.iter().map(|m| m.0 .0).collect();
         let users: Vec<i64> = members.iter().map(|m| m.1 .0).collect();
-        Ok(sqlx::query_as(
+        let mut tx = self.system_tx().await?;
+        let out = sqlx::query_as(
             "SELECT u.tenant_id, u.id, u.token_epoch
                FROM unnest($1::bigint[], $2::bigint[]) AS k(tenant_id, id)
                JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.id",
         )
         .bind(&tenants)
         .bind(&users)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

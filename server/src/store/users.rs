@@ -23,6 +23,7 @@ impl Store {
         tier: Option<&str>,
         password_hash: Option<&str>,
     ) -> Result<UserRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "INSERT INTO users (tenant_id, id, email, display_name, role, tier, password_hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -37,7 +38,7 @@ impl Store {
                             AND users.password_hash IS DISTINCT FROM EXCLUDED.password_hash))::int
              RETURNING {USER_COLS}"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
             .bind(email)
@@ -45,8 +46,10 @@ impl Store {
             .bind(role)
             .bind(tier)
             .bind(password_hash)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The tenant's system member ("Arena", a bot with email
@@ -57,18 +60,21 @@ impl Store {
         tenant_id: TenantId,
         new_id: UserId,
     ) -> Result<UserRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "INSERT INTO users (tenant_id, id, email, display_name, role)
              VALUES ($1, $2, $3, 'Arena', 'bot')
              ON CONFLICT ON CONSTRAINT users_email_unique DO UPDATE SET email = EXCLUDED.email
              RETURNING {USER_COLS}"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(new_id)
             .bind(SYSTEM_EMAIL)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The member with this email in this tenant, or `NotFound`.
@@ -77,34 +83,43 @@ impl Store {
         tenant_id: TenantId,
         email: &str,
     ) -> Result<UserRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND lower(email) = lower($2)"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(email)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The member with this id in this tenant, or `NotFound`.
     pub async fn fetch_user(&self, tenant_id: TenantId, id: UserId) -> Result<UserRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND id = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Every member of the tenant, by display name.
     pub async fn fetch_members(&self, tenant_id: TenantId) -> Result<Vec<UserRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q =
             format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 ORDER BY display_name, id");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Up to `limit` members with an id above `after` (all when `None`), by
@@ -115,15 +130,18 @@ impl Store {
         after: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<UserRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(after.map_or(i64::MIN, |u| u.0))
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Sets or lifts (None) a member's timeout.
@@ -133,15 +151,17 @@ impl Store {
         id: UserId,
         until: Option<OffsetDateTime>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let r = sqlx::query("UPDATE users SET muted_until = $3 WHERE tenant_id = $1 AND id = $2")
             .bind(tenant_id)
             .bind(id)
             .bind(until)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        tx.commit().await?;
         Ok(())
     }
 }
@@ -156,6 +176,7 @@ impl Store {
         role: &str,
         tier: Option<&str>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         sqlx::query(
             "INSERT INTO users (tenant_id, id, email, display_name, role, tier)
              SELECT $1, id, email, name, $5, $6 FROM unnest($2::bigint[], $3::text[], $4::text[]) AS v(id, email, name)
@@ -167,8 +188,9 @@ impl Store {
         .bind(users.iter().map(|u| u.2.clone()).collect::<Vec<_>>())
         .bind(role)
         .bind(tier)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -42,7 +42,7 @@ impl Store {
     /// Creates the webhook's bot member (role `bot`) and the webhook in one
     /// transaction: either both exist afterwards or neither does.
     pub async fn insert_webhook(&self, w: &NewWebhook<'_>) -> Result<WebhookRow, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.tenant_tx(w.tenant_id).await?;
         sqlx::query(
             "INSERT INTO users (tenant_id, id, email, display_name, role) VALUES ($1, $2, $3, $4, 'bot')",
         )
@@ -76,14 +76,17 @@ impl Store {
         tenant_id: TenantId,
         channel_id: ChannelId,
     ) -> Result<Vec<WebhookRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
             "SELECT {WEBHOOK_COLS} FROM webhooks WHERE tenant_id = $1 AND channel_id = $2 ORDER BY id"
         );
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(channel_id)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// One webhook of the tenant, or `NotFound`.
@@ -92,12 +95,15 @@ impl Store {
         tenant_id: TenantId,
         id: i64,
     ) -> Result<WebhookRow, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!("SELECT {WEBHOOK_COLS} FROM webhooks WHERE tenant_id = $1 AND id = $2");
-        Ok(sqlx::query_as(&q)
+        let out = sqlx::query_as(&q)
             .bind(tenant_id)
             .bind(id)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// The webhook with this id whose token hashes to `token_hash`, or
@@ -110,24 +116,29 @@ impl Store {
         token_hash: &str,
     ) -> Result<WebhookRow, StoreError> {
         let q = format!("SELECT {WEBHOOK_COLS} FROM webhooks WHERE id = $1 AND token_hash = $2");
-        Ok(sqlx::query_as(&q)
+        let mut tx = self.system_tx().await?;
+        let out = sqlx::query_as(&q)
             .bind(id)
             .bind(token_hash)
-            .fetch_one(&self.pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Deletes a webhook (its token stops working at once); its bot member
     /// stays as the author of what it posted. `NotFound` if there is none.
     pub async fn delete_webhook(&self, tenant_id: TenantId, id: i64) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let r = sqlx::query("DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2")
             .bind(tenant_id)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -59,6 +59,40 @@ fn random_hex(n: usize) -> String {
         .collect()
 }
 
+/// The login role test servers connect as: a member of `arena_app`
+/// (migration 0019) with its rights, so row-level security holds in every
+/// test as in production. Its own role, so the tests never change the
+/// password `scripts/lib.sh` gave `arena_app` on a shared Postgres.
+pub const APP_ROLE: &str = "arena_test_app";
+const APP_PASSWORD: &str = "arena-test-app";
+
+/// `url` (the owner's, as in `ARENA_TEST_DATABASE_URL`) with the
+/// credentials of [`APP_ROLE`]: what a test server connects with.
+pub fn app_url(url: &str) -> String {
+    let (pre, hp, db, q) = split_url(url);
+    let scheme = pre.find("://").map_or("postgres://", |i| &pre[..i + 3]);
+    format!("{scheme}{APP_ROLE}:{APP_PASSWORD}@{hp}/{db}{q}")
+}
+
+/// Creates the roles of migration 0019 and [`APP_ROLE`] when missing (roles
+/// are the cluster's, not a database's). Called under the advisory lock.
+async fn ensure_roles(conn: &mut sqlx::PgConnection) {
+    sqlx::raw_sql(&format!(
+        "DO $$ BEGIN
+           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'arena_app') THEN
+             CREATE ROLE arena_app NOLOGIN NOINHERIT;
+           END IF;
+           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+             CREATE ROLE {APP_ROLE} LOGIN INHERIT PASSWORD '{APP_PASSWORD}';
+           END IF;
+         END $$;
+         GRANT arena_app TO {APP_ROLE};"
+    ))
+    .execute(conn)
+    .await
+    .expect("create the test roles");
+}
+
 /// A private database for one test: created, migrated, demo-seeded; dropped
 /// (best effort, `WITH (FORCE)`) when the value is dropped.
 pub struct TestDb {
@@ -83,6 +117,7 @@ impl TestDb {
             .execute(&mut conn)
             .await
             .expect("advisory lock");
+        ensure_roles(&mut conn).await;
         let tpl = template(&mut conn, &admin_url).await;
         sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {tpl}"))
             .execute(&mut conn)

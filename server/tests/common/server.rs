@@ -14,11 +14,14 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// The Config of a test server: loopback port 0, the repository's registry,
-/// no web client, a fixed secret; everything else at its default.
+/// no web client, a fixed secret; everything else at its default. It
+/// connects as [`super::APP_ROLE`] (row-level security applies) and
+/// migrates as the owner of `database_url`.
 pub fn test_config(database_url: &str) -> Config {
     Config {
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database_url: database_url.to_owned(),
+        database_url: super::app_url(database_url),
+        migrate_database_url: Some(database_url.to_owned()),
         database_pool: 4,
         channels: channels_path(),
         program: super::repo_root().join("program.toml"),

@@ -181,12 +181,18 @@ impl FilterParams {
 }
 
 impl Filter {
-    /// The scope of this filter, for one partner when `partner` is given.
-    pub fn scope(&self, partner: Option<UserId>) -> KpiScope<'_> {
+    /// The scope of this filter, for one partner when `partner` is given,
+    /// counting messages in `channels` only when given (the viewer's readable ones).
+    pub fn scope<'a>(
+        &'a self,
+        partner: Option<UserId>,
+        channels: Option<&'a [i64]>,
+    ) -> KpiScope<'a> {
         KpiScope {
             tier: self.tier.as_deref(),
             industry: self.industry.as_deref(),
             partner,
+            channels,
         }
     }
 

@@ -87,6 +87,24 @@ pub fn sees_program(by: &Actor) -> bool {
     by.has_scope(Insights::NAME)
 }
 
+/// The ids of the channels `viewer` may read, whose messages its figures
+/// count (issue 12 item 7: a staff-only channel's traffic is not a
+/// partner's to see); `None` (every channel) for those who see the program.
+pub fn readable_channels(registry: &crate::registry::Registry, viewer: &Actor) -> Option<Vec<i64>> {
+    if sees_program(viewer) {
+        return None;
+    }
+    Some(
+        registry
+            .tenant(viewer.tenant_id)
+            .channels
+            .iter()
+            .filter(|c| c.can_read(viewer))
+            .map(|c| c.id.0)
+            .collect(),
+    )
+}
+
 /// The community-insights domain's state for one tenant.
 pub struct Insights {
     store: Store,
@@ -99,6 +117,11 @@ pub struct Insights {
 impl Insights {
     fn next_id(&self) -> i64 {
         self.ctx.ids.next_id().0 as i64
+    }
+
+    /// [`readable_channels`] of `viewer` (`None` for the program's projection).
+    fn readable_channels(&self, viewer: Option<&Actor>) -> Option<Vec<i64>> {
+        readable_channels(&self.ctx.registry, viewer?)
     }
 
     /// The member behind a projection (`None` for the program's).

@@ -98,8 +98,10 @@ pub(super) async fn analytics(
     if !sees_figures(s, viewer.as_ref()).await? {
         let me = viewer.as_ref().map(|v| v.user_id);
         let (from, to) = clock::day_bounds(today, &tz);
+        let channels = s.readable_channels(viewer.as_ref());
         let scope = KpiScope {
             partner: me,
+            channels: channels.as_deref(),
             ..KpiScope::default()
         };
         let k = kpis::compute(&s.store, s.tenant_id, from, to, scope).await?;
@@ -231,7 +233,8 @@ pub(super) async fn dashboard(
     let (first, last) = filter.days(today);
     let (from, _) = clock::day_bounds(first, &tz);
     let (_, to) = clock::day_bounds(last, &tz);
-    let scope = filter.scope(me);
+    let channels = s.readable_channels(viewer.as_ref());
+    let scope = filter.scope(me, channels.as_deref());
     let k = kpis::compute(&s.store, s.tenant_id, from, to, scope).await?;
     let mut blocks = vec![
         json!({ "type": "text", "text": format!("{} — {}{} ({tz_name}).", filter.label(),

@@ -86,12 +86,13 @@ pub(super) async fn panel(r: &Revenue, projection: Projection) -> Result<Value, 
         let e = actual
             .entry(w.partner_id)
             .or_insert((w.display_name.clone(), 0));
-        e.1 += r
-            .program
-            .to_reporting(w.amount_minor, &w.currency)
-            .unwrap_or(0);
+        e.1 = e.1.saturating_add(
+            r.program
+                .to_reporting(w.amount_minor, &w.currency)
+                .unwrap_or(0),
+        );
     }
-    let program_actual: i64 = actual.values().map(|a| a.1).sum();
+    let program_actual: i64 = actual.values().map(|a| a.1).fold(0, i64::saturating_add);
     let progress = |label: String, value: i64, target: i64| json!({ "label": format!("{label}: {} of {}", money(value, cur), money(target, cur)), "value": value.min(target), "max": target, "currency": cur });
     let mut items = Vec::new();
     if let Some((_, t)) = goals.iter().find(|(p, _)| p.is_none()) {

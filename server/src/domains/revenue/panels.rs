@@ -54,8 +54,11 @@ fn next_payout(day: u8) -> Date {
 fn totals(statuses: &[LedgerRow]) -> BTreeMap<(&str, &str), i64> {
     let mut t = BTreeMap::new();
     for e in statuses {
-        *t.entry((e.status.as_str(), e.currency.as_str()))
-            .or_default() += e.amount_minor;
+        let sum: &mut i64 = t
+            .entry((e.status.as_str(), e.currency.as_str()))
+            .or_default();
+        // Checked: a sum past i64 stays at the bound instead of wrapping (issue 12 item 7).
+        *sum = sum.saturating_add(e.amount_minor);
     }
     t
 }
@@ -175,10 +178,11 @@ async fn leaderboard(r: &Revenue) -> Result<Value, StoreError> {
             .entry(w.partner_id)
             .or_insert((w.display_name.clone(), 0, 0));
         e.1 += w.deals;
-        e.2 += r
-            .program
-            .to_reporting(w.amount_minor, &w.currency)
-            .unwrap_or(0);
+        e.2 = e.2.saturating_add(
+            r.program
+                .to_reporting(w.amount_minor, &w.currency)
+                .unwrap_or(0),
+        );
     }
     let mut ranked: Vec<(String, i64, i64)> = by.into_values().collect();
     ranked.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
@@ -258,7 +262,7 @@ async fn tiers(r: &Revenue, partner: Option<UserId>) -> Result<Value, StoreError
                 .to_reporting(w.amount_minor, &w.currency)
                 .unwrap_or(0)
         })
-        .sum();
+        .fold(0, i64::saturating_add);
     let u = r.store.fetch_user(r.tenant_id, p).await?;
     let tier = u
         .tier
@@ -293,7 +297,8 @@ async fn payouts(r: &Revenue, partner: Option<UserId>) -> Result<Value, StoreErr
             .entry(e.reference.as_str())
             .or_insert((e.created_at, BTreeMap::new()));
         x.0 = x.0.max(e.created_at);
-        *x.1.entry(e.currency.as_str()).or_default() += e.amount_minor;
+        let sum: &mut i64 = x.1.entry(e.currency.as_str()).or_default();
+        *sum = sum.saturating_add(e.amount_minor);
     }
     let mut rows: Vec<(OffsetDateTime, Value)> = by
         .into_iter()
@@ -316,4 +321,33 @@ async fn payouts(r: &Revenue, partner: Option<UserId>) -> Result<Value, StoreErr
             { "type": "table", "columns": ["Reference", "Paid", "Amount"], "rows": rows.into_iter().map(|x| x.1).collect::<Vec<_>>() },
         ]
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(amount_minor: i64) -> LedgerRow {
+        LedgerRow {
+            seq: 1,
+            deal_id: "d".into(),
+            partner_id: UserId(1),
+            status: "pending".into(),
+            amount_minor,
+            currency: "EUR".into(),
+            rate_bp: 100,
+            reference: String::new(),
+            actor_id: UserId(1),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn totals_saturate_instead_of_overflowing() {
+        let rows = [entry(i64::MAX - 1), entry(5), entry(7)];
+        let t = totals(&rows);
+        assert_eq!(t[&("pending", "EUR")], i64::MAX);
+    }
 }

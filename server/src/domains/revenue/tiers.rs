@@ -47,7 +47,7 @@ pub(super) async fn trailing(r: &Revenue, partner: UserId) -> Result<i64, StoreE
     Ok(won
         .iter()
         .filter_map(|(cur, amount)| r.program.to_reporting(*amount, cur))
-        .sum())
+        .fold(0, i64::saturating_add))
 }
 
 /// Re-evaluates `partner`'s tier after a win (`demote` false: only up) or
