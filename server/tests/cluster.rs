@@ -48,6 +48,18 @@ async fn node(db_url: &str, redis: &str, node_id: u16) -> TestServer {
     .await
 }
 
+/// Two nodes (ids 1 and 2) on a fresh test database and a private
+/// redis-server; `None` (the test skips) without `ARENA_TEST_REDIS_URL`.
+/// Keep the Redis process and the database alive while the nodes run.
+async fn two_nodes() -> Option<(RedisProcess, TestDb, TestServer, TestServer)> {
+    let redis_server = private_redis().await?;
+    let redis = redis_server.url();
+    let db = TestDb::create().await;
+    let a = node(&db.url, &redis, 1).await;
+    let b = node(&db.url, &redis, 2).await;
+    Some((redis_server, db, a, b))
+}
+
 /// Sends `typing.start` on `from` until `to` sees TYPING_START in `channel`
 /// (the other node's subscription may still be on its way); panics after [`WAIT`].
 async fn typing_crosses(from: &mut GatewayClient, to: &mut GatewayClient, channel: Snowflake) {
@@ -144,13 +156,9 @@ async fn await_subscribers(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_share_messages_and_typing_through_redis() {
-    let Some(redis_server) = private_redis().await else {
+    let Some((redis_server, _db, a, b)) = two_nodes().await else {
         return;
     };
-    let redis = redis_server.url();
-    let db = TestDb::create().await;
-    let a = node(&db.url, &redis, 1).await;
-    let b = node(&db.url, &redis, 2).await;
     assert_ne!(a.addr, b.addr);
 
     let (mut ben_on_a, ready_a) = a.login_ws(BEN, Encoding::Json).await;
@@ -167,7 +175,7 @@ async fn two_nodes_share_messages_and_typing_through_redis() {
     messages_cross(&mut ben_on_a, &mut ana_on_b, general, 50, "first").await;
 
     // One subscription per node and tenant with sessions there, never one per socket.
-    let client = redis::Client::open(redis.as_str()).unwrap();
+    let client = redis::Client::open(redis_server.url().as_str()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let (demo, ..) = a.member(tenant_of(ANA), ANA).await;
     let (acme, ..) = a.member(tenant_of(ZOE), ZOE).await;
@@ -206,13 +214,9 @@ async fn two_nodes_share_messages_and_typing_through_redis() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panel_changed_on_one_node_is_current_on_the_other() {
-    let Some(redis_server) = private_redis().await else {
+    let Some((_redis, _db, a, b)) = two_nodes().await else {
         return;
     };
-    let redis = redis_server.url();
-    let db = TestDb::create().await;
-    let a = node(&db.url, &redis, 1).await;
-    let b = node(&db.url, &redis, 2).await;
     let (_, ana_id, ..) = a.member(tenant_of(ANA), ANA).await;
     let (mut ana_on_b, ready) = b.login_ws(ANA, Encoding::Json).await;
     let commissions = channel(&ready, "commissions").id;
@@ -269,13 +273,9 @@ async fn panel_of(c: &mut GatewayClient, channel: Snowflake) -> serde_json::Valu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_and_a_kick_on_one_node_hold_on_the_other() {
-    let Some(redis_server) = private_redis().await else {
+    let Some((_redis, _db, a, b)) = two_nodes().await else {
         return;
     };
-    let redis = redis_server.url();
-    let db = TestDb::create().await;
-    let a = node(&db.url, &redis, 1).await;
-    let b = node(&db.url, &redis, 2).await;
     let (mut ben_on_b, ready) = b.login_ws(BEN, Encoding::Json).await;
     let (mut staff_on_a, _) = a.login_ws(STAFF, Encoding::Json).await;
     let general = channel(&ready, "general-chat").id;
@@ -334,13 +334,9 @@ async fn a_timeout_and_a_kick_on_one_node_hold_on_the_other() {
 /// (a bus control), not at B's next periodic token check.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_on_one_node_closes_sessions_on_the_other() {
-    let Some(redis_server) = private_redis().await else {
+    let Some((_redis, _db, a, b)) = two_nodes().await else {
         return;
     };
-    let redis = redis_server.url();
-    let db = TestDb::create().await;
-    let a = node(&db.url, &redis, 1).await;
-    let b = node(&db.url, &redis, 2).await;
     let (mut ben_on_b, ready) = b.login_ws(BEN, Encoding::Json).await;
     let (mut ben_on_a, _) = a.login_ws(BEN, Encoding::Json).await;
     let general = channel(&ready, "general-chat").id;
@@ -368,13 +364,9 @@ async fn logout_on_one_node_closes_sessions_on_the_other() {
 /// messages in it cross like any channel's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dm_opened_on_one_node_reaches_the_member_on_the_other() {
-    let Some(redis_server) = private_redis().await else {
+    let Some((_redis, _db, a, b)) = two_nodes().await else {
         return;
     };
-    let redis = redis_server.url();
-    let db = TestDb::create().await;
-    let a = node(&db.url, &redis, 1).await;
-    let b = node(&db.url, &redis, 2).await;
     let (mut ana_on_a, ready) = a.login_ws(ANA, Encoding::Json).await;
     let (mut ben_on_b, _) = b.login_ws(BEN, Encoding::Json).await;
     let general = channel(&ready, "general-chat").id;
