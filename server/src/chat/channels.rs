@@ -69,7 +69,7 @@ impl Chat {
             )
             .await
             .map_err(store_error)?;
-        self.registry.update_channel(&row);
+        self.registry.upsert_channel(&row);
         let info = self.registry.readable(actor, p.channel_id)?;
         let channel = info.to_wire(actor, seq as u64, row.last_message_id);
         self.audit(actor, "channel.update", &c.key, "").await;

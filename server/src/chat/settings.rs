@@ -49,7 +49,7 @@ impl Chat {
             }
         };
         for row in &rows {
-            self.registry.update_channel(row);
+            self.registry.upsert_channel(row);
         }
         Ok(())
     }

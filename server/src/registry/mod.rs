@@ -305,8 +305,9 @@ impl Registry {
         Ok(())
     }
 
-    /// Adds a channel created at run time (a direct message channel) to
-    /// its tenant, or replaces it if present. The tenant must be loaded.
+    /// Replaces one channel after a run-time change (slow mode, lock,
+    /// topic), or adds one created at run time (a direct message channel).
+    /// The tenant must be loaded.
     pub fn upsert_channel(&self, row: &ChannelRow) {
         let info = ChannelInfo::from_row(row);
         if let Some(mut t) = self.tenants.get_mut(&row.tenant_id) {
@@ -320,22 +321,6 @@ impl Registry {
                 categories: t.categories.clone(),
                 channels,
             });
-        }
-    }
-
-    /// Replaces one channel after a run-time change (slow mode, lock, topic).
-    pub fn update_channel(&self, row: &ChannelRow) {
-        let info = ChannelInfo::from_row(row);
-        if let Some(mut t) = self.tenants.get_mut(&row.tenant_id) {
-            let mut next = TenantChannels {
-                tenant: t.tenant.clone(),
-                categories: t.categories.clone(),
-                channels: t.channels.clone(),
-            };
-            if let Some(c) = next.channels.iter_mut().find(|c| c.id == info.id) {
-                *c = info;
-            }
-            *t = Arc::new(next);
         }
     }
 }
