@@ -307,6 +307,13 @@ async fn a_profile_edit_reaches_others_and_bad_fields_are_refused() {
     let (_db, s) = setup().await;
     let (_, ana_id, ..) = s.member("demo", ANA).await;
     let (mut ben, _) = s.login_ws(BEN, Encoding::Json).await;
+    let ana_snow = arena_protocol::Snowflake(ana_id as u64);
+    let dm: arena_protocol::model::Channel = ben
+        .call("dm.open", json!({ "user_id": ana_snow }))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(dm.name, "Ana Ortiz");
     let (st, me) = send(&s, reqwest::Method::PATCH, ANA, "/api/v1/me",
         Some(json!({"display_name": "Ana O.", "bio": "Partner since 2021", "timezone": "Europe/Madrid"}))).await;
     assert_eq!(st, 200, "{me}");
@@ -320,6 +327,10 @@ async fn a_profile_edit_reaches_others_and_bad_fields_are_refused() {
     })
     .await
     .unwrap();
+    // The DM is named anew for Ben.
+    let (_, ready) = s.login_ws(BEN, Encoding::MsgPack).await;
+    let renamed = ready.channels.iter().find(|c| c.id == dm.id).unwrap();
+    assert_eq!(renamed.name, "Ana O.");
     for bad in [
         json!({"display_name": ""}),
         json!({"timezone": "Mars/Olympus"}),

@@ -174,6 +174,10 @@ pub async fn update_me(
         .update_profile(actor.tenant_id, actor.user_id, &p)
         .await?;
     if let Some(name) = p.display_name.filter(|n| *n != before.display_name) {
+        state
+            .chat
+            .member_renamed(actor.tenant_id, actor.user_id, &name)
+            .await?;
         state.publisher.committed(
             actor.tenant_id,
             crate::bus::Audience::Tenant(actor.tenant_id),
