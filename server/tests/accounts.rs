@@ -453,3 +453,27 @@ async fn staff_revoke_a_members_sessions() {
         "he may sign in again"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_and_failed_attempts_are_audited_with_the_address() {
+    let (_db, s) = setup().await;
+    let (_, ben_id, ..) = s.member("demo", BEN).await;
+    assert_eq!(s.login("demo", BEN, "not-his").await.status().as_u16(), 401);
+    assert_eq!(s.login("demo", BEN, PASSWORD).await.status().as_u16(), 200);
+    let (_, audit) = send(&s, reqwest::Method::GET, STAFF, "/api/v1/audit-log", None).await;
+    let of_ben: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == ben_id.to_string())
+        .collect();
+    let actions: Vec<&str> = of_ben
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["auth.login", "auth.login_failed"], "newest first");
+    assert!(
+        of_ben.iter().all(|e| e["reason"] == "127.0.0.1"),
+        "{of_ben:?}"
+    );
+}

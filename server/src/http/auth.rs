@@ -160,6 +160,12 @@ pub async fn login(
             .await
             .unwrap_or(false)
     };
+    let ip = crate::client_ip::client_ip(peer, &headers, &state.cfg.trusted_proxies)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
+    if let (Some(user), false) = (&user, ok) {
+        audit_login(&state, user, "auth.login_failed", &ip).await;
+    }
     match user {
         Some(user) if ok && user.password_hash.is_some() => {
             if user.deactivated {
@@ -170,10 +176,34 @@ pub async fn login(
             }
             match super::mfa::login_step(&state, &user).await? {
                 Some(challenge) => Ok(Json(LoginAnswer::Mfa(challenge))),
-                None => Ok(Json(LoginAnswer::Tokens(issue(&state, &user).await?))),
+                None => {
+                    let tokens = issue(&state, &user).await?;
+                    audit_login(&state, &user, "auth.login", &ip).await;
+                    Ok(Json(LoginAnswer::Tokens(tokens)))
+                }
             }
         }
         _ => Err(bad_credentials()),
+    }
+}
+
+/// Writes a sign-in event of `user` to the tenant's audit log (`action`:
+/// `auth.login`, `auth.login_failed`, `auth.mfa_failed`), with the client
+/// address as the reason; a failure to write is logged, not fatal.
+pub(crate) async fn audit_login(
+    state: &AppState,
+    user: &crate::store::UserRow,
+    action: &str,
+    ip: &str,
+) {
+    let id = state.ids.next_id().0 as i64;
+    let target = user.id.to_string();
+    if let Err(e) = state
+        .store
+        .insert_audit(user.tenant_id, id, user.id, action, &target, ip)
+        .await
+    {
+        tracing::error!(error = %e, action, "audit log write failed");
     }
 }
 

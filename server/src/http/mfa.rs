@@ -165,22 +165,22 @@ pub async fn verify(
         Ok(_) | Err(StoreError::NotFound) => return Err(refused()),
         Err(e) => return Err(e.into()),
     };
-    let recovery_codes = match c.purpose {
-        ChallengePurpose::Login => {
-            if !check_code(&state, &user, &b.code, true).await? {
-                return Err(refused());
-            }
-            None
-        }
-        ChallengePurpose::Enroll => {
-            if !check_code(&state, &user, &b.code, false).await? {
-                return Err(refused());
-            }
-            Some(turn_on(&state, c.tenant_id, c.user_id).await?)
-        }
+    let ip = crate::client_ip::client_ip(peer, &headers, &state.cfg.trusted_proxies)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
+    let login = c.purpose == ChallengePurpose::Login;
+    if !check_code(&state, &user, &b.code, login).await? {
+        super::auth::audit_login(&state, &user, "auth.mfa_failed", &ip).await;
+        return Err(refused());
+    }
+    let recovery_codes = if login {
+        None
+    } else {
+        Some(turn_on(&state, c.tenant_id, c.user_id).await?)
     };
     state.store.delete_mfa_challenge(c.tenant_id, &hash).await?;
     let tokens = issue(&state, &user).await?;
+    super::auth::audit_login(&state, &user, "auth.login", &ip).await;
     Ok(Json(MfaTokens {
         tokens,
         recovery_codes,
