@@ -458,6 +458,7 @@ async fn staff_revoke_a_members_sessions() {
 async fn sign_ins_and_failed_attempts_are_audited_with_the_address() {
     let (_db, s) = setup().await;
     let (_, ben_id, ..) = s.member("demo", BEN).await;
+    let target = ben_id.to_string();
     assert_eq!(s.login("demo", BEN, "not-his").await.status().as_u16(), 401);
     assert_eq!(s.login("demo", BEN, PASSWORD).await.status().as_u16(), 200);
     let (_, audit) = send(&s, reqwest::Method::GET, STAFF, "/api/v1/audit-log", None).await;
@@ -465,7 +466,7 @@ async fn sign_ins_and_failed_attempts_are_audited_with_the_address() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["target"] == ben_id.to_string())
+        .filter(|e| e["target"].as_str() == Some(target.as_str()))
         .collect();
     let actions: Vec<&str> = of_ben
         .iter()
