@@ -73,8 +73,12 @@ fn refresh_expiry(state: &AppState) -> OffsetDateTime {
     OffsetDateTime::now_utc() + time::Duration::seconds(state.cfg.refresh_ttl_s as i64)
 }
 
-/// A new pair for a login: the refresh token starts a new family.
-async fn issue(state: &AppState, user: &crate::store::UserRow) -> Result<TokenPair, ApiError> {
+/// A new pair for a login: the refresh token starts a new family (also
+/// the answer of an accepted invite, `http::invites`).
+pub(crate) async fn issue(
+    state: &AppState,
+    user: &crate::store::UserRow,
+) -> Result<TokenPair, ApiError> {
     let refresh = random_token();
     state
         .store
@@ -150,7 +154,7 @@ pub async fn login(
 }
 
 /// 429 `rate_limited` with the wait a limiter named.
-fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> ApiError {
+pub(crate) fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> ApiError {
     let wait = not_until.wait_time_from(governor::clock::Clock::now(
         &governor::clock::DefaultClock::default(),
     ));
