@@ -142,7 +142,7 @@ async fn an_invited_partner_accepts_signs_in_and_gets_the_welcome_flow() {
     // welcome is posted in #welcome, and the onboarding checklist is theirs.
     let mut nia = s.connect(Encoding::Json).await;
     let ready = nia.identify(identify(&access)).await.unwrap();
-    let keys: Vec<&str> = ready.channels.iter().map(|c| c.name.as_str()).collect();
+    let keys: Vec<&str> = ready.channels.iter().map(|c| c.key.as_str()).collect();
     assert!(
         keys.contains(&"beta-features"),
         "gold sees #beta-features: {keys:?}"
@@ -165,7 +165,17 @@ async fn an_invited_partner_accepts_signs_in_and_gets_the_welcome_flow() {
     );
     let (st, onboarding) = get(&s, "/api/v1/onboarding", Some(&access)).await;
     assert_eq!(st, 200, "{onboarding}");
-    assert!(onboarding.to_string().contains("starter"), "{onboarding}");
+    // Their own checklist, from the start (what a seeded partner who has not begun has).
+    assert_eq!(
+        onboarding["progress"]["partner_id"],
+        nia_id.to_string(),
+        "{onboarding}"
+    );
+    assert_eq!(onboarding["progress"]["done"], 0, "{onboarding}");
+    assert!(
+        !onboarding["items"].as_array().unwrap().is_empty(),
+        "{onboarding}"
+    );
 
     // Audited, and listed as accepted.
     let staff_token = s.demo_token(STAFF).await;

@@ -56,7 +56,7 @@ fn keys(ready: &Ready) -> BTreeSet<String> {
         .channels
         .iter()
         .filter(|c| c.kind != ChannelKind::Dm)
-        .map(|c| c.name.clone())
+        .map(|c| c.key.clone())
         .collect()
 }
 
@@ -69,9 +69,9 @@ async fn admin_sees_the_registry_and_nothing_of_demo(s: &TestServer, access: &st
     assert_eq!(keys(&ready), keys(&demo_ready), "the registry's channels");
     let demo_ids: BTreeSet<_> = demo_ready.channels.iter().map(|c| c.id).collect();
     assert!(ready.channels.iter().all(|c| !demo_ids.contains(&c.id)));
-    // The demo's #general has history; the new tenant's has none, and the
+    // The demo's #general-chat has history; the new tenant's has none, and the
     // demo's channel is unknown to the new admin.
-    let general = channel(&ready, "general").id;
+    let general = channel(&ready, "general-chat").id;
     let r = s
         .http()
         .get(s.url(&format!("/api/v1/channels/{general}/messages")))
@@ -81,7 +81,7 @@ async fn admin_sees_the_registry_and_nothing_of_demo(s: &TestServer, access: &st
         .unwrap();
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["messages"].as_array().unwrap().len(), 0, "{v}");
-    let demo_general = channel(&demo_ready, "general").id;
+    let demo_general = channel(&demo_ready, "general-chat").id;
     let r = s
         .http()
         .get(s.url(&format!("/api/v1/channels/{demo_general}/messages")))
