@@ -328,6 +328,22 @@ async fn staff_invite_partners_only_and_admins_any_role() {
     assert_eq!(st, 409, "already a member");
     let (st, _) = get(&s, "/api/v1/invites", Some(&s.demo_token(ANA).await)).await;
     assert_eq!(st, 403, "partners do not list invites");
+    // The routes are in the OpenAPI document.
+    let (_, doc) = get(&s, "/api/openapi.json", None).await;
+    for path in [
+        "/api/v1/invites",
+        "/api/v1/invites/{id}",
+        "/api/v1/invites/{token}",
+        "/api/v1/invites/{token}/accept",
+        "/api/v1/auth/password-reset",
+        "/api/v1/auth/password-reset/confirm",
+        "/api/v1/tenants",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} in the OpenAPI document"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
