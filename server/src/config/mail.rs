@@ -49,3 +49,70 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mail_and_operator_settings_are_checked() {
+        let base = Config {
+            jwt_secret: "test-secret-abcdefghijklmnop".into(),
+            ..Config::default()
+        };
+        assert!(base.validate().is_ok());
+        for good in [
+            "smtp://127.0.0.1:2525",
+            "smtp://user:pass@mail.example.com:587?tls=required",
+            "smtps://mail.example.com",
+        ] {
+            let c = Config {
+                smtp_url: Some(good.into()),
+                ..base.clone()
+            };
+            assert!(c.validate().is_ok(), "{good}");
+        }
+        for (key, bad) in [
+            (
+                "smtp_url",
+                Config {
+                    smtp_url: Some("http://mail.example.com".into()),
+                    ..base.clone()
+                },
+            ),
+            (
+                "smtp_url",
+                Config {
+                    smtp_url: Some("mail.example.com:25".into()),
+                    ..base.clone()
+                },
+            ),
+            (
+                "mail_from",
+                Config {
+                    mail_from: "not a mailbox".into(),
+                    ..base.clone()
+                },
+            ),
+            (
+                "invite_ttl_s",
+                Config {
+                    invite_ttl_s: 59,
+                    ..base.clone()
+                },
+            ),
+            (
+                "operator_token",
+                Config {
+                    operator_token: Some("short".into()),
+                    ..base.clone()
+                },
+            ),
+        ] {
+            match bad.validate() {
+                Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key),
+                other => panic!("{key}: {other:?}"),
+            }
+        }
+    }
+}
