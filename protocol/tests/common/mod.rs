@@ -236,12 +236,16 @@ pub fn all_events() -> Vec<Event> {
             muted_until: Some("2026-11-22T04:00:00Z".into()),
             role: Some("partner".into()),
             tier: Some("gold".into()),
+            display_name: Some("Ana O.".into()),
+            deactivated: Some(false),
         }),
         Event::MemberUpdate(MemberUpdate {
             user_id: id(2),
             muted_until: None,
             role: None,
             tier: None,
+            display_name: None,
+            deactivated: None,
         }),
     ]
 }

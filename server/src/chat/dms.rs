@@ -114,6 +114,41 @@ impl Chat {
         Ok(info.to_wire(actor, row.last_seq.max(0) as u64, row.last_message_id))
     }
 
+    /// The member took a new display name: their DM channels carry it from
+    /// now on (stored, this node's registry, and every other node's through
+    /// the same control a DM opened elsewhere sends). Their open sessions
+    /// learn it from MEMBER_UPDATE `display_name`; READY names DMs anew.
+    pub async fn member_renamed(
+        &self,
+        tenant_id: TenantId,
+        user_id: UserId,
+        display_name: &str,
+    ) -> Result<(), ErrorBody> {
+        let rows = self
+            .store
+            .rename_in_dms(tenant_id, user_id, display_name)
+            .await
+            .map_err(store_error)?;
+        for row in rows {
+            self.registry.upsert_channel(&row);
+            let members: Vec<UserId> = row
+                .key
+                .strip_prefix("dm:")
+                .into_iter()
+                .flat_map(|k| k.split(':'))
+                .filter_map(|id| id.parse().ok().map(UserId))
+                .collect();
+            if let [a, b] = members[..] {
+                self.publisher.control(Control::ChannelOpened {
+                    tenant_id,
+                    channel_id: row.id,
+                    members: [a, b],
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Another node opened a DM channel: load it into this node's registry
     /// and join its members' sessions here (in the background; a failure to
     /// read it is logged, and the members' next IDENTIFY lists it).

@@ -56,6 +56,7 @@ impl Chat {
             muted_until: muted_until.clone(),
             role: None,
             tier: None,
+            ..Default::default()
         });
         self.publisher
             .committed(actor.tenant_id, Audience::Tenant(actor.tenant_id), event);

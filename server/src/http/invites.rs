@@ -391,8 +391,8 @@ pub(crate) async fn hash_password(state: &AppState, pw: String) -> Result<String
 
 /// Public: accepts the invite: creates the member (the invite's email, role
 /// and tier; this display name and password), marks the invite used and
-/// audits `invite.accepted` in one transaction, sends MEMBER_UPDATE to the
-/// tenant, and answers like login `{access_token, refresh_token,
+/// audits `invite.accepted` in one transaction, sends MEMBER_UPDATE
+/// `{user_id, role, tier, display_name}` to the tenant, and answers like login `{access_token, refresh_token,
 /// expires_in}`. 404 for an unknown, used (a second accept), revoked or
 /// expired token; 400 for a bad name or password; 429 as login's per-address limit.
 #[utoipa::path(post, path = "/api/v1/invites/{token}/accept", request_body = AcceptInvite,
@@ -461,6 +461,8 @@ pub async fn accept(
             muted_until: None,
             role: Some(user.role.clone()),
             tier: user.tier.clone(),
+            display_name: Some(user.display_name.clone()),
+            deactivated: None,
         }),
     );
     Ok(Json(super::auth::issue(&state, &user).await?))

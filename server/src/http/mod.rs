@@ -1,5 +1,6 @@
 //! The HTTP API (PROTOCOL.md §7) and the web client's static files.
 
+pub mod account;
 pub mod activation;
 pub mod activity;
 pub mod audit;
@@ -16,6 +17,8 @@ pub mod health;
 pub mod insights;
 pub mod invites;
 pub mod limits;
+pub mod members;
+pub mod mfa;
 pub mod openapi;
 pub mod password_reset;
 pub mod people;
@@ -141,6 +144,9 @@ pub fn router(state: AppState) -> Router {
             axum::routing::patch(channels::edit).delete(channels::delete),
         )
         // Each domain's routes: one `routes()` per file.
+        .merge(account::routes())
+        .merge(members::routes())
+        .merge(mfa::routes())
         .merge(activity::routes())
         .merge(clients::routes())
         .merge(activation::routes())

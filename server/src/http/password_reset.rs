@@ -91,7 +91,7 @@ pub async fn request(
 }
 
 /// The mail worker's half of a public request: when `email` is a member of
-/// `tenant` (not a bot), stores a reset and mails (or logs) its link.
+/// `tenant` (not a bot, not deactivated), stores a reset and mails (or logs) its link.
 /// Failures are logged; the requester learns nothing either way.
 pub async fn on_request(state: &AppState, tenant: &str, email: &str) {
     let user = match state.store.fetch_tenant_by_slug(tenant).await {
@@ -99,7 +99,7 @@ pub async fn on_request(state: &AppState, tenant: &str, email: &str) {
         Err(e) => Err(e),
     };
     let user = match user {
-        Ok(u) if u.role != "bot" => u,
+        Ok(u) if u.role != "bot" && !u.deactivated => u,
         Ok(_) | Err(StoreError::NotFound) => return,
         Err(e) => {
             tracing::warn!(error = %e, "password reset request not served");

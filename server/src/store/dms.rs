@@ -43,6 +43,34 @@ impl Store {
         Ok(out)
     }
 
+    /// Writes the member's new display name into the stored names of their
+    /// DM channels (each holds both members' names, the lower id's first,
+    /// split by U+001F); returns the channels changed.
+    pub async fn rename_in_dms(
+        &self,
+        tenant_id: TenantId,
+        user_id: UserId,
+        display_name: &str,
+    ) -> Result<Vec<ChannelRow>, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let q = format!(
+            "UPDATE channels SET name = CASE WHEN key LIKE 'dm:' || $2 || ':%'
+                    THEN $3 || chr(31) || split_part(name, chr(31), 2)
+                    ELSE split_part(name, chr(31), 1) || chr(31) || $3 END
+              WHERE tenant_id = $1 AND kind = 'dm'
+                AND (key LIKE 'dm:' || $2 || ':%' OR key LIKE 'dm:%:' || $2)
+              RETURNING {CHANNEL_COLS}"
+        );
+        let out = sqlx::query_as(&q)
+            .bind(tenant_id)
+            .bind(user_id.0.to_string())
+            .bind(display_name)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
     /// One channel by id (any kind, archived or not), or `NotFound`.
     pub async fn fetch_channel(
         &self,

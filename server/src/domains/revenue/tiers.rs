@@ -172,6 +172,7 @@ async fn apply(
             muted_until: None,
             role: None,
             tier: Some(to.clone()),
+            ..Default::default()
         }),
     );
     Ok(Some(Changed { partner, from, to }))
