@@ -328,6 +328,31 @@ async fn staff_invite_partners_only_and_admins_any_role() {
     assert_eq!(st, 409, "already a member");
     let (st, _) = get(&s, "/api/v1/invites", Some(&s.demo_token(ANA).await)).await;
     assert_eq!(st, 403, "partners do not list invites");
+    // The tenant requires two-factor login of staff: accepting answers like
+    // login, with the enrolment challenge instead of tokens.
+    let mut owner = <sqlx::PgConnection as sqlx::Connection>::connect(&_db.url)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE tenants SET require_staff_mfa = true WHERE slug = 'demo'")
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    let (_, staff_invite) = invite(
+        &s,
+        ADMIN,
+        json!({"email": "sam@example.com", "role": "staff"}),
+    )
+    .await;
+    let (st, answer) = accept(
+        &s,
+        staff_invite["token"].as_str().unwrap(),
+        "Sam",
+        "a long password",
+    )
+    .await;
+    assert_eq!(st, 200, "{answer}");
+    assert_eq!(answer["mfa_enrollment_required"], true, "{answer}");
+    assert!(answer.get("access_token").is_none(), "{answer}");
     // The routes are in the OpenAPI document.
     let (_, doc) = get(&s, "/api/openapi.json", None).await;
     for path in [

@@ -5,6 +5,7 @@
 //! answers like login. The token is 32 random bytes (base64url) shown once;
 //! only its SHA-256 is stored. Links are `{public_url}/invite/{token}`.
 
+use super::auth::LoginAnswer;
 use super::extract::{Authed, Body, Peer};
 use crate::auth::{password, token_hash};
 use crate::bus::Audience;
@@ -392,12 +393,15 @@ pub(crate) async fn hash_password(state: &AppState, pw: String) -> Result<String
 /// Public: accepts the invite: creates the member (the invite's email, role
 /// and tier; this display name and password), marks the invite used and
 /// audits `invite.accepted` in one transaction, sends MEMBER_UPDATE
-/// `{user_id, role, tier, display_name}` to the tenant, and answers like login `{access_token, refresh_token,
-/// expires_in}`. 404 for an unknown, used (a second accept), revoked or
-/// expired token; 400 for a bad name or password; 429 as login's per-address limit.
+/// `{user_id, role, tier, display_name}` to the tenant, and answers like
+/// login: `{access_token, refresh_token, expires_in}`, or the two-factor
+/// enrolment challenge when the tenant requires it of staff and admins
+/// (`http::mfa::login_step`). 404 for an unknown, used (a second accept),
+/// revoked or expired token; 400 for a bad name or password; 429 as
+/// login's per-address limit.
 #[utoipa::path(post, path = "/api/v1/invites/{token}/accept", request_body = AcceptInvite,
     params(("token" = String, Path)),
-    responses((status = 200, body = super::auth::TokenPair), (status = 400), (status = 404),
+    responses((status = 200, body = LoginAnswer), (status = 400), (status = 404),
               (status = 409, description = "the email became a member meanwhile"), (status = 429)))]
 pub async fn accept(
     State(state): State<AppState>,
@@ -405,7 +409,7 @@ pub async fn accept(
     headers: axum::http::HeaderMap,
     Path(token): Path<String>,
     Body(b): Body<AcceptInvite>,
-) -> Result<Json<super::auth::TokenPair>, ApiError> {
+) -> Result<Json<LoginAnswer>, ApiError> {
     let name = b.display_name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 64 {
         return Err(ApiError::new(
@@ -465,5 +469,12 @@ pub async fn accept(
             deactivated: None,
         }),
     );
-    Ok(Json(super::auth::issue(&state, &user).await?))
+    // As login: a second step when the tenant requires two-factor login of
+    // staff and admins (enrolment first), else the token pair.
+    match super::mfa::login_step(&state, &user).await? {
+        Some(challenge) => Ok(Json(LoginAnswer::Mfa(challenge))),
+        None => Ok(Json(LoginAnswer::Tokens(
+            super::auth::issue(&state, &user).await?,
+        ))),
+    }
 }
