@@ -139,6 +139,16 @@ impl<D: Domain> DomainActor<D> {
                     format!("the {} domain has no {kind} panel yet", D::NAME),
                 )
             })?;
+        let mut data = data;
+        let dropped = super::fit::fit(&mut data, self.ctx.panel_budget_bytes);
+        if dropped > 0 {
+            tracing::warn!(
+                domain = D::NAME,
+                kind,
+                dropped,
+                "panel cut to fit one frame"
+            );
+        }
         let key = (kind.to_owned(), projection);
         let before = self.panels.get(&key);
         let changed = before.is_none_or(|p| p.data != data);

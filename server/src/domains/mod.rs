@@ -17,6 +17,7 @@ pub mod activation;
 pub mod actor;
 pub mod clients;
 pub mod enablement;
+pub mod fit;
 pub mod growth;
 pub mod handle;
 pub mod insights;
@@ -54,6 +55,9 @@ pub struct Context {
     /// Chat and the other domains, set once at start (they are built after
     /// the domains, which they call).
     pub links: Links,
+    /// Most bytes of a panel's data as JSON ([`fit::budget`] of
+    /// `max_server_frame_bytes`); larger panels have their longest lists cut.
+    pub panel_budget_bytes: usize,
 }
 
 /// The parts a domain calls that are built after it: chat, to post server
