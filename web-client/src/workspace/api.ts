@@ -1,0 +1,45 @@
+//! REST calls as the signed-in member: the stored access token, refreshed
+//! once and retried when the server answers 401 (an expired token).
+import { ApiError, sendJson } from '../lib/api/http';
+import { getAccessToken } from './session';
+
+/** `method path` with the member's bearer token; rejects with `ApiError` (status, server code and message). */
+export async function authed<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const token = await getAccessToken(false);
+  try {
+    return await sendJson<T>(method, path, body, token);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401) throw err;
+    return sendJson<T>(method, path, body, await getAccessToken(true));
+  }
+}
+
+/** One audit-log entry (`GET /api/v1/audit-log`): ids as strings, `created_at` RFC 3339. */
+export interface AuditEntry {
+  id: string;
+  actor_id: string;
+  action: string;
+  /** The target's id (a member id for moderation actions). */
+  target: string;
+  reason: string;
+  created_at: string;
+}
+
+/** The newest audit entries, newest first (staff; `forbidden` otherwise). */
+export async function fetchAuditLog(limit = 200): Promise<AuditEntry[]> {
+  const r = await authed<{ entries: AuditEntry[] }>('GET', `/api/v1/audit-log?limit=${limit}`);
+  return r.entries;
+}
+
+/** The member's own settings (`GET/PATCH /api/v1/me/settings`). */
+export interface MySettings {
+  allow_partner_dms: boolean;
+}
+
+export function fetchSettings(): Promise<MySettings> {
+  return authed<MySettings>('GET', '/api/v1/me/settings');
+}
+
+export function updateSettings(patch: Partial<MySettings>): Promise<MySettings> {
+  return authed<MySettings>('PATCH', '/api/v1/me/settings', patch);
+}
