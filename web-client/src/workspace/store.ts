@@ -28,7 +28,7 @@ export type { ChannelMessages, PanelState, PendingMessage, WorkspaceState } from
 export type { SearchHit, SearchParams } from './people';
 
 /** Close 4014: the server ends a kicked member's sessions with it (docs/protocol.md `moderation.kick`). */
-export const KICKED_TEXT = 'You were removed from the workspace by a moderator. You can sign in again if they let you back.';
+export const KICKED_TEXT = 'A moderator removed you from this workspace and signed you out on every device.';
 
 export class WorkspaceStore {
   private state: WorkspaceState = initialState();
@@ -350,6 +350,11 @@ export class WorkspaceStore {
     await history.loadOlder(this.core, channelId);
   }
 
+  /** The list scrolled to the jump target: forget it (a later visit does not jump again). */
+  clearJump(): void {
+    if (this.state.jump) this.set({ jump: undefined });
+  }
+
   /** Loads history back to `messageId` (bounded) and marks it to scroll to and flash; a notice if it is too far back. */
   async jumpTo(channelId: Id, messageId: Id): Promise<void> {
     if (!(await history.jumpTo(this.core, channelId, messageId))) {
@@ -404,6 +409,11 @@ export class WorkspaceStore {
   private notify(err: unknown, what: string): void {
     const e = err as RequestError;
     this.set({ notice: { text: `Could not ${what}: ${e.message ?? String(err)}`, at: Date.now() } });
+  }
+
+  /** Shows a toast (a failure outside the composer). */
+  showNotice(text: string): void {
+    this.set({ notice: { text, at: Date.now() } });
   }
 
   dismissNotice(): void {
