@@ -6,20 +6,24 @@ import type { RequestError } from '../lib/realtime/client';
 import type { DispatchMap, Ready } from '../lib/realtime/types';
 import type { StoreCore } from './core';
 
-let liftTimer: ReturnType<typeof setTimeout> | null = null;
+/** The pending lift per store (one timer each). */
+const liftTimers = new WeakMap<StoreCore, ReturnType<typeof setTimeout>>();
 
 /** Sets (or, with no future `until`, lifts) the timeout and arms the lift at its end. */
 export function setTimedOut(core: StoreCore, until: number | undefined, reason: string | undefined): void {
   const active = until && until > Date.now() ? until : undefined;
-  if (liftTimer) clearTimeout(liftTimer);
-  liftTimer = null;
+  clearTimeout(liftTimers.get(core));
+  liftTimers.delete(core);
   core.set({ mutedUntil: active, mutedReason: active ? reason || undefined : undefined });
   if (active) {
     // setTimeout holds at most ~24.8 days; re-arm for longer timeouts.
     const wait = Math.min(active - Date.now() + 50, 2 ** 31 - 1);
-    liftTimer = setTimeout(() => {
-      if (core.get().mutedUntil === active) setTimedOut(core, active, reason);
-    }, wait);
+    liftTimers.set(
+      core,
+      setTimeout(() => {
+        if (core.get().mutedUntil === active) setTimedOut(core, active, reason);
+      }, wait),
+    );
   }
 }
 
