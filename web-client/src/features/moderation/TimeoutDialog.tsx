@@ -1,4 +1,5 @@
-//! "Time out <name>": a length (60 seconds … 1 week) and a reason, sent as
+//! "Time out <name>": a length (60 seconds … 1 week, or lift a running
+//! timeout) and a reason, sent as
 //! `moderation.timeout`; the server's refusal (e.g. `forbidden` for a member
 //! of one's rank or above) is shown in the dialog.
 import { useState } from 'react';
@@ -43,6 +44,10 @@ export function TimeoutDialog({ target, onClose }: { target: User; onClose: () =
               {c.label}
             </label>
           ))}
+          <label className="duration-choice">
+            <input type="radio" name="duration" value={0} checked={minutes === 0} onChange={() => setMinutes(0)} />
+            Lift the timeout
+          </label>
         </fieldset>
         <label className="field">
           <span>Reason</span>
@@ -57,8 +62,8 @@ export function TimeoutDialog({ target, onClose }: { target: User; onClose: () =
           <button type="button" className="btn-secondary" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="btn-danger" disabled={busy}>
-            Time out
+          <button type="submit" className={minutes === 0 ? 'btn-primary' : 'btn-danger'} disabled={busy}>
+            {minutes === 0 ? 'Lift timeout' : 'Time out'}
           </button>
         </div>
       </form>

@@ -1,0 +1,220 @@
+// End-to-end tests of moderation in the browser (issue 12) and of DMs,
+// mentions and search (issue 13) against a real `arena serve` and Chromium.
+// Run: ARENA_BIN=… ARENA_DATABASE_URL=… npm run e2e
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ArenaServer, apiLogin, apiPost, ensureBuilt, freePort, launchBrowser, login, missingEnv, shotPath, userIdOf, waitUntil } from './harness.mjs';
+
+const missing = missingEnv();
+const RUN = Date.now().toString(36); // makes this run's messages unique in a reused database
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+describe('people: moderation, DMs, mentions, search', { skip: missing.length ? `set ${missing.join(', ')}` : false }, () => {
+  /** @type {ArenaServer} */ let server;
+  let browser, staffPage, anaPage, benPage, staffToken, ids;
+
+  const messages = (page, text) =>
+    page.locator('ol.messages > li.message:not(.pending)').filter({ has: page.locator('.message-content', { hasText: text }) });
+  const memberRow = (page, name) => page.locator(`li.member[data-user="${name}"]`);
+  async function openChannel(page, key) {
+    await page.getByRole('link', { name: key, exact: true }).click();
+    await page.waitForURL(`**/channels/${key}`);
+  }
+  async function send(page, label, text) {
+    const box = page.getByRole('textbox', { name: label });
+    await box.fill(text);
+    await box.press('Enter');
+    await messages(page, text).first().waitFor({ timeout: 15_000 });
+  }
+  async function channelIds() {
+    const res = await fetch(`${server.base}/api/v1/channels`, { headers: { authorization: `Bearer ${staffToken}` } });
+    const body = await res.json();
+    return Object.fromEntries(body.channels.map((c) => [c.key, c.id]));
+  }
+  /** Posts as staff over REST, waiting out rate limits (429 with retry_after_ms). */
+  async function postAsStaff(channelId, content) {
+    for (let i = 0; i < 20; i++) {
+      const r = await apiPost(server.base, staffToken, `/api/v1/channels/${channelId}/messages`, { content });
+      if (r.status === 200 || r.status === 201) return r.body;
+      if (r.status !== 429) throw new Error(`post failed: ${r.status} ${JSON.stringify(r.body)}`);
+      await sleep(r.body?.error?.retry_after_ms ?? 500);
+    }
+    throw new Error('post kept being rate limited');
+  }
+
+  before(async () => {
+    ensureBuilt();
+    server = new ArenaServer(await freePort());
+    await server.start();
+    browser = await launchBrowser();
+    const ctx = () => browser.newContext({ viewport: { width: 1440, height: 900 } });
+    [staffPage, anaPage, benPage] = await Promise.all([ctx(), ctx(), ctx()].map(async (c) => (await c).newPage()));
+    staffToken = await apiLogin(server.base, 'staff@demo.test');
+    ids = {
+      ana: userIdOf(await apiLogin(server.base, 'ana@demo.test')),
+      ben: userIdOf(await apiLogin(server.base, 'ben@demo.test')),
+    };
+    await login(staffPage, server.base, 'staff@demo.test');
+    await login(anaPage, server.base, 'ana@demo.test');
+    await login(benPage, server.base, 'ben@demo.test');
+    for (const p of [staffPage, anaPage, benPage]) await openChannel(p, 'general-chat');
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  });
+
+  test('a partner never sees moderation controls or the audit log', async () => {
+    await memberRow(anaPage, 'Ben Carter').getByRole('button', { name: 'Message Ben Carter' }).waitFor({ state: 'attached' });
+    assert.equal(await anaPage.getByRole('button', { name: /^(Time out|Kick) / }).count(), 0);
+    assert.equal(await anaPage.getByRole('button', { name: 'Audit log' }).count(), 0);
+    // Staff see them on partners, not on the admin (a higher rank).
+    await memberRow(staffPage, 'Ben Carter').getByRole('button', { name: 'Time out Ben Carter' }).waitFor({ state: 'attached' });
+    assert.equal(await memberRow(staffPage, 'Avery Admin').getByRole('button', { name: /Time out|Kick/ }).count(), 0);
+  });
+
+  test('staff times out a partner with a reason: the partner sees why and until when and cannot send', async () => {
+    const reason = `Cooling off after the pricing thread [${RUN}]`;
+    await memberRow(staffPage, 'Ben Carter').hover();
+    await memberRow(staffPage, 'Ben Carter').getByRole('button', { name: 'Time out Ben Carter' }).click();
+    const dialog = staffPage.getByRole('dialog', { name: 'Time out Ben Carter' });
+    await dialog.getByLabel('5 minutes').check();
+    await dialog.getByLabel('Reason').fill(reason);
+    await staffPage.screenshot({ path: shotPath('desktop-timeout-dialog.png') });
+    await dialog.getByRole('button', { name: 'Time out' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    const notice = benPage.getByTestId('timeout-notice');
+    await notice.waitFor({ timeout: 10_000 });
+    const text = await notice.innerText();
+    assert.match(text, /You are timed out until/);
+    assert.ok(text.includes(reason), text);
+    assert.match(text, /\d:\d\d left/);
+    assert.equal(await benPage.getByRole('textbox', { name: 'Message #general-chat' }).count(), 0);
+    await benPage.screenshot({ path: shotPath('desktop-timed-out.png') });
+
+    // After a reload the notice and its reason come back from READY.
+    await benPage.reload();
+    await benPage.getByTestId('timeout-notice').waitFor({ timeout: 20_000 });
+    assert.ok((await benPage.getByTestId('timeout-notice').innerText()).includes(reason));
+  });
+
+  test('staff sees the timeout in the audit log, newest first', async () => {
+    await staffPage.getByRole('button', { name: 'Audit log' }).click();
+    const panel = staffPage.getByRole('complementary', { name: 'Audit log' });
+    const first = panel.locator('li.audit-entry').first();
+    await first.waitFor();
+    const text = await first.innerText();
+    assert.match(text, /Sam Staff timed out Ben Carter/);
+    assert.match(text, new RegExp(`Cooling off after the pricing thread \\[${RUN}\\]`));
+    await staffPage.screenshot({ path: shotPath('desktop-audit-log.png') });
+    await panel.getByRole('button', { name: 'Close audit log' }).click();
+  });
+
+  test('lifting the timeout gives the partner the composer back at once', async () => {
+    await memberRow(staffPage, 'Ben Carter').hover();
+    await memberRow(staffPage, 'Ben Carter').getByRole('button', { name: 'Time out Ben Carter' }).click();
+    const dialog = staffPage.getByRole('dialog', { name: 'Time out Ben Carter' });
+    await dialog.getByLabel('Lift the timeout').check();
+    await dialog.getByRole('button', { name: 'Lift timeout' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await benPage.getByRole('textbox', { name: 'Message #general-chat' }).waitFor({ timeout: 10_000 });
+    assert.equal(await benPage.getByTestId('timeout-notice').count(), 0);
+  });
+
+  test('partner A opens a DM with partner B, who sees it arrive live with a badge', async () => {
+    await openChannel(benPage, 'welcome');
+    await memberRow(anaPage, 'Ben Carter').hover();
+    await memberRow(anaPage, 'Ben Carter').getByRole('button', { name: 'Message Ben Carter' }).click();
+    await anaPage.waitForURL('**/channels/dm*');
+    const text = `Quick one about the Globex renewal [${RUN}-dm]`;
+    await send(anaPage, 'Message @Ben Carter', text);
+    const link = benPage.getByRole('link', { name: 'DM Ana Ortiz' });
+    await link.getByTestId('mention-badge').waitFor({ timeout: 10_000 });
+    await benPage.screenshot({ path: shotPath('desktop-dm-badge.png') });
+    await link.click();
+    await messages(benPage, text).waitFor();
+    await waitUntil(async () => (await link.getByTestId('mention-badge').count()) === 0, 10_000, 'DM badge to clear');
+  });
+
+  test('a mention gives the mentioned member a badge on the channel that clears on opening', async () => {
+    await openChannel(anaPage, 'welcome');
+    await openChannel(benPage, 'general-chat');
+    const box = benPage.getByRole('textbox', { name: 'Message #general-chat' });
+    await box.click();
+    await box.pressSequentially('Thanks @An', { delay: 20 });
+    const picker = benPage.getByRole('listbox', { name: 'Members to mention' });
+    await picker.getByRole('option', { name: /Ana Ortiz/ }).waitFor();
+    await benPage.screenshot({ path: shotPath('desktop-mention-autocomplete.png') });
+    await box.press('Enter');
+    assert.equal(await box.inputValue(), `Thanks <@${ids.ana}> `);
+    await box.pressSequentially(`for the intro [${RUN}-mention]`);
+    await box.press('Enter');
+    const sent = messages(benPage, `[${RUN}-mention]`);
+    await sent.waitFor();
+    assert.equal(await sent.locator('.mention').innerText(), '@Ana Ortiz');
+
+    const general = anaPage.getByRole('link', { name: 'general-chat', exact: true });
+    const badge = general.getByTestId('mention-badge');
+    await badge.waitFor({ timeout: 10_000 });
+    assert.equal(await badge.innerText(), '1');
+    await general.click();
+    const mine = messages(anaPage, `[${RUN}-mention]`);
+    await mine.waitFor();
+    assert.match((await mine.getAttribute('class')) ?? '', /\bmentioned\b/);
+    await anaPage.screenshot({ path: shotPath('desktop-mention.png') });
+    await waitUntil(async () => (await general.getByTestId('mention-badge').count()) === 0, 10_000, 'mention badge to clear');
+    // Cleared on the server too: a reload's READY has no mention count for it.
+    await openChannel(anaPage, 'welcome');
+    await anaPage.reload();
+    await anaPage.getByRole('link', { name: 'general-chat', exact: true }).waitFor({ timeout: 20_000 });
+    assert.equal(await anaPage.getByRole('link', { name: 'general-chat', exact: true }).getByTestId('mention-badge').count(), 0);
+  });
+
+  test('search finds a message far back in a channel and clicking the hit jumps to it', async () => {
+    const chans = await channelIds();
+    const word = `zebracorn${RUN}`;
+    await postAsStaff(chans['general-chat'], `Launch checklist lives in the ${word} doc`);
+    // Push it past the first history page (50) so the jump must load older pages.
+    for (let i = 0; i < 60; i++) await postAsStaff(chans['general-chat'], `filler ${i} [${RUN}]`);
+    await openChannel(anaPage, 'welcome');
+    await anaPage.keyboard.press('Control+k');
+    const box = anaPage.getByRole('searchbox', { name: 'Search messages' });
+    await waitUntil(async () => await box.evaluate((el) => el === document.activeElement), 5_000, 'search box focus');
+    await box.fill(word);
+    await box.press('Enter');
+    const results = anaPage.getByRole('complementary', { name: 'Search results' });
+    const hit = results.getByRole('button', { name: new RegExp(word) });
+    await hit.waitFor({ timeout: 10_000 });
+    assert.equal(await hit.locator('mark').innerText(), word);
+    await anaPage.screenshot({ path: shotPath('desktop-search.png') });
+    await hit.click();
+    await anaPage.waitForURL('**/channels/general-chat');
+    const target = messages(anaPage, word);
+    await target.waitFor({ timeout: 20_000 });
+    await waitUntil(async () => /\bflash\b/.test((await target.getAttribute('class')) ?? ''), 10_000, 'the hit to flash');
+    assert.ok(await target.isVisible());
+    const inView = await target.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const s = el.closest('.message-scroller').getBoundingClientRect();
+      return r.top >= s.top && r.bottom <= s.bottom;
+    });
+    assert.ok(inView, 'the message is scrolled into view');
+  });
+
+  test('a kicked partner sees a clear removed screen, not a reconnect loop', async () => {
+    await memberRow(staffPage, 'Ben Carter').hover();
+    await memberRow(staffPage, 'Ben Carter').getByRole('button', { name: 'Kick Ben Carter' }).click();
+    const dialog = staffPage.getByRole('dialog', { name: 'Kick Ben Carter' });
+    await dialog.getByLabel('Reason').fill(`Repeated spam [${RUN}]`);
+    await dialog.getByRole('button', { name: 'Kick' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await benPage.getByRole('heading', { name: 'You were removed from the workspace' }).waitFor({ timeout: 10_000 });
+    await benPage.screenshot({ path: shotPath('desktop-kicked.png') });
+    await sleep(1500);
+    assert.equal(await benPage.getByTestId('reconnecting').count(), 0);
+    await benPage.getByRole('button', { name: 'Back to sign in' }).click();
+    await benPage.getByLabel('Password').waitFor();
+  });
+});
