@@ -8,7 +8,8 @@
 //! are subscribed only to channels they may read); a tenant event to the
 //! tenant's sessions; a panel's projection to the subscribers who see it
 //! (a partner their own, staff the program); CHANNEL_UPDATE carries the viewer's own `can_post`, so
-//! it has two variants, each encoded once.
+//! it has two variants, each encoded once; a timeout's MEMBER_UPDATE carries
+//! `muted_reason` only to the timed-out member's sessions.
 
 use crate::bus::Audience;
 use crate::hub::Hub;
