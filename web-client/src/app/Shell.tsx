@@ -165,8 +165,8 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           </button>
         </header>
         <div className="sidebar-scroll">
-          <ChannelSidebar onNavigate={go} />
           <DmList hrefOf={channelHref} onNavigate={go} />
+          <ChannelSidebar onNavigate={go} />
         </div>
         <UserPanel onLogout={onLogout} />
       </div>
