@@ -103,7 +103,10 @@ async fn the_timed_out_member_alone_is_told_the_reason_live_and_at_ready() {
     assert_eq!(own.muted_reason.as_deref(), Some("spamming links"));
     let seen = member_update(&mut ana, ben_id).await;
     assert!(seen.muted_until.is_some(), "{seen:?}");
-    assert_eq!(seen.muted_reason, None, "another partner must not get the reason");
+    assert_eq!(
+        seen.muted_reason, None,
+        "another partner must not get the reason"
+    );
 
     // A new session learns it from READY.
     let (_ben2, ready) = server.login_ws(BEN, Encoding::Json).await;
@@ -132,7 +135,10 @@ async fn member_update(
 ) -> arena_protocol::event::MemberUpdate {
     use arena_protocol::Event;
     match c
-        .wait_for(WAIT, |e| matches!(e, Event::MemberUpdate(m) if m.user_id == user))
+        .wait_for(
+            WAIT,
+            |e| matches!(e, Event::MemberUpdate(m) if m.user_id == user),
+        )
         .await
     {
         Ok((_, Event::MemberUpdate(m))) => m,

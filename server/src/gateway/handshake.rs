@@ -174,7 +174,10 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         node_id: state.node_name.clone(),
     };
     // The member's own running timeout, so the client shows why and until when.
-    if let Some(until) = user.muted_until.filter(|t| *t > time::OffsetDateTime::now_utc()) {
+    if let Some(until) = user
+        .muted_until
+        .filter(|t| *t > time::OffsetDateTime::now_utc())
+    {
         ready.muted_until = Some(crate::store::rfc3339(until));
         ready.muted_reason = user.muted_reason.clone();
     }

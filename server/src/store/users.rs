@@ -163,8 +163,8 @@ impl Store {
         .bind(id)
         .bind(until)
         .bind(reason)
-            .execute(&mut *tx)
-            .await?;
+        .execute(&mut *tx)
+        .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
