@@ -82,8 +82,9 @@ pub struct PanelUpdate {
     pub panel: Panel,
 }
 
-/// `MEMBER_UPDATE {user_id, muted_until?, muted_reason?, role?, tier?}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `MEMBER_UPDATE {user_id, muted_until?, muted_reason?, role?, tier?,
+/// display_name?, deactivated?}`: only the fields that changed are present.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemberUpdate {
     pub user_id: Snowflake,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,6 +98,13 @@ pub struct MemberUpdate {
     pub role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<String>,
+    /// The member's new display name (they edited their profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `true`: staff deactivated the member (their sessions are closed with
+    /// 4004 and they cannot sign in); `false`: reactivated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deactivated: Option<bool>,
 }
 
 /// `CHANNEL_DELETE {id}`: the channel left the session's view (deleted, or

@@ -21,6 +21,7 @@ pub mod model;
 pub mod peek;
 pub mod request;
 pub mod snowflake;
+pub mod webhook;
 
 pub use close::CloseCode;
 pub use dispatch::DispatchPrefix;

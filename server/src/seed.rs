@@ -208,7 +208,7 @@ pub async fn seed_demo(
     }
     support::seed(store, ids).await?;
     growth::seed(store, ids).await?;
-    insights::seed(store, ids).await?;
+    insights::seed(store, ids, &registry).await?;
     plans::seed(store, ids).await?;
     Ok(())
 }

@@ -177,6 +177,42 @@ async fn staff_take_snapshots_on_demand_and_partners_may_not() {
     assert!(list["snapshots"].as_array().unwrap().len() >= 8, "{list}");
 }
 
+/// Issue 12 item 7: shared program figures never carry a hidden channel's
+/// traffic. Messages in #executive-briefing (platinum partners and staff)
+/// count in the staff snapshot and not in what partners see.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_snapshots_leave_out_channels_not_every_partner_reads() {
+    let (_db, s) = setup().await;
+    let (mut staff, ready) = s.login_ws(STAFF, Encoding::Json).await;
+    let exec = channel(&ready, "executive-briefing").id;
+    let analytics = channel(&ready, "analytics").id;
+    let messages = |v: &Value| v["kpis"]["messages"].as_i64().unwrap();
+    let (_, before) = post(&s, STAFF, "/api/v1/insights/snapshots", json!({})).await;
+    for i in 0..3 {
+        common::post(&mut staff, exec, &format!("board only {i}")).await;
+    }
+    let (status, after) = post(&s, STAFF, "/api/v1/insights/snapshots", json!({})).await;
+    assert_eq!(status, 201, "{after}");
+    assert_eq!(
+        messages(&after) - messages(&before),
+        3,
+        "staff count every channel"
+    );
+    action(&mut staff, analytics, "share", json!({"share": true}))
+        .await
+        .unwrap();
+    let (status, list) = get(&s, ANA, "/api/v1/insights/snapshots").await;
+    assert_eq!(status, 200, "{list}");
+    let today = &list["snapshots"][0];
+    assert_eq!(today["day"], after["day"]);
+    let (_, staff_list) = get(&s, STAFF, "/api/v1/insights/snapshots").await;
+    assert_eq!(messages(&staff_list["snapshots"][0]), messages(&after));
+    assert!(
+        messages(today) <= messages(&after) - 3,
+        "partners' figures leave #executive-briefing out: {today} vs {after}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_filters_change_the_figures() {
     let (db, s) = setup().await;

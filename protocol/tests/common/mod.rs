@@ -239,6 +239,8 @@ pub fn all_events() -> Vec<Event> {
             muted_reason: Some("cool down".into()),
             role: Some("partner".into()),
             tier: Some("gold".into()),
+            display_name: Some("Ana O.".into()),
+            deactivated: Some(false),
         }),
         Event::MemberUpdate(MemberUpdate {
             user_id: id(2),
@@ -246,6 +248,8 @@ pub fn all_events() -> Vec<Event> {
             muted_reason: None,
             role: None,
             tier: None,
+            display_name: None,
+            deactivated: None,
         }),
     ]
 }

@@ -43,11 +43,14 @@ pub async fn authenticate(tokens: &Tokens, store: &Store, token: &str) -> Result
 
 /// Admits a JWT's actor against `row`, the member's current row: `Invalid`
 /// when the token's epoch is not the member's (revoked by kick, logout, role,
-/// tier or password change), else the role and tier are set from the row.
+/// tier or password change) or the member is deactivated, else the role and tier are set from the row.
 /// IDENTIFY reads the row anyway and calls this instead of [`authenticate`].
 pub fn admit(actor: &mut Actor, grant: Grant, row: &UserRow) -> Result<(), AuthError> {
     if grant.epoch != row.token_epoch {
         return Err(AuthError::Invalid("the token was revoked".into()));
+    }
+    if row.deactivated {
+        return Err(AuthError::Invalid("the member was deactivated".into()));
     }
     with_rights(actor, row)
 }

@@ -7,6 +7,7 @@ pub mod bots;
 pub mod grant;
 pub mod jwt;
 pub mod password;
+pub mod totp;
 pub mod watch;
 
 pub use bots::principal;

@@ -59,6 +59,7 @@ impl Chat {
             muted_reason: until.map(|_| p.reason.clone()),
             role: None,
             tier: None,
+            ..Default::default()
         });
         self.publisher
             .committed(actor.tenant_id, Audience::Tenant(actor.tenant_id), event);

@@ -73,8 +73,13 @@ fn refresh_expiry(state: &AppState) -> OffsetDateTime {
     OffsetDateTime::now_utc() + time::Duration::seconds(state.cfg.refresh_ttl_s as i64)
 }
 
-/// A new pair for a login: the refresh token starts a new family.
-async fn issue(state: &AppState, user: &crate::store::UserRow) -> Result<TokenPair, ApiError> {
+/// A new pair for a login: the refresh token starts a new family; the
+/// member's last seen time moves to now.
+pub(crate) async fn issue(
+    state: &AppState,
+    user: &crate::store::UserRow,
+) -> Result<TokenPair, ApiError> {
+    state.store.touch_last_seen(user.tenant_id, user.id).await?;
     let refresh = random_token();
     state
         .store
@@ -93,15 +98,27 @@ async fn issue(state: &AppState, user: &crate::store::UserRow) -> Result<TokenPa
     })
 }
 
-/// Checks the password (argon2, off the async threads) and issues tokens; 401 on any mismatch.
+/// What login answers: the tokens, or a challenge when a second factor is
+/// owed ([`super::mfa`]).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum LoginAnswer {
+    Tokens(TokenPair),
+    Mfa(super::mfa::MfaChallenge),
+}
+
+/// Checks the password (argon2, off the async threads) and issues tokens, or
+/// a two-factor challenge; 401 on any mismatch, 403 for a deactivated member
+/// (only once the password was right).
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = Login,
-    responses((status = 200, body = TokenPair), (status = 401, description = "wrong workspace, email or password"), (status = 429, description = "too many attempts")))]
+    responses((status = 200, body = LoginAnswer), (status = 401, description = "wrong workspace, email or password"),
+              (status = 403, description = "the account is deactivated"), (status = 429, description = "too many attempts")))]
 pub async fn login(
     State(state): State<AppState>,
     Peer(peer): Peer,
     headers: axum::http::HeaderMap,
     Body(b): Body<Login>,
-) -> Result<Json<TokenPair>, ApiError> {
+) -> Result<Json<LoginAnswer>, ApiError> {
     if b.password.len() > 1024 || b.email.len() > 320 || b.tenant.len() > 64 {
         return Err(ApiError::new(ErrorCode::BadRequest, "field too long"));
     }
@@ -144,13 +161,24 @@ pub async fn login(
             .unwrap_or(false)
     };
     match user {
-        Some(user) if ok && user.password_hash.is_some() => Ok(Json(issue(&state, &user).await?)),
+        Some(user) if ok && user.password_hash.is_some() => {
+            if user.deactivated {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "this account is deactivated; ask the workspace's staff",
+                ));
+            }
+            match super::mfa::login_step(&state, &user).await? {
+                Some(challenge) => Ok(Json(LoginAnswer::Mfa(challenge))),
+                None => Ok(Json(LoginAnswer::Tokens(issue(&state, &user).await?))),
+            }
+        }
         _ => Err(bad_credentials()),
     }
 }
 
 /// 429 `rate_limited` with the wait a limiter named.
-fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> ApiError {
+pub(crate) fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> ApiError {
     let wait = not_until.wait_time_from(governor::clock::Clock::now(
         &governor::clock::DefaultClock::default(),
     ));
@@ -196,10 +224,11 @@ pub async fn refresh(
         RefreshUse::Invalid => return Err(refused_refresh()),
     };
     let user = match state.store.fetch_user(tenant_id, user_id).await {
-        Ok(u) => u,
-        Err(crate::store::StoreError::NotFound) => return Err(refused_refresh()),
+        Ok(u) if !u.deactivated => u,
+        Ok(_) | Err(crate::store::StoreError::NotFound) => return Err(refused_refresh()),
         Err(e) => return Err(e.into()),
     };
+    state.store.touch_last_seen(tenant_id, user_id).await?;
     Ok(Json(TokenPair {
         access_token: access_token(&state, &user),
         refresh_token: next,

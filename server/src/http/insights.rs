@@ -124,8 +124,10 @@ pub async fn list_snapshots(
         .store
         .fetch_snapshots(actor.tenant_id, today, limit)
         .await?;
+    // Partners get the shared figures: no hidden channel's traffic.
+    let staff = actor.role.is_staff();
     Ok(Json(
-        json!({ "timezone": tz_name, "snapshots": rows.iter().map(snapshot_json).collect::<Vec<_>>() }),
+        json!({ "timezone": tz_name, "snapshots": rows.iter().filter_map(|r| snapshot_json(r, staff)).collect::<Vec<_>>() }),
     ))
 }
 
@@ -161,7 +163,10 @@ pub async fn take_snapshot(
         reply,
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(snapshot_json(&r))))
+    Ok((
+        StatusCode::CREATED,
+        Json(snapshot_json(&r, true).unwrap_or_default()),
+    ))
 }
 
 /// KPIs over a filter: `{filter, scope: "program" | "own", kpis}`. Staff

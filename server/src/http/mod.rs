@@ -1,5 +1,6 @@
 //! The HTTP API (PROTOCOL.md §7) and the web client's static files.
 
+pub mod account;
 pub mod activation;
 pub mod activity;
 pub mod audit;
@@ -15,6 +16,8 @@ mod growth_html;
 pub mod health;
 pub mod insights;
 pub mod limits;
+pub mod members;
+pub mod mfa;
 pub mod openapi;
 pub mod people;
 pub mod plans;
@@ -138,6 +141,9 @@ pub fn router(state: AppState) -> Router {
             axum::routing::patch(channels::edit).delete(channels::delete),
         )
         // Each domain's routes: one `routes()` per file.
+        .merge(account::routes())
+        .merge(members::routes())
+        .merge(mfa::routes())
         .merge(activity::routes())
         .merge(clients::routes())
         .merge(activation::routes())

@@ -47,6 +47,9 @@ impl Modify for Bearer {
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     for part in [
+        super::account::Api::openapi(),
+        super::members::Api::openapi(),
+        super::mfa::Api::openapi(),
         super::activation::Api::openapi(),
         super::activity::Api::openapi(),
         super::files::Api::openapi(),

@@ -4,7 +4,7 @@
 //! a workspace that has experiments are left alone.
 
 use crate::domains::insights::{clock, kpis, rules::Variant};
-use crate::store::{KpiScope, NewExperiment, Store, StoreError};
+use crate::store::{NewExperiment, Store, StoreError};
 use arena_protocol::SnowflakeGenerator;
 use time::OffsetDateTime;
 
@@ -12,7 +12,11 @@ use time::OffsetDateTime;
 const DAYS: i64 = 7;
 
 /// Seeds the snapshot history and the demo experiment.
-pub async fn seed(store: &Store, ids: &SnowflakeGenerator) -> Result<(), StoreError> {
+pub async fn seed(
+    store: &Store,
+    ids: &SnowflakeGenerator,
+    registry: &crate::registry::Registry,
+) -> Result<(), StoreError> {
     let tenant = match store.fetch_tenant_by_slug("demo").await {
         Ok(t) => t.id,
         Err(StoreError::NotFound) => return Ok(()),
@@ -26,10 +30,16 @@ pub async fn seed(store: &Store, ids: &SnowflakeGenerator) -> Result<(), StoreEr
             continue;
         }
         let (from, to) = clock::day_bounds(day, &tz);
-        let k = kpis::compute(store, tenant, from, to, KpiScope::default()).await?;
-        let json = serde_json::to_value(&k).map_err(|e| StoreError::Other(e.to_string()))?;
+        let (program, shared) = kpis::snapshot_pair(store, registry, tenant, from, to).await?;
         store
-            .upsert_snapshot(tenant, day, &json, to + time::Duration::seconds(5), None)
+            .upsert_snapshot(
+                tenant,
+                day,
+                &program,
+                &shared,
+                to + time::Duration::seconds(5),
+                None,
+            )
             .await?;
     }
     if !store.fetch_experiments(tenant, None, 1).await?.is_empty() {

@@ -14,6 +14,10 @@ pub struct SnapshotRow {
     pub day: Date,
     /// The figures (`domains::insights::kpis::Kpis` as JSON).
     pub kpis: serde_json::Value,
+    /// The same with messages and activity counted in the channels every
+    /// partner reads: what partners see (`None` for snapshots taken before
+    /// migration 0024, shown to staff only).
+    pub shared_kpis: Option<serde_json::Value>,
     pub computed_at: OffsetDateTime,
     /// Who asked for it; `None`: the scheduled job at the tenant's midnight.
     pub computed_by: Option<UserId>,
@@ -56,22 +60,25 @@ impl Store {
         tenant_id: TenantId,
         day: Date,
         kpis: &serde_json::Value,
+        shared_kpis: &serde_json::Value,
         computed_at: OffsetDateTime,
         by: Option<UserId>,
     ) -> Result<SnapshotRow, StoreError> {
         let mut tx = self.tenant_tx(tenant_id).await?;
         let out = sqlx::query_as(
-            "INSERT INTO kpi_snapshots (tenant_id, day, kpis, computed_at, computed_by)
-             VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO kpi_snapshots (tenant_id, day, kpis, shared_kpis, computed_at, computed_by)
+             VALUES ($1, $2, $3, $6, $4, $5)
              ON CONFLICT (tenant_id, day) DO UPDATE
-               SET kpis = EXCLUDED.kpis, computed_at = EXCLUDED.computed_at, computed_by = EXCLUDED.computed_by
-             RETURNING day, kpis, computed_at, computed_by",
+               SET kpis = EXCLUDED.kpis, shared_kpis = EXCLUDED.shared_kpis,
+                   computed_at = EXCLUDED.computed_at, computed_by = EXCLUDED.computed_by
+             RETURNING day, kpis, shared_kpis, computed_at, computed_by",
         )
         .bind(tenant_id)
         .bind(day)
         .bind(kpis)
         .bind(computed_at)
         .bind(by)
+        .bind(shared_kpis)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -86,7 +93,7 @@ impl Store {
     ) -> Result<Option<SnapshotRow>, StoreError> {
         let mut tx = self.tenant_tx(tenant_id).await?;
         let out = sqlx::query_as(
-            "SELECT day, kpis, computed_at, computed_by FROM kpi_snapshots
+            "SELECT day, kpis, shared_kpis, computed_at, computed_by FROM kpi_snapshots
              WHERE tenant_id = $1 AND day = $2",
         )
         .bind(tenant_id)
@@ -106,7 +113,7 @@ impl Store {
     ) -> Result<Vec<SnapshotRow>, StoreError> {
         let mut tx = self.tenant_tx(tenant_id).await?;
         let out = sqlx::query_as(
-            "SELECT day, kpis, computed_at, computed_by FROM kpi_snapshots
+            "SELECT day, kpis, shared_kpis, computed_at, computed_by FROM kpi_snapshots
              WHERE tenant_id = $1 AND day <= $2 ORDER BY day DESC LIMIT $3",
         )
         .bind(tenant_id)

@@ -32,6 +32,10 @@ pub struct UserRow {
     /// are refused once it moved on (kick, logout; role, tier or password
     /// changed by the member upsert).
     pub token_epoch: i64,
+    /// Deactivated by staff: cannot sign in, every token refused.
+    pub deactivated: bool,
+    /// Two-factor login (TOTP) is on: login asks for a code.
+    pub mfa_enabled: bool,
 }
 
 impl UserRow {

@@ -5,7 +5,8 @@ use crate::ids::{TenantId, UserId};
 use time::OffsetDateTime;
 
 pub(super) const USER_COLS: &str =
-    "tenant_id, id, email, display_name, role, tier, password_hash, muted_until, muted_reason, token_epoch";
+    "tenant_id, id, email, display_name, role, tier, password_hash, muted_until, muted_reason, token_epoch,
+     deactivated_at IS NOT NULL AS deactivated, totp_enabled_at IS NOT NULL AS mfa_enabled";
 
 /// Email of each tenant's system member (`.invalid` never delivers, RFC 2606).
 pub const SYSTEM_EMAIL: &str = "system@arena.invalid";
@@ -122,8 +123,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Up to `limit` members with an id above `after` (all when `None`), by
-    /// id: one page of `member.list`.
+    /// Up to `limit` active (not deactivated) members with an id above
+    /// `after` (all when `None`), by id: one page of `member.list`.
     pub async fn fetch_members_page(
         &self,
         tenant_id: TenantId,
@@ -132,7 +133,8 @@ impl Store {
     ) -> Result<Vec<UserRow>, StoreError> {
         let mut tx = self.tenant_tx(tenant_id).await?;
         let q = format!(
-            "SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+            "SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND id > $2 AND deactivated_at IS NULL
+             ORDER BY id LIMIT $3"
         );
         let out = sqlx::query_as(&q)
             .bind(tenant_id)

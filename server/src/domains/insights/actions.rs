@@ -109,10 +109,19 @@ struct ExperimentRef {
     winner: Option<String>,
 }
 
-/// The wire form of a snapshot: `{day, kpis, computed_at, computed_by}`.
-pub fn snapshot_json(r: &SnapshotRow) -> Value {
-    json!({ "day": r.day.to_string(), "kpis": r.kpis, "computed_at": rfc3339(r.computed_at),
-            "computed_by": r.computed_by.map(|u| u.to_string()) })
+/// The wire form of a snapshot, `{day, kpis, computed_at, computed_by}`,
+/// with the program's figures for staff and the shared ones for partners
+/// (`None` when the snapshot has none shared: see [`SnapshotRow`]).
+pub fn snapshot_json(r: &SnapshotRow, staff: bool) -> Option<Value> {
+    let kpis = if staff {
+        Some(&r.kpis)
+    } else {
+        r.shared_kpis.as_ref()
+    }?;
+    Some(
+        json!({ "day": r.day.to_string(), "kpis": kpis, "computed_at": rfc3339(r.computed_at),
+            "computed_by": r.computed_by.map(|u| u.to_string()) }),
+    )
 }
 
 /// The wire form of an assignment: `{experiment_id, partner_id, variant, assigned_at, converted_at}`.
@@ -145,7 +154,7 @@ pub async fn run(
             let q: SnapshotParams = params(action, p)?;
             let d = q.day.as_deref().filter(|d| !d.trim().is_empty()).map(day).transpose()?;
             let r = h.ask(t, |reply| Command::Snapshot { by: Some(who), day: d, now: None, reply }).await?;
-            Ok(json!({ "snapshot": snapshot_json(&r) }))
+            Ok(json!({ "snapshot": snapshot_json(&r, true) }))
         }
         (ANALYTICS_PANEL | DASHBOARD_PANEL, "share") => {
             let q: Share = params(action, p)?;

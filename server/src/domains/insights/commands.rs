@@ -12,7 +12,7 @@ use crate::bus::Projection;
 use crate::domains::{answer, Changed};
 use crate::error::store_error;
 use crate::registry::Actor;
-use crate::store::{AssignmentRow, ExperimentRow, KpiScope, SnapshotRow};
+use crate::store::{AssignmentRow, ExperimentRow, SnapshotRow};
 use arena_protocol::{ErrorBody, ErrorCode};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -207,12 +207,18 @@ async fn snapshot(
         ));
     }
     let (from, to) = clock::day_bounds(day, &tz);
-    let k = kpis::compute(&s.store, s.tenant_id, from, to, KpiScope::default())
+    let (program, shared) = kpis::snapshot_pair(&s.store, &s.ctx.registry, s.tenant_id, from, to)
         .await
         .map_err(store_error)?;
-    let json = serde_json::to_value(&k).map_err(|e| err(ErrorCode::Internal, e.to_string()))?;
     s.store
-        .upsert_snapshot(s.tenant_id, day, &json, now, by.map(|b| b.user_id))
+        .upsert_snapshot(
+            s.tenant_id,
+            day,
+            &program,
+            &shared,
+            now,
+            by.map(|b| b.user_id),
+        )
         .await
         .map_err(store_error)
 }

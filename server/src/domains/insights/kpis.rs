@@ -48,6 +48,40 @@ fn amounts(rows: Vec<MoneyRow>) -> Vec<Amount> {
         .collect()
 }
 
+/// A daily snapshot's two sets of figures over `[from, to)`: the program's
+/// (every channel, for staff) and the shared ones (messages and activity in
+/// the channels every partner reads, those of a partner without a tier), which
+/// partners see when staff share figures; as JSON for the store.
+pub async fn snapshot_pair(
+    store: &Store,
+    registry: &crate::registry::Registry,
+    tenant_id: TenantId,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<(serde_json::Value, serde_json::Value), StoreError> {
+    let everyone = crate::registry::Actor::member(
+        tenant_id,
+        UserId(0),
+        arena_protocol::model::Role::Partner,
+        None,
+    );
+    let open = super::readable_channels(registry, &everyone);
+    let program = compute(store, tenant_id, from, to, KpiScope::default()).await?;
+    let shared = compute(
+        store,
+        tenant_id,
+        from,
+        to,
+        KpiScope {
+            channels: open.as_deref(),
+            ..KpiScope::default()
+        },
+    )
+    .await?;
+    let json = |k: &Kpis| serde_json::to_value(k).map_err(|e| StoreError::Other(e.to_string()));
+    Ok((json(&program)?, json(&shared)?))
+}
+
 /// Computes the KPIs of `[from, to)` for `scope`.
 pub async fn compute(
     store: &Store,

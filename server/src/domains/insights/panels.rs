@@ -115,14 +115,21 @@ pub(super) async fn analytics(
         }));
     }
     let rows = s.store.fetch_snapshots(s.tenant_id, today, HISTORY).await?;
+    // Staff see the program's figures, partners the shared ones (no hidden
+    // channel's traffic); a snapshot without shared figures is staff-only.
     let snaps: Vec<(time::Date, Kpis, &crate::store::SnapshotRow)> = rows
         .iter()
-        .map(|r| {
-            (
+        .filter_map(|r| {
+            let figures = if staff {
+                Some(&r.kpis)
+            } else {
+                r.shared_kpis.as_ref()
+            }?;
+            Some((
                 r.day,
-                serde_json::from_value(r.kpis.clone()).unwrap_or_default(),
+                serde_json::from_value(figures.clone()).unwrap_or_default(),
                 r,
-            )
+            ))
         })
         .collect();
     let mut blocks = Vec::new();

@@ -173,6 +173,7 @@ async fn apply(
             muted_reason: None,
             role: None,
             tier: Some(to.clone()),
+            ..Default::default()
         }),
     );
     Ok(Some(Changed { partner, from, to }))
