@@ -2,9 +2,10 @@
 // mentions and search (issue 13) against a real `arena serve` and Chromium.
 // Run: ARENA_BIN=… ARENA_DATABASE_URL=… npm run e2e
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { ArenaServer, apiLogin, apiPost, ensureBuilt, freePort, launchBrowser, login, missingEnv, shotPath, userIdOf, waitUntil } from './harness.mjs';
+import { ArenaServer, PASSWORD, apiLogin, apiPost, ensureBuilt, freePort, launchBrowser, login, missingEnv, shotPath, userIdOf, waitUntil } from './harness.mjs';
 
 const missing = missingEnv();
 const RUN = Date.now().toString(36); // makes this run's messages unique in a reused database
@@ -48,6 +49,17 @@ describe('people: moderation, DMs, mentions, search', { skip: missing.length ? `
     } finally {
       ws.close();
     }
+  }
+  /** Logs in over HTTP through the second step with a recovery code; answers the access token. */
+  async function mfaLogin(email, recoveryCode) {
+    const first = await fetch(`${server.base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'demo', email, password: PASSWORD }),
+    }).then((r) => r.json());
+    const r = await apiPost(server.base, '', '/api/v1/auth/mfa', { challenge: first.challenge, code: recoveryCode });
+    if (r.status !== 200) throw new Error(`mfa login: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.access_token;
   }
   async function channelIds() {
     const res = await fetch(`${server.base}/api/v1/channels`, { headers: { authorization: `Bearer ${staffToken}` } });
@@ -233,6 +245,36 @@ describe('people: moderation, DMs, mentions, search', { skip: missing.length ? `
     assert.ok(inView, 'the message is scrolled into view');
   });
 
+  test('a member with two-factor login on signs in with a code from their app', async () => {
+    const token = await apiLogin(server.base, 'lena@demo.test');
+    const setup = await apiPost(server.base, token, '/api/v1/me/mfa/totp', {});
+    assert.equal(setup.status, 200, JSON.stringify(setup.body));
+    const secret = setup.body.secret;
+    const on = await apiPost(server.base, token, '/api/v1/me/mfa/totp/enable', { code: totp(secret) });
+    assert.equal(on.status, 200, JSON.stringify(on.body));
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    try {
+      await page.goto(server.base + '/');
+      await page.getByLabel('Workspace').fill('demo');
+      await page.getByLabel('Email').fill('lena@demo.test');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('heading', { name: 'Two-factor login' }).waitFor();
+      await page.getByLabel('Code').fill('000000');
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByRole('alert').waitFor();
+      // A fresh code in a new 30 s step, so the refused one cannot collide with it.
+      await page.getByLabel('Code').fill(totp(secret, Date.now() + 30_000));
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByRole('button', { name: 'Members' }).waitFor({ timeout: 20_000 });
+    } finally {
+      await page.context().close();
+      // Leave the seeded member as it was for a reused database.
+      const off = await apiPost(server.base, await mfaLogin('lena@demo.test', on.body.recovery_codes[0]), '/api/v1/me/mfa/totp/disable', { password: PASSWORD });
+      assert.equal(off.status, 204, JSON.stringify(off.body));
+    }
+  });
+
   test('a kicked partner sees a clear removed screen, not a reconnect loop', async () => {
     await memberRow(staffPage, 'Ben Carter').hover();
     await memberRow(staffPage, 'Ben Carter').getByRole('button', { name: 'Kick Ben Carter' }).click();
@@ -248,3 +290,16 @@ describe('people: moderation, DMs, mentions, search', { skip: missing.length ? `
     await benPage.getByLabel('Password').waitFor();
   });
 });
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) of a base32 secret, for the two-factor login test. */
+export function totp(secretBase32, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secretBase32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30_000)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const off = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}

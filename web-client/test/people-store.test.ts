@@ -79,6 +79,7 @@ describe('own timeout', () => {
     expect(s().mutedUntil).toBe(Date.parse(until));
     expect(s().mutedReason).toBe('cool down');
     apply({ t: 'MEMBER_UPDATE', d: { user_id: '1', tier: 'gold' } });
+    apply({ t: 'MEMBER_UPDATE', d: { user_id: '1', display_name: 'Ana O.' } });
     expect(s().mutedReason).toBe('cool down');
     apply({ t: 'MEMBER_UPDATE', d: { user_id: '1' } });
     expect(s().mutedUntil).toBeUndefined();

@@ -202,7 +202,8 @@ export class WorkspaceStore {
         this.set((s) => {
           const m = s.members[user_id];
           if (!m) return {};
-          return { members: { ...s.members, [user_id]: { ...m, ...(role ? { role } : {}), ...(tier !== undefined ? { tier } : {}) } } };
+          const name = ev.d.display_name ? { display_name: ev.d.display_name } : {};
+          return { members: { ...s.members, [user_id]: { ...m, ...(role ? { role } : {}), ...(tier !== undefined ? { tier } : {}), ...name } } };
         });
         return;
       }

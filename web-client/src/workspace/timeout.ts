@@ -31,10 +31,14 @@ export function timeoutFromReady(core: StoreCore, ready: Ready): void {
   setTimedOut(core, ready.muted_until ? Date.parse(ready.muted_until) : undefined, ready.muted_reason ?? undefined);
 }
 
-/** MEMBER_UPDATE about the signed-in member: `muted_until` sets it; an update with neither role nor tier is a lift. */
+/**
+ * MEMBER_UPDATE about the signed-in member: `muted_until` sets it; a bare
+ * `{user_id}` (or `muted_until: null`) lifts it; other changes (role, tier,
+ * display name …) leave it alone.
+ */
 export function timeoutFromMemberUpdate(core: StoreCore, d: DispatchMap['MEMBER_UPDATE']): void {
   if (d.muted_until) setTimedOut(core, Date.parse(d.muted_until), d.muted_reason ?? undefined);
-  else if ('muted_until' in d || (d.role === undefined && d.tier === undefined)) setTimedOut(core, undefined, undefined);
+  else if ('muted_until' in d || Object.keys(d).every((k) => k === 'user_id')) setTimedOut(core, undefined, undefined);
 }
 
 /** A write refused because of a timeout (`forbidden` with `retry_after_ms`): the composer turns into the notice. */

@@ -154,7 +154,15 @@ export interface DispatchMap {
    * A member changed. A timeout sets `muted_until` (with `muted_reason` to the
    * member only); a lifted timeout is `{user_id}` alone.
    */
-  MEMBER_UPDATE: { user_id: Id; muted_until?: string | null; muted_reason?: string | null; role?: Role; tier?: string | null };
+  MEMBER_UPDATE: {
+    user_id: Id;
+    muted_until?: string | null;
+    muted_reason?: string | null;
+    role?: Role;
+    tier?: string | null;
+    display_name?: string;
+    deactivated?: boolean;
+  };
   /** A channel entered this session's view (e.g. a tier promotion): the Channel with its log head. */
   CHANNEL_CREATE: Channel;
   /** A channel left this session's view (e.g. a demotion): nothing of it arrives after this. */
