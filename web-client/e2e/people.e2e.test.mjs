@@ -245,6 +245,36 @@ describe('people: moderation, DMs, mentions, search', { skip: missing.length ? `
     assert.ok(inView, 'the message is scrolled into view');
   });
 
+  test('staff find a partner in the members directory, deactivate and reactivate them', async () => {
+    await staffPage.getByRole('button', { name: 'Directory', exact: true }).click();
+    const panel = staffPage.getByRole('complementary', { name: 'Members directory' });
+    await panel.getByRole('searchbox', { name: 'Search members' }).fill('tomas');
+    const row = panel.locator('li.dir-member[data-user="Tomás Reyes"]');
+    await row.waitFor();
+    // A reused database may hold an earlier run's deactivation: start from active.
+    if (await row.getByRole('button', { name: 'Reactivate' }).count()) {
+      await row.getByRole('button', { name: 'Reactivate' }).click();
+      await row.getByText('Active', { exact: true }).waitFor();
+    }
+    assert.equal(await panel.locator('li.dir-member').count(), 1);
+    // Staff do not get role changes (admins only).
+    assert.equal(await row.getByRole('combobox', { name: /^Role of/ }).count(), 0);
+    await row.getByRole('button', { name: 'Deactivate…' }).click();
+    await row.getByRole('group', { name: 'Confirm deactivating Tomás Reyes' }).getByRole('button', { name: 'Deactivate' }).click();
+    await row.getByText('Deactivated', { exact: true }).waitFor();
+    const refused = await fetch(`${server.base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'demo', email: 'tomas@demo.test', password: PASSWORD }),
+    });
+    assert.equal(refused.status, 403, "a deactivated member cannot sign in");
+    await staffPage.screenshot({ path: shotPath('desktop-members-directory.png') });
+    await row.getByRole('button', { name: 'Reactivate' }).click();
+    await row.getByText('Active', { exact: true }).waitFor();
+    await apiLogin(server.base, 'tomas@demo.test');
+    await panel.getByRole('button', { name: 'Close directory' }).click();
+  });
+
   test('a member with two-factor login on signs in with a code from their app', async () => {
     const token = await apiLogin(server.base, 'lena@demo.test');
     const setup = await apiPost(server.base, token, '/api/v1/me/mfa/totp', {});

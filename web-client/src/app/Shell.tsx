@@ -12,6 +12,7 @@ import { MessageButton } from '../features/dms/MessageButton';
 import { MemberList } from '../features/members/MemberList';
 import { StatusSelector } from '../features/members/StatusSelector';
 import { ChannelView } from '../features/messages/ChannelView';
+import { MembersDirectory } from '../features/admin/MembersDirectory';
 import { AuditLog } from '../features/moderation/AuditLog';
 import { ModerationActions } from '../features/moderation/ModerationActions';
 import { PanelView } from '../features/panels/PanelView';
@@ -89,7 +90,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
   const [membersOpen, setMembersOpen] = useState(false);
   const [membersHidden, setMembersHidden] = useState(false);
   /** The right-hand side panel over the main view: search results or (staff) the audit log. */
-  const [side, setSide] = useState<{ kind: 'search'; query: string } | { kind: 'audit' } | null>(null);
+  const [side, setSide] = useState<{ kind: 'search'; query: string } | { kind: 'audit' } | { kind: 'directory' } | null>(null);
   const go = (key: string) => {
     navigate(channelHref(key));
     setNavOpen(false);
@@ -154,6 +155,18 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           </span>
           <span className="workspace-name">{tenant?.name}</span>
           {staff && (
+            <button
+              type="button"
+              className="icon-btn"
+              aria-label="Directory"
+              title="Members directory"
+              aria-pressed={side?.kind === 'directory'}
+              onClick={() => setSide((s) => (s?.kind === 'directory' ? null : { kind: 'directory' }))}
+            >
+              <UsersIcon size={20} />
+            </button>
+          )}
+          {staff && (
             <button type="button" className="icon-btn" aria-label="Audit log" title="Audit log" aria-pressed={side?.kind === 'audit'} onClick={() => setSide((s) => (s?.kind === 'audit' ? null : { kind: 'audit' }))}>
               <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
                 <path fill="currentColor" d="M6 2h9l5 5v13a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2Zm8 1.5V8h4.5L14 3.5ZM7 12v2h10v-2H7Zm0 4v2h7v-2H7Z" />
@@ -204,6 +217,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           />
         )}
         {side?.kind === 'audit' && staff && <AuditLog onClose={() => setSide(null)} />}
+        {side?.kind === 'directory' && staff && <MembersDirectory onClose={() => setSide(null)} />}
         <Notice />
       </main>
       <div className="members" id="members">

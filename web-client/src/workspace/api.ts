@@ -43,3 +43,41 @@ export function fetchSettings(): Promise<MySettings> {
 export function updateSettings(patch: Partial<MySettings>): Promise<MySettings> {
   return authed<MySettings>('PATCH', '/api/v1/me/settings', patch);
 }
+
+/** A member as the staff directory shows them (`GET /api/v1/members`); partners' public directory omits the staff-only fields. */
+export interface DirectoryMember {
+  id: string;
+  display_name: string;
+  role: 'admin' | 'staff' | 'partner' | 'bot';
+  tier?: string | null;
+  bio: string;
+  email?: string;
+  deactivated?: boolean;
+  last_seen_at?: string | null;
+  muted_until?: string | null;
+  mfa_enabled?: boolean;
+}
+
+/** Directory filters; `after` is the previous page's `next`. */
+export interface DirectoryQuery {
+  q?: string;
+  role?: string;
+  status?: 'active' | 'deactivated';
+  after?: string;
+}
+
+export function fetchDirectory(query: DirectoryQuery): Promise<{ members: DirectoryMember[]; next?: string | null }> {
+  const params = new URLSearchParams({ limit: '50' });
+  for (const [k, v] of Object.entries(query)) if (v) params.set(k, v);
+  return authed('GET', `/api/v1/members?${params}`);
+}
+
+/** Staff: change a member's tier or status (admins also the role); answers the member. */
+export function patchMember(id: string, patch: { role?: string; tier?: string; deactivated?: boolean }): Promise<DirectoryMember> {
+  return authed('PATCH', `/api/v1/members/${encodeURIComponent(id)}`, patch);
+}
+
+/** Staff: signs the member out everywhere (their tokens end; they sign in again). */
+export function revokeSessions(id: string): Promise<unknown> {
+  return authed('POST', `/api/v1/members/${encodeURIComponent(id)}/revoke-sessions`, {});
+}
