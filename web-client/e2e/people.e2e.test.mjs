@@ -275,6 +275,48 @@ describe('people: moderation, DMs, mentions, search', { skip: missing.length ? `
     await panel.getByRole('button', { name: 'Close directory' }).click();
   });
 
+  test('a member renames themselves and sets up two-factor login from their settings', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    try {
+      await login(page, server.base, 'priya@demo.test');
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: 'Settings' });
+      const newName = `Priya N ${RUN}`;
+      await dialog.getByLabel('Display name').fill(newName);
+      await dialog.getByRole('button', { name: 'Save profile' }).click();
+      await dialog.getByText('Saved.').waitFor();
+      // Others see the new name live (MEMBER_UPDATE display_name).
+      await memberRow(staffPage, newName).waitFor({ timeout: 10_000 });
+
+      await dialog.getByRole('button', { name: 'Set up two-factor login' }).click();
+      const secret = await dialog.getByTestId('totp-secret').innerText();
+      await dialog.getByLabel('Code from the app').fill(totp(secret));
+      await dialog.getByRole('button', { name: 'Turn on' }).click();
+      const codes = dialog.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+      await codes.first().waitFor();
+      assert.equal(await codes.count(), 10);
+      await page.screenshot({ path: shotPath('desktop-settings-2fa.png') });
+      const answer = await fetch(`${server.base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tenant: 'demo', email: 'priya@demo.test', password: PASSWORD }),
+      }).then((r) => r.json());
+      assert.equal(answer.mfa_required, true, JSON.stringify(answer));
+
+      // Off again (and the old name back) for a reused database.
+      await dialog.getByRole('button', { name: 'Done' }).click();
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
+      await dialog.getByLabel('Password to turn it off').fill(PASSWORD);
+      await dialog.getByRole('button', { name: 'Turn off two-factor login' }).click();
+      await dialog.getByRole('button', { name: 'Set up two-factor login' }).waitFor();
+      await dialog.getByLabel('Display name').fill('Priya Nair');
+      await dialog.getByRole('button', { name: 'Save profile' }).click();
+      await dialog.getByText('Saved.').waitFor();
+    } finally {
+      await page.context().close();
+    }
+  });
+
   test('a member with two-factor login on signs in with a code from their app', async () => {
     const token = await apiLogin(server.base, 'lena@demo.test');
     const setup = await apiPost(server.base, token, '/api/v1/me/mfa/totp', {});

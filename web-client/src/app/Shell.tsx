@@ -7,7 +7,6 @@ import { ChannelKindIcon, CloseIcon, LogoutIcon, MenuIcon, UsersIcon } from '../
 import { ChannelSettings } from '../features/channels/ChannelSettings';
 import { ChannelSidebar, channelHref } from '../features/channels/ChannelSidebar';
 import { DmList } from '../features/dms/DmList';
-import { DmSettings } from '../features/dms/DmSettings';
 import { MessageButton } from '../features/dms/MessageButton';
 import { MemberList } from '../features/members/MemberList';
 import { StatusSelector } from '../features/members/StatusSelector';
@@ -20,6 +19,7 @@ import { revenueTableActions } from '../features/revenue/LedgerActions';
 import { SearchBox } from '../features/search/SearchBox';
 import { SearchPanel } from '../features/search/SearchPanel';
 import './people.css';
+import { SettingsDialog } from './SettingsDialog';
 import { useWorkspace, workspace } from '../workspace/store';
 import { channelKeyFromPath, navigate, usePath } from './router';
 
@@ -64,17 +64,15 @@ function UserPanel({ onLogout }: { onLogout: () => void }) {
         <div className="user-panel-name">{me.display_name}</div>
         <StatusSelector />
       </div>
-      {me.role === 'partner' && (
-        <button type="button" className="icon-btn" aria-label="Settings" title="Settings" onClick={() => setSettings(true)}>
-          <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
-            <path fill="currentColor" d="M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7.4 7.4 0 0 0-1.7-1l-.4-2.7h-4l-.4 2.7a7.4 7.4 0 0 0-1.7 1l-2.5-1-2 3.5L4.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1c.5.4 1.1.7 1.7 1l.4 2.7h4l.4-2.7c.6-.3 1.2-.6 1.7-1l2.5 1 2-3.5L19.4 13ZM12 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7Z" />
-          </svg>
-        </button>
-      )}
+      <button type="button" className="icon-btn" aria-label="Settings" title="Settings" onClick={() => setSettings(true)}>
+        <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
+          <path fill="currentColor" d="M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7.4 7.4 0 0 0-1.7-1l-.4-2.7h-4l-.4 2.7a7.4 7.4 0 0 0-1.7 1l-2.5-1-2 3.5L4.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1c.5.4 1.1.7 1.7 1l.4 2.7h4l.4-2.7c.6-.3 1.2-.6 1.7-1l2.5 1 2-3.5L19.4 13ZM12 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7Z" />
+        </svg>
+      </button>
       <button type="button" className="icon-btn" aria-label="Log out" title="Log out" onClick={onLogout}>
         <LogoutIcon />
       </button>
-      {settings && <DmSettings onClose={() => setSettings(false)} />}
+      {settings && <SettingsDialog onClose={() => setSettings(false)} />}
     </div>
   );
 }

@@ -81,3 +81,42 @@ export function patchMember(id: string, patch: { role?: string; tier?: string; d
 export function revokeSessions(id: string): Promise<unknown> {
   return authed('POST', `/api/v1/members/${encodeURIComponent(id)}/revoke-sessions`, {});
 }
+
+/** The member's own account (`GET /api/v1/me`). */
+export interface Me {
+  id: string;
+  display_name: string;
+  email: string;
+  role: string;
+  tier?: string | null;
+  bio: string;
+  /** IANA name, e.g. `Europe/Berlin`. */
+  timezone?: string | null;
+  avatar_url?: string | null;
+  mfa_enabled: boolean;
+  allow_partner_dms: boolean;
+}
+
+export function fetchMe(): Promise<Me> {
+  return authed('GET', '/api/v1/me');
+}
+
+/** `PATCH /api/v1/me`; a display name change reaches everyone as MEMBER_UPDATE. */
+export function patchMe(patch: { display_name?: string; bio?: string; timezone?: string | null }): Promise<Me> {
+  return authed('PATCH', '/api/v1/me', patch);
+}
+
+/** Starts TOTP enrolment: the secret and its QR code (SVG); not active until a code confirms it. */
+export function startTotp(): Promise<{ secret: string; otpauth_url: string; qr_svg: string }> {
+  return authed('POST', '/api/v1/me/mfa/totp', {});
+}
+
+/** Confirms enrolment with a code; answers the recovery codes (shown once). */
+export function enableTotp(code: string): Promise<{ recovery_codes: string[] }> {
+  return authed('POST', '/api/v1/me/mfa/totp/enable', { code });
+}
+
+/** Turns two-factor login off (password required). */
+export function disableTotp(password: string): Promise<unknown> {
+  return authed('POST', '/api/v1/me/mfa/totp/disable', { password });
+}

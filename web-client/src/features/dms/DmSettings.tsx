@@ -1,24 +1,18 @@
-//! The member's own settings (`GET/PATCH /api/v1/me/settings`): for
-//! partners, whether other partners may open DMs with them (staff always may).
-import { useEffect, useState } from 'react';
-import { Dialog } from '../../components/Dialog';
-import { fetchSettings, updateSettings, type MySettings } from '../../workspace/api';
+//! The partner setting "Allow DMs from other partners" (`PATCH
+//! /api/v1/me/settings`; staff can always open a DM).
+import { useState } from 'react';
+import { updateSettings } from '../../workspace/api';
 
-export function DmSettings({ onClose }: { onClose: () => void }) {
-  const [settings, setSettings] = useState<MySettings | null>(null);
+export function DmSettings({ initial }: { initial: boolean }) {
+  const [allow, setAllow] = useState(initial);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  useEffect(() => {
-    fetchSettings()
-      .then(setSettings)
-      .catch((e: Error) => setError(e.message));
-  }, []);
 
-  async function toggle(allow: boolean) {
+  async function toggle(next: boolean) {
     setSaving(true);
     setError(null);
     try {
-      setSettings(await updateSettings({ allow_partner_dms: allow }));
+      setAllow((await updateSettings({ allow_partner_dms: next })).allow_partner_dms);
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -27,29 +21,20 @@ export function DmSettings({ onClose }: { onClose: () => void }) {
   }
 
   return (
-    <Dialog title="Settings" onClose={onClose}>
-      <div className="dialog-form">
-        {!settings && !error && <p className="muted">Loading…</p>}
-        {settings && (
-          <label className="check-row">
-            <input type="checkbox" checked={settings.allow_partner_dms} disabled={saving} onChange={(e) => void toggle(e.target.checked)} />
-            <span>
-              Allow DMs from other partners
-              <span className="muted block">Staff can always message you.</span>
-            </span>
-          </label>
-        )}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="btn-secondary" onClick={onClose}>
-            Done
-          </button>
-        </div>
-      </div>
-    </Dialog>
+    <section className="dialog-form settings-section" aria-labelledby="dm-settings-title">
+      <h3 id="dm-settings-title">Direct messages</h3>
+      <label className="check-row">
+        <input type="checkbox" checked={allow} disabled={saving} onChange={(e) => void toggle(e.target.checked)} />
+        <span>
+          Allow DMs from other partners
+          <span className="muted block">Staff can always message you.</span>
+        </span>
+      </label>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
   );
 }
