@@ -96,6 +96,15 @@ describe('own timeout', () => {
   });
 });
 
+describe('member updates', () => {
+  it('a new display name of mine renames me and my member entry', async () => {
+    const { apply, s } = await freshStore();
+    apply({ t: 'MEMBER_UPDATE', d: { user_id: '1', display_name: 'Ana O.' } });
+    expect(s().me?.display_name).toBe('Ana O.');
+    expect(s().members['1'].display_name).toBe('Ana O.');
+  });
+});
+
 describe('direct messages', () => {
   it('a DM opened by someone else arrives as CHANNEL_CREATE and is listed', async () => {
     const { apply, s } = await freshStore();

@@ -203,7 +203,8 @@ export class WorkspaceStore {
           const m = s.members[user_id];
           if (!m) return {};
           const name = ev.d.display_name ? { display_name: ev.d.display_name } : {};
-          return { members: { ...s.members, [user_id]: { ...m, ...(role ? { role } : {}), ...(tier !== undefined ? { tier } : {}), ...name } } };
+          const own = s.me?.id === user_id && ev.d.display_name ? { me: { ...s.me, ...name } } : {};
+          return { ...own, members: { ...s.members, [user_id]: { ...m, ...(role ? { role } : {}), ...(tier !== undefined ? { tier } : {}), ...name } } };
         });
         return;
       }
