@@ -1,9 +1,10 @@
 //! Top level: the login page when signed out, the workspace shell when signed in.
 import { useEffect, useState } from 'react';
 import { LoginPage } from '../features/auth/LoginPage';
+import { RemovedScreen } from '../features/auth/RemovedScreen';
 import type { Encoding } from '../lib/realtime/codec';
 import { loadSession } from '../workspace/session';
-import { useWorkspace, workspace } from '../workspace/store';
+import { KICKED_TEXT, useWorkspace, workspace } from '../workspace/store';
 import { Shell } from './Shell';
 
 /** `?encoding=json` or localStorage `arena.encoding` picks the gateway codec; MessagePack by default. */
@@ -15,6 +16,7 @@ function chosenEncoding(): Encoding {
 export function App() {
   const [signedIn, setSignedIn] = useState(() => !!loadSession());
   const fatal = useWorkspace((s) => s.fatal);
+  const [removedSeen, setRemovedSeen] = useState(false);
 
   useEffect(() => {
     if (fatal) setSignedIn(false);
@@ -24,7 +26,18 @@ export function App() {
     if (signedIn) workspace.start(chosenEncoding());
   }, [signedIn]);
 
-  if (!signedIn) return <LoginPage notice={fatal} onLoggedIn={() => setSignedIn(true)} />;
+  if (!signedIn && fatal === KICKED_TEXT && !removedSeen) return <RemovedScreen text={fatal} onContinue={() => setRemovedSeen(true)} />;
+  if (!signedIn) {
+    return (
+      <LoginPage
+        notice={fatal}
+        onLoggedIn={() => {
+          setRemovedSeen(false);
+          setSignedIn(true);
+        }}
+      />
+    );
+  }
   return (
     <Shell
       onLogout={() => {

@@ -1,8 +1,10 @@
 //! Login form: workspace slug, email, password. Errors are shown inline; on
 //! success the tokens go to sessionStorage and `onLoggedIn` starts the app.
+//! A login that owes a second factor continues in `MfaStep`.
 import { useState, type FormEvent } from 'react';
-import { ApiError, login } from '../../lib/api/auth';
+import { ApiError, isChallenge, login, type MfaChallenge, type TokenPair } from '../../lib/api/auth';
 import { saveSession } from '../../workspace/session';
+import { MfaStep } from './MfaStep';
 
 const LAST_TENANT = 'arena.lastTenant';
 
@@ -12,6 +14,13 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; noti
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
+
+  function finish(tokens: TokenPair) {
+    saveSession(tenant.trim(), email.trim(), tokens);
+    localStorage.setItem(LAST_TENANT, tenant.trim());
+    onLoggedIn();
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -22,16 +31,30 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; noti
     setBusy(true);
     setError(null);
     try {
-      const tokens = await login(tenant.trim(), email.trim(), password);
-      saveSession(tenant.trim(), email.trim(), tokens);
-      localStorage.setItem(LAST_TENANT, tenant.trim());
-      onLoggedIn();
+      const answer = await login(tenant.trim(), email.trim(), password);
+      if (isChallenge(answer)) setChallenge(answer);
+      else finish(answer);
     } catch (err) {
       const e2 = err as ApiError;
       setError(e2.status === 401 || e2.code === 'unauthorized' ? 'Wrong workspace, email or password.' : e2.message);
     } finally {
       setBusy(false);
     }
+  }
+
+  if (challenge) {
+    return (
+      <main className="login-page">
+        <MfaStep
+          challenge={challenge}
+          onDone={finish}
+          onCancel={() => {
+            setChallenge(null);
+            setPassword('');
+          }}
+        />
+      </main>
+    );
   }
 
   return (
