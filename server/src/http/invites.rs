@@ -466,7 +466,7 @@ pub async fn accept(
             role: Some(user.role.clone()),
             tier: user.tier.clone(),
             display_name: Some(user.display_name.clone()),
-            deactivated: None,
+            ..Default::default()
         }),
     );
     // As login: a second step when the tenant requires two-factor login of
