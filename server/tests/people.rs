@@ -355,3 +355,49 @@ async fn search_never_returns_what_the_caller_cannot_read() {
     let r = search(&mut priya, json!({"query": "zeppelin"})).await;
     assert_eq!(r.hits.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notification_settings_are_kept_and_only_readable_channels_muted() {
+    let db = TestDb::create().await;
+    let s = TestServer::start(&db.url).await;
+    let tenant = s.member("demo", ANA).await.0;
+    let general = channel_id(&s, tenant, "general-chat");
+    let exec = channel_id(&s, tenant, "executive-briefing");
+    let (st, v) = s
+        .api(reqwest::Method::GET, ANA, "/api/v1/me/settings", None)
+        .await;
+    assert_eq!((st, v["notifications"].as_str()), (200, Some("all")), "{v}");
+    let (st, v) = s
+        .api(
+            reqwest::Method::PATCH,
+            ANA,
+            "/api/v1/me/settings",
+            Some(json!({"notifications": "mentions", "muted_channels": [general, general]})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["notifications"], "mentions");
+    assert_eq!(v["muted_channels"], json!([general]));
+    for (bad, want) in [
+        (json!({"notifications": "loud"}), 400),
+        (json!({"muted_channels": [exec]}), 404),
+    ] {
+        let (st, _) = s
+            .api(
+                reqwest::Method::PATCH,
+                ANA,
+                "/api/v1/me/settings",
+                Some(bad.clone()),
+            )
+            .await;
+        assert_eq!(st, want, "{bad}");
+    }
+    let (_, v) = s
+        .api(reqwest::Method::GET, ANA, "/api/v1/me/settings", None)
+        .await;
+    assert_eq!(
+        v["muted_channels"],
+        json!([general]),
+        "a refused change changes nothing"
+    );
+}

@@ -47,12 +47,22 @@ pub async fn search(
     Ok(Json(state.chat.search(&actor, p).await?))
 }
 
+/// Most channels one member may mute.
+pub const MAX_MUTED_CHANNELS: usize = 500;
+
 /// The member's own settings.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Settings {
     /// May other partners open direct messages with this member? (Staff
     /// always may.) Default true.
     pub allow_partner_dms: bool,
+    /// What the member's clients notify of: `all` messages (default),
+    /// `mentions` (mentions and DMs only) or `none` (as Slack and Discord
+    /// name these levels).
+    pub notifications: String,
+    /// Channels the member muted: no unread badge and no notification
+    /// (mentions still count), only channels they can read.
+    pub muted_channels: Vec<Snowflake>,
 }
 
 /// A change of the member's own settings; absent fields stay.
@@ -60,11 +70,13 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     pub allow_partner_dms: Option<bool>,
+    pub notifications: Option<String>,
+    pub muted_channels: Option<Vec<Snowflake>>,
 }
 
 /// The caller's settings.
 #[utoipa::path(get, path = "/api/v1/me/settings", security(("bearer" = [])),
-    responses((status = 200, description = "{allow_partner_dms}")))]
+    responses((status = 200, description = "{allow_partner_dms, notifications, muted_channels}")))]
 pub async fn settings(
     State(state): State<AppState>,
     Authed(actor): Authed,
@@ -73,21 +85,69 @@ pub async fn settings(
         .store
         .fetch_allows_partner_dms(actor.tenant_id, actor.user_id)
         .await?;
+    let (notifications, muted) = state
+        .store
+        .fetch_notifications(actor.tenant_id, actor.user_id)
+        .await?;
     Ok(Json(Settings {
         allow_partner_dms: allow,
+        notifications,
+        muted_channels: muted.into_iter().map(|c| Snowflake(c as u64)).collect(),
     }))
 }
 
-/// Changes the caller's settings; answers them as they now are.
+/// Changes the caller's settings; answers them as they now are. 400 for an
+/// unknown level or more than [`MAX_MUTED_CHANNELS`] channels, 404 for a
+/// channel the caller cannot read.
 #[utoipa::path(patch, path = "/api/v1/me/settings", security(("bearer" = [])),
-    responses((status = 200, description = "{allow_partner_dms}"), (status = 400, description = "unknown field or wrong type")))]
+    responses((status = 200, description = "{allow_partner_dms, notifications, muted_channels}"),
+              (status = 400, description = "unknown field, level or wrong type; too many channels"),
+              (status = 404, description = "a channel the caller cannot read")))]
 pub async fn update_settings(
     State(state): State<AppState>,
     Authed(actor): Authed,
     Body(p): Body<SettingsPatch>,
 ) -> Result<Json<Settings>, ApiError> {
+    if let Some(level) = &p.notifications {
+        if !["all", "mentions", "none"].contains(&level.as_str()) {
+            return Err(ApiError::new(
+                arena_protocol::ErrorCode::BadRequest,
+                "notifications must be all, mentions or none",
+            ));
+        }
+    }
+    let muted = match &p.muted_channels {
+        Some(ids) if ids.len() > MAX_MUTED_CHANNELS => {
+            return Err(ApiError::new(
+                arena_protocol::ErrorCode::BadRequest,
+                format!("at most {MAX_MUTED_CHANNELS} muted channels"),
+            ))
+        }
+        Some(ids) => {
+            let mut out = Vec::with_capacity(ids.len());
+            for &id in ids {
+                state.registry.readable(&actor, id)?;
+                out.push(id.0 as i64);
+            }
+            out.sort_unstable();
+            out.dedup();
+            Some(out)
+        }
+        None => None,
+    };
     if let Some(allow) = p.allow_partner_dms {
         state.chat.set_partner_dms(&actor, allow).await?;
+    }
+    if p.notifications.is_some() || muted.is_some() {
+        state
+            .store
+            .update_notifications(
+                actor.tenant_id,
+                actor.user_id,
+                p.notifications.as_deref(),
+                muted.as_deref(),
+            )
+            .await?;
     }
     settings(State(state), Authed(actor)).await
 }

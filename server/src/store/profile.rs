@@ -186,4 +186,47 @@ impl Store {
         tx.commit().await?;
         Ok(out)
     }
+
+    /// The member's notification settings: `(level, muted channel ids)`.
+    pub async fn fetch_notifications(
+        &self,
+        tenant_id: TenantId,
+        id: UserId,
+    ) -> Result<(String, Vec<i64>), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = sqlx::query_as(
+            "SELECT notify_level, muted_channels FROM users WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Changes the notification settings (`None` stays): `level` is `all`,
+    /// `mentions` or `none` (checked by the caller and the table).
+    pub async fn update_notifications(
+        &self,
+        tenant_id: TenantId,
+        id: UserId,
+        level: Option<&str>,
+        muted: Option<&[i64]>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        sqlx::query(
+            "UPDATE users SET notify_level = COALESCE($3, notify_level),
+                    muted_channels = COALESCE($4, muted_channels)
+              WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .bind(level)
+        .bind(muted)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
