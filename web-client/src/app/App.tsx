@@ -1,9 +1,12 @@
 //! Top level: the login page when signed out, the workspace shell when signed in.
 import { useEffect, useState } from 'react';
+import { PublicPage } from '../features/account/PublicPages';
+import { publicRoute } from '../features/account/routes';
 import { LoginPage } from '../features/auth/LoginPage';
 import type { Encoding } from '../lib/realtime/codec';
 import { loadSession } from '../workspace/session';
 import { useWorkspace, workspace } from '../workspace/store';
+import { usePath } from './router';
 import { Shell } from './Shell';
 
 /** `?encoding=json` or localStorage `arena.encoding` picks the gateway codec; MessagePack by default. */
@@ -15,6 +18,7 @@ function chosenEncoding(): Encoding {
 export function App() {
   const [signedIn, setSignedIn] = useState(() => !!loadSession());
   const fatal = useWorkspace((s) => s.fatal);
+  const route = publicRoute(usePath());
 
   useEffect(() => {
     if (fatal) setSignedIn(false);
@@ -24,6 +28,7 @@ export function App() {
     if (signedIn) workspace.start(chosenEncoding());
   }, [signedIn]);
 
+  if (!signedIn && route) return <PublicPage route={route} onLoggedIn={() => setSignedIn(true)} />;
   if (!signedIn) return <LoginPage notice={fatal} onLoggedIn={() => setSignedIn(true)} />;
   return (
     <Shell

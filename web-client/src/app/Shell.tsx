@@ -3,6 +3,8 @@
 import { useEffect, useState } from 'react';
 import { Avatar } from '../components/Avatar';
 import { ChannelKindIcon, CloseIcon, LogoutIcon, MenuIcon, UsersIcon } from '../components/Icons';
+import { AccountButton } from '../features/account/AccountSettings';
+import { AdminButton } from '../features/admin/AdminScreen';
 import { ChannelSettings } from '../features/channels/ChannelSettings';
 import { ChannelSidebar, channelHref } from '../features/channels/ChannelSidebar';
 import { MemberList } from '../features/members/MemberList';
@@ -53,6 +55,7 @@ function UserPanel({ onLogout }: { onLogout: () => void }) {
         <div className="user-panel-name">{me.display_name}</div>
         <StatusSelector />
       </div>
+      <AccountButton />
       <button type="button" className="icon-btn" aria-label="Log out" title="Log out" onClick={onLogout}>
         <LogoutIcon />
       </button>
@@ -140,6 +143,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           )}
           <span className="spacer" />
           {staff && channel && channel.kind !== 'panel' && <ChannelSettings channel={channel} />}
+          <AdminButton />
           <button type="button" className="icon-btn" aria-label="Members" aria-controls="members" aria-expanded={!membersHidden || membersOpen} onClick={toggleMembers}>
             <UsersIcon />
           </button>

@@ -188,7 +188,7 @@ export class WorkspaceStore {
         return;
       }
       case 'MEMBER_UPDATE': {
-        const { user_id, role, tier } = ev.d;
+        const { user_id, role, tier, display_name } = ev.d;
         if (user_id === this.state.me?.id && 'muted_until' in ev.d) {
           const until = ev.d.muted_until ? Date.parse(ev.d.muted_until) : undefined;
           const active = until && until > Date.now() ? until : undefined;
@@ -197,8 +197,13 @@ export class WorkspaceStore {
         }
         this.set((s) => {
           const m = s.members[user_id];
-          if (!m) return {};
-          return { members: { ...s.members, [user_id]: { ...m, ...(role ? { role } : {}), ...(tier !== undefined ? { tier } : {}) } } };
+          const named = display_name ? { display_name } : {};
+          const meNow = s.me?.id === user_id ? { me: { ...s.me, ...named } } : {};
+          if (!m) return meNow;
+          return {
+            members: { ...s.members, [user_id]: { ...m, ...(role ? { role } : {}), ...(tier !== undefined ? { tier } : {}), ...named } },
+            ...meNow,
+          };
         });
         return;
       }

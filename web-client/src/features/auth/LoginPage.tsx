@@ -1,7 +1,10 @@
 //! Login form: workspace slug, email, password. Errors are shown inline; on
 //! success the tokens go to sessionStorage and `onLoggedIn` starts the app.
 import { useState, type FormEvent } from 'react';
-import { ApiError, login } from '../../lib/api/auth';
+import { navigate } from '../../app/router';
+import { ApiError, type TokenPair } from '../../lib/api/auth';
+import { isChallenge, loginStep, type MfaChallenge } from '../account/api';
+import { MfaStep } from '../account/MfaStep';
 import { saveSession } from '../../workspace/session';
 
 const LAST_TENANT = 'arena.lastTenant';
@@ -12,6 +15,13 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; noti
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
+
+  function finish(tokens: TokenPair) {
+    saveSession(tenant.trim(), email.trim(), tokens);
+    localStorage.setItem(LAST_TENANT, tenant.trim());
+    onLoggedIn();
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -22,10 +32,9 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; noti
     setBusy(true);
     setError(null);
     try {
-      const tokens = await login(tenant.trim(), email.trim(), password);
-      saveSession(tenant.trim(), email.trim(), tokens);
-      localStorage.setItem(LAST_TENANT, tenant.trim());
-      onLoggedIn();
+      const answer = await loginStep(tenant.trim(), email.trim(), password);
+      if (isChallenge(answer)) setChallenge(answer);
+      else finish(answer);
     } catch (err) {
       const e2 = err as ApiError;
       setError(e2.status === 401 || e2.code === 'unauthorized' ? 'Wrong workspace, email or password.' : e2.message);
@@ -33,6 +42,24 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; noti
       setBusy(false);
     }
   }
+
+  if (challenge)
+    return (
+      <main className="login-page">
+        <div className="login-card" aria-labelledby="login-title">
+          <MfaStep
+            challenge={challenge}
+            email={email.trim()}
+            onSignedIn={finish}
+            onRestart={(why) => {
+              setChallenge(null);
+              setPassword('');
+              setError(why ?? null);
+            }}
+          />
+        </div>
+      </main>
+    );
 
   return (
     <main className="login-page">
@@ -60,6 +87,9 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; noti
         )}
         <button type="submit" className="btn-primary" disabled={busy}>
           {busy ? 'Logging in…' : 'Log in'}
+        </button>
+        <button type="button" className="link-btn" onClick={() => navigate('/reset')}>
+          Forgot password?
         </button>
       </form>
     </main>

@@ -143,7 +143,7 @@ export interface DispatchMap {
   PRESENCE_UPDATE: Presence;
   CHANNEL_UPDATE: Channel & { channel_seq?: number };
   PANEL_UPDATE: { channel_id: Id; panel: Panel };
-  MEMBER_UPDATE: { user_id: Id; muted_until?: string | null; role?: Role; tier?: string | null };
+  MEMBER_UPDATE: { user_id: Id; muted_until?: string | null; role?: Role; tier?: string | null; display_name?: string };
   /** A channel entered this session's view (e.g. a tier promotion): the Channel with its log head. */
   CHANNEL_CREATE: Channel;
   /** A channel left this session's view (e.g. a demotion): nothing of it arrives after this. */
