@@ -27,10 +27,10 @@ export function MembersDirectory({ actor }: { actor: { id: string; role: string 
   const live = useWorkspace((s) => s.members);
 
   const load = useCallback(
-    async (after?: string) => {
+    async (after?: string, keepError = false) => {
       const mine = ++seq.current;
       setLoading(true);
-      setError(null);
+      if (!keepError) setError(null);
       try {
         const page = await listMembers({ q, role, tier, status, limit: PAGE, after });
         if (mine !== seq.current) return;
@@ -77,7 +77,7 @@ export function MembersDirectory({ actor }: { actor: { id: string; role: string 
       }
     } catch (err) {
       setError(`${m.display_name}: ${errorText(err)}`);
-      void load();
+      void load(undefined, true);
     } finally {
       setBusyId(null);
     }
