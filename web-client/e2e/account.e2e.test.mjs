@@ -151,6 +151,10 @@ describe('account and staff screens', { skip: missing.length ? `set ${missing.jo
     await dialog.getByLabel('Display name').waitFor();
     await dialog.getByLabel('Display name').fill('Ana Ortiz-Lee');
     await dialog.getByLabel('Time zone').selectOption('Europe/Madrid');
+    // A 1×1 PNG as the avatar: previewed (as a data: URL, allowed by the CSP) before saving.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    await dialog.getByLabel('Avatar image').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png });
+    await waitUntil(async () => /^data:image\/png;base64,/.test((await dialog.getByRole('img', { name: 'Avatar preview' }).getAttribute('src').catch(() => '')) ?? ''), 10_000, 'avatar preview');
     await dialog.getByRole('button', { name: 'Save profile' }).click();
     await dialog.getByText('Profile saved.').waitFor();
     await ana.screenshot({ path: shotPath('account-settings.png') });
@@ -231,5 +235,34 @@ describe('account and staff screens', { skip: missing.length ? `set ${missing.jo
       body: JSON.stringify({ tenant: 'demo', email, password: PASSWORD }),
     });
     assert.ok('access_token' in (await res.json()));
+  });
+
+  test('changing the password keeps this tab signed in and signs the other tab out', async () => {
+    const email = 'marco@demo.test';
+    const here = await page();
+    const other = await page(1280);
+    await login(here, server.base, email);
+    await login(other, server.base, email);
+    async function change(from, to) {
+      await here.getByRole('button', { name: 'Account settings' }).click();
+      const dialog = here.getByRole('dialog', { name: 'Account settings' });
+      await dialog.getByRole('tab', { name: 'Password' }).click();
+      await dialog.getByLabel('Current password').fill(from);
+      await dialog.getByLabel('New password', { exact: true }).fill(to);
+      await dialog.getByLabel('Confirm new password').fill(to + 'x');
+      await dialog.getByRole('button', { name: 'Change password' }).click();
+      await dialog.getByText('The passwords do not match.').waitFor();
+      await dialog.getByLabel('Confirm new password').fill(to);
+      await dialog.getByRole('button', { name: 'Change password' }).click();
+      await dialog.getByText(/Password changed/).waitFor();
+      await dialog.getByRole('button', { name: 'Close' }).click();
+    }
+    await change(PASSWORD, 'a-new-password-123');
+    await other.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 20_000 });
+    // This tab reconnects with the new tokens: it can change the password back.
+    await here.getByRole('button', { name: 'Log out' }).waitFor();
+    await change('a-new-password-123', PASSWORD);
+    await here.getByRole('button', { name: 'Log out' }).waitFor();
+    assert.equal(await here.getByRole('button', { name: 'Log in' }).count(), 0);
   });
 });

@@ -2,6 +2,7 @@
 //! an avatar with a preview before upload (raw body to `PUT /api/v1/me/avatar`).
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { patchMe, uploadAvatar, type Me } from './api';
+import { blobToDataUrl, fetchAvatar } from './avatarImage';
 import { errorText } from './request';
 import { avatarProblem, MAX_BIO, profileProblem, timeZones } from './validation';
 
@@ -16,11 +17,23 @@ export function ProfileForm({ me, onSaved }: { me: Me; onSaved: (me: Me) => void
   const [busy, setBusy] = useState(false);
   const zones = useMemo(() => timeZones(me.timezone), [me.timezone]);
 
+  const [current, setCurrent] = useState<string | null>(null);
+
   useEffect(() => {
-    if (!file) return setPreview(null);
-    const url = URL.createObjectURL(file);
-    setPreview(url);
-    return () => URL.revokeObjectURL(url);
+    let live = true;
+    if (me.avatar_url) void fetchAvatar(me.avatar_url).then((u) => live && setCurrent(u));
+    return () => {
+      live = false;
+    };
+  }, [me.avatar_url, saved]);
+
+  useEffect(() => {
+    let live = true;
+    if (!file) setPreview(null);
+    else void blobToDataUrl(file).then((u) => live && setPreview(u), () => live && setPreview(null));
+    return () => {
+      live = false;
+    };
   }, [file]);
 
   const pick = (f: File | undefined) => {
@@ -51,7 +64,7 @@ export function ProfileForm({ me, onSaved }: { me: Me; onSaved: (me: Me) => void
     }
   }
 
-  const shown = preview ?? me.avatar_url;
+  const shown = preview ?? current;
   return (
     <form className="acct-form" onSubmit={submit} noValidate aria-label="Profile">
       <div className="acct-avatar-row">
