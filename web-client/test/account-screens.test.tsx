@@ -98,6 +98,13 @@ describe('public pages and the directory', () => {
     expect(el.querySelector('[role=alert]')?.textContent).toMatch(/expired, been used or been revoked/);
   });
 
+  it('takes the web client index.html (a server without the route) as a 404', async () => {
+    vi.stubGlobal('fetch', async () => new Response('<!doctype html><html></html>', { status: 200, headers: { 'content-type': 'text/html' } }));
+    const el = await mount(<PublicPage route={{ page: 'invite', token: 't' }} onLoggedIn={vi.fn()} />);
+    await settle();
+    expect(el.querySelector('h1')?.textContent).toBe('Invite not found');
+  });
+
   it('lists members with filters in the URL and shows a refused action inline', async () => {
     const storage = new Map<string, string>([['arena.session', JSON.stringify({ tenant: 'demo', email: 's', access_token: 'tok', refresh_token: 'r', expires_at: Date.now() + 3_600_000 })]]);
     vi.stubGlobal('sessionStorage', { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v), removeItem: (k: string) => void storage.delete(k) });

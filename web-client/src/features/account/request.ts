@@ -49,6 +49,9 @@ export async function apiRequest<T>(method: Method, path: string, body?: unknown
     const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
     throw new ApiError(res.status, err?.code ?? 'internal', err?.message ?? `Request failed (${res.status})`);
   }
+  // A server without the route serves the web client's index.html (200,
+  // text/html) for it: treat a non-JSON success as "no such route".
+  if (text && json === null) throw new ApiError(404, 'not_found', 'This server does not offer that yet.');
   return json as T;
 }
 
