@@ -269,4 +269,51 @@ describe('account and staff screens', { skip: missing.length ? `set ${missing.jo
     await reconnected();
     assert.equal(await here.getByRole('button', { name: 'Log in' }).count(), 0);
   });
+
+  test('when the workspace requires it, staff enrol in two-factor login at sign-in', async () => {
+    const adminToken = await apiLogin(server.base, 'admin@demo.test');
+    const admin = await page();
+    const staff = await page(1280);
+    await login(admin, server.base, 'admin@demo.test');
+    try {
+      await openDirectory(admin);
+      await admin.getByRole('tab', { name: 'Workspace settings' }).click();
+      const require = admin.getByRole('checkbox', { name: 'Require two-factor login for staff and admins' });
+      await require.click();
+      await waitUntil(async () => (await require.isChecked()) && (await require.isEnabled()), 10_000, 'setting saved');
+      await staff.goto(server.base + '/');
+      await staff.getByLabel('Workspace').fill('demo');
+      await staff.getByLabel('Email').fill('staff@demo.test');
+      await staff.getByLabel('Password').fill(PASSWORD);
+      await staff.getByRole('button', { name: 'Log in' }).click();
+      await staff.getByRole('heading', { name: 'Set up two-factor login' }).waitFor();
+      const secret = await staff.getByTestId('totp-secret').getAttribute('data-secret');
+      await staff.getByLabel('Authentication code').fill(totp(secret, stepNow()));
+      await staff.getByRole('button', { name: 'Verify' }).click();
+      const codes = staff.getByRole('region', { name: 'Recovery codes' });
+      await codes.waitFor();
+      assert.equal(await codes.locator('ol li').count(), 10);
+      await codes.getByLabel('I saved my recovery codes').check();
+      await codes.getByRole('button', { name: 'Done' }).click();
+      await staff.getByRole('button', { name: 'Members' }).waitFor({ timeout: 20_000 });
+      // Staff can read the settings but not change them.
+      await openDirectory(staff);
+      await staff.getByRole('tab', { name: 'Workspace settings' }).click();
+      await staff.getByText('Only admins change these settings.').waitFor();
+      assert.equal(await staff.getByRole('checkbox', { name: 'Require two-factor login for staff and admins' }).isDisabled(), true);
+      await staff.getByRole('button', { name: 'Close' }).click();
+      // Turn the rule off, then staff's own two-factor login.
+      await require.click();
+      await waitUntil(async () => !(await require.isChecked()) && (await require.isEnabled()), 10_000, 'setting saved');
+      await staff.getByRole('button', { name: 'Account settings' }).click();
+      const dialog = staff.getByRole('dialog', { name: 'Account settings' });
+      await dialog.getByRole('tab', { name: 'Security' }).click();
+      await dialog.getByLabel('Password to turn it off').fill(PASSWORD);
+      await dialog.getByRole('button', { name: 'Turn off two-factor login' }).click();
+      await dialog.getByText('Off', { exact: true }).waitFor();
+    } finally {
+      // Leave the shared database as the other suites expect it.
+      await api(server.base, adminToken, 'PATCH', '/api/v1/tenant/settings', { require_staff_mfa: false });
+    }
+  });
 });
