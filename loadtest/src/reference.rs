@@ -348,6 +348,8 @@ fn ready(session: u64, shared: &Shared) -> Ready {
         presences_partial: false,
         read_states: vec![],
         node_id: "reference".into(),
+        muted_until: None,
+        muted_reason: None,
     }
 }
 

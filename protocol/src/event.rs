@@ -22,6 +22,13 @@ pub struct Ready {
     /// Arena extension: the user's read position per channel.
     #[serde(default)]
     pub read_states: Vec<ReadState>,
+    /// Arena extension: the end of the user's own timeout (RFC 3339), when
+    /// one is running at READY time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_until: Option<String>,
+    /// Arena extension: the moderator's reason for that timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_reason: Option<String>,
     pub node_id: String,
 }
 
@@ -75,13 +82,18 @@ pub struct PanelUpdate {
     pub panel: Panel,
 }
 
-/// `MEMBER_UPDATE {user_id, muted_until?, role?, tier?, display_name?,
-/// deactivated?}`: only the fields that changed are present.
+/// `MEMBER_UPDATE {user_id, muted_until?, muted_reason?, role?, tier?,
+/// display_name?, deactivated?}`: only the fields that changed are present.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemberUpdate {
     pub user_id: Snowflake,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub muted_until: Option<String>,
+    /// Arena extension: the moderator's reason for a timeout, delivered only
+    /// to the timed-out member's own sessions (others get the event without
+    /// it; staff read it in the audit log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 mod keys;
+mod mail;
 mod net;
 
 use keys::KEYS;
@@ -199,6 +200,18 @@ pub struct Config {
     /// networks (`127.0.0.0/8`, `10.0.0.0/8`, `172.16.0.0/12`,
     /// `192.168.0.0/16`, `::1/128`, `fc00::/7`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// SMTP server of invite and password-reset mail, `smtp://host:port`
+    /// (plain), `smtp://host:587?tls=required` (STARTTLS) or `smtps://host:465`,
+    /// credentials as `user:pass@`. Default none: links are logged (and an
+    /// invite's returned to its sender) instead ([`crate::mail`]).
+    pub smtp_url: Option<String>,
+    /// The `From` of that mail (RFC 5322 mailbox). Default `Arena <arena@localhost>`.
+    pub mail_from: String,
+    /// How long an invite is valid, s. Default 7 days.
+    pub invite_ttl_s: u64,
+    /// Bearer token of `POST /api/v1/tenants` (at least 16 bytes). Default
+    /// none: that route answers 404.
+    pub operator_token: Option<String>,
 }
 
 impl Default for Config {
@@ -262,6 +275,10 @@ impl Default for Config {
             metrics_token: None,
             metrics_addr: None,
             trusted_proxies: net::default_trusted_proxies(),
+            smtp_url: None,
+            mail_from: "Arena <arena@localhost>".into(),
+            invite_ttl_s: 7 * 24 * 3600,
+            operator_token: None,
         }
     }
 }
@@ -404,16 +421,6 @@ impl Config {
                 "must not be empty (leave it unset to turn the endpoint off)",
             );
         }
-        if let Some(u) = self.public_url.as_deref() {
-            let ok = url::Url::parse(u)
-                .is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
-            if !ok {
-                return invalid(
-                    "public_url",
-                    "must be an http(s) URL such as https://partners.example.com",
-                );
-            }
-        }
         if let Some(url) = &self.llm_url {
             let ok = reqwest::Url::parse(url)
                 .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
@@ -439,6 +446,7 @@ impl Config {
             return invalid("llm_api_key", "must not be empty (leave it unset for none)");
         }
         self.validate_net()?;
+        self.validate_mail()?;
         if let Some(u) = self.redis_url.as_deref() {
             let ok = url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "redis" | "rediss"));
             if !ok {
@@ -480,15 +488,6 @@ impl Config {
             });
         }
         Ok(())
-    }
-
-    /// The public base URL without a trailing slash: `public_url`, or
-    /// `http://<addr>` when none is set.
-    pub fn public_base(&self) -> String {
-        match self.public_url.as_deref() {
-            Some(u) => u.trim_end_matches('/').to_owned(),
-            None => format!("http://{}", self.addr),
-        }
     }
 }
 

@@ -8,7 +8,8 @@
 //! are subscribed only to channels they may read); a tenant event to the
 //! tenant's sessions; a panel's projection to the subscribers who see it
 //! (a partner their own, staff the program); CHANNEL_UPDATE carries the viewer's own `can_post`, so
-//! it has two variants, each encoded once.
+//! it has two variants, each encoded once; a timeout's MEMBER_UPDATE carries
+//! `muted_reason` only to the timed-out member's sessions.
 
 use crate::bus::Audience;
 use crate::hub::Hub;
@@ -85,6 +86,11 @@ impl Delivery {
                         access.member_changed(tenant_id, m.user_id.into(), role, m.tier.as_deref());
                     }
                 }
+                if let Event::MemberUpdate(m) = event {
+                    if m.muted_reason.is_some() {
+                        return self.deliver_timeout(tenant_id, m, event);
+                    }
+                }
                 self.hub.fanout_tenant(tenant_id, event, |_| true)
             }
             Audience::Panel {
@@ -119,6 +125,29 @@ impl Delivery {
                     .sum()
             }
         }
+    }
+}
+
+impl Delivery {
+    /// A timeout's MEMBER_UPDATE: with `muted_reason` to the member's own
+    /// sessions, without it to everyone else (the reason is between the
+    /// member and the moderators, as Discord keeps it to the audit log).
+    fn deliver_timeout(
+        &self,
+        tenant_id: crate::ids::TenantId,
+        m: &arena_protocol::event::MemberUpdate,
+        event: &Event,
+    ) -> usize {
+        let target: crate::ids::UserId = m.user_id.into();
+        let public = Event::MemberUpdate(arena_protocol::event::MemberUpdate {
+            muted_reason: None,
+            ..m.clone()
+        });
+        self.hub
+            .fanout_tenant(tenant_id, event, |o| o.actor().user_id == target)
+            + self
+                .hub
+                .fanout_tenant(tenant_id, &public, |o| o.actor().user_id != target)
     }
 }
 

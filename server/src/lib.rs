@@ -14,6 +14,7 @@
 //! - [`store`]: Postgres (sqlx); all SQL lives there. [`ids`]: typed ids.
 //! - [`http`]: the REST API, health, metrics and the web client.
 //! - [`outgoing`]: outgoing webhooks (outbox dispatcher, Standard Webhooks signatures).
+//! - [`mail`]: invite and password-reset mail (SMTP, a bounded queue to one worker).
 //! - [`auth`]: JWT, argon2, bot tokens, opaque tokens. [`seed`]: the demo workspace.
 //! - [`integrations`]: other tools' formats (Discord/Slack webhook bodies, Stripe signatures).
 //!
@@ -37,6 +38,7 @@ pub mod http;
 pub mod hub;
 pub mod ids;
 pub mod integrations;
+pub mod mail;
 pub mod net;
 pub mod outgoing;
 pub mod presence;
@@ -220,6 +222,7 @@ pub async fn build(
     );
     let node_name = format!("node-{}", cfg.node_id);
     let pool = cfg.database_pool.max(1);
+    let mail = mail::Mailer::new(&cfg);
     Ok(AppState(Arc::new(Shared {
         cfg,
         store,
@@ -256,6 +259,7 @@ pub async fn build(
         ),
         webhook_limiter: integrations::incoming::WebhookLimiter::default(),
         identify_permits: tokio::sync::Semaphore::new(pool as usize),
+        mail,
         metrics,
     })))
 }
@@ -329,6 +333,7 @@ fn remote_hook(domains: &Domains, sessions: &SessionTable, chat: &Chat) -> bus::
 pub async fn run(listener: TcpListener, state: AppState) -> Result<(), StartError> {
     state.tasks.spawn(gateway::sessions::reap(state.clone()));
     state.tasks.spawn(auth::watch::run(state.clone()));
+    state.tasks.spawn(mail::run(state.clone()));
     state.tasks.spawn(domains::insights::scheduler::run(
         domains::insights::scheduler::Scheduler {
             store: state.store.clone(),

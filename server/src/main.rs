@@ -1,4 +1,4 @@
-//! `arena`: serve, migrate, seed-demo, seed-load, token, member-id, bot.
+//! `arena`: serve, migrate, seed-demo, seed-load, token, member-id, bot, tenant.
 
 use anyhow::Context;
 use arena_protocol::model::Role;
@@ -62,6 +62,28 @@ enum Command {
     Bot {
         #[command(subcommand)]
         command: BotCommand,
+    },
+    /// Workspaces: `arena tenant create --slug northwind --name Northwind
+    /// --admin-email ops@northwind.example` prints the admin's invite link.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant with the registry's channels and an admin invite; a
+    /// running server loads it on its first request (no restart).
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long)]
+        admin_name: Option<String>,
     },
 }
 
@@ -180,6 +202,45 @@ async fn main() -> anyhow::Result<()> {
                 bot.user_id, bot.token_id
             );
             println!("{}", bot.token);
+            Ok(())
+        }
+        Command::Tenant {
+            command:
+                TenantCommand::Create {
+                    slug,
+                    name,
+                    admin_email,
+                    admin_name,
+                },
+        } => {
+            let file = RegistryFile::load(&cfg.channels)?;
+            Store::migrate_url(cfg.migrate_url()).await?;
+            let store = Store::connect(&cfg.database_url, 2).await?;
+            let spec = arena_server::http::tenants::NewTenant {
+                slug,
+                name,
+                admin_email,
+                admin_name,
+            };
+            let created = arena_server::http::tenants::create_tenant(
+                &store,
+                &SnowflakeGenerator::new(cfg.node_id),
+                &arena_server::registry::Registry::default(),
+                &file,
+                None,
+                &cfg,
+                &spec,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{:?}: {}", e.0.code, e.0.message))?;
+            eprintln!(
+                "tenant {} ({}) created; invite for {} (expires {}):",
+                created.tenant.slug,
+                created.tenant.id,
+                created.invite.row.email,
+                arena_server::store::rfc3339(created.invite.row.expires_at)
+            );
+            println!("{}", created.invite.url);
             Ok(())
         }
         Command::Token {

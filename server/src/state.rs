@@ -66,6 +66,8 @@ pub struct Shared {
     pub webhook_limiter: crate::integrations::incoming::WebhookLimiter,
     /// IDENTIFYs doing database work at once (the pool size); the rest wait.
     pub identify_permits: tokio::sync::Semaphore,
+    /// Invite and password-reset mail: a bounded queue to the mail worker.
+    pub mail: crate::mail::Mailer,
     /// Prometheus registry handle for /metrics.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }

@@ -75,3 +75,73 @@ async fn a_timed_out_member_cannot_post_edit_or_react_on_any_node() {
         .unwrap();
     post(&mut ben, general, "after the timeout").await;
 }
+
+/// Issue 12 "moderation in the browser": the timed-out member sees why and
+/// until when. MEMBER_UPDATE carries `muted_reason` to the member's own
+/// sessions only (another partner gets the event without it), READY carries
+/// the running timeout and its reason, and a lifted timeout carries neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timed_out_member_alone_is_told_the_reason_live_and_at_ready() {
+    let db = TestDb::create().await;
+    let server = TestServer::start_with(test_config(&db.url)).await;
+    let (mut ben, ready) = server.login_ws(BEN, Encoding::Json).await;
+    assert_eq!(ready.muted_until, None);
+    let ben_id = ready.user.id;
+    let (mut ana, _) = server.login_ws(ANA, Encoding::Json).await;
+    let (mut staff, _) = server.login_ws(STAFF, Encoding::Json).await;
+    staff
+        .request(
+            "moderation.timeout",
+            json!({"user_id": ben_id, "minutes": 10, "reason": "spamming links"}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+
+    let own = member_update(&mut ben, ben_id).await;
+    assert!(own.muted_until.is_some(), "{own:?}");
+    assert_eq!(own.muted_reason.as_deref(), Some("spamming links"));
+    let seen = member_update(&mut ana, ben_id).await;
+    assert!(seen.muted_until.is_some(), "{seen:?}");
+    assert_eq!(
+        seen.muted_reason, None,
+        "another partner must not get the reason"
+    );
+
+    // A new session learns it from READY.
+    let (_ben2, ready) = server.login_ws(BEN, Encoding::Json).await;
+    assert!(ready.muted_until.is_some());
+    assert_eq!(ready.muted_reason.as_deref(), Some("spamming links"));
+
+    // Lifted: no reason live, none at READY.
+    staff
+        .request(
+            "moderation.timeout",
+            json!({"user_id": ben_id, "minutes": 0, "reason": "served"}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let lifted = member_update(&mut ben, ben_id).await;
+    assert_eq!((lifted.muted_until, lifted.muted_reason), (None, None));
+    let (_ben3, ready) = server.login_ws(BEN, Encoding::Json).await;
+    assert_eq!((ready.muted_until, ready.muted_reason), (None, None));
+}
+
+/// The next MEMBER_UPDATE about `user`.
+async fn member_update(
+    c: &mut arena_protocol::client::GatewayClient,
+    user: arena_protocol::Snowflake,
+) -> arena_protocol::event::MemberUpdate {
+    use arena_protocol::Event;
+    match c
+        .wait_for(
+            WAIT,
+            |e| matches!(e, Event::MemberUpdate(m) if m.user_id == user),
+        )
+        .await
+    {
+        Ok((_, Event::MemberUpdate(m))) => m,
+        other => panic!("expected MEMBER_UPDATE, got {other:?}"),
+    }
+}

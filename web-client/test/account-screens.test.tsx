@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MfaStep } from '../src/features/account/MfaStep';
 import { PublicPage } from '../src/features/account/PublicPages';
-import { MembersDirectory } from '../src/features/admin/MembersDirectory';
+import { StaffDirectory } from '../src/features/admin/StaffDirectory';
 import { byText, click, mount, settle, submit, type, unmountAll } from './dom';
 
 type Call = { url: string; method: string; body: unknown };
@@ -114,7 +114,7 @@ describe('public pages and the directory', () => {
         ? { status: 200, body: c.url.includes('after=') ? { members: [{ ...ben, id: '4', display_name: 'Ben Two', mfa_enabled: false }] } : { members: [ben], next: 'CUR' } } : { status: 403, body: { error: { code: 'forbidden', message: 'only admins change staff and admin accounts' } } },
     );
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    const el = await mount(<MembersDirectory actor={{ id: '2', role: 'staff' }} />);
+    const el = await mount(<StaffDirectory actor={{ id: '2', role: 'staff' }} />);
     await type(el.querySelector('input[type=search]'), 'ben');
     await vi.advanceTimersByTimeAsync(300);
     await settle();

@@ -179,6 +179,8 @@ pub fn ready() -> Ready {
                 mention_count: 0,
             },
         ],
+        muted_until: None,
+        muted_reason: None,
         node_id: "node-1".into(),
     }
 }
@@ -234,6 +236,7 @@ pub fn all_events() -> Vec<Event> {
         Event::MemberUpdate(MemberUpdate {
             user_id: id(1),
             muted_until: Some("2026-11-22T04:00:00Z".into()),
+            muted_reason: Some("cool down".into()),
             role: Some("partner".into()),
             tier: Some("gold".into()),
             display_name: Some("Ana O.".into()),
@@ -242,6 +245,7 @@ pub fn all_events() -> Vec<Event> {
         Event::MemberUpdate(MemberUpdate {
             user_id: id(2),
             muted_until: None,
+            muted_reason: None,
             role: None,
             tier: None,
             display_name: None,

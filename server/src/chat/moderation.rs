@@ -18,8 +18,9 @@ use time::OffsetDateTime;
 const MAX_TIMEOUT_MIN: u32 = 40_320;
 
 impl Chat {
-    /// `moderation.timeout`: mutes a member for `minutes` (0 lifts it);
-    /// audited, and MEMBER_UPDATE goes to the tenant. Returns the end, RFC 3339.
+    /// `moderation.timeout`: mutes a member for `minutes` (0 lifts it) with
+    /// a reason (stored with the timeout); audited, and MEMBER_UPDATE goes to
+    /// the tenant (the reason only to the member). Returns the end, RFC 3339.
     pub async fn timeout(
         &self,
         actor: &Actor,
@@ -39,7 +40,7 @@ impl Chat {
         let until = (p.minutes > 0)
             .then(|| OffsetDateTime::now_utc() + time::Duration::minutes(i64::from(p.minutes)));
         self.store
-            .update_user_muted(actor.tenant_id, target, until)
+            .update_user_muted(actor.tenant_id, target, until, &p.reason)
             .await
             .map_err(store_error)?;
         self.limiter.note_muted(actor.tenant_id, target, until);
@@ -54,6 +55,8 @@ impl Chat {
         let event = Event::MemberUpdate(MemberUpdate {
             user_id: p.user_id,
             muted_until: muted_until.clone(),
+            // Only the member's own sessions get it (crate::delivery).
+            muted_reason: until.map(|_| p.reason.clone()),
             role: None,
             tier: None,
             ..Default::default()

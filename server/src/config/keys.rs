@@ -2,7 +2,7 @@
 //! environment (it is shared with other tools).
 
 /// Every setting's key, for the environment filter.
-pub(super) const KEYS: [&str; 58] = [
+pub(super) const KEYS: [&str; 62] = [
     "header_read_timeout_ms",
     "request_timeout_ms",
     "max_connections",
@@ -61,4 +61,8 @@ pub(super) const KEYS: [&str; 58] = [
     "messages_per_second",
     "ready_presence_limit",
     "stripe_webhook_secret",
+    "smtp_url",
+    "mail_from",
+    "invite_ttl_s",
+    "operator_token",
 ];

@@ -41,6 +41,15 @@ pub fn origin_of(url: &str) -> Option<String> {
 }
 
 impl Config {
+    /// The public base URL without a trailing slash: `public_url`, or
+    /// `http://<addr>` when none is set.
+    pub fn public_base(&self) -> String {
+        match self.public_url.as_deref() {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
     /// Checks the network settings (called by [`Config::validate`]).
     pub(super) fn validate_net(&self) -> Result<(), ConfigError> {
         let invalid = |key, reason: &str| {
@@ -49,6 +58,16 @@ impl Config {
                 reason: reason.into(),
             })
         };
+        if let Some(u) = self.public_url.as_deref() {
+            let ok = url::Url::parse(u)
+                .is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
+            if !ok {
+                return invalid(
+                    "public_url",
+                    "must be an http(s) URL such as https://partners.example.com",
+                );
+            }
+        }
         if self.header_read_timeout_ms < 100 {
             return invalid("header_read_timeout_ms", "must be at least 100");
         }

@@ -97,18 +97,16 @@ impl<D: Domain> Handle<D> {
 
     /// Sends without waiting. An actor that retired between lookup and send
     /// has closed its mailbox: its entry is replaced and the send retried once.
-    fn send(
-        &self,
-        tenant_id: TenantId,
-        msg: Msg<D::Command>,
-    ) -> Result<(), mpsc::error::TrySendError<Msg<D::Command>>> {
+    /// `Err(())` when the mailbox is full (the message is dropped: the
+    /// caller answers `unavailable` or counts the drop).
+    fn send(&self, tenant_id: TenantId, msg: Msg<D::Command>) -> Result<(), ()> {
         match self.sender(tenant_id).try_send(msg) {
             Err(mpsc::error::TrySendError::Closed(msg)) => {
                 self.mailboxes
                     .remove_if(&tenant_id, |_, m| m.tx.is_closed());
-                self.sender(tenant_id).try_send(msg)
+                self.sender(tenant_id).try_send(msg).map_err(drop)
             }
-            other => other,
+            other => other.map_err(drop),
         }
     }
 

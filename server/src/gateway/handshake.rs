@@ -169,8 +169,18 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
                 mention_count: h.mentions as u32,
             })
             .collect(),
+        muted_until: None,
+        muted_reason: None,
         node_id: state.node_name.clone(),
     };
+    // The member's own running timeout, so the client shows why and until when.
+    if let Some(until) = user
+        .muted_until
+        .filter(|t| *t > time::OffsetDateTime::now_utc())
+    {
+        ready.muted_until = Some(crate::store::rfc3339(until));
+        ready.muted_reason = user.muted_reason.clone();
+    }
     fit_presences(state, enc, actor.tenant_id, &mut ready).await;
     // READY is never replayed (a client that missed it identifies again), so it
     // is not kept in the replay buffer: it is the largest frame a session gets.

@@ -74,7 +74,8 @@ fn refresh_expiry(state: &AppState) -> OffsetDateTime {
 }
 
 /// A new pair for a login: the refresh token starts a new family; the
-/// member's last seen time moves to now.
+/// member's last seen time moves to now (also the answer of an accepted
+/// invite, `http::invites`).
 pub(crate) async fn issue(
     state: &AppState,
     user: &crate::store::UserRow,

@@ -28,12 +28,20 @@ pub fn routes() -> Router<AppState> {
         .route("/members", get(list))
         .route("/members/{user_id}", patch(update))
         .route("/members/{user_id}/revoke-sessions", post(revoke_sessions))
+        .route("/members/{user_id}/password-reset", post(reset_password))
         .route("/tenant/settings", get(settings).patch(update_settings))
 }
 
 /// This file's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list, update, revoke_sessions, settings, update_settings))]
+#[openapi(paths(
+    list,
+    update,
+    revoke_sessions,
+    reset_password,
+    settings,
+    update_settings
+))]
 pub struct Api;
 
 /// `?q=&role=&tier=&status=active|deactivated&limit=&after=`; `after` is the
@@ -365,6 +373,32 @@ pub async fn revoke_sessions(
         e => e.into(),
     })?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Starts a password reset for the member (staff on partners, admins on
+/// anyone but themselves): `{url, mailed}`: the single-use link (30 min),
+/// mailed when SMTP is configured, else to be handed over by the staff
+/// member. Their current password and sessions stay until the link is used.
+/// Audited as `member.password_reset`.
+#[utoipa::path(post, path = "/api/v1/members/{user_id}/password-reset", security(("bearer" = [])),
+    params(("user_id" = String, Path)),
+    responses((status = 200, description = "{url, mailed}"), (status = 403, description = "not allowed"),
+              (status = 404, description = "no such member")))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(user_id): Path<Snowflake>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let target: UserId = user_id.into();
+    let row = state.store.fetch_user(actor.tenant_id, target).await?;
+    check_may_administer(&actor, target, &row.role)?;
+    let (url, mailed) =
+        super::password_reset::create_reset(&state, actor.tenant_id, target).await?;
+    state
+        .chat
+        .audit(&actor, "member.password_reset", &target.to_string(), "")
+        .await;
+    Ok(Json(serde_json::json!({ "url": url, "mailed": mailed })))
 }
 
 /// The tenant's account settings: `{require_staff_mfa, partner_directory}`.

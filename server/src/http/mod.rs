@@ -15,10 +15,12 @@ pub mod growth;
 mod growth_html;
 pub mod health;
 pub mod insights;
+pub mod invites;
 pub mod limits;
 pub mod members;
 pub mod mfa;
 pub mod openapi;
+pub mod password_reset;
 pub mod people;
 pub mod plans;
 pub mod public_growth;
@@ -26,6 +28,7 @@ pub mod revenue;
 pub mod stripe;
 pub mod subscriptions;
 pub mod support;
+pub mod tenants;
 pub mod timeout;
 pub mod webhooks;
 
@@ -152,6 +155,9 @@ pub fn router(state: AppState) -> Router {
         .merge(growth::routes())
         .merge(insights::routes())
         .merge(plans::routes())
+        .merge(invites::routes())
+        .merge(password_reset::routes())
+        .merge(tenants::routes())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).
         .merge(files::routes(state.cfg.max_upload_bytes))

@@ -60,6 +60,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::enablement::Api::openapi(),
         super::insights::Api::openapi(),
         super::plans::Api::openapi(),
+        super::invites::Api::openapi(),
+        super::password_reset::Api::openapi(),
+        super::tenants::Api::openapi(),
     ] {
         doc.merge(part);
     }

@@ -24,6 +24,10 @@ pub struct UserRow {
     pub tier: Option<String>,
     pub password_hash: Option<String>,
     pub muted_until: Option<OffsetDateTime>,
+    /// The moderator's reason for the timeout (NULL when none was given or
+    /// it was lifted).
+    #[sqlx(default)]
+    pub muted_reason: Option<String>,
     /// The member's token epoch: access tokens carry it (claim `epoch`) and
     /// are refused once it moved on (kick, logout; role, tier or password
     /// changed by the member upsert).

@@ -20,6 +20,24 @@ impl Store {
         self.fetch_tenant_by_slug(slug).await
     }
 
+    /// Creates a new tenant; `Conflict` when the slug is taken (tenant
+    /// creation, where an existing workspace must not be adopted).
+    pub async fn insert_new_tenant(
+        &self,
+        id: TenantId,
+        slug: &str,
+        name: &str,
+    ) -> Result<TenantRow, StoreError> {
+        Ok(sqlx::query_as(
+            "INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $3) RETURNING id, slug, name",
+        )
+        .bind(id)
+        .bind(slug)
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// The tenant with this slug, or `NotFound`.
     pub async fn fetch_tenant_by_slug(&self, slug: &str) -> Result<TenantRow, StoreError> {
         Ok(

@@ -5,7 +5,7 @@ use crate::ids::{TenantId, UserId};
 use time::OffsetDateTime;
 
 pub(super) const USER_COLS: &str =
-    "tenant_id, id, email, display_name, role, tier, password_hash, muted_until, token_epoch,
+    "tenant_id, id, email, display_name, role, tier, password_hash, muted_until, muted_reason, token_epoch,
      deactivated_at IS NOT NULL AS deactivated, totp_enabled_at IS NOT NULL AS mfa_enabled";
 
 /// Email of each tenant's system member (`.invalid` never delivers, RFC 2606).
@@ -146,20 +146,27 @@ impl Store {
         Ok(out)
     }
 
-    /// Sets or lifts (None) a member's timeout.
+    /// Sets or lifts (None) a member's timeout with the moderator's reason
+    /// (kept only while the timeout is set).
     pub async fn update_user_muted(
         &self,
         tenant_id: TenantId,
         id: UserId,
         until: Option<OffsetDateTime>,
+        reason: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.tenant_tx(tenant_id).await?;
-        let r = sqlx::query("UPDATE users SET muted_until = $3 WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
-            .bind(id)
-            .bind(until)
-            .execute(&mut *tx)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE users SET muted_until = $3,
+                    muted_reason = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE $4 END
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .bind(until)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

@@ -22,4 +22,25 @@ impl TestServer {
             .await
             .expect("login request")
     }
+
+    /// `method path` as the demo member `who` (a fresh token), with an
+    /// optional JSON body: the status and the JSON answer (`Null` if none).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        who: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut r = self
+            .http_client
+            .request(method, self.url(path))
+            .bearer_auth(self.demo_token(who).await);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
 }

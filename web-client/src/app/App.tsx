@@ -3,9 +3,10 @@ import { useEffect, useState } from 'react';
 import { PublicPage } from '../features/account/PublicPages';
 import { publicRoute } from '../features/account/routes';
 import { LoginPage } from '../features/auth/LoginPage';
+import { RemovedScreen } from '../features/auth/RemovedScreen';
 import type { Encoding } from '../lib/realtime/codec';
 import { loadSession } from '../workspace/session';
-import { useWorkspace, workspace } from '../workspace/store';
+import { KICKED_TEXT, useWorkspace, workspace } from '../workspace/store';
 import { usePath } from './router';
 import { Shell } from './Shell';
 
@@ -19,6 +20,7 @@ export function App() {
   const [signedIn, setSignedIn] = useState(() => !!loadSession());
   const fatal = useWorkspace((s) => s.fatal);
   const route = publicRoute(usePath());
+  const [removedSeen, setRemovedSeen] = useState(false);
 
   useEffect(() => {
     if (fatal) setSignedIn(false);
@@ -28,8 +30,19 @@ export function App() {
     if (signedIn) workspace.start(chosenEncoding());
   }, [signedIn]);
 
+  if (!signedIn && fatal === KICKED_TEXT && !removedSeen) return <RemovedScreen text={fatal} onContinue={() => setRemovedSeen(true)} />;
   if (!signedIn && route) return <PublicPage route={route} onLoggedIn={() => setSignedIn(true)} />;
-  if (!signedIn) return <LoginPage notice={fatal} onLoggedIn={() => setSignedIn(true)} />;
+  if (!signedIn) {
+    return (
+      <LoginPage
+        notice={fatal}
+        onLoggedIn={() => {
+          setRemovedSeen(false);
+          setSignedIn(true);
+        }}
+      />
+    );
+  }
   return (
     <Shell
       onLogout={() => {

@@ -1,17 +1,27 @@
 //! The signed-in layout: channel sidebar, main view, member list. Below
 //! 768 px the sidebar and member list become drawers.
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Avatar } from '../components/Avatar';
+import { SlotsContext, type Slots } from '../components/slots';
 import { ChannelKindIcon, CloseIcon, LogoutIcon, MenuIcon, UsersIcon } from '../components/Icons';
 import { AccountButton } from '../features/account/AccountSettings';
 import { AdminButton } from '../features/admin/AdminScreen';
 import { ChannelSettings } from '../features/channels/ChannelSettings';
 import { ChannelSidebar, channelHref } from '../features/channels/ChannelSidebar';
+import { DmList } from '../features/dms/DmList';
+import { MessageButton } from '../features/dms/MessageButton';
 import { MemberList } from '../features/members/MemberList';
 import { StatusSelector } from '../features/members/StatusSelector';
 import { ChannelView } from '../features/messages/ChannelView';
+import { MembersDirectory } from '../features/admin/MembersDirectory';
+import { AuditLog } from '../features/moderation/AuditLog';
+import { ModerationActions } from '../features/moderation/ModerationActions';
 import { PanelView } from '../features/panels/PanelView';
 import { revenueTableActions } from '../features/revenue/LedgerActions';
+import { SearchBox } from '../features/search/SearchBox';
+import { SearchPanel } from '../features/search/SearchPanel';
+import './people.css';
+import { SettingsDialog } from './SettingsDialog';
 import { useWorkspace, workspace } from '../workspace/store';
 import { channelKeyFromPath, navigate, usePath } from './router';
 
@@ -47,6 +57,7 @@ function Notice() {
 function UserPanel({ onLogout }: { onLogout: () => void }) {
   const me = useWorkspace((s) => s.me);
   const status = useWorkspace((s) => s.ownStatus);
+  const [settings, setSettings] = useState(false);
   if (!me) return null;
   return (
     <div className="user-panel">
@@ -55,10 +66,16 @@ function UserPanel({ onLogout }: { onLogout: () => void }) {
         <div className="user-panel-name">{me.display_name}</div>
         <StatusSelector />
       </div>
+      <button type="button" className="icon-btn" aria-label="Settings" title="Settings" onClick={() => setSettings(true)}>
+        <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
+          <path fill="currentColor" d="M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7.4 7.4 0 0 0-1.7-1l-.4-2.7h-4l-.4 2.7a7.4 7.4 0 0 0-1.7 1l-2.5-1-2 3.5L4.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1c.5.4 1.1.7 1.7 1l.4 2.7h4l.4-2.7c.6-.3 1.2-.6 1.7-1l2.5 1 2-3.5L19.4 13ZM12 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7Z" />
+        </svg>
+      </button>
       <AccountButton />
       <button type="button" className="icon-btn" aria-label="Log out" title="Log out" onClick={onLogout}>
         <LogoutIcon />
       </button>
+      {settings && <SettingsDialog onClose={() => setSettings(false)} />}
     </div>
   );
 }
@@ -73,6 +90,25 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
   const [navOpen, setNavOpen] = useState(false);
   const [membersOpen, setMembersOpen] = useState(false);
   const [membersHidden, setMembersHidden] = useState(false);
+  /** The right-hand side panel over the main view: search results or (staff) the audit log. */
+  const [side, setSide] = useState<{ kind: 'search'; query: string } | { kind: 'audit' } | { kind: 'directory' } | null>(null);
+  const go = (key: string) => {
+    navigate(channelHref(key));
+    setNavOpen(false);
+    setMembersOpen(false);
+  };
+  const slots = useMemo<Slots>(
+    () => ({
+      messageActions: (author) => <ModerationActions target={author} />,
+      memberActions: (u) => (
+        <>
+          <MessageButton user={u} className="icon-btn small" onOpened={go} />
+          <ModerationActions target={u} className="icon-btn small" />
+        </>
+      ),
+    }),
+    [], // eslint-disable-line react-hooks/exhaustive-deps
+  );
 
   const key = channelKeyFromPath(path);
   const channel = channels.find((c) => c.key === key);
@@ -88,7 +124,8 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
   }, [channel?.id]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
-    document.title = channel ? `#${channel.key} · ${tenant?.name ?? 'Arena'}` : 'Arena';
+    const label = channel?.kind === 'dm' ? `@${channel.name}` : `#${channel?.key}`;
+    document.title = channel ? `${label} · ${tenant?.name ?? 'Arena'}` : 'Arena';
   }, [channel, tenant]);
 
   if (!ready) {
@@ -110,6 +147,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
   };
 
   return (
+    <SlotsContext.Provider value={slots}>
     <div className={`shell${membersHidden ? ' members-hidden' : ''}${navOpen ? ' nav-open' : ''}${membersOpen ? ' members-open' : ''}`}>
       <div className="sidebar" id="sidebar">
         <header className="workspace-header">
@@ -117,16 +155,33 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
             A
           </span>
           <span className="workspace-name">{tenant?.name}</span>
+          {staff && (
+            <button
+              type="button"
+              className="icon-btn"
+              aria-label="Directory"
+              title="Members directory"
+              aria-pressed={side?.kind === 'directory'}
+              onClick={() => setSide((s) => (s?.kind === 'directory' ? null : { kind: 'directory' }))}
+            >
+              <UsersIcon size={20} />
+            </button>
+          )}
+          {staff && (
+            <button type="button" className="icon-btn" aria-label="Audit log" title="Audit log" aria-pressed={side?.kind === 'audit'} onClick={() => setSide((s) => (s?.kind === 'audit' ? null : { kind: 'audit' }))}>
+              <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
+                <path fill="currentColor" d="M6 2h9l5 5v13a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2Zm8 1.5V8h4.5L14 3.5ZM7 12v2h10v-2H7Zm0 4v2h7v-2H7Z" />
+              </svg>
+            </button>
+          )}
           <button type="button" className="icon-btn drawer-close" aria-label="Close channels" onClick={() => setNavOpen(false)}>
             <CloseIcon />
           </button>
         </header>
-        <ChannelSidebar
-          onNavigate={(k) => {
-            navigate(channelHref(k));
-            setNavOpen(false);
-          }}
-        />
+        <div className="sidebar-scroll">
+          <DmList hrefOf={channelHref} onNavigate={go} />
+          <ChannelSidebar onNavigate={go} />
+        </div>
         <UserPanel onLogout={onLogout} />
       </div>
       <main className="main">
@@ -136,12 +191,13 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           </button>
           {channel && (
             <>
-              <ChannelKindIcon kind={channel.kind} className="header-icon" />
+              {channel.kind === 'dm' ? <span className="header-icon dm-at" aria-hidden="true">@</span> : <ChannelKindIcon kind={channel.kind} className="header-icon" />}
               <h1 className="channel-title">{channel.name || channel.key}</h1>
               {channel.topic && <span className="channel-topic">{channel.topic}</span>}
             </>
           )}
           <span className="spacer" />
+          <SearchBox onSearch={(query) => setSide({ kind: 'search', query })} />
           {staff && channel && channel.kind !== 'panel' && <ChannelSettings channel={channel} />}
           <AdminButton />
           <button type="button" className="icon-btn" aria-label="Members" aria-controls="members" aria-expanded={!membersHidden || membersOpen} onClick={toggleMembers}>
@@ -150,6 +206,20 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
         </header>
         <ConnectionBanner />
         {channel ? channel.kind === 'panel' ? <PanelView channel={channel} tableActions={staff ? revenueTableActions : undefined} /> : <ChannelView key={channel.id} channel={channel} /> : null}
+        {side?.kind === 'search' && (
+          <SearchPanel
+            key={side.query}
+            query={side.query}
+            onClose={() => setSide(null)}
+            onOpen={(ch, messageId) => {
+              go(ch.key);
+              workspace.openChannel(ch.id);
+              void workspace.jumpTo(ch.id, messageId);
+            }}
+          />
+        )}
+        {side?.kind === 'audit' && staff && <AuditLog onClose={() => setSide(null)} />}
+        {side?.kind === 'directory' && staff && <MembersDirectory onClose={() => setSide(null)} />}
         <Notice />
       </main>
       <div className="members" id="members">
@@ -172,5 +242,6 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
         />
       )}
     </div>
+    </SlotsContext.Provider>
   );
 }

@@ -68,6 +68,8 @@ export interface WorkspaceState {
   presences: Record<Id, Presence>;
   ownStatus: OwnStatus;
   unread: Record<Id, number>;
+  /** Unread messages mentioning this user, per channel (READY `mention_count`, then live). */
+  mentions: Record<Id, number>;
   messages: Record<Id, ChannelMessages>;
   pending: Record<Id, PendingMessage[]>;
   /** channel id → user id → expiry epoch ms. */
@@ -79,6 +81,10 @@ export interface WorkspaceState {
   newSince: Record<Id, { afterId: Id | null; count: number }>;
   /** When this user's timeout ends (MEMBER_UPDATE from a moderator); epoch ms. */
   mutedUntil?: number;
+  /** The moderator's reason for that timeout (READY / MEMBER_UPDATE `muted_reason`). */
+  mutedReason?: string;
+  /** A message to scroll to and flash (a search result); `at` makes each jump distinct. */
+  jump?: { channelId: Id; messageId: Id; at: number };
   /** Ids deleted while we watched, so a reply can say its original is gone. */
   deleted: Record<Id, true>;
   /** message id → emojis this user reacted with (the wire only has counts). */
@@ -106,6 +112,7 @@ export function initialState(): WorkspaceState {
     presences: {},
     ownStatus,
     unread: {},
+    mentions: {},
     messages: {},
     pending: {},
     typing: {},

@@ -5,25 +5,30 @@
 import { useSyncExternalStore } from 'react';
 import { RealtimeClient, RequestError } from '../lib/realtime/client';
 import type { Encoding } from '../lib/realtime/codec';
-import type { Channel, DispatchEvent, Id, Message, OwnStatus, Panel, Presence, ReactionEvent, Ready, User } from '../lib/realtime/types';
+import type { Channel, DispatchEvent, Id, Message, OwnStatus, Presence, ReactionEvent, Ready } from '../lib/realtime/types';
+import type { StoreCore } from './core';
+import * as actions from './actions';
+import * as history from './history';
 import { makeNonce } from './ids';
+import * as people from './people';
+import * as send from './send';
 import { clearSession, getAccessToken, signOut } from './session';
+import { timeoutFromMemberUpdate, timeoutFromReady } from './timeout';
 import {
-  HISTORY_PAGE,
-  MAX_LIST_PAGES,
   STATUS_KEY,
-  hasMore,
-  type HistoryPage,
   TYPING_SEND_EVERY_MS,
   TYPING_TTL_MS,
   initialState,
   insertSorted,
-  mergeMessages,
   type PendingMessage,
   type WorkspaceState,
 } from './state';
 
 export type { ChannelMessages, PanelState, PendingMessage, WorkspaceState } from './state';
+export type { SearchHit, SearchParams } from './people';
+
+/** Close 4014: the server ends a kicked member's sessions with it (docs/protocol.md `moderation.kick`). */
+export const KICKED_TEXT = 'A moderator removed you from this workspace and signed you out on every device.';
 
 export class WorkspaceStore {
   private state: WorkspaceState = initialState();
@@ -38,6 +43,13 @@ export class WorkspaceStore {
   subscribe = (fn: () => void): (() => void) => {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  };
+
+  /** What the store's modules (history, people, timeout) work through. */
+  private readonly core: StoreCore = {
+    get: () => this.state,
+    set: (patch) => this.set(patch),
+    request: (method, params) => this.request(method, params),
   };
 
   private set(patch: Partial<WorkspaceState> | ((s: WorkspaceState) => Partial<WorkspaceState>)): void {
@@ -81,7 +93,7 @@ export class WorkspaceStore {
       }
       const text =
         code === 4014
-          ? 'You were signed out: this session was replaced or removed by a moderator.'
+          ? KICKED_TEXT
           : code === 0 || code === 4004
             ? 'Your session has expired. Please log in again.'
             : `Disconnected: ${reason}`;
@@ -99,7 +111,9 @@ export class WorkspaceStore {
   private onVisibility = (): void => {
     const active = this.state.activeChannelId;
     if (document.visibilityState !== 'visible' || !active) return;
-    if (this.state.unread[active]) this.set((s) => ({ unread: { ...s.unread, [active]: 0 } }));
+    if (this.state.unread[active] || this.state.mentions[active]) {
+      this.set((s) => ({ unread: { ...s.unread, [active]: 0 }, mentions: { ...s.mentions, [active]: 0 } }));
+    }
     this.scheduleAck(active);
   };
 
@@ -133,7 +147,7 @@ export class WorkspaceStore {
       case 'RESUMED':
         // The server restores a resumed session as online; re-assert a chosen status.
         if (this.state.ownStatus !== 'online') this.client?.setPresence(this.state.ownStatus);
-        void this.refreshPresences();
+        void people.refreshPresences(this.core);
         this.reloadActiveIfMissing();
         return;
       case 'MESSAGE_CREATE':
@@ -164,13 +178,8 @@ export class WorkspaceStore {
         this.set((s) => ({ channels: s.channels.map((c) => (c.id === ch.id ? { ...c, ...ch } : c)) }));
         return;
       }
-      case 'CHANNEL_CREATE': {
-        const ch = ev.d;
-        this.set((s) => ({
-          channels: [...s.channels.filter((c) => c.id !== ch.id), ch].sort((a, b) => a.position - b.position),
-        }));
-        return;
-      }
+      case 'CHANNEL_CREATE':
+        return people.upsertChannel(this.core, ev.d);
       case 'CHANNEL_DELETE': {
         const { id } = ev.d;
         const wasActive = this.state.activeChannelId === id;
@@ -188,22 +197,14 @@ export class WorkspaceStore {
         return;
       }
       case 'MEMBER_UPDATE': {
-        const { user_id, role, tier, display_name } = ev.d;
-        if (user_id === this.state.me?.id && 'muted_until' in ev.d) {
-          const until = ev.d.muted_until ? Date.parse(ev.d.muted_until) : undefined;
-          const active = until && until > Date.now() ? until : undefined;
-          this.set({ mutedUntil: active });
-          if (active) setTimeout(() => this.state.mutedUntil === active && this.set({ mutedUntil: undefined }), active - Date.now() + 50);
-        }
+        const { user_id, role, tier } = ev.d;
+        if (user_id === this.state.me?.id) timeoutFromMemberUpdate(this.core, ev.d);
         this.set((s) => {
           const m = s.members[user_id];
-          const named = display_name ? { display_name } : {};
-          const meNow = s.me?.id === user_id ? { me: { ...s.me, ...named } } : {};
-          if (!m) return meNow;
-          return {
-            members: { ...s.members, [user_id]: { ...m, ...(role ? { role } : {}), ...(tier !== undefined ? { tier } : {}), ...named } },
-            ...meNow,
-          };
+          if (!m) return {};
+          const name = ev.d.display_name ? { display_name: ev.d.display_name } : {};
+          const own = s.me?.id === user_id && ev.d.display_name ? { me: { ...s.me, ...name } } : {};
+          return { ...own, members: { ...s.members, [user_id]: { ...m, ...(role ? { role } : {}), ...(tier !== undefined ? { tier } : {}), ...name } } };
         });
         return;
       }
@@ -214,9 +215,11 @@ export class WorkspaceStore {
     const channels = [...ready.channels].sort((a, b) => a.position - b.position);
     const visible = new Set(channels.map((c) => c.id));
     const unread: Record<Id, number> = {};
+    const mentions: Record<Id, number> = {};
     const lastRead: Record<Id, Id | null> = {};
     for (const rs of ready.read_states ?? []) {
       unread[rs.channel_id] = rs.unread;
+      if (rs.mention_count) mentions[rs.channel_id] = rs.mention_count;
       lastRead[rs.channel_id] = rs.last_read_id;
     }
     const presences: Record<Id, Presence> = {};
@@ -231,13 +234,15 @@ export class WorkspaceStore {
       presences,
       lastRead,
       unread: { ...unread, ...(s.activeChannelId ? { [s.activeChannelId]: 0 } : {}) },
+      mentions: { ...mentions, ...(s.activeChannelId ? { [s.activeChannelId]: 0 } : {}) },
       members: { ...s.members, [ready.user.id]: ready.user },
       // A channel we may no longer read is dropped with its messages.
       messages: Object.fromEntries(Object.entries(s.messages).filter(([id]) => visible.has(id))),
     }));
-    void this.loadMembers();
+    timeoutFromReady(this.core, ready);
+    void people.loadMembers(this.core);
     // A large tenant's READY carries only some presences: fetch them all.
-    if (ready.presences_partial) void this.refreshPresences();
+    if (ready.presences_partial) void people.refreshPresences(this.core);
     this.reloadActiveIfMissing();
   }
 
@@ -251,38 +256,6 @@ export class WorkspaceStore {
       if (!p?.panel && p?.error?.code !== 'not_found') void this.loadPanel(active);
     } else if (!this.state.messages[active]) {
       this.openChannel(active);
-    }
-  }
-
-  /** Every member, page by page (`member.list {after}` while `has_more`). */
-  private async loadMembers(): Promise<void> {
-    try {
-      let after: Id | undefined;
-      for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        const r = await this.request<{ members: User[]; has_more?: boolean }>('member.list', after ? { after } : {});
-        this.set((s) => ({ members: { ...s.members, ...Object.fromEntries(r.members.map((m) => [m.id, m])) } }));
-        after = r.members.at(-1)?.id;
-        if (!r.has_more || !after) break;
-      }
-    } catch (err) {
-      console.warn('[arena] member.list failed', err);
-    }
-  }
-
-  /** Every visible presence, page by page (`presence.list {after}` while `has_more`). */
-  private async refreshPresences(): Promise<void> {
-    try {
-      const all: Presence[] = [];
-      let after: Id | undefined;
-      for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        const r = await this.request<{ presences: Presence[]; has_more?: boolean }>('presence.list', after ? { after } : {});
-        all.push(...r.presences);
-        after = r.presences.at(-1)?.user_id;
-        if (!r.has_more || !after) break;
-      }
-      this.set({ presences: Object.fromEntries(all.map((p) => [p.user_id, p])) });
-    } catch (err) {
-      console.warn('[arena] presence.list failed', err);
     }
   }
 
@@ -301,7 +274,10 @@ export class WorkspaceStore {
         patch.typing = { ...s.typing, [cid]: t };
       }
       const activeAndSeen = s.activeChannelId === cid && document.visibilityState === 'visible';
-      if (msg.author.id !== me && !activeAndSeen) patch.unread = { ...s.unread, [cid]: (s.unread[cid] ?? 0) + 1 };
+      if (msg.author.id !== me && !activeAndSeen) {
+        patch.unread = { ...s.unread, [cid]: (s.unread[cid] ?? 0) + 1 };
+        if (me && msg.mentions?.includes(me)) patch.mentions = { ...s.mentions, [cid]: (s.mentions[cid] ?? 0) + 1 };
+      }
       if (!s.members[msg.author.id]) patch.members = { ...s.members, [msg.author.id]: msg.author };
       return patch;
     });
@@ -330,12 +306,7 @@ export class WorkspaceStore {
   }
 
   private updateMessages(channelId: Id, fn: (items: Message[]) => Message[]): void {
-    this.set((s) => {
-      const cm = s.messages[channelId];
-      if (!cm) return {};
-      const items = fn(cm.items);
-      return items === cm.items ? {} : { messages: { ...s.messages, [channelId]: { ...cm, items } } };
-    });
+    actions.updateMessages(this.core, channelId, fn);
   }
 
   private sweepTyping(): void {
@@ -359,7 +330,7 @@ export class WorkspaceStore {
       const count = s.unread[channelId] ?? 0;
       if (count > 0) newSince[channelId] = { afterId: s.lastRead[channelId] ?? null, count };
       else if (s.activeChannelId !== channelId) delete newSince[channelId];
-      return { activeChannelId: channelId, unread: { ...s.unread, [channelId]: 0 }, newSince };
+      return { activeChannelId: channelId, unread: { ...s.unread, [channelId]: 0 }, mentions: { ...s.mentions, [channelId]: 0 }, newSince };
     });
     if (!this.state.ready) return;
     const ch = this.state.channels.find((c) => c.id === channelId);
@@ -373,47 +344,23 @@ export class WorkspaceStore {
   }
 
   private async loadHistory(channelId: Id): Promise<void> {
-    this.set((s) => ({ messages: { ...s.messages, [channelId]: { items: [], loading: true, hasMore: true } } }));
-    try {
-      const { messages, has_more } = await this.request<HistoryPage>('channel.history', { channel_id: channelId, limit: HISTORY_PAGE });
-      this.set((s) => {
-        const cm = s.messages[channelId] ?? { items: [], loading: false, hasMore: true };
-        return {
-          messages: {
-            ...s.messages,
-            [channelId]: { items: mergeMessages(cm.items, messages), loading: false, hasMore: hasMore(messages, has_more) },
-          },
-        };
-      });
-      this.scheduleAck(channelId);
-    } catch (err) {
-      // Not held: drop the entry so the next READY or visit loads again.
-      this.set((s) => {
-        const messages = { ...s.messages };
-        delete messages[channelId];
-        return { messages };
-      });
-      console.warn('[arena] channel.history failed', err);
-    }
+    if (await history.loadLatest(this.core, channelId)) this.scheduleAck(channelId);
   }
 
   /** Loads the page before the oldest loaded message (scroll-up). */
   async loadOlder(channelId: Id): Promise<void> {
-    const cm = this.state.messages[channelId];
-    if (!cm || cm.loading || !cm.hasMore || cm.items.length === 0) return;
-    const before = cm.items[0].id;
-    this.set((s) => ({ messages: { ...s.messages, [channelId]: { ...s.messages[channelId], loading: true } } }));
-    try {
-      const { messages, has_more } = await this.request<HistoryPage>('channel.history', { channel_id: channelId, before, limit: HISTORY_PAGE });
-      this.set((s) => ({
-        messages: {
-          ...s.messages,
-          [channelId]: { items: mergeMessages(s.messages[channelId]?.items ?? [], messages), loading: false, hasMore: hasMore(messages, has_more) },
-        },
-      }));
-    } catch (err) {
-      this.set((s) => ({ messages: { ...s.messages, [channelId]: { ...s.messages[channelId], loading: false } } }));
-      console.warn('[arena] older history failed', err);
+    await history.loadOlder(this.core, channelId);
+  }
+
+  /** The list scrolled to the jump target: forget it (a later visit does not jump again). */
+  clearJump(): void {
+    if (this.state.jump) this.set({ jump: undefined });
+  }
+
+  /** Loads history back to `messageId` (bounded) and marks it to scroll to and flash; a notice if it is too far back. */
+  async jumpTo(channelId: Id, messageId: Id): Promise<void> {
+    if (!(await history.jumpTo(this.core, channelId, messageId))) {
+      this.set({ notice: { text: 'Could not show that message: it is too far back or was deleted.', at: Date.now() } });
     }
   }
 
@@ -426,19 +373,8 @@ export class WorkspaceStore {
     return this.request('panel.action', { channel_id: channelId, action, params });
   }
 
-  async loadPanel(channelId: Id): Promise<void> {
-    this.set((s) => ({ panels: { ...s.panels, [channelId]: { ...s.panels[channelId], loading: true } } }));
-    try {
-      const { panel } = await this.request<{ panel: Panel }>('panel.get', { channel_id: channelId });
-      this.set((s) => {
-        const cur = s.panels[channelId]?.panel;
-        const keep = cur && cur.version > panel.version ? cur : panel;
-        return { panels: { ...s.panels, [channelId]: { panel: keep, loading: false } } };
-      });
-    } catch (err) {
-      const e = err as RequestError;
-      this.set((s) => ({ panels: { ...s.panels, [channelId]: { loading: false, error: { code: e.code ?? 'internal', message: e.message } } } }));
-    }
+  loadPanel(channelId: Id): Promise<void> {
+    return actions.loadPanel(this.core, channelId);
   }
 
   /** Acks the newest loaded message of a channel shortly after it was seen (one timer per channel, so switching away does not lose the ack). */
@@ -460,39 +396,8 @@ export class WorkspaceStore {
   }
 
   /** Sends a message. Resolves with an error to show in the composer, or null. */
-  async sendMessage(channelId: Id, content: string, replyTo?: Id, nonce = makeNonce()): Promise<RequestError | null> {
-    const pending: PendingMessage = { nonce, channel_id: channelId, content, reply_to: replyTo, status: 'sending' };
-    this.set((s) => ({ pending: { ...s.pending, [channelId]: [...(s.pending[channelId] ?? []).filter((p) => p.nonce !== nonce), pending] } }));
-    try {
-      const msg = await this.request<Message>('message.create', {
-        channel_id: channelId,
-        content,
-        nonce,
-        ...(replyTo ? { reply_to: replyTo } : {}),
-      });
-      this.set((s) => {
-        const cm = s.messages[channelId];
-        return {
-          pending: { ...s.pending, [channelId]: (s.pending[channelId] ?? []).filter((p) => p.nonce !== nonce) },
-          ...(cm ? { messages: { ...s.messages, [channelId]: { ...cm, items: insertSorted(cm.items, cm.items.find((m) => m.id === msg.id) ?? msg) } } } : {}),
-        };
-      });
-      return null;
-    } catch (err) {
-      const e = err instanceof RequestError ? err : new RequestError('internal', String(err));
-      // If the request may have reached the server, keep the bubble: the
-      // backfill after reconnect removes it by nonce if it was committed.
-      const maybeSent = e.code === 'disconnected' || e.code === 'timeout';
-      this.set((s) => ({
-        pending: {
-          ...s.pending,
-          [channelId]: maybeSent
-            ? (s.pending[channelId] ?? []).map((p) => (p.nonce === nonce ? { ...p, status: 'failed' as const, error: e.message } : p))
-            : (s.pending[channelId] ?? []).filter((p) => p.nonce !== nonce),
-        },
-      }));
-      return e;
-    }
+  sendMessage(channelId: Id, content: string, replyTo?: Id, nonce = makeNonce()): Promise<RequestError | null> {
+    return send.sendMessage(this.core, channelId, content, replyTo, nonce);
   }
 
   retryPending(p: PendingMessage): void {
@@ -508,60 +413,57 @@ export class WorkspaceStore {
     this.set({ notice: { text: `Could not ${what}: ${e.message ?? String(err)}`, at: Date.now() } });
   }
 
+  /** Shows a toast (a failure outside the composer). */
+  showNotice(text: string): void {
+    this.set({ notice: { text, at: Date.now() } });
+  }
+
   dismissNotice(): void {
     this.set({ notice: undefined });
   }
 
-  async editMessage(messageId: Id, content: string): Promise<boolean> {
-    try {
-      const msg = await this.request<Message>('message.edit', { message_id: messageId, content });
-      if (msg?.id) this.updateMessages(msg.channel_id, (items) => items.map((m) => (m.id === msg.id ? msg : m)));
-      return true;
-    } catch (err) {
-      this.notify(err, 'edit the message');
-      return false;
-    }
+  private readonly notifyFn: actions.Notify = (err, what) => this.notify(err, what);
+
+  editMessage(messageId: Id, content: string): Promise<boolean> {
+    return actions.editMessage(this.core, this.notifyFn, messageId, content);
   }
 
-  async deleteMessage(messageId: Id): Promise<void> {
-    try {
-      await this.request('message.delete', { message_id: messageId });
-    } catch (err) {
-      this.notify(err, 'delete the message');
-    }
+  deleteMessage(messageId: Id): Promise<void> {
+    return actions.deleteMessage(this.core, this.notifyFn, messageId);
   }
 
   /** Staff: slow mode / lock / topic. The result also arrives as CHANNEL_UPDATE. */
-  async updateChannel(channelId: Id, patch: { slow_mode_s?: number; locked?: boolean; topic?: string }): Promise<void> {
-    try {
-      const ch = await this.request<Channel>('channel.update', { channel_id: channelId, ...patch });
-      if (ch?.id) this.set((s) => ({ channels: s.channels.map((c) => (c.id === ch.id ? { ...c, ...ch, can_post: c.can_post } : c)) }));
-    } catch (err) {
-      this.notify(err, 'update the channel');
-    }
+  updateChannel(channelId: Id, patch: { slow_mode_s?: number; locked?: boolean; topic?: string }): Promise<void> {
+    return actions.updateChannel(this.core, this.notifyFn, channelId, patch);
   }
 
-  async setPinned(messageId: Id, pinned: boolean): Promise<void> {
-    try {
-      await this.request(pinned ? 'message.pin' : 'message.unpin', { message_id: messageId });
-    } catch (err) {
-      this.notify(err, pinned ? 'pin the message' : 'unpin the message');
-    }
+  setPinned(messageId: Id, pinned: boolean): Promise<void> {
+    return actions.setPinned(this.core, this.notifyFn, messageId, pinned);
   }
 
-  async toggleReaction(messageId: Id, emoji: string): Promise<void> {
-    const mine = this.state.myReactions[messageId]?.includes(emoji);
-    try {
-      await this.request(mine ? 'reaction.remove' : 'reaction.add', { message_id: messageId, emoji });
-    } catch (err) {
-      const e = err as RequestError;
-      if (!mine && e.code === 'conflict') {
-        // Already reacted in an earlier session: the toggle means remove.
-        await this.request('reaction.remove', { message_id: messageId, emoji }).catch((e2) => this.notify(e2, 'react'));
-        return;
-      }
-      this.notify(err, 'react');
-    }
+  toggleReaction(messageId: Id, emoji: string): Promise<void> {
+    return actions.toggleReaction(this.core, this.notifyFn, messageId, emoji);
+  }
+
+  // ── people: DMs, moderation, search ───────────────────────────────
+
+  /** Opens (or creates) the DM with a member; rejects with the server's RequestError. */
+  openDm(userId: Id): Promise<Channel> {
+    return people.openDm(this.core, userId);
+  }
+
+  /** Staff: times a member out for `minutes` (0 lifts); rejects with the server's RequestError (`forbidden` for a higher rank). */
+  timeoutMember(userId: Id, minutes: number, reason: string): Promise<string | null> {
+    return people.timeoutMember(this.core, userId, minutes, reason);
+  }
+
+  /** Staff: kicks a member (their sessions close with 4014). */
+  kickMember(userId: Id, reason: string): Promise<void> {
+    return people.kickMember(this.core, userId, reason);
+  }
+
+  search(p: people.SearchParams): Promise<{ hits: people.SearchHit[]; has_more?: boolean }> {
+    return people.search(this.core, p);
   }
 
   /** Called on composer input; throttled per channel. */

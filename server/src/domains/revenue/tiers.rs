@@ -170,6 +170,7 @@ async fn apply(
         Event::MemberUpdate(MemberUpdate {
             user_id: partner.snowflake(),
             muted_until: None,
+            muted_reason: None,
             role: None,
             tier: Some(to.clone()),
             ..Default::default()

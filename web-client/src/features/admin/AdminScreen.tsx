@@ -5,7 +5,7 @@ import { useWorkspace } from '../../workspace/store';
 import { Dialog } from '../account/Dialog';
 import '../account/account.css';
 import { InvitesPanel } from './Invites';
-import { MembersDirectory } from './MembersDirectory';
+import { StaffDirectory } from './StaffDirectory';
 import { WorkspaceSettings } from './WorkspaceSettings';
 
 type Tab = 'members' | 'settings';
@@ -24,7 +24,7 @@ export function AdminScreen({ actor, onClose }: { actor: { id: string; role: str
       </div>
       {tab === 'members' ? (
         <>
-          <MembersDirectory actor={actor} />
+          <StaffDirectory actor={actor} />
           <InvitesPanel actorRole={actor.role} />
         </>
       ) : (

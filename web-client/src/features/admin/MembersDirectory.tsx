@@ -1,157 +1,80 @@
-//! The members directory for staff: search, role/tier/status filters, paging
-//! by `next`, row actions with server errors shown. Rows follow MEMBER_UPDATE
-//! through the workspace store (role, tier, name) and are replaced by the
-//! server's answer after each action.
-import { useCallback, useEffect, useRef, useState } from 'react';
+//! The members directory for staff (`GET /api/v1/members`): search by name
+//! or email, filter by role and status, page on with "Load more"; each row
+//! administers the member (MemberRow).
+import { useEffect, useState } from 'react';
+import { CloseIcon } from '../../components/Icons';
+import { fetchDirectory, type DirectoryMember, type DirectoryQuery } from '../../workspace/api';
 import { useWorkspace } from '../../workspace/store';
-import { errorText } from '../account/request';
-import { listMembers, patchMember, revokeSessions, type DirectoryMember } from './api';
-import { ConfirmDialog } from './ConfirmDialog';
-import { MemberRow, type RowAction } from './MemberRow';
-import { tierOptions, type DirectoryQuery } from './query';
+import { MemberRow } from './MemberRow';
 
-const PAGE = 50;
-
-export function MembersDirectory({ actor }: { actor: { id: string; role: string } }) {
+export function MembersDirectory({ onClose }: { onClose: () => void }) {
+  const me = useWorkspace((s) => s.me);
   const [q, setQ] = useState('');
   const [role, setRole] = useState('');
-  const [tier, setTier] = useState('');
-  const [status, setStatus] = useState<DirectoryQuery['status']>('');
-  const [rows, setRows] = useState<DirectoryMember[]>([]);
-  const [next, setNext] = useState<string | undefined>();
-  const [loading, setLoading] = useState(false);
+  const [status, setStatus] = useState<'' | 'active' | 'deactivated'>('');
+  const [members, setMembers] = useState<DirectoryMember[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busyId, setBusyId] = useState<string | null>(null);
-  const [pending, setPending] = useState<{ m: DirectoryMember; a: RowAction } | null>(null);
-  const seq = useRef(0);
-  const live = useWorkspace((s) => s.members);
 
-  const load = useCallback(
-    async (after?: string, keepError = false) => {
-      const mine = ++seq.current;
-      setLoading(true);
-      if (!keepError) setError(null);
-      try {
-        const page = await listMembers({ q, role, tier, status, limit: PAGE, after });
-        if (mine !== seq.current) return;
-        setRows((r) => (after ? [...r, ...page.members] : page.members));
-        setNext(page.next);
-      } catch (err) {
-        if (mine === seq.current) setError(errorText(err));
-      } finally {
-        if (mine === seq.current) setLoading(false);
-      }
-    },
-    [q, role, tier, status],
-  );
-
-  useEffect(() => {
-    const t = setTimeout(() => void load(), 250);
-    return () => clearTimeout(t);
-  }, [load]);
-
-  // Live changes from the gateway (MEMBER_UPDATE) for rows on screen.
-  useEffect(() => {
-    setRows((rs) => {
-      let changed = false;
-      const out = rs.map((r) => {
-        const m = live[r.id];
-        if (!m) return r;
-        const tierNow = m.tier === undefined ? r.tier : m.tier;
-        if (m.display_name === r.display_name && m.role === r.role && tierNow === r.tier) return r;
-        changed = true;
-        return { ...r, display_name: m.display_name, role: m.role, tier: tierNow ?? null };
-      });
-      return changed ? out : rs;
-    });
-  }, [live]);
-
-  async function run(m: DirectoryMember, a: RowAction) {
-    setBusyId(m.id);
+  async function load(after?: string) {
     setError(null);
+    const query: DirectoryQuery = { q: q.trim() || undefined, role: role || undefined, status: status || undefined, after };
     try {
-      if (a.kind === 'revoke') await revokeSessions(m.id);
-      else {
-        const updated = await patchMember(m.id, a.patch);
-        setRows((rs) => rs.map((r) => (r.id === updated.id ? updated : r)));
-      }
-    } catch (err) {
-      setError(`${m.display_name}: ${errorText(err)}`);
-      void load(undefined, true);
-    } finally {
-      setBusyId(null);
+      const r = await fetchDirectory(query);
+      setMembers((cur) => (after ? [...(cur ?? []), ...r.members] : r.members));
+      setNext(r.next ?? null);
+    } catch (e) {
+      setError((e as Error).message);
+      if (!after) setMembers([]);
     }
   }
 
-  const onAction = (m: DirectoryMember, a: RowAction) => (a.confirm ? setPending({ m, a }) : void run(m, a));
-  const tiers = tierOptions(rows.map((r) => r.tier));
+  useEffect(() => {
+    const t = setTimeout(() => void load(), 200);
+    return () => clearTimeout(t);
+  }, [q, role, status]); // eslint-disable-line react-hooks/exhaustive-deps
 
   return (
-    <section aria-label="Members directory">
-      <div className="admin-toolbar">
-        <input type="search" aria-label="Search members" placeholder="Search by name or email" value={q} onChange={(e) => setQ(e.target.value)} />
-        <select aria-label="Filter by role" value={role} onChange={(e) => setRole(e.target.value)}>
-          <option value="">All roles</option>
+    <aside className="side-panel" aria-label="Members directory">
+      <header className="side-panel-header">
+        <h2>Members directory</h2>
+        <button type="button" className="icon-btn" aria-label="Close directory" onClick={onClose}>
+          <CloseIcon />
+        </button>
+      </header>
+      <div className="search-filters dir-filters">
+        <input type="search" aria-label="Search members" placeholder="Name or email" value={q} onChange={(e) => setQ(e.target.value)} />
+        <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value)}>
+          <option value="">Any role</option>
           <option value="partner">Partners</option>
           <option value="staff">Staff</option>
           <option value="admin">Admins</option>
         </select>
-        <select aria-label="Filter by tier" value={tier} onChange={(e) => setTier(e.target.value)}>
-          <option value="">All tiers</option>
-          {tiers.map((t) => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
-        <select aria-label="Filter by status" value={status} onChange={(e) => setStatus(e.target.value as DirectoryQuery['status'])}>
+        <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value as typeof status)}>
           <option value="">Any status</option>
           <option value="active">Active</option>
           <option value="deactivated">Deactivated</option>
         </select>
       </div>
       {error && (
-        <p className="form-error" role="alert">
+        <p className="form-error side-panel-pad" role="alert">
           {error}
         </p>
       )}
-      <table className="admin-table">
-        <thead>
-          <tr>
-            <th>Member</th>
-            <th>Role</th>
-            <th>Tier</th>
-            <th>Status</th>
-            <th>Last seen</th>
-            <th>2FA</th>
-            <th>Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((m) => (
-            <MemberRow key={m.id} m={m} actor={actor} tiers={tiers} busy={busyId === m.id} onAction={(a) => onAction(m, a)} />
+      {members === null && <p className="muted side-panel-pad">Loading…</p>}
+      {members?.length === 0 && !error && <p className="muted side-panel-pad">No members match.</p>}
+      {members && members.length > 0 && (
+        <ol className="audit-list dir-list" aria-label="Members">
+          {members.map((m) => (
+            <MemberRow key={m.id} member={m} admin={me?.role === 'admin'} meId={me?.id} onChanged={(nm) => setMembers((cur) => cur?.map((x) => (x.id === nm.id ? { ...x, ...nm } : x)) ?? null)} />
           ))}
-        </tbody>
-      </table>
-      {!loading && rows.length === 0 && !error && <p className="muted">No members match.</p>}
-      {loading && <p className="muted">Loading…</p>}
-      {next && !loading && (
-        <button type="button" className="btn-secondary" onClick={() => void load(next)}>
+        </ol>
+      )}
+      {next && (
+        <button type="button" className="btn-secondary load-more" onClick={() => void load(next)}>
           Load more
         </button>
       )}
-      {pending && (
-        <ConfirmDialog
-          text={pending.a.confirm ?? ''}
-          confirmLabel={pending.a.kind === 'revoke' ? 'Revoke' : pending.a.kind === 'patch' && pending.a.patch.deactivated ? 'Deactivate' : 'Reactivate'}
-          onCancel={() => setPending(null)}
-          onConfirm={() => {
-            const p = pending;
-            setPending(null);
-            void run(p.m, p.a);
-          }}
-        />
-      )}
-    </section>
+    </aside>
   );
 }

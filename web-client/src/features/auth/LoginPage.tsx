@@ -1,5 +1,6 @@
 //! Login form: workspace slug, email, password. Errors are shown inline; on
 //! success the tokens go to sessionStorage and `onLoggedIn` starts the app.
+//! A login that owes a second factor continues in `MfaStep`.
 import { useState, type FormEvent } from 'react';
 import { navigate } from '../../app/router';
 import { ApiError, type TokenPair } from '../../lib/api/auth';

@@ -1,7 +1,9 @@
 //! Channel navigation: categories in registry order, channels by position,
-//! a distinct icon per kind and unread badges. Only channels from READY are
-//! listed, so channels the user may not read never appear.
+//! a distinct icon per kind, unread badges and red mention badges. Only
+//! channels from READY are listed, so channels the user may not read never
+//! appear. Direct messages are listed by the DM section, not here.
 import { useState } from 'react';
+import { UnreadBadges } from '../../components/Badges';
 import { ChannelKindIcon } from '../../components/Icons';
 import type { Channel } from '../../lib/realtime/types';
 import { useWorkspace } from '../../workspace/store';
@@ -33,10 +35,12 @@ export function ChannelSidebar({ onNavigate }: { onNavigate: (key: string) => vo
   const categories = useWorkspace((s) => s.categories);
   const channels = useWorkspace((s) => s.channels);
   const unread = useWorkspace((s) => s.unread);
+  const mentions = useWorkspace((s) => s.mentions);
   const activeId = useWorkspace((s) => s.activeChannelId);
 
   const byCategory = new Map<string, Channel[]>();
   for (const c of channels) {
+    if (c.kind === 'dm') continue;
     const list = byCategory.get(c.category) ?? [];
     list.push(c);
     byCategory.set(c.category, list);
@@ -62,9 +66,10 @@ export function ChannelSidebar({ onNavigate }: { onNavigate: (key: string) => vo
           <ul>
             {g.channels.map((c) => {
               const n = unread[c.id] ?? 0;
+              const at = mentions[c.id] ?? 0;
               const active = c.id === activeId;
               // A collapsed category still shows the open channel and channels with unread messages.
-              if (collapsed.has(g.key) && !active && n === 0) return null;
+              if (collapsed.has(g.key) && !active && n === 0 && at === 0) return null;
               return (
                 <li key={c.id}>
                   <a
@@ -81,11 +86,7 @@ export function ChannelSidebar({ onNavigate }: { onNavigate: (key: string) => vo
                     <ChannelKindIcon kind={c.kind} size={18} className="channel-icon" />
                     <span className="channel-name">{c.name || c.key}</span>
                     {c.locked && <span className="sr-only"> (locked)</span>}
-                    {n > 0 && !active && (
-                      <span className="badge" title={`${n} unread`} data-testid="unread-badge">
-                        {n > 99 ? '99+' : n}
-                      </span>
-                    )}
+                    <UnreadBadges unread={active ? 0 : n} mentions={active ? 0 : at} />
                   </a>
                 </li>
               );

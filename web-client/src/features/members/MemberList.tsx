@@ -1,6 +1,8 @@
 //! Right-hand member list grouped by presence, live via PRESENCE_UPDATE.
-//! Members without a presence are offline.
+//! Members without a presence are offline. Each row carries the app's
+//! member actions (message, moderation) on hover or focus.
 import { Avatar } from '../../components/Avatar';
+import { useSlots } from '../../components/slots';
 import type { Status, User } from '../../lib/realtime/types';
 import { useWorkspace } from '../../workspace/store';
 
@@ -21,6 +23,7 @@ export function MemberList() {
   const presences = useWorkspace((s) => s.presences);
   const me = useWorkspace((s) => s.me);
   const ownStatus = useWorkspace((s) => s.ownStatus);
+  const slots = useSlots();
 
   const statusOf = (u: User): Status => {
     if (u.id === me?.id) return ownStatus === 'invisible' ? 'offline' : ownStatus;
@@ -47,6 +50,7 @@ export function MemberList() {
                     <span className="member-sub">{roleLabel(u)}</span>
                   </span>
                   <span className="sr-only">{label}</span>
+                  {slots.memberActions && <span className="member-actions">{slots.memberActions(u)}</span>}
                 </li>
               ))}
             </ul>

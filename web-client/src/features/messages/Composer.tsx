@@ -1,17 +1,24 @@
 //! The composer: a textarea labelled "Message #<key>". Enter sends,
 //! Shift+Enter inserts a newline; request errors (slow_mode, rate_limited,
 //! forbidden …) are shown inline. Where the user cannot post, a read-only
-//! notice replaces it.
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+//! notice replaces it, and a timed-out member sees the TimeoutNotice.
+//! Typing `@` opens the member autocomplete (arrows, Enter/Tab, Escape),
+//! which inserts `<@id>`.
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { CloseIcon, LockIcon } from '../../components/Icons';
-import type { Channel, Message } from '../../lib/realtime/types';
+import { activeMention, filterMembers, insertMention, type ActiveMention } from '../../lib/mentions';
+import type { Channel, Message, User } from '../../lib/realtime/types';
 import { useWorkspace, workspace } from '../../workspace/store';
+import { MentionPicker } from './MentionPicker';
+import { TimeoutNotice } from './TimeoutNotice';
 
 /** Matches the server's message size limit closely enough to warn early. */
 const MAX_LEN = 4000;
 
-function describe(code: string, message: string, retryAfterMs?: number): string {
+function describe(code: string, message: string, retryAfterMs?: number, mutedReason?: string): string {
   const secs = retryAfterMs ? Math.ceil(retryAfterMs / 1000) : undefined;
+  // A write refused for a timeout carries retry_after_ms (docs/protocol.md "Moderation").
+  if (code === 'forbidden' && retryAfterMs) return `You are timed out for ${secs}s more${mutedReason ? ` — ${mutedReason}` : ''}.`;
   switch (code) {
     case 'slow_mode':
       return `Slow mode is on — you can send again in ${secs ?? 'a few'}s.`;
@@ -37,23 +44,28 @@ export function Composer({ channel, replyTo, onClearReply }: { channel: Channel;
   const me = useWorkspace((s) => s.me);
   const staff = me?.role === 'admin' || me?.role === 'staff';
   const mutedUntil = useWorkspace((s) => s.mutedUntil);
+  const mutedReason = useWorkspace((s) => s.mutedReason);
+  const members = useWorkspace((s) => s.members);
+  const [mention, setMention] = useState<ActiveMention | null>(null);
+  const [activeOpt, setActiveOpt] = useState(0);
+  const options = useMemo(() => {
+    if (!mention) return [];
+    const all = Object.values(members);
+    // In a DM only its other member can be mentioned usefully.
+    const pool = channel.kind === 'dm' ? all.filter((u) => u.display_name === channel.name) : all;
+    return filterMembers(pool, mention.query, me?.id);
+  }, [mention, members, channel.kind, channel.name, me?.id]);
 
   useEffect(() => {
     setText('');
     setError(null);
+    setMention(null);
   }, [channel.id]);
   useEffect(() => {
     if (replyTo) ref.current?.focus();
   }, [replyTo]);
 
-  if (mutedUntil && mutedUntil > Date.now()) {
-    return (
-      <div className="composer-readonly" role="note">
-        <LockIcon />
-        <span>You are timed out until {new Date(mutedUntil).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}.</span>
-      </div>
-    );
-  }
+  if (mutedUntil && mutedUntil > Date.now()) return <TimeoutNotice until={mutedUntil} reason={mutedReason} />;
   if (!channel.can_post || (channel.locked && !staff)) {
     return (
       <div className="composer-readonly" role="note">
@@ -77,12 +89,48 @@ export function Composer({ channel, replyTo, onClearReply }: { channel: Channel;
     workspace.sent(channel.id);
     const err = await workspace.sendMessage(channel.id, content, reply);
     if (err) {
-      setError(describe(err.code, err.message, err.retryAfterMs));
+      setError(describe(err.code, err.message, err.retryAfterMs, workspace.getState().mutedReason));
       if (err.code !== 'disconnected' && err.code !== 'timeout') setText((cur) => cur || content);
     }
   }
 
+  function pick(u: User) {
+    const el = ref.current;
+    if (!mention || !el) return;
+    const next = insertMention(text, mention, el.selectionStart ?? text.length, u.id);
+    setText(next.text);
+    setMention(null);
+    requestAnimationFrame(() => {
+      el.focus();
+      el.setSelectionRange(next.caret, next.caret);
+    });
+  }
+
+  function trackMention(value: string, caret: number) {
+    const m = activeMention(value, caret);
+    setMention(m);
+    if (!m || m.query !== mention?.query) setActiveOpt(0);
+  }
+
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (mention && options.length > 0) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        const d = e.key === 'ArrowDown' ? 1 : -1;
+        setActiveOpt((i) => (i + d + options.length) % options.length);
+        return;
+      }
+      if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
+        e.preventDefault();
+        pick(options[Math.min(activeOpt, options.length - 1)]);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        setMention(null);
+        return;
+      }
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       void send();
@@ -107,15 +155,22 @@ export function Composer({ channel, replyTo, onClearReply }: { channel: Channel;
           {error}
         </p>
       )}
+      <MentionPicker options={mention ? options : []} active={Math.min(activeOpt, options.length - 1)} onPick={pick} />
       <div className="composer-box">
         <textarea
           ref={ref}
-          aria-label={`Message #${channel.key}`}
-          placeholder={`Message #${channel.name || channel.key}`}
+          aria-label={channel.kind === 'dm' ? `Message @${channel.name}` : `Message #${channel.key}`}
+          placeholder={channel.kind === 'dm' ? `Message @${channel.name}` : `Message #${channel.name || channel.key}`}
           value={text}
           rows={rows}
+          aria-autocomplete="list"
+          aria-controls={mention && options.length > 0 ? 'mention-picker' : undefined}
+          aria-activedescendant={mention && options[activeOpt] ? `mention-opt-${options[activeOpt].id}` : undefined}
+          onBlur={() => setMention(null)}
+          onSelect={(e) => trackMention(e.currentTarget.value, e.currentTarget.selectionStart ?? 0)}
           onChange={(e) => {
             setText(e.target.value);
+            trackMention(e.target.value, e.target.selectionStart ?? e.target.value.length);
             if (error) setError(null);
             if (e.target.value) workspace.typing(channel.id);
           }}

@@ -1,8 +1,11 @@
 //! One message: author header (unless grouped with the previous one), reply
 //! preview, text or card, reactions, and hover/tap actions (reply, react,
-//! edit and delete for the author; delete for staff).
+//! edit and delete for the author; delete for staff; the app's extra
+//! actions on the author, e.g. moderation). A message mentioning the
+//! signed-in member is highlighted; a jump target flashes.
 import { memo, useState, type KeyboardEvent } from 'react';
 import { Avatar } from '../../components/Avatar';
+import { useSlots } from '../../components/slots';
 import { EditIcon, PinIcon, ReplyIcon, SmileIcon, TrashIcon } from '../../components/Icons';
 import type { Message, User } from '../../lib/realtime/types';
 import { workspace } from '../../workspace/store';
@@ -32,9 +35,12 @@ interface Props {
   replyDeleted?: boolean;
   mine: string[];
   onReply: (m: Message) => void;
+  /** This message is the target of a jump (search result): flash it. */
+  flash?: boolean;
 }
 
-export const MessageItem = memo(function MessageItem({ message: m, grouped, me, replyTarget, replyDeleted, mine, onReply }: Props) {
+export const MessageItem = memo(function MessageItem({ message: m, grouped, me, replyTarget, replyDeleted, mine, onReply, flash }: Props) {
+  const slots = useSlots();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.content);
   const [picker, setPicker] = useState(false);
@@ -42,6 +48,7 @@ export const MessageItem = memo(function MessageItem({ message: m, grouped, me, 
   const own = !!me && m.author.id === me.id;
   const staff = me?.role === 'admin' || me?.role === 'staff';
   const created = new Date(m.created_at);
+  const mentionsMe = !!me && !own && !!m.mentions?.includes(me.id);
 
   async function save() {
     const text = draft.trim();
@@ -59,7 +66,7 @@ export const MessageItem = memo(function MessageItem({ message: m, grouped, me, 
   }
 
   return (
-    <li tabIndex={-1} className={`message${grouped ? ' grouped' : ''}${own ? ' own' : ''}`} data-message-id={m.id} aria-label={`${m.author.display_name}: ${m.content || m.card?.type || ''}`}>
+    <li tabIndex={-1} className={`message${grouped ? ' grouped' : ''}${own ? ' own' : ''}${mentionsMe ? ' mentioned' : ''}${flash ? ' flash' : ''}`} data-message-id={m.id} aria-label={`${m.author.display_name}: ${m.content || m.card?.type || ''}`}>
       {m.reply_to && (
         <div className="reply-preview">
           <ReplyIcon size={14} />
@@ -168,6 +175,7 @@ export const MessageItem = memo(function MessageItem({ message: m, grouped, me, 
               <PinIcon />
             </button>
           )}
+          {!own && slots.messageActions?.(m.author)}
           {(own || staff) && (
             <button type="button" aria-label="Delete message" title="Delete" className="danger" onClick={() => setConfirmDelete(true)}>
               <TrashIcon />

@@ -1,7 +1,7 @@
 //! The scrollable message list: loads older history near the top (keeping
 //! the reader's position), sticks to the bottom for new messages while the
 //! reader is at the bottom, and shows pending (unacknowledged) messages.
-import { Fragment, useLayoutEffect, useRef } from 'react';
+import { Fragment, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { Avatar } from '../../components/Avatar';
 import type { Channel, Message } from '../../lib/realtime/types';
 import { compareIds } from '../../workspace/ids';
@@ -21,6 +21,8 @@ export function MessageList({ channel, onReply }: { channel: Channel; onReply: (
   const myReactions = useWorkspace((s) => s.myReactions);
   const deleted = useWorkspace((s) => s.deleted);
   const since = useWorkspace((s) => s.newSince[channel.id]);
+  const jump = useWorkspace((s) => (s.jump?.channelId === channel.id ? s.jump : undefined));
+  const [flashId, setFlashId] = useState<string | undefined>();
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const prevHeight = useRef(0);
@@ -50,6 +52,24 @@ export function MessageList({ channel, onReply }: { channel: Channel; onReply: (
     // A first page that does not fill the viewport cannot be scrolled: load more now.
     if (cm && cm.hasMore && !cm.loading && items.length > 0 && el.scrollHeight <= el.clientHeight) void workspace.loadOlder(channel.id);
   }, [items, pending, cm, channel.id]);
+
+  // A jump (search result): scroll the message into the middle and flash it for 2 s.
+  const handledJump = useRef(0);
+  const flashTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(flashTimer.current), []);
+  useEffect(() => {
+    if (!jump || handledJump.current === jump.at) return;
+    const el = ref.current?.querySelector<HTMLElement>(`[data-message-id="${jump.messageId}"]`);
+    if (!el) return;
+    handledJump.current = jump.at;
+    atBottom.current = false;
+    el.scrollIntoView({ block: 'center' });
+    el.focus({ preventScroll: true });
+    setFlashId(jump.messageId);
+    clearTimeout(flashTimer.current);
+    flashTimer.current = setTimeout(() => setFlashId(undefined), 2000);
+    workspace.clearJump();
+  }, [jump, items]);
 
   useLayoutEffect(() => {
     atBottom.current = true;
@@ -103,6 +123,7 @@ export function MessageList({ channel, onReply }: { channel: Channel; onReply: (
               replyDeleted={!!m.reply_to && !!deleted[m.reply_to]}
               mine={myReactions[m.id] ?? EMPTY}
               onReply={onReply}
+              flash={m.id === flashId}
             />
             </Fragment>
           );

@@ -1,5 +1,8 @@
 //! Message text: always rendered as React text nodes (never HTML), with
-//! http(s) URLs turned into links that open in a new tab.
+//! http(s) URLs turned into links that open in a new tab and `<@id>`
+//! mentions as @Name pills (the signed-in member's own highlighted).
+import { splitMentions } from '../../lib/mentions';
+import { useWorkspace } from '../../workspace/store';
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING = /[.,;:!?)\]}'"]+$/;
@@ -24,7 +27,7 @@ export function linkify(text: string): Segment[] {
   return out;
 }
 
-export function RichText({ text }: { text: string }) {
+function Links({ text }: { text: string }) {
   return (
     <>
       {linkify(text).map((s, i) =>
@@ -34,6 +37,24 @@ export function RichText({ text }: { text: string }) {
           </a>
         ) : (
           <span key={i}>{s.text}</span>
+        ),
+      )}
+    </>
+  );
+}
+
+export function RichText({ text }: { text: string }) {
+  const members = useWorkspace((s) => s.members);
+  const meId = useWorkspace((s) => s.me?.id);
+  return (
+    <>
+      {splitMentions(text).map((seg, i) =>
+        'mention' in seg ? (
+          <span key={i} className={`mention${seg.mention === meId ? ' me' : ''}`} data-user-id={seg.mention}>
+            @{members[seg.mention]?.display_name ?? 'unknown member'}
+          </span>
+        ) : (
+          <Links key={i} text={seg.text} />
         ),
       )}
     </>

@@ -16,13 +16,23 @@ export function postJson<T>(path: string, body: unknown, token?: string): Promis
   return postBody<T>(path, JSON.stringify(body), 'application/json', token);
 }
 
+/** Sends `method` with an optional JSON body and bearer token; parses the JSON answer (GET, PATCH …). */
+export function sendJson<T>(method: string, path: string, body: unknown, token?: string): Promise<T> {
+  return request<T>(method, path, body === undefined ? undefined : JSON.stringify(body), 'application/json', token);
+}
+
 /** POSTs a raw body (a string, or a file as is) with its content type and parses the JSON answer. */
-export async function postBody<T>(path: string, body: BodyInit, contentType: string, token?: string): Promise<T> {
-  const headers: Record<string, string> = { 'content-type': contentType };
+export function postBody<T>(path: string, body: BodyInit, contentType: string, token?: string): Promise<T> {
+  return request<T>('POST', path, body, contentType, token);
+}
+
+async function request<T>(method: string, path: string, body: BodyInit | undefined, contentType: string, token?: string): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = contentType;
   if (token) headers.authorization = `Bearer ${token}`;
   let res: Response;
   try {
-    res = await fetch(path, { method: 'POST', headers, body });
+    res = await fetch(path, { method, headers, body });
   } catch {
     throw new ApiError(0, 'unavailable', 'Cannot reach the server. Check your connection and try again.');
   }

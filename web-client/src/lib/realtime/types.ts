@@ -84,6 +84,8 @@ export interface Message {
   edited_at?: string | null;
   pinned: boolean;
   reactions: Reaction[];
+  /** Members named with `<@id>` in `content` who may read the channel (Arena extension). */
+  mentions?: Id[];
 }
 
 export interface Presence {
@@ -96,6 +98,8 @@ export interface ReadState {
   channel_id: Id;
   last_read_id: Id | null;
   unread: number;
+  /** Of the unread messages, those that mention the user; omitted when 0. */
+  mention_count?: number;
 }
 
 export interface Ready {
@@ -108,6 +112,9 @@ export interface Ready {
   /** Arena: `presences` left some out (large tenant); page `presence.list`. */
   presences_partial?: boolean;
   read_states?: ReadState[];
+  /** The user's own running timeout (RFC 3339) and its reason (Arena extension). */
+  muted_until?: string | null;
+  muted_reason?: string | null;
   node_id: string;
 }
 
@@ -143,7 +150,19 @@ export interface DispatchMap {
   PRESENCE_UPDATE: Presence;
   CHANNEL_UPDATE: Channel & { channel_seq?: number };
   PANEL_UPDATE: { channel_id: Id; panel: Panel };
-  MEMBER_UPDATE: { user_id: Id; muted_until?: string | null; role?: Role; tier?: string | null; display_name?: string };
+  /**
+   * A member changed. A timeout sets `muted_until` (with `muted_reason` to the
+   * member only); a lifted timeout is `{user_id}` alone.
+   */
+  MEMBER_UPDATE: {
+    user_id: Id;
+    muted_until?: string | null;
+    muted_reason?: string | null;
+    role?: Role;
+    tier?: string | null;
+    display_name?: string;
+    deactivated?: boolean;
+  };
   /** A channel entered this session's view (e.g. a tier promotion): the Channel with its log head. */
   CHANNEL_CREATE: Channel;
   /** A channel left this session's view (e.g. a demotion): nothing of it arrives after this. */
