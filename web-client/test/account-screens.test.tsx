@@ -98,6 +98,27 @@ describe('public pages and the directory', () => {
     expect(el.querySelector('[role=alert]')?.textContent).toMatch(/expired, been used or been revoked/);
   });
 
+  it('accepts an invite and continues with the two-factor enrolment the tenant requires', async () => {
+    const calls = script((c) =>
+      c.url === '/api/v1/invites/tok'
+        ? { status: 200, body: { tenant: 'demo', tenant_name: 'Demo', email: 'new@demo.test', role: 'staff', tier: null, display_name: 'New Person', expires_at: '2026-12-01T00:00:00Z' } }
+        : c.url === '/api/v1/invites/tok/accept'
+          ? { status: 200, body: { mfa_enrollment_required: true, challenge: 'ch9', expires_in: 300 } }
+          : { status: 200, body: { secret: 'JBSWY3DPEHPK3PXP', otpauth_url: 'otpauth://x', qr_svg: '<svg/>' } },
+    );
+    const el = await mount(<PublicPage route={{ page: 'invite', token: 'tok' }} onLoggedIn={vi.fn()} />);
+    await settle();
+    expect(el.querySelector('h1')?.textContent).toBe('Join Demo');
+    expect((el.querySelector('#inv-name') as HTMLInputElement).value).toBe('New Person');
+    await type(el.querySelector('#inv-pw'), 'long enough');
+    await type(el.querySelector('#inv-pw2'), 'long enough');
+    await submit(el.querySelector('form'));
+    await settle();
+    expect(calls[1]).toMatchObject({ url: '/api/v1/invites/tok/accept', body: { display_name: 'New Person', password: 'long enough' } });
+    expect(calls[2]).toMatchObject({ url: '/api/v1/auth/mfa/enroll', body: { challenge: 'ch9' } });
+    expect(el.querySelector('h1')?.textContent).toBe('Set up two-factor login');
+  });
+
   it('takes the web client index.html (a server without the route) as a 404', async () => {
     vi.stubGlobal('fetch', async () => new Response('<!doctype html><html></html>', { status: 200, headers: { 'content-type': 'text/html' } }));
     const el = await mount(<PublicPage route={{ page: 'invite', token: 't' }} onLoggedIn={vi.fn()} />);

@@ -7,7 +7,8 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { navigate } from '../../app/router';
 import type { TokenPair } from '../../lib/api/auth';
 import { saveSession } from '../../workspace/session';
-import { acceptInvite, confirmReset, getInvite, requestReset, type InviteInfo } from './api';
+import { acceptInvite, confirmReset, getInvite, isChallenge, requestReset, type InviteInfo, type MfaChallenge } from './api';
+import { MfaStep } from './MfaStep';
 import { ApiError, errorText } from './request';
 import type { PublicRoute } from './routes';
 import { passwordProblem, profileProblem } from './validation';
@@ -47,12 +48,24 @@ function InvitePage({ token, onLoggedIn }: { token: string; onLoggedIn: () => vo
   const [confirm, setConfirm] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
 
   useEffect(() => {
-    getInvite(token).then(setInvite, (err) =>
+    getInvite(token).then((inv) => {
+      setInvite(inv);
+      if (inv.display_name) setName(inv.display_name);
+    }, (err) =>
       setGone(err instanceof ApiError && err.status === 404 ? 'This invite link is not valid: it may have expired, been used or been revoked. Ask for a new one.' : errorText(err)),
     );
   }, [token]);
+
+  function signIn(tokens: TokenPair) {
+    if (!invite) return;
+    saveSession(invite.tenant, invite.email, tokens);
+    localStorage.setItem('arena.lastTenant', invite.tenant);
+    navigate('/', true);
+    onLoggedIn();
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -62,11 +75,9 @@ function InvitePage({ token, onLoggedIn }: { token: string; onLoggedIn: () => vo
     setBusy(true);
     setError(null);
     try {
-      const tokens: TokenPair = await acceptInvite(token, name.trim(), password);
-      saveSession(invite.tenant, invite.email, tokens);
-      localStorage.setItem('arena.lastTenant', invite.tenant);
-      navigate('/', true);
-      onLoggedIn();
+      const answer = await acceptInvite(token, name.trim(), password);
+      if (isChallenge(answer)) setChallenge(answer);
+      else signIn(answer);
     } catch (err) {
       setError(err instanceof ApiError && err.status === 404 ? 'This invite is no longer valid.' : errorText(err));
     } finally {
@@ -74,6 +85,15 @@ function InvitePage({ token, onLoggedIn }: { token: string; onLoggedIn: () => vo
     }
   }
 
+  // Staff and admins of a tenant that requires two-factor login enrol before the first sign-in.
+  if (challenge && invite)
+    return (
+      <main className="login-page">
+        <div className="login-card" aria-labelledby="login-title">
+          <MfaStep challenge={challenge} email={invite.email} onSignedIn={signIn} onRestart={() => navigate('/', true)} />
+        </div>
+      </main>
+    );
   if (gone) return <Card title="Invite not found"><Err text={gone} /></Card>;
   if (!invite) return <Card title="Opening your invite…"><p className="muted">Loading…</p></Card>;
   return (

@@ -75,11 +75,14 @@ export interface InviteInfo {
   email: string;
   role: string;
   tier: string | null;
+  /** The name the inviter suggested, if any. */
+  display_name?: string | null;
   expires_at: string;
 }
 export const getInvite = (token: string) => apiRequest<InviteInfo>('GET', `/api/v1/invites/${encodeURIComponent(token)}`, undefined, { auth: false });
+/** The login answer: tokens, or (staff of a tenant requiring 2FA) the enrolment challenge. */
 export const acceptInvite = (token: string, display_name: string, password: string) =>
-  apiRequest<TokenPair>('POST', `/api/v1/invites/${encodeURIComponent(token)}/accept`, { display_name, password }, { auth: false });
+  apiRequest<LoginAnswer>('POST', `/api/v1/invites/${encodeURIComponent(token)}/accept`, { display_name, password }, { auth: false });
 export const requestReset = (tenant: string, email: string) =>
   apiRequest<unknown>('POST', '/api/v1/auth/password-reset', { tenant, email }, { auth: false });
 export const confirmReset = (token: string, password: string) =>
