@@ -113,6 +113,19 @@ describe('account and staff screens', { skip: missing.length ? `set ${missing.jo
     // Staff may not change roles: no role select for them.
     assert.equal(await row(staff, 'Ben Carter').getByRole('combobox', { name: 'Role of Ben Carter' }).count(), 0);
     await login(ben, server.base, 'ben@demo.test');
+    // A reset link made by staff (not mailed without SMTP) sets a new password on /reset/{token}.
+    await row(staff, 'Ben Carter').getByRole('button', { name: 'Reset password' }).click();
+    await staff.getByRole('alertdialog').getByRole('button', { name: 'Make link' }).click();
+    const link = await staff.locator('[role=status] code.admin-link').innerText();
+    const reset = await page();
+    await reset.goto(server.base + new URL(link).pathname);
+    await reset.getByLabel('New password', { exact: true }).fill(PASSWORD);
+    await reset.getByLabel('Confirm new password').fill(PASSWORD);
+    await reset.getByRole('button', { name: 'Set password' }).click();
+    await reset.getByText(/Your password was changed/).waitFor();
+    // Every session of Ben's ended; he signs in again with the new password.
+    await ben.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 20_000 });
+    await login(ben, server.base, 'ben@demo.test');
   });
 
   test('an admin moves Ben from gold to silver and his sidebar loses #beta-features live', async () => {

@@ -3,7 +3,7 @@
 import type { DirectoryMember, MemberPatch } from './api';
 import { relativeTime, rowRights } from './query';
 
-export type RowAction = { kind: 'patch'; patch: MemberPatch; confirm?: string } | { kind: 'revoke'; confirm: string };
+export type RowAction = { kind: 'patch'; patch: MemberPatch; confirm?: string } | { kind: 'revoke'; confirm: string } | { kind: 'reset'; confirm: string };
 
 export function MemberRow({ m, actor, tiers, busy, onAction }: { m: DirectoryMember; actor: { id: string; role: string }; tiers: string[]; busy: boolean; onAction: (a: RowAction) => void }) {
   const rights = rowRights(actor, m);
@@ -55,6 +55,11 @@ export function MemberRow({ m, actor, tiers, busy, onAction }: { m: DirectoryMem
                 Deactivate
               </button>
             ))}
+          {rights.revoke && !m.deactivated && (
+            <button type="button" className="btn-secondary" disabled={busy} onClick={() => onAction({ kind: 'reset', confirm: `Make a password reset link for ${m.display_name}?` })}>
+              Reset password
+            </button>
+          )}
           {rights.revoke && !m.deactivated && (
             <button type="button" className="btn-secondary" disabled={busy} onClick={() => onAction({ kind: 'revoke', confirm: `Sign ${m.display_name} out everywhere?` })}>
               Revoke sessions

@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useWorkspace } from '../../workspace/store';
 import { errorText } from '../account/request';
-import { listMembers, patchMember, revokeSessions, type DirectoryMember } from './api';
+import { listMembers, memberResetLink, patchMember, revokeSessions, type DirectoryMember } from './api';
 import { ConfirmDialog } from './ConfirmDialog';
 import { MemberRow, type RowAction } from './DirectoryRow';
 import { tierOptions, type DirectoryQuery } from './query';
@@ -23,6 +23,7 @@ export function StaffDirectory({ actor }: { actor: { id: string; role: string } 
   const [error, setError] = useState<string | null>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
   const [pending, setPending] = useState<{ m: DirectoryMember; a: RowAction } | null>(null);
+  const [notice, setNotice] = useState<{ text: string; url?: string } | null>(null);
   const seq = useRef(0);
   const live = useWorkspace((s) => s.members);
 
@@ -70,8 +71,14 @@ export function StaffDirectory({ actor }: { actor: { id: string; role: string } 
     setBusyId(m.id);
     setError(null);
     try {
-      if (a.kind === 'revoke') await revokeSessions(m.id);
-      else {
+      setNotice(null);
+      if (a.kind === 'revoke') {
+        await revokeSessions(m.id);
+        setNotice({ text: `${m.display_name} was signed out everywhere.` });
+      } else if (a.kind === 'reset') {
+        const r = await memberResetLink(m.id);
+        setNotice(r.mailed ? { text: `A reset link was mailed to ${m.display_name}.` } : { text: `Reset link for ${m.display_name} (valid 30 minutes):`, url: r.url });
+      } else {
         const updated = await patchMember(m.id, a.patch);
         setRows((rs) => rs.map((r) => (r.id === updated.id ? updated : r)));
       }
@@ -115,6 +122,17 @@ export function StaffDirectory({ actor }: { actor: { id: string; role: string } 
           {error}
         </p>
       )}
+      {notice && (
+        <div className="acct-row" role="status">
+          <span>{notice.text}</span>
+          {notice.url && <code className="acct-secret admin-link">{notice.url}</code>}
+          {notice.url && (
+            <button type="button" className="btn-secondary" onClick={() => void navigator.clipboard?.writeText(notice.url ?? '')}>
+              Copy link
+            </button>
+          )}
+        </div>
+      )}
       <table className="admin-table">
         <thead>
           <tr>
@@ -143,7 +161,7 @@ export function StaffDirectory({ actor }: { actor: { id: string; role: string } 
       {pending && (
         <ConfirmDialog
           text={pending.a.confirm ?? ''}
-          confirmLabel={pending.a.kind === 'revoke' ? 'Revoke' : pending.a.kind === 'patch' && pending.a.patch.deactivated ? 'Deactivate' : 'Reactivate'}
+          confirmLabel={pending.a.kind === 'revoke' ? 'Revoke' : pending.a.kind === 'reset' ? 'Make link' : pending.a.patch.deactivated ? 'Deactivate' : 'Reactivate'}
           onCancel={() => setPending(null)}
           onConfirm={() => {
             const p = pending;

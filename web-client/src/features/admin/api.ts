@@ -68,6 +68,8 @@ export interface Invite {
 export const listMembers = (q: DirectoryQuery) => apiRequest<DirectoryPage>('GET', directoryPath(q));
 export const patchMember = (id: string, p: MemberPatch) => apiRequest<DirectoryMember>('PATCH', `/api/v1/members/${encodeURIComponent(id)}`, p);
 export const revokeSessions = (id: string) => apiRequest<null>('POST', `/api/v1/members/${encodeURIComponent(id)}/revoke-sessions`);
+/** A password reset link for a member (staff): `{url, mailed}`; show `url` when it was not mailed. */
+export const memberResetLink = (id: string) => apiRequest<{ url: string; mailed: boolean }>('POST', `/api/v1/members/${encodeURIComponent(id)}/password-reset`);
 export const getSettings = () => apiRequest<TenantSettings>('GET', '/api/v1/tenant/settings');
 export const patchSettings = (p: Partial<TenantSettings>) => apiRequest<TenantSettings>('PATCH', '/api/v1/tenant/settings', p);
 export const createInvite = (inv: NewInvite) => apiRequest<CreatedInvite>('POST', '/api/v1/invites', inv);
