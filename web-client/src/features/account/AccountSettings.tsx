@@ -56,10 +56,7 @@ export function AccountButton() {
     <>
       <button type="button" className="icon-btn" aria-label="Account settings" title="Account settings" onClick={() => setOpen(true)}>
         <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
-          <path
-            fill="currentColor"
-            d="M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7.6 7.6 0 0 0-1.7-1L15 3h-4l-.4 2.9a7.6 7.6 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7.6 7.6 0 0 0 1.7 1L11 21h4l.4-2.9a7.6 7.6 0 0 0 1.7-1l2.5 1 2-3.5zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z"
-          />
+          <path fill="currentColor" d="M12 12a4.5 4.5 0 1 0 0-9 4.5 4.5 0 0 0 0 9Zm0 2c-4.4 0-8 2.2-8 5v2h10.3a6 6 0 0 1-.3-2c0-1.2.3-2.3 1-3.2-.9-.5-1.9-.8-3-.8Zm7.5 1.5-1.1-.4-.3-1.1h-1.2l-.3 1.1-1.1.4-1-.6-.8.8.6 1-.4 1.1-1.1.3v1.2l1.1.3.4 1.1-.6 1 .8.8 1-.6 1.1.4.3 1.1h1.2l.3-1.1 1.1-.4 1 .6.8-.8-.6-1 .4-1.1 1.1-.3v-1.2l-1.1-.3-.4-1.1.6-1-.8-.8-1 .6ZM18 19.5a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3Z" />
         </svg>
       </button>
       {open && <AccountSettings onClose={() => setOpen(false)} />}
