@@ -105,7 +105,9 @@ describe('account and staff screens', { skip: missing.length ? `set ${missing.jo
     await ben.getByRole('button', { name: 'Log in' }).click();
     await ben.getByRole('alert').waitFor();
     // The status filter finds him among the deactivated.
+    const filtered = staff.waitForResponse((r) => r.url().includes('status=deactivated'));
     await staff.getByRole('combobox', { name: 'Filter by status' }).selectOption('deactivated');
+    await filtered;
     await row(staff, 'Ben Carter').waitFor();
     await row(staff, 'Ben Carter').getByRole('button', { name: 'Reactivate' }).click();
     await staff.getByRole('alertdialog').getByRole('button', { name: 'Reactivate' }).click();
