@@ -1,10 +1,13 @@
 //! Top level: the login page when signed out, the workspace shell when signed in.
 import { useEffect, useState } from 'react';
+import { PublicPage } from '../features/account/PublicPages';
+import { publicRoute } from '../features/account/routes';
 import { LoginPage } from '../features/auth/LoginPage';
 import { RemovedScreen } from '../features/auth/RemovedScreen';
 import type { Encoding } from '../lib/realtime/codec';
 import { loadSession } from '../workspace/session';
 import { KICKED_TEXT, useWorkspace, workspace } from '../workspace/store';
+import { usePath } from './router';
 import { Shell } from './Shell';
 
 /** `?encoding=json` or localStorage `arena.encoding` picks the gateway codec; MessagePack by default. */
@@ -16,6 +19,7 @@ function chosenEncoding(): Encoding {
 export function App() {
   const [signedIn, setSignedIn] = useState(() => !!loadSession());
   const fatal = useWorkspace((s) => s.fatal);
+  const route = publicRoute(usePath());
   const [removedSeen, setRemovedSeen] = useState(false);
 
   useEffect(() => {
@@ -27,6 +31,7 @@ export function App() {
   }, [signedIn]);
 
   if (!signedIn && fatal === KICKED_TEXT && !removedSeen) return <RemovedScreen text={fatal} onContinue={() => setRemovedSeen(true)} />;
+  if (!signedIn && route) return <PublicPage route={route} onLoggedIn={() => setSignedIn(true)} />;
   if (!signedIn) {
     return (
       <LoginPage

@@ -4,6 +4,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { Avatar } from '../components/Avatar';
 import { SlotsContext, type Slots } from '../components/slots';
 import { ChannelKindIcon, CloseIcon, LogoutIcon, MenuIcon, UsersIcon } from '../components/Icons';
+import { AccountButton } from '../features/account/AccountSettings';
+import { AdminButton } from '../features/admin/AdminScreen';
 import { ChannelSettings } from '../features/channels/ChannelSettings';
 import { ChannelSidebar, channelHref } from '../features/channels/ChannelSidebar';
 import { DmList } from '../features/dms/DmList';
@@ -69,6 +71,7 @@ function UserPanel({ onLogout }: { onLogout: () => void }) {
           <path fill="currentColor" d="M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7.4 7.4 0 0 0-1.7-1l-.4-2.7h-4l-.4 2.7a7.4 7.4 0 0 0-1.7 1l-2.5-1-2 3.5L4.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1c.5.4 1.1.7 1.7 1l.4 2.7h4l.4-2.7c.6-.3 1.2-.6 1.7-1l2.5 1 2-3.5L19.4 13ZM12 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7Z" />
         </svg>
       </button>
+      <AccountButton />
       <button type="button" className="icon-btn" aria-label="Log out" title="Log out" onClick={onLogout}>
         <LogoutIcon />
       </button>
@@ -196,6 +199,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           <span className="spacer" />
           <SearchBox onSearch={(query) => setSide({ kind: 'search', query })} />
           {staff && channel && channel.kind !== 'panel' && <ChannelSettings channel={channel} />}
+          <AdminButton />
           <button type="button" className="icon-btn" aria-label="Members" aria-controls="members" aria-expanded={!membersHidden || membersOpen} onClick={toggleMembers}>
             <UsersIcon />
           </button>

@@ -2,9 +2,11 @@
 //! success the tokens go to sessionStorage and `onLoggedIn` starts the app.
 //! A login that owes a second factor continues in `MfaStep`.
 import { useState, type FormEvent } from 'react';
-import { ApiError, isChallenge, login, type MfaChallenge, type TokenPair } from '../../lib/api/auth';
+import { navigate } from '../../app/router';
+import { ApiError, type TokenPair } from '../../lib/api/auth';
+import { isChallenge, loginStep, type MfaChallenge } from '../account/api';
+import { MfaStep } from '../account/MfaStep';
 import { saveSession } from '../../workspace/session';
-import { MfaStep } from './MfaStep';
 
 const LAST_TENANT = 'arena.lastTenant';
 
@@ -31,7 +33,7 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; noti
     setBusy(true);
     setError(null);
     try {
-      const answer = await login(tenant.trim(), email.trim(), password);
+      const answer = await loginStep(tenant.trim(), email.trim(), password);
       if (isChallenge(answer)) setChallenge(answer);
       else finish(answer);
     } catch (err) {
@@ -42,20 +44,23 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; noti
     }
   }
 
-  if (challenge) {
+  if (challenge)
     return (
       <main className="login-page">
-        <MfaStep
-          challenge={challenge}
-          onDone={finish}
-          onCancel={() => {
-            setChallenge(null);
-            setPassword('');
-          }}
-        />
+        <div className="login-card" aria-labelledby="login-title">
+          <MfaStep
+            challenge={challenge}
+            email={email.trim()}
+            onSignedIn={finish}
+            onRestart={(why) => {
+              setChallenge(null);
+              setPassword('');
+              setError(why ?? null);
+            }}
+          />
+        </div>
       </main>
     );
-  }
 
   return (
     <main className="login-page">
@@ -83,6 +88,9 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; noti
         )}
         <button type="submit" className="btn-primary" disabled={busy}>
           {busy ? 'Logging in…' : 'Log in'}
+        </button>
+        <button type="button" className="link-btn" onClick={() => navigate('/reset')}>
+          Forgot password?
         </button>
       </form>
     </main>
