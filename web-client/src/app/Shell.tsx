@@ -5,6 +5,7 @@ import { Avatar } from '../components/Avatar';
 import { SlotsContext, type Slots } from '../components/slots';
 import { ChannelKindIcon, CloseIcon, LogoutIcon, MenuIcon, UsersIcon } from '../components/Icons';
 import { AccountButton } from '../features/account/AccountSettings';
+import { DmSettings } from '../features/dms/DmSettings';
 import { AdminButton } from '../features/admin/AdminScreen';
 import { ChannelSettings } from '../features/channels/ChannelSettings';
 import { ChannelSidebar, channelHref } from '../features/channels/ChannelSidebar';
@@ -13,7 +14,6 @@ import { MessageButton } from '../features/dms/MessageButton';
 import { MemberList } from '../features/members/MemberList';
 import { StatusSelector } from '../features/members/StatusSelector';
 import { ChannelView } from '../features/messages/ChannelView';
-import { MembersDirectory } from '../features/admin/MembersDirectory';
 import { AuditLog } from '../features/moderation/AuditLog';
 import { ModerationActions } from '../features/moderation/ModerationActions';
 import { PanelView } from '../features/panels/PanelView';
@@ -21,7 +21,6 @@ import { revenueTableActions } from '../features/revenue/LedgerActions';
 import { SearchBox } from '../features/search/SearchBox';
 import { SearchPanel } from '../features/search/SearchPanel';
 import './people.css';
-import { SettingsDialog } from './SettingsDialog';
 import { useWorkspace, workspace } from '../workspace/store';
 import { channelKeyFromPath, navigate, usePath } from './router';
 
@@ -57,7 +56,6 @@ function Notice() {
 function UserPanel({ onLogout }: { onLogout: () => void }) {
   const me = useWorkspace((s) => s.me);
   const status = useWorkspace((s) => s.ownStatus);
-  const [settings, setSettings] = useState(false);
   if (!me) return null;
   return (
     <div className="user-panel">
@@ -66,16 +64,10 @@ function UserPanel({ onLogout }: { onLogout: () => void }) {
         <div className="user-panel-name">{me.display_name}</div>
         <StatusSelector />
       </div>
-      <button type="button" className="icon-btn" aria-label="Settings" title="Settings" onClick={() => setSettings(true)}>
-        <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
-          <path fill="currentColor" d="M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7.4 7.4 0 0 0-1.7-1l-.4-2.7h-4l-.4 2.7a7.4 7.4 0 0 0-1.7 1l-2.5-1-2 3.5L4.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1c.5.4 1.1.7 1.7 1l.4 2.7h4l.4-2.7c.6-.3 1.2-.6 1.7-1l2.5 1 2-3.5L19.4 13ZM12 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7Z" />
-        </svg>
-      </button>
-      <AccountButton />
+      <AccountButton extra={(m) => (m.role === 'partner' ? <DmSettings initial={m.allow_partner_dms ?? true} /> : null)} />
       <button type="button" className="icon-btn" aria-label="Log out" title="Log out" onClick={onLogout}>
         <LogoutIcon />
       </button>
-      {settings && <SettingsDialog onClose={() => setSettings(false)} />}
     </div>
   );
 }
@@ -91,7 +83,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
   const [membersOpen, setMembersOpen] = useState(false);
   const [membersHidden, setMembersHidden] = useState(false);
   /** The right-hand side panel over the main view: search results or (staff) the audit log. */
-  const [side, setSide] = useState<{ kind: 'search'; query: string } | { kind: 'audit' } | { kind: 'directory' } | null>(null);
+  const [side, setSide] = useState<{ kind: 'search'; query: string } | { kind: 'audit' } | null>(null);
   const go = (key: string) => {
     navigate(channelHref(key));
     setNavOpen(false);
@@ -156,18 +148,6 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           </span>
           <span className="workspace-name">{tenant?.name}</span>
           {staff && (
-            <button
-              type="button"
-              className="icon-btn"
-              aria-label="Directory"
-              title="Members directory"
-              aria-pressed={side?.kind === 'directory'}
-              onClick={() => setSide((s) => (s?.kind === 'directory' ? null : { kind: 'directory' }))}
-            >
-              <UsersIcon size={20} />
-            </button>
-          )}
-          {staff && (
             <button type="button" className="icon-btn" aria-label="Audit log" title="Audit log" aria-pressed={side?.kind === 'audit'} onClick={() => setSide((s) => (s?.kind === 'audit' ? null : { kind: 'audit' }))}>
               <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
                 <path fill="currentColor" d="M6 2h9l5 5v13a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2Zm8 1.5V8h4.5L14 3.5ZM7 12v2h10v-2H7Zm0 4v2h7v-2H7Z" />
@@ -219,7 +199,6 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           />
         )}
         {side?.kind === 'audit' && staff && <AuditLog onClose={() => setSide(null)} />}
-        {side?.kind === 'directory' && staff && <MembersDirectory onClose={() => setSide(null)} />}
         <Notice />
       </main>
       <div className="members" id="members">

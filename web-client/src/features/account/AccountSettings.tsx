@@ -1,6 +1,7 @@
 //! Account settings dialog (every member): Profile, Password, Security tabs.
-//! `AccountButton` is the one entry in the shell's user area that opens it.
-import { useEffect, useState } from 'react';
+//! `AccountButton` is the one entry in the shell's user area that opens it;
+//! the app may add settings of other features to the profile tab (`extra`).
+import { useEffect, useState, type ReactNode } from 'react';
 import { getMe, type Me } from './api';
 import { Dialog } from './Dialog';
 import { PasswordForm } from './PasswordForm';
@@ -16,7 +17,7 @@ const TABS: [Tab, string][] = [
   ['security', 'Security'],
 ];
 
-export function AccountSettings({ onClose }: { onClose: () => void }) {
+export function AccountSettings({ onClose, extra }: { onClose: () => void; extra?: (me: Me) => ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>('profile');
@@ -43,6 +44,7 @@ export function AccountSettings({ onClose }: { onClose: () => void }) {
       )}
       {!me && !error && <p className="muted">Loading…</p>}
       {me && tab === 'profile' && <ProfileForm me={me} onSaved={setMe} />}
+      {me && tab === 'profile' && extra?.(me)}
       {me && tab === 'password' && <PasswordForm />}
       {me && tab === 'security' && <TwoFactorSettings me={me} onChanged={() => void reload()} />}
     </Dialog>
@@ -50,7 +52,7 @@ export function AccountSettings({ onClose }: { onClose: () => void }) {
 }
 
 /** The user-area button that opens the account settings. */
-export function AccountButton() {
+export function AccountButton({ extra }: { extra?: (me: Me) => ReactNode }) {
   const [open, setOpen] = useState(false);
   return (
     <>
@@ -59,7 +61,7 @@ export function AccountButton() {
           <path fill="currentColor" d="M12 12a4.5 4.5 0 1 0 0-9 4.5 4.5 0 0 0 0 9Zm0 2c-4.4 0-8 2.2-8 5v2h10.3a6 6 0 0 1-.3-2c0-1.2.3-2.3 1-3.2-.9-.5-1.9-.8-3-.8Zm7.5 1.5-1.1-.4-.3-1.1h-1.2l-.3 1.1-1.1.4-1-.6-.8.8.6 1-.4 1.1-1.1.3v1.2l1.1.3.4 1.1-.6 1 .8.8 1-.6 1.1.4.3 1.1h1.2l.3-1.1 1.1-.4 1 .6.8-.8-.6-1 .4-1.1 1.1-.3v-1.2l-1.1-.3-.4-1.1.6-1-.8-.8-1 .6ZM18 19.5a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3Z" />
         </svg>
       </button>
-      {open && <AccountSettings onClose={() => setOpen(false)} />}
+      {open && <AccountSettings onClose={() => setOpen(false)} extra={extra} />}
     </>
   );
 }
