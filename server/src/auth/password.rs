@@ -36,18 +36,10 @@ pub fn dummy_hash() -> &'static str {
     })
 }
 
-/// Bounded, off-thread argon2: at most as many at once as `work` has
-/// permits (issue 12 item 11), each on a blocking thread. `None` when the
+/// [`verify`] off the async threads, at most as many at once as `work` has
+/// permits (`login_work`, issue 12 item 11; hashing goes through
+/// `http::invites::hash_password` under the same bound). False when the
 /// server is stopping (the semaphore closed) or the task failed.
-pub async fn hash_bounded(work: &tokio::sync::Semaphore, password: String) -> Option<String> {
-    let _turn = work.acquire().await.ok()?;
-    tokio::task::spawn_blocking(move || hash(&password).ok())
-        .await
-        .ok()
-        .flatten()
-}
-
-/// [`verify`] under the same bound as [`hash_bounded`]; false when stopping.
 pub async fn verify_bounded(work: &tokio::sync::Semaphore, password: String, phc: String) -> bool {
     let Ok(_turn) = work.acquire().await else {
         return false;

@@ -199,9 +199,6 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-/// Shortest password, characters (NIST SP 800-63B §3.1.1.2: at least 8).
-pub const MIN_PASSWORD_CHARS: usize = 8;
-
 /// Changes the caller's password: every other session and token ends (token
 /// epoch moved on, refresh tokens deleted, sessions closed with 4004 on
 /// every node); answers a fresh token pair for this client. 401 for a wrong
@@ -214,11 +211,9 @@ pub async fn change_password(
     Authed(actor): Authed,
     Body(b): Body<PasswordChange>,
 ) -> Result<Json<super::auth::TokenPair>, ApiError> {
-    let n = b.new_password.chars().count();
-    if !(MIN_PASSWORD_CHARS..=1024).contains(&n) || b.current_password.len() > 1024 {
-        return Err(bad(format!(
-            "the new password must be {MIN_PASSWORD_CHARS}..1024 characters"
-        )));
+    super::invites::check_password(&b.new_password)?;
+    if b.current_password.len() > 1024 {
+        return Err(bad("current_password is at most 1024 bytes"));
     }
     let user = state
         .store
@@ -233,9 +228,7 @@ pub async fn change_password(
             "wrong current password",
         ));
     }
-    let hash = crate::auth::password::hash_bounded(&state.login_work, b.new_password)
-        .await
-        .ok_or_else(|| ApiError::new(ErrorCode::Unavailable, "the server is stopping"))?;
+    let hash = super::invites::hash_password(&state, b.new_password).await?;
     let audit = state.ids.next_id().0 as i64;
     state
         .store
