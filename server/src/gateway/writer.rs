@@ -129,14 +129,27 @@ where
                 let code = session.outbox.close_code().unwrap_or(CloseCode::UnknownError);
                 // Frames already queued (a RESPONSE, RECONNECT on drain) still go out
                 // first, except to a slow consumer, whose queue is the problem.
+                // All of them, not one batch: on drain the RECONNECT is queued
+                // behind whatever the session had pending. The queue's own frame
+                // and byte limits bound this; CLOSE_GRACE bounds the time.
                 if code != CloseCode::SlowConsumer {
-                    let mut queued = Vec::new();
-                    while let Ok(item) = rx.try_recv() {
-                        queued.push(item);
-                        if queued.len() == BATCH { break; }
-                    }
-                    let frames = number_batch(&session, queued);
-                    let _ = tokio::time::timeout(CLOSE_GRACE, write_all(&mut sink, enc, frames, max_frame)).await;
+                    let flush = async {
+                        loop {
+                            let mut queued = Vec::new();
+                            while let Ok(item) = rx.try_recv() {
+                                queued.push(item);
+                                if queued.len() == BATCH { break; }
+                            }
+                            if queued.is_empty() {
+                                break;
+                            }
+                            let frames = number_batch(&session, queued);
+                            if !write_all(&mut sink, enc, frames, max_frame).await {
+                                break;
+                            }
+                        }
+                    };
+                    let _ = tokio::time::timeout(CLOSE_GRACE, flush).await;
                 }
                 let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close_frame(code))).await;
                 break;
