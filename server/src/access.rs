@@ -79,7 +79,14 @@ impl Access {
                 .filter(|c| reg.get(*c).is_none_or(|ch| !ch.can_read(&actor)))
                 .collect();
             for &c in &lost {
-                self.hub.unsubscribe(c, s.outbox.key);
+                // An away session is counted, not subscribed (crate::hub).
+                match st.away.as_mut() {
+                    Some(away) => {
+                        away.channels.retain(|(x, _)| *x != c);
+                        self.hub.forget_away_channel(c);
+                    }
+                    None => self.hub.unsubscribe(c, s.outbox.key),
+                }
             }
             st.channels.retain(|c| !lost.contains(c));
             let gained: Vec<ChannelId> = if st.subset {
@@ -92,7 +99,10 @@ impl Access {
                     .collect()
             };
             for &c in &gained {
-                self.hub.subscribe(c, &s.outbox);
+                match st.away.as_mut() {
+                    Some(away) => away.channels.push((c, self.hub.add_away_channel(c))),
+                    None => self.hub.subscribe(c, &s.outbox),
+                }
                 st.channels.push(c);
             }
             (lost, gained)

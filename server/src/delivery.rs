@@ -12,7 +12,7 @@
 //! `muted_reason` only to the timed-out member's sessions.
 
 use crate::bus::Audience;
-use crate::hub::Hub;
+use crate::hub::{Hub, RingAudience};
 use crate::registry::{Actor, ChannelInfo, Registry};
 use arena_protocol::Event;
 
@@ -40,6 +40,12 @@ fn variant(viewer: &Actor, channel: &ChannelInfo, event: &Event) -> Variant {
         Event::ChannelUpdate(_) => Variant::CanPost(channel.can_post(viewer)),
         _ => Variant::Shared,
     }
+}
+
+/// Does every viewer get the same bytes of `event`? (No per-viewer
+/// variant: what the hub's rings may serve as encoded.)
+pub fn is_shared(event: &Event) -> bool {
+    !matches!(event, Event::ChannelUpdate(_))
 }
 
 fn apply(v: Variant, event: &mut Event) {
@@ -91,7 +97,7 @@ impl Delivery {
                         return self.deliver_timeout(tenant_id, m, event);
                     }
                 }
-                self.hub.fanout_tenant(tenant_id, event, |_| true)
+                self.hub.fanout_tenant(tenant_id, event, RingAudience::All)
             }
             Audience::Panel {
                 channel_id,
@@ -144,10 +150,10 @@ impl Delivery {
             ..m.clone()
         });
         self.hub
-            .fanout_tenant(tenant_id, event, |o| o.actor().user_id == target)
+            .fanout_tenant(tenant_id, event, RingAudience::Only(target))
             + self
                 .hub
-                .fanout_tenant(tenant_id, &public, |o| o.actor().user_id != target)
+                .fanout_tenant(tenant_id, &public, RingAudience::Except(target))
     }
 }
 

@@ -136,7 +136,10 @@ pub async fn build(
     // Workers (committers, domain actors, the webhook dispatcher) stop only
     // after serving has drained, so requests still in flight are answered.
     let stop = CancellationToken::new();
-    let hub = Hub::default();
+    let hub = Hub::with_rings(crate::hub::RingLimits {
+        bytes: cfg.resume_ring_bytes,
+        age: std::time::Duration::from_secs(cfg.resume_window_s),
+    });
     let tasks = TaskTracker::new();
     let sessions = SessionTable::default();
     let access = access::Access {

@@ -422,7 +422,7 @@ async fn follow(
     sequencer: &Sequencer,
     t: TenantId,
 ) -> Result<(), ::redis::RedisError> {
-    let want = hub.tenant_sessions(t) > 0;
+    let want = hub.tenant_followed(t);
     if want && !topics.contains(&t) {
         sink.subscribe(topic(t)).await?;
         topics.insert(t);

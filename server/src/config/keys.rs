@@ -2,7 +2,7 @@
 //! environment (it is shared with other tools).
 
 /// Every setting's key, for the environment filter.
-pub(super) const KEYS: [&str; 62] = [
+pub(super) const KEYS: [&str; 63] = [
     "header_read_timeout_ms",
     "request_timeout_ms",
     "max_connections",
@@ -15,6 +15,7 @@ pub(super) const KEYS: [&str; 62] = [
     "reply_budget_bytes",
     "max_server_frame_bytes",
     "resume_replay_bytes",
+    "resume_ring_bytes",
     "jwt_previous_secret",
     "dev",
     "token_check_ms",

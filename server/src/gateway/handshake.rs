@@ -2,6 +2,7 @@
 //! session and prepare READY, or continue a session from this node's replay
 //! buffer or, failing that, from the channel log by the client's cursors.
 
+use super::replay::Plan;
 use super::sessions::{self, Attached};
 use crate::budget::ReplyBudget;
 use crate::hub::Outbound;
@@ -338,35 +339,45 @@ async fn resume_here(
         old.close_silently();
     }
     {
-        // Events that arrived while no socket was attached sit in the queue
-        // unnumbered: number them into the replay so they come before RESUMED.
+        // Events that arrived before the session left the fan-out sit in the
+        // queue unnumbered: number them into the replay so they come first.
         let mut rx = session.rx.lock().await;
         session.absorb_queue(&mut rx);
     }
-    let first = match session.replay_after(d.seq) {
-        Some(mut first) => {
-            first.push(resumed(enc, first.len() as u32, Vec::new())?);
-            first
-        }
-        // The buffer no longer covers the gap: fall back to the log, streamed.
-        None => {
-            let Some(cursors) = d.cursors else {
-                sessions::terminate(state, &session);
-                return Ok(None);
-            };
-            let replay = super::replay::start(state, enc, &session, cursors);
-            let status = session.state().status.unwrap_or(RequestedStatus::Online);
-            state.presence.connect(&session.actor(), status);
-            return Ok(Some(sessions::attach_streaming(
-                session,
-                Vec::new(),
-                Some(replay),
-            )));
+    // The session's own buffer, else (it no longer covers the gap) the log
+    // by the client's cursors, else nothing can fill it: INVALID_SESSION.
+    let (first, by_cursors) = match (session.replay_after(d.seq), d.cursors) {
+        (Some(first), _) => (first, None),
+        (None, Some(cursors)) => (Vec::new(), Some(Plan::from_cursors(&cursors))),
+        (None, None) => {
+            sessions::terminate(state, &session);
+            return Ok(None);
         }
     };
+    // Back in the fan-out; what it missed while away comes from the rings.
+    let missed = sessions::rejoin(state, &session);
     let status = session.state().status.unwrap_or(RequestedStatus::Online);
     state.presence.connect(&session.actor(), status);
-    Ok(Some(sessions::attach(session, first)))
+    let tenant = missed.tenant.unwrap_or_default();
+    let plan = match by_cursors {
+        Some(plan) => Plan { tenant, ..plan },
+        None => Plan {
+            gaps: missed.gaps,
+            tenant,
+            replayed: first.len() as u32,
+        },
+    };
+    if plan.gaps.is_empty() && plan.tenant.is_empty() {
+        let mut first = first;
+        first.push(resumed(enc, plan.replayed, Vec::new())?);
+        return Ok(Some(sessions::attach(session, first)));
+    }
+    let replay = super::replay::start(state, enc, &session, plan);
+    Ok(Some(sessions::attach_streaming(
+        session,
+        first,
+        Some(replay),
+    )))
 }
 
 /// RESUME of a session this node never had (another node's, or this one's
@@ -415,7 +426,7 @@ async fn resume_elsewhere(
     );
     session.state().seq = d.seq;
     sessions::evict_oldest(state, &session);
-    let replay = super::replay::start(state, enc, &session, cursors);
+    let replay = super::replay::start(state, enc, &session, Plan::from_cursors(&cursors));
     state.presence.connect(&actor, RequestedStatus::Online);
     Ok(Some(sessions::attach_streaming(
         session,

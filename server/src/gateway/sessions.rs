@@ -1,12 +1,14 @@
 //! A session's life on this node: [`open`] (registered and subscribed),
 //! [`attach`] to a socket, [`detach`] when the socket goes (resumable for
-//! the resume window), [`terminate`] (out of the hub and the table), the
+//! the resume window, out of the fan-out), [`rejoin`] on RESUME,
+//! [`terminate`] (out of the hub and the table), the
 //! [`reap`]er of expired sessions and the [`drain`] at shutdown.
 
-use crate::hub::{CloseLatch, Outbound, Outbox};
+use super::replay::Gap;
+use crate::hub::{CloseLatch, Outbound, Outbox, RingEvent};
 use crate::ids::ChannelId;
 use crate::registry::Actor;
-use crate::session::Session;
+use crate::session::{Away, Session};
 use crate::state::AppState;
 use arena_protocol::model::User;
 use arena_protocol::{CloseCode, Encoding, ServerFrame};
@@ -188,23 +190,93 @@ pub fn detach(
         return;
     }
     let mut st = session.state();
-    // Only if no RESUME has attached the session to a newer socket meanwhile.
-    if st.socket.as_ref().is_none_or(|s| Arc::ptr_eq(s, socket)) {
+    // Only if this is still the session's socket: a RESUME that took the
+    // session (to a newer socket, or while it attaches one) owns it now.
+    if st.socket.as_ref().is_some_and(|s| Arc::ptr_eq(s, socket)) {
         st.socket = None;
         st.detached_at = Some(Instant::now());
+        if st.away.is_none() {
+            // Out of the fan-out now: what it misses waits in the hub's rings.
+            let key = session.outbox.key;
+            let channels = st
+                .channels
+                .iter()
+                .map(|&c| (c, state.hub.detach_channel(c, key)))
+                .collect();
+            let tenant = state.hub.detach_tenant(session.actor().tenant_id, key);
+            st.away = Some(Away { channels, tenant });
+        }
     }
+}
+
+/// What an away session missed, for its RESUME: per channel where to
+/// replay from ([`Gap`]), and the tenant events that went to its member.
+#[derive(Debug, Default)]
+pub struct Missed {
+    pub gaps: Vec<Gap>,
+    /// `None`: the tenant ring no longer holds them (logged; tenant events
+    /// other than presence are rare: member and role changes).
+    pub tenant: Option<Vec<Arc<RingEvent>>>,
+}
+
+/// Brings an away session back into the hub (RESUME): subscribed again to
+/// its channels and tenant, atomically with the fan-out, and returns what it
+/// missed meanwhile. A session that was never away missed nothing.
+pub fn rejoin(state: &AppState, session: &Arc<Session>) -> Missed {
+    let mut st = session.state();
+    let Some(away) = st.away.take() else {
+        return Missed {
+            gaps: Vec::new(),
+            tenant: Some(Vec::new()),
+        };
+    };
+    let gaps = away
+        .channels
+        .into_iter()
+        .filter_map(|(c, pos)| {
+            let r = state.hub.rejoin_channel(c, &session.outbox, pos);
+            match (r.missed, pos) {
+                (Some(events), _) if events.is_empty() => None,
+                (Some(events), _) => Some(Gap::Ring(c, events)),
+                (None, Some(after)) => Some(Gap::Log {
+                    channel: c,
+                    after,
+                    upto: r.head,
+                }),
+                (None, None) => Some(Gap::Lost(c)),
+            }
+        })
+        .collect();
+    let tenant = state.hub.rejoin_tenant(&session.outbox, away.tenant).missed;
+    if tenant.is_none() {
+        metrics::counter!("arena_resume_tenant_events_lost_total").increment(1);
+        tracing::debug!(session = %session.id, "resume: the tenant ring no longer holds what this session missed");
+    }
+    Missed { gaps, tenant }
 }
 
 /// Ends a session for good: killed, out of the hub and the session table.
 pub fn terminate(state: &AppState, session: &Arc<Session>) {
     session.outbox.kill.close_silently();
-    let channels = std::mem::take(&mut session.state().channels);
-    for c in channels {
-        state.hub.unsubscribe(c, session.outbox.key);
+    let (channels, away) = {
+        let mut st = session.state();
+        (std::mem::take(&mut st.channels), st.away.take())
+    };
+    let tenant_id = session.actor().tenant_id;
+    match away {
+        Some(away) => {
+            for (c, _) in away.channels {
+                state.hub.forget_away_channel(c);
+            }
+            state.hub.forget_away_tenant(tenant_id);
+        }
+        None => {
+            for c in channels {
+                state.hub.unsubscribe(c, session.outbox.key);
+            }
+            state.hub.leave_tenant(tenant_id, session.outbox.key);
+        }
     }
-    state
-        .hub
-        .leave_tenant(session.actor().tenant_id, session.outbox.key);
     state.sessions.remove(&session.id);
     if let Some(cluster) = state.cluster.clone() {
         let (actor, key) = (session.actor(), session.outbox.key);

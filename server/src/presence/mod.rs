@@ -18,7 +18,7 @@ pub mod merge;
 mod watcher;
 
 use crate::bus::{Audience, Bus};
-use crate::hub::Hub;
+use crate::hub::{Hub, RingAudience};
 use crate::ids::{TenantId, UserId};
 use crate::registry::Actor;
 use crate::store::rfc3339;
@@ -279,7 +279,7 @@ impl PresenceTable {
             since,
         };
         self.hub
-            .fanout_tenant(tenant_id, &Event::PresenceUpdate(p), |_| true);
+            .fanout_tenant(tenant_id, &Event::PresenceUpdate(p), RingAudience::All);
     }
 
     /// Every tenant's visible presences on this node (for a resync).

@@ -43,11 +43,23 @@ pub struct SessionState {
     pub status: Option<RequestedStatus>,
     /// When the last socket went away; `None` while attached.
     pub detached_at: Option<Instant>,
+    /// Out of the hub's fan-out since the socket went away, with where it
+    /// left each ring ([`crate::hub::Hub::detach_channel`]); `None` while
+    /// subscribed. RESUME rejoins from these positions.
+    pub away: Option<Away>,
     /// The access token's expiry and epoch the session runs on (IDENTIFY,
     /// RESUME or `session.reauth` set it); `None` for a bot token. The
     /// token watch ([`crate::auth::watch`]) closes the session with 4004 when
     /// it lapses.
     pub grant: Option<crate::auth::Grant>,
+}
+
+/// Where an away session left the hub: per channel of its view and for its
+/// tenant's audience, the ring head it had reached (`None`: no event yet).
+#[derive(Debug, Default)]
+pub struct Away {
+    pub channels: Vec<(ChannelId, Option<u64>)>,
+    pub tenant: Option<u64>,
 }
 
 /// One session. Shared by the hub (via `outbox`), its socket's tasks and the table.
