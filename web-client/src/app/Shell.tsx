@@ -12,6 +12,9 @@ import { ChannelSidebar, channelHref } from '../features/channels/ChannelSidebar
 import { DmList } from '../features/dms/DmList';
 import { MessageButton } from '../features/dms/MessageButton';
 import { MemberList } from '../features/members/MemberList';
+import { MuteButton } from '../features/notifications/MuteButton';
+import { useNotifySession } from '../features/notifications/session';
+import { useTitlePrefix } from '../features/notifications/useTitlePrefix';
 import { StatusSelector } from '../features/members/StatusSelector';
 import { ChannelView } from '../features/messages/ChannelView';
 import { AuditLog } from '../features/moderation/AuditLog';
@@ -102,6 +105,8 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
     [], // eslint-disable-line react-hooks/exhaustive-deps
   );
 
+  useNotifySession(ready);
+  const titlePrefix = useTitlePrefix();
   const key = channelKeyFromPath(path);
   const channel = channels.find((c) => c.key === key);
 
@@ -117,8 +122,8 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
 
   useEffect(() => {
     const label = channel?.kind === 'dm' ? `@${channel.name}` : `#${channel?.key}`;
-    document.title = channel ? `${label} · ${tenant?.name ?? 'Arena'}` : 'Arena';
-  }, [channel, tenant]);
+    document.title = titlePrefix + (channel ? `${label} · ${tenant?.name ?? 'Arena'}` : 'Arena');
+  }, [channel, tenant, titlePrefix]);
 
   if (!ready) {
     return (
@@ -178,6 +183,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           )}
           <span className="spacer" />
           <SearchBox onSearch={(query) => setSide({ kind: 'search', query })} />
+          {channel && channel.kind !== 'panel' && <MuteButton channel={channel} />}
           {staff && channel && channel.kind !== 'panel' && <ChannelSettings channel={channel} />}
           <AdminButton />
           <button type="button" className="icon-btn" aria-label="Members" aria-controls="members" aria-expanded={!membersHidden || membersOpen} onClick={toggleMembers}>
