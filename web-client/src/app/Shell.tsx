@@ -9,6 +9,7 @@ import { DmSettings } from '../features/dms/DmSettings';
 import { AdminButton } from '../features/admin/AdminScreen';
 import { ChannelSettings } from '../features/channels/ChannelSettings';
 import { ChannelSidebar, channelHref } from '../features/channels/ChannelSidebar';
+import { DirectoryButton } from '../features/directory/DirectoryButton';
 import { DmList } from '../features/dms/DmList';
 import { MessageButton } from '../features/dms/MessageButton';
 import { MemberList } from '../features/members/MemberList';
@@ -186,6 +187,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           {channel && channel.kind !== 'panel' && <MuteButton channel={channel} />}
           {staff && channel && channel.kind !== 'panel' && <ChannelSettings channel={channel} />}
           <AdminButton />
+          <DirectoryButton onOpenDm={go} />
           <button type="button" className="icon-btn" aria-label="Members" aria-controls="members" aria-expanded={!membersHidden || membersOpen} onClick={toggleMembers}>
             <UsersIcon />
           </button>
