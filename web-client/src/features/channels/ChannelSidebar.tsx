@@ -9,6 +9,7 @@ import { ChannelKindIcon } from '../../components/Icons';
 import type { Channel } from '../../lib/realtime/types';
 import { useWorkspace } from '../../workspace/store';
 import { channelMarks } from '../notifications/rules';
+import { useChannelMenu } from '../notifications/ChannelMenu';
 import { useNotifySettings } from '../notifications/store';
 
 export function channelHref(key: string): string {
@@ -41,6 +42,7 @@ export function ChannelSidebar({ onNavigate }: { onNavigate: (key: string) => vo
   const mentions = useWorkspace((s) => s.mentions);
   const activeId = useWorkspace((s) => s.activeChannelId);
   const rules = useNotifySettings();
+  const { onContextMenu, menu } = useChannelMenu();
 
   const byCategory = new Map<string, Channel[]>();
   for (const c of channels) {
@@ -80,6 +82,7 @@ export function ChannelSidebar({ onNavigate }: { onNavigate: (key: string) => vo
                     aria-label={c.key}
                     aria-current={active ? 'page' : undefined}
                     className={`channel-link${active ? ' active' : ''}${marks.bold ? ' unread' : ''}${marks.dimmed ? ' muted-channel' : ''}`}
+                    onContextMenu={(e) => onContextMenu(e, c)}
                     onClick={(e) => {
                       if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
                       e.preventDefault();
@@ -98,6 +101,7 @@ export function ChannelSidebar({ onNavigate }: { onNavigate: (key: string) => vo
           </ul>
         </section>
       ))}
+      {menu}
     </nav>
   );
 }

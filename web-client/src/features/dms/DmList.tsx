@@ -8,6 +8,7 @@ import type { Channel } from '../../lib/realtime/types';
 import { compareIds } from '../../workspace/ids';
 import { useWorkspace } from '../../workspace/store';
 import { channelMarks } from '../notifications/rules';
+import { useChannelMenu } from '../notifications/ChannelMenu';
 import { useNotifySettings } from '../notifications/store';
 
 /** DM channels, the one with the newest message first (never-used ones last, by name). */
@@ -37,6 +38,7 @@ export function DmList({ hrefOf, onNavigate }: { hrefOf: (key: string) => string
   const meId = useWorkspace((s) => s.me?.id);
   const presences = useWorkspace((s) => s.presences);
   const rules = useNotifySettings();
+  const { onContextMenu, menu } = useChannelMenu();
   const dms = sortDms(channels);
   return (
     <section className="channel-group dm-group" aria-labelledby="cat-dms">
@@ -58,6 +60,7 @@ export function DmList({ hrefOf, onNavigate }: { hrefOf: (key: string) => string
                   aria-label={`DM ${c.name}`}
                   aria-current={active ? 'page' : undefined}
                   className={`channel-link dm-link${active ? ' active' : ''}${marks.bold ? ' unread' : ''}${marks.dimmed ? ' muted-channel' : ''}`}
+                  onContextMenu={(e) => onContextMenu(e, c)}
                   onClick={(e) => {
                     if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
                     e.preventDefault();
@@ -75,6 +78,7 @@ export function DmList({ hrefOf, onNavigate }: { hrefOf: (key: string) => string
           })}
         </ul>
       )}
+      {menu}
     </section>
   );
 }
