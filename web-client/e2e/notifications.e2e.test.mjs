@@ -7,7 +7,7 @@
 // Run: ARENA_BIN=… ARENA_DATABASE_URL=… node --test e2e/notifications.e2e.test.mjs
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ArenaServer, apiLogin, ensureBuilt, freePort, launchBrowser, login, missingEnv, userIdOf, waitUntil } from './harness.mjs';
+import { ArenaServer, apiLogin, ensureBuilt, freePort, launchBrowser, login, missingEnv, shotPath, userIdOf, waitUntil } from './harness.mjs';
 
 const missing = missingEnv();
 // The fake server (test/fake-server.mjs) has no settings route.
@@ -24,11 +24,12 @@ describe('notification settings', { skip: missing.length ? `set ${missing.join('
     return ctx.newPage();
   }
   const messages = (p, text) => p.locator('ol.messages > li.message:not(.pending)').filter({ has: p.locator('.message-content', { hasText: text }) });
-  async function send(p, key, text) {
+  /** Sends `text` and waits for it in the list (`shown`: the part shown as typed; `<@id>` shows as @Name). */
+  async function send(p, key, text, shown = text) {
     const box = p.getByRole('textbox', { name: `Message #${key}` });
     await box.fill(text);
     await box.press('Enter');
-    await messages(p, text).first().waitFor({ timeout: 15_000 });
+    await messages(p, shown).first().waitFor({ timeout: 15_000 });
   }
 
   before(async () => {
@@ -59,6 +60,10 @@ describe('notification settings', { skip: missing.length ? `set ${missing.join('
     const jordan = await page(1280);
     await login(tomas, server.base, 'tomas@demo.test');
     await login(jordan, server.base, 'jordan@demo.test');
+    // Read #welcome first (earlier runs may have left messages in it unread), then go to #general-chat.
+    await tomas.getByRole('link', { name: 'welcome', exact: true }).click();
+    await tomas.waitForURL('**/channels/welcome');
+    await tomas.locator('ol.messages > li.message').first().waitFor({ timeout: 15_000 });
     await tomas.getByRole('link', { name: 'general-chat', exact: true }).click();
     await tomas.waitForURL('**/channels/general-chat');
     await jordan.getByRole('link', { name: 'welcome', exact: true }).click();
@@ -88,12 +93,13 @@ describe('notification settings', { skip: missing.length ? `set ${missing.join('
 
     // A plain message then a mention: only the mention shows (in order, so the first has arrived by then).
     await send(jordan, 'welcome', `more news [${RUN}-2]`);
-    await send(jordan, 'welcome', `<@${tomasId}> welcome aboard [${RUN}-3]`);
+    await send(jordan, 'welcome', `<@${tomasId}> welcome aboard [${RUN}-3]`, `welcome aboard [${RUN}-3]`);
     const badge = welcome.getByTestId('mention-badge');
     await badge.waitFor({ timeout: 15_000 });
     assert.equal(await badge.innerText(), '1');
     assert.equal(await welcome.getByTestId('unread-badge').count(), 0);
     assert.doesNotMatch((await welcome.getAttribute('class')) ?? '', /\bunread\b/);
+    await tomas.screenshot({ path: shotPath('muted-channel.png') });
 
     // The Notifications tab lists the muted channel; unmuting brings the unread state back.
     await tomas.getByRole('button', { name: 'Account settings' }).click();
@@ -101,6 +107,7 @@ describe('notification settings', { skip: missing.length ? `set ${missing.join('
     await dialog.getByRole('tab', { name: 'Notifications' }).click();
     const muted = dialog.getByRole('list', { name: 'Muted channels' });
     await muted.getByText('#welcome').waitFor();
+    await tomas.screenshot({ path: shotPath('notification-settings.png') });
     await muted.getByRole('button', { name: 'Unmute #welcome' }).click();
     await dialog.getByText('No muted channels.', { exact: false }).waitFor();
     await waitUntil(async () => /\bunread\b/.test((await welcome.getAttribute('class')) ?? ''), 10_000, '#welcome bold again');

@@ -101,8 +101,8 @@ export function PublicDirectory({ onClose, onClosedByTenant, onOpenDm }: { onClo
               <div className="dir-text">
                 <div className="dir-name">
                   {m.display_name}
-                  {m.role !== 'partner' && <span className="badge">{m.role}</span>}
-                  {m.tier && <span className={`badge dir-tier tier-${m.tier}`}>{m.tier}</span>}
+                  {m.role !== 'partner' && <span className="badge badge-quiet">{m.role}</span>}
+                  {m.tier && <span className={`badge badge-quiet dir-tier tier-${m.tier}`}>{m.tier}</span>}
                 </div>
                 {m.bio && <p className="dir-bio">{m.bio}</p>}
               </div>
