@@ -153,6 +153,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
             A
           </span>
           <span className="workspace-name">{tenant?.name}</span>
+          <DirectoryButton onOpenDm={go} />
           {staff && (
             <button type="button" className="icon-btn" aria-label="Audit log" title="Audit log" aria-pressed={side?.kind === 'audit'} onClick={() => setSide((s) => (s?.kind === 'audit' ? null : { kind: 'audit' }))}>
               <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
@@ -187,7 +188,6 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           {channel && channel.kind !== 'panel' && <MuteButton channel={channel} />}
           {staff && channel && channel.kind !== 'panel' && <ChannelSettings channel={channel} />}
           <AdminButton />
-          <DirectoryButton onOpenDm={go} />
           <button type="button" className="icon-btn" aria-label="Members" aria-controls="members" aria-expanded={!membersHidden || membersOpen} onClick={toggleMembers}>
             <UsersIcon />
           </button>

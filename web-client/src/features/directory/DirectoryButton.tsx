@@ -1,4 +1,6 @@
-//! The partners' entry to the public member directory in the channel header.
+//! The partners' entry to the public member directory: an icon button in the
+//! sidebar's workspace header (in the drawer on phones, where the channel
+//! header has no room).
 //! Partners cannot read the tenant's settings, so the button asks the
 //! directory itself (one member) when the workspace opens: a 403 (the tenant's
 //! `partner_directory` is off) hides it; other failures leave it shown (the
@@ -31,8 +33,12 @@ export function DirectoryButton({ onOpenDm }: { onOpenDm: (key: string) => void 
   return (
     <>
       {available && (
-        <button type="button" className="btn-secondary admin-entry" onClick={() => setOpen(true)}>
-          Member directory
+        <button type="button" className="icon-btn" aria-label="Member directory" title="Member directory" onClick={() => setOpen(true)}>
+          <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+            <rect x="4" y="3" width="16" height="18" rx="2" />
+            <circle cx="12" cy="10" r="3" />
+            <path d="M7.5 17a4.5 4.5 0 0 1 9 0" />
+          </svg>
         </button>
       )}
       {open && (

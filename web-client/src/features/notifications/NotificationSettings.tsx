@@ -34,7 +34,7 @@ export function NotificationSettings() {
       </fieldset>
       <h3>Muted channels</h3>
       {muted.length === 0 ? (
-        <p className="muted">No muted channels. Use the bell in a channel’s header to mute it.</p>
+        <p className="muted">No muted channels. Mute one with the bell in its header, or right-click it (long-press on a phone) in the sidebar.</p>
       ) : (
         <ul className="muted-list" aria-label="Muted channels">
           {muted.map((c) => (
