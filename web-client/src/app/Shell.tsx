@@ -9,9 +9,13 @@ import { DmSettings } from '../features/dms/DmSettings';
 import { AdminButton } from '../features/admin/AdminScreen';
 import { ChannelSettings } from '../features/channels/ChannelSettings';
 import { ChannelSidebar, channelHref } from '../features/channels/ChannelSidebar';
+import { DirectoryButton } from '../features/directory/DirectoryButton';
 import { DmList } from '../features/dms/DmList';
 import { MessageButton } from '../features/dms/MessageButton';
 import { MemberList } from '../features/members/MemberList';
+import { MuteButton } from '../features/notifications/MuteButton';
+import { useNotifySession } from '../features/notifications/session';
+import { useTitlePrefix } from '../features/notifications/useTitlePrefix';
 import { StatusSelector } from '../features/members/StatusSelector';
 import { ChannelView } from '../features/messages/ChannelView';
 import { AuditLog } from '../features/moderation/AuditLog';
@@ -102,6 +106,8 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
     [], // eslint-disable-line react-hooks/exhaustive-deps
   );
 
+  useNotifySession(ready);
+  const titlePrefix = useTitlePrefix();
   const key = channelKeyFromPath(path);
   const channel = channels.find((c) => c.key === key);
 
@@ -117,8 +123,8 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
 
   useEffect(() => {
     const label = channel?.kind === 'dm' ? `@${channel.name}` : `#${channel?.key}`;
-    document.title = channel ? `${label} · ${tenant?.name ?? 'Arena'}` : 'Arena';
-  }, [channel, tenant]);
+    document.title = titlePrefix + (channel ? `${label} · ${tenant?.name ?? 'Arena'}` : 'Arena');
+  }, [channel, tenant, titlePrefix]);
 
   if (!ready) {
     return (
@@ -147,6 +153,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
             A
           </span>
           <span className="workspace-name">{tenant?.name}</span>
+          <DirectoryButton onOpenDm={go} />
           {staff && (
             <button type="button" className="icon-btn" aria-label="Audit log" title="Audit log" aria-pressed={side?.kind === 'audit'} onClick={() => setSide((s) => (s?.kind === 'audit' ? null : { kind: 'audit' }))}>
               <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
@@ -178,6 +185,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
           )}
           <span className="spacer" />
           <SearchBox onSearch={(query) => setSide({ kind: 'search', query })} />
+          {channel && channel.kind !== 'panel' && <MuteButton channel={channel} />}
           {staff && channel && channel.kind !== 'panel' && <ChannelSettings channel={channel} />}
           <AdminButton />
           <button type="button" className="icon-btn" aria-label="Members" aria-controls="members" aria-expanded={!membersHidden || membersOpen} onClick={toggleMembers}>

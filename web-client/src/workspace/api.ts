@@ -31,9 +31,13 @@ export async function fetchAuditLog(limit = 200): Promise<AuditEntry[]> {
   return r.entries;
 }
 
-/** The member's own settings (`GET/PATCH /api/v1/me/settings`). */
+/** The member's own settings (`GET/PATCH /api/v1/me/settings`; docs/protocol.md). */
 export interface MySettings {
   allow_partner_dms: boolean;
+  /** Notification level: `all` (default), `mentions` or `none`. */
+  notifications: 'all' | 'mentions' | 'none';
+  /** Muted channel ids (≤ 500, readable ones); a PATCH replaces the whole list. */
+  muted_channels: string[];
 }
 
 export function fetchSettings(): Promise<MySettings> {

@@ -1,4 +1,5 @@
-//! Account settings dialog (every member): Profile, Password, Security tabs.
+//! Account settings dialog (every member): Profile, Password, Security and
+//! Notifications tabs.
 //! `AccountButton` is the one entry in the shell's user area that opens it;
 //! the app may add settings of other features to the profile tab (`extra`).
 import { useEffect, useState, type ReactNode } from 'react';
@@ -7,14 +8,16 @@ import { Dialog } from './Dialog';
 import { PasswordForm } from './PasswordForm';
 import { ProfileForm } from './ProfileForm';
 import { errorText } from './request';
+import { NotificationSettings } from '../notifications/NotificationSettings';
 import { TwoFactorSettings } from './TwoFactorSettings';
 import './account.css';
 
-type Tab = 'profile' | 'password' | 'security';
+type Tab = 'profile' | 'password' | 'security' | 'notifications';
 const TABS: [Tab, string][] = [
   ['profile', 'Profile'],
   ['password', 'Password'],
   ['security', 'Security'],
+  ['notifications', 'Notifications'],
 ];
 
 export function AccountSettings({ onClose, extra }: { onClose: () => void; extra?: (me: Me) => ReactNode }) {
@@ -47,6 +50,7 @@ export function AccountSettings({ onClose, extra }: { onClose: () => void; extra
       {me && tab === 'profile' && extra?.(me)}
       {me && tab === 'password' && <PasswordForm />}
       {me && tab === 'security' && <TwoFactorSettings me={me} onChanged={() => void reload()} />}
+      {tab === 'notifications' && <NotificationSettings />}
     </Dialog>
   );
 }

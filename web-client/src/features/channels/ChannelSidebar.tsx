@@ -1,12 +1,16 @@
 //! Channel navigation: categories in registry order, channels by position,
 //! a distinct icon per kind, unread badges and red mention badges. Only
 //! channels from READY are listed, so channels the user may not read never
-//! appear. Direct messages are listed by the DM section, not here.
+//! appear. Direct messages are listed by the DM section, not here. Badges
+//! follow the member's notification settings (features/notifications/rules.ts).
 import { useState } from 'react';
 import { UnreadBadges } from '../../components/Badges';
 import { ChannelKindIcon } from '../../components/Icons';
 import type { Channel } from '../../lib/realtime/types';
 import { useWorkspace } from '../../workspace/store';
+import { channelMarks } from '../notifications/rules';
+import { useChannelMenu } from '../notifications/ChannelMenu';
+import { useNotifySettings } from '../notifications/store';
 
 export function channelHref(key: string): string {
   return `/channels/${encodeURIComponent(key)}`;
@@ -37,6 +41,8 @@ export function ChannelSidebar({ onNavigate }: { onNavigate: (key: string) => vo
   const unread = useWorkspace((s) => s.unread);
   const mentions = useWorkspace((s) => s.mentions);
   const activeId = useWorkspace((s) => s.activeChannelId);
+  const rules = useNotifySettings();
+  const { onContextMenu, menu } = useChannelMenu();
 
   const byCategory = new Map<string, Channel[]>();
   for (const c of channels) {
@@ -65,18 +71,18 @@ export function ChannelSidebar({ onNavigate }: { onNavigate: (key: string) => vo
           </h2>
           <ul>
             {g.channels.map((c) => {
-              const n = unread[c.id] ?? 0;
-              const at = mentions[c.id] ?? 0;
               const active = c.id === activeId;
-              // A collapsed category still shows the open channel and channels with unread messages.
-              if (collapsed.has(g.key) && !active && n === 0 && at === 0) return null;
+              const marks = channelMarks(c, unread[c.id] ?? 0, mentions[c.id] ?? 0, rules, active);
+              // A collapsed category still shows the open channel and channels with unread messages (muted ones only with a mention).
+              if (collapsed.has(g.key) && !active && !marks.bold && marks.mentions === 0) return null;
               return (
                 <li key={c.id}>
                   <a
                     href={channelHref(c.key)}
                     aria-label={c.key}
                     aria-current={active ? 'page' : undefined}
-                    className={`channel-link${active ? ' active' : ''}${n > 0 && !active ? ' unread' : ''}`}
+                    className={`channel-link${active ? ' active' : ''}${marks.bold ? ' unread' : ''}${marks.dimmed ? ' muted-channel' : ''}`}
+                    onContextMenu={(e) => onContextMenu(e, c)}
                     onClick={(e) => {
                       if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
                       e.preventDefault();
@@ -86,7 +92,8 @@ export function ChannelSidebar({ onNavigate }: { onNavigate: (key: string) => vo
                     <ChannelKindIcon kind={c.kind} size={18} className="channel-icon" />
                     <span className="channel-name">{c.name || c.key}</span>
                     {c.locked && <span className="sr-only"> (locked)</span>}
-                    <UnreadBadges unread={active ? 0 : n} mentions={active ? 0 : at} />
+                    {marks.dimmed && <span className="sr-only"> (muted)</span>}
+                    <UnreadBadges unread={marks.unread} mentions={marks.mentions} />
                   </a>
                 </li>
               );
@@ -94,6 +101,7 @@ export function ChannelSidebar({ onNavigate }: { onNavigate: (key: string) => vo
           </ul>
         </section>
       ))}
+      {menu}
     </nav>
   );
 }

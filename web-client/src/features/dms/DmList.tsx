@@ -1,11 +1,15 @@
 //! The "Direct messages" section of the sidebar: the member's DM channels
 //! (READY and CHANNEL_CREATE channels of kind `dm`, each named after the
-//! other member), newest activity first, with unread and mention badges.
+//! other member), newest activity first, with unread and mention badges
+//! under the member's notification settings (features/notifications/rules.ts).
 import { Avatar } from '../../components/Avatar';
 import { UnreadBadges } from '../../components/Badges';
 import type { Channel } from '../../lib/realtime/types';
 import { compareIds } from '../../workspace/ids';
 import { useWorkspace } from '../../workspace/store';
+import { channelMarks } from '../notifications/rules';
+import { useChannelMenu } from '../notifications/ChannelMenu';
+import { useNotifySettings } from '../notifications/store';
 
 /** DM channels, the one with the newest message first (never-used ones last, by name). */
 export function sortDms(channels: Channel[]): Channel[] {
@@ -33,6 +37,8 @@ export function DmList({ hrefOf, onNavigate }: { hrefOf: (key: string) => string
   const activeId = useWorkspace((s) => s.activeChannelId);
   const meId = useWorkspace((s) => s.me?.id);
   const presences = useWorkspace((s) => s.presences);
+  const rules = useNotifySettings();
+  const { onContextMenu, menu } = useChannelMenu();
   const dms = sortDms(channels);
   return (
     <section className="channel-group dm-group" aria-labelledby="cat-dms">
@@ -45,7 +51,7 @@ export function DmList({ hrefOf, onNavigate }: { hrefOf: (key: string) => string
         <ul>
           {dms.map((c) => {
             const active = c.id === activeId;
-            const n = unread[c.id] ?? 0;
+            const marks = channelMarks(c, unread[c.id] ?? 0, mentions[c.id] ?? 0, rules, active);
             const peer = dmPeer(c, meId);
             return (
               <li key={c.id}>
@@ -53,7 +59,8 @@ export function DmList({ hrefOf, onNavigate }: { hrefOf: (key: string) => string
                   href={hrefOf(c.key)}
                   aria-label={`DM ${c.name}`}
                   aria-current={active ? 'page' : undefined}
-                  className={`channel-link dm-link${active ? ' active' : ''}${n > 0 && !active ? ' unread' : ''}`}
+                  className={`channel-link dm-link${active ? ' active' : ''}${marks.bold ? ' unread' : ''}${marks.dimmed ? ' muted-channel' : ''}`}
+                  onContextMenu={(e) => onContextMenu(e, c)}
                   onClick={(e) => {
                     if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
                     e.preventDefault();
@@ -62,14 +69,16 @@ export function DmList({ hrefOf, onNavigate }: { hrefOf: (key: string) => string
                 >
                   <Avatar id={peer ?? c.id} name={c.name} size={24} status={peer ? (presences[peer]?.status ?? 'offline') : undefined} />
                   <span className="channel-name">{c.name}</span>
-                  {/* Every DM message is addressed to you: its unread count shows red, as Discord does. */}
-                  <UnreadBadges unread={0} mentions={active ? 0 : Math.max(n, mentions[c.id] ?? 0)} />
+                  {/* Every DM message is addressed to you: its unread count shows red, as Discord does (rules.ts). */}
+                  {marks.dimmed && <span className="sr-only"> (muted)</span>}
+                  <UnreadBadges unread={marks.unread} mentions={marks.mentions} />
                 </a>
               </li>
             );
           })}
         </ul>
       )}
+      {menu}
     </section>
   );
 }
