@@ -2,12 +2,14 @@
 //! after another, until delivery p99 exceeds the limit, anything is lost or
 //! the server stops keeping up; reports the highest sustained deliveries/s.
 
-use super::common::Ctx;
+use super::common::{ramp, Ctx};
 use super::rig::{cpu_metrics, setup, step, StepResult};
 use crate::report::Report;
 use anyhow::Result;
 use clap::Args;
 use serde_json::json;
+use arena_protocol::Snowflake;
+use std::time::Duration;
 use tokio::time::Instant;
 
 /// Options of `saturate`.
@@ -34,6 +36,12 @@ pub struct SaturateArgs {
     pub p99_limit_ms: f64,
     #[arg(long, default_value_t = 10.0)]
     pub settle_s: f64,
+    /// Sessions beyond the rig that identify into the channel and then drop
+    /// their TCP connection without a close frame before the first step, so
+    /// the server holds them resumable meanwhile (issue 14: a network blip
+    /// or a deploy must not leave the server doing the lost clients' work).
+    #[arg(long, default_value_t = 0)]
+    pub dropped: usize,
 }
 
 /// Runs `saturate`: raises the rate until p99 exceeds the limit or anything is lost.
@@ -43,12 +51,17 @@ pub async fn run(ctx: &Ctx, a: SaturateArgs) -> Result<Report> {
         a.subscribers = a.subscribers.min(20);
         a.max_steps = a.max_steps.min(2);
         a.step_s = a.step_s.min(1.0);
+        a.dropped = a.dropped.min(20);
     }
     let params = json!({"subscribers": a.subscribers, "publishers": a.publishers, "start_rate": a.start_rate,
-        "factor": a.factor, "step_s": a.step_s, "p99_limit_ms": a.p99_limit_ms});
+        "factor": a.factor, "step_s": a.step_s, "p99_limit_ms": a.p99_limit_ms, "dropped": a.dropped});
     let mut rep = Report::new("saturate", ctx.args.target.as_str(), ctx.enc(), params);
     let started = Instant::now();
     let (mut rig, _) = setup(ctx, a.subscribers, a.publishers, 0).await?;
+    if a.dropped > 0 {
+        drop_sessions(ctx, a.publishers.max(1) + a.subscribers, a.dropped, rig.channel).await?;
+        rep.metric("dropped sessions", a.dropped as u64, "sessions");
+    }
     let mut rate = a.start_rate;
     let mut best: Option<StepResult> = None;
     let mut steps = Vec::new();
@@ -106,4 +119,25 @@ pub async fn run(ctx: &Ctx, a: SaturateArgs) -> Result<Report> {
     rep.params["steps"] = serde_json::to_value(&steps)?;
     rep.duration_s = started.elapsed().as_secs_f64();
     Ok(rep)
+}
+
+/// Identifies `n` sessions (token indices from `first`) into `channel`, drops
+/// each TCP connection as soon as it is READY (no close frame: resumable),
+/// then gives the server a moment to see the last ones go.
+async fn drop_sessions(ctx: &Ctx, first: usize, n: usize, channel: Snowflake) -> Result<()> {
+    ctx.need_tokens(first + n)?;
+    let (handles, took) = ramp(
+        ctx,
+        first..first + n,
+        Some(vec![channel]),
+        "sessions to drop",
+        |_, s, _| async move { drop(s) },
+    )
+    .await?;
+    for h in handles {
+        h.await??;
+    }
+    eprintln!("{n} sessions identified and dropped in {:.1} s", took.as_secs_f64());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    Ok(())
 }
