@@ -203,6 +203,7 @@ impl Ring {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use arena_protocol::event::TypingStart;
