@@ -419,6 +419,29 @@ impl Store {
         Ok(out)
     }
 
+    /// Is file `file_id` a document of the alliance `user` belongs to? (A
+    /// partner member may download it though someone else uploaded it.)
+    pub async fn fetch_alliance_file_shared(
+        &self,
+        tenant_id: TenantId,
+        file_id: i64,
+        user: UserId,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM alliance_documents d JOIN alliance_members m
+                ON m.tenant_id = d.tenant_id AND m.alliance_id = d.alliance_id
+             WHERE d.tenant_id = $1 AND d.file_id = $2 AND m.user_id = $3)",
+        )
+        .bind(tenant_id)
+        .bind(file_id)
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
     /// Appends one timeline entry on its own (a logged call, meeting …).
     pub async fn insert_alliance_activity(
         &self,

@@ -10,7 +10,7 @@ pub const DIRECTORY: &str = "alliance-directory";
 pub const WORKSPACE: &str = "partner-workspace";
 pub const NOTICES: &str = "alliance-notices";
 /// A second staff member of the demo tenant (added by [`add_staff`]).
-pub const SAM: &str = "sam@demo.test";
+pub const SAM: &str = "second-staff@demo.test";
 
 /// A REST call with `token`: (status, body).
 pub async fn call_as(
@@ -56,7 +56,7 @@ pub async fn add_staff(s: &TestServer) -> String {
             arena_server::ids::TenantId(tid),
             arena_server::ids::UserId(9_000_000_001),
             SAM,
-            "Sam Staff",
+            "Second Staff",
             "staff",
             None,
             None,

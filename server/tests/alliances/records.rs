@@ -263,3 +263,60 @@ async fn every_change_writes_a_timeline_entry() {
     .await;
     assert_eq!(p2["activities"][0]["verb"], "opportunity.moved", "{p2}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_file_reaches_the_alliances_partner_and_no_other() {
+    let (_db, s) = setup().await;
+    let id = alliance(&s, "Paper Trail", &[ANA]).await;
+    let staff = s.demo_token(STAFF).await;
+    let r = s
+        .http()
+        .post(s.url("/api/v1/files?name=terms.txt"))
+        .bearer_auth(&staff)
+        .header("content-type", "text/plain")
+        .body("Joint terms, draft 2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let file: serde_json::Value = r.json().await.unwrap();
+    let file_id = file["id"].as_str().unwrap().to_owned();
+    let get = |who: &'static str| {
+        let s = &s;
+        let file_id = file_id.clone();
+        async move {
+            let token = s.demo_token(who).await;
+            let r = s
+                .http()
+                .get(s.url(&format!("/api/v1/files/{file_id}")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        }
+    };
+    assert_eq!(get(ANA).await, 404, "not a document yet");
+    let (status, d) = call(
+        &s,
+        STAFF,
+        "POST",
+        &format!("/api/v1/alliances/{id}/documents"),
+        Some(json!({"title": "Terms", "file_id": file_id})),
+    )
+    .await;
+    assert_eq!(status, 201, "{d}");
+    assert_eq!(d["href"], format!("/api/v1/files/{file_id}"));
+    assert_eq!(get(ANA).await, 200, "a document of her alliance");
+    assert_eq!(get(BEN).await, 404, "not his alliance");
+    // Only the adder's own uploads are attached, even by an admin.
+    let (status, _) = call(
+        &s,
+        ADMIN,
+        "POST",
+        &format!("/api/v1/alliances/{id}/documents"),
+        Some(json!({"title": "Again", "file_id": file_id})),
+    )
+    .await;
+    assert_eq!(status, 404, "only the adder's own uploads");
+}
