@@ -130,19 +130,22 @@ impl Store {
         .await?)
     }
 
-    /// Contacts of an alliance, by name.
+    /// Contacts by name, at most `limit`: of one alliance, or of all.
     pub async fn fetch_alliance_contacts(
         &self,
         tenant_id: TenantId,
-        alliance_id: i64,
+        alliance_id: Option<i64>,
+        limit: i64,
     ) -> Result<Vec<AllianceContactRow>, StoreError> {
         let mut tx = self.tenant_tx(tenant_id).await?;
         let out = sqlx::query_as(
             "SELECT id, alliance_id, name, role, email, phone, created_at, updated_at
-             FROM alliance_contacts WHERE tenant_id = $1 AND alliance_id = $2 ORDER BY lower(name)",
+             FROM alliance_contacts WHERE tenant_id = $1 AND ($2::bigint IS NULL OR alliance_id = $2)
+             ORDER BY lower(name), id LIMIT $3",
         )
         .bind(tenant_id)
         .bind(alliance_id)
+        .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;

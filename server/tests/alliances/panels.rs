@@ -29,6 +29,7 @@ async fn panels_answer_partner_and_staff_and_a_status_change_reaches_who_may_see
         "Lumen Collective",
         "Northwind Digital",
         "bulk_status",
+        "Hana Ito",
     ] {
         assert!(text.contains(want), "staff directory lacks {want}: {text}");
     }

@@ -132,7 +132,7 @@ async fn detail(al: &Alliances, by: &Actor, id: i64) -> Result<AllianceDetail, E
     let s = al.store();
     let t = al.tenant_id;
     let contacts = s
-        .fetch_alliance_contacts(t, id)
+        .fetch_alliance_contacts(t, Some(id), LIST_LIMIT)
         .await
         .map_err(store_error)?;
     let opps = s

@@ -2,9 +2,9 @@
 //! Staff (the program projection): hero figures (active alliances, open
 //! pipeline value, commission owed to members, overdue tasks), the alliance
 //! table (column `filters`, a text filter, row status buttons, row
-//! selection with bulk status buttons), the opportunity board, forms (new,
-//! edit, contact, opportunity, log, CSV import) with the last import's
-//! report, and the timeline. A partner: their own alliance's record,
+//! selection with bulk status buttons), the opportunity board, every
+//! contact, forms (new, edit, contact, opportunity, log, CSV import) with
+//! the last import's report, and the timeline. A partner: their own alliance's record,
 //! contacts and opportunities, read-only.
 
 use super::opportunities::{moves, Stage, OPPORTUNITY_LIMIT, STAGES};
@@ -113,6 +113,10 @@ pub(super) async fn directory(
         .fetch_alliance_opportunities(t, None, OPPORTUNITY_LIMIT)
         .await?;
     let tasks = al.store().fetch_alliance_tasks(t, None, LIST_LIMIT).await?;
+    let contacts = al
+        .store()
+        .fetch_alliance_contacts(t, None, LIST_LIMIT)
+        .await?;
     let today = time::OffsetDateTime::now_utc().date();
     let overdue_n = tasks.iter().filter(|x| overdue(x, today)).count();
     let members: Vec<i64> = list
@@ -214,6 +218,8 @@ pub(super) async fn directory(
             "bulk": {"param": "ids", "items": bulk}}),
         json!({"type": "text", "text": "Status: prospect → negotiation → active ⇄ paused; any status → closed, which is final. Admins change every alliance, staff the ones they own."}),
         json!({"type": "board", "action": "move_opportunity", "columns": columns}),
+        json!({"type": "table", "id": "contacts", "columns": ["Contact", "Alliance", "Role", "Email", "Phone"], "filter": true,
+            "rows": contacts.iter().map(|c| json!([c.name, by_alliance.get(&c.alliance_id).unwrap_or(&"—"), c.role, c.email, c.phone])).collect::<Vec<_>>()}),
         json!({"type": "form", "id": "create", "title": "New alliance", "action": "create", "submit": "Create", "fields": alliance_fields(&owners, &partners, true)}),
         json!({"type": "form", "id": "edit", "title": "Edit an alliance (empty fields stay as they are)", "action": "edit", "submit": "Save", "fields": edit_fields}),
         json!({"type": "form", "id": "add_opportunity", "title": "New joint opportunity", "action": "add_opportunity", "submit": "Add", "fields": [
@@ -278,7 +284,10 @@ async fn partner_view(
     };
     let t = al.tenant_id;
     let names = names(al).await?;
-    let contacts = al.store().fetch_alliance_contacts(t, a.id).await?;
+    let contacts = al
+        .store()
+        .fetch_alliance_contacts(t, Some(a.id), LIST_LIMIT)
+        .await?;
     let opps = al
         .store()
         .fetch_alliance_opportunities(t, Some(a.id), OPPORTUNITY_LIMIT)
