@@ -176,6 +176,7 @@ pub async fn build(
             ids: Arc::clone(&ids),
             llm: domains::plans::llm::Writer::from_config(&cfg),
             links: links.clone(),
+            files: Some(files.clone()),
             panel_budget_bytes: domains::fit::budget(cfg.max_server_frame_bytes),
         },
         tasks.clone(),

@@ -3,6 +3,7 @@
 //! upserted, and messages are written only into a tenant that has none.
 
 pub mod activation;
+mod alliances;
 mod clients;
 mod growth;
 mod insights;
@@ -123,6 +124,7 @@ pub async fn seed_demo(
         }
         registry.sync_tenant(store, ids, tenant.id, file).await?;
         clients::seed(store, ids, tenant.id, &users).await?;
+        alliances::seed(store, ids, tenant.id, &users).await?;
         let members: Vec<crate::ids::UserId> = users.values().map(|u| u.id.into()).collect();
         activation::seed(store, ids, program, tenant.id, &t.slug, &members).await?;
         enablement::seed(store, ids, tenant.id).await?;

@@ -11,10 +11,12 @@
 //! it. Chat and group commit name no domain. A domain's SQL lives in `store/`.
 //!
 //! Domains with panels today: `revenue`, `activation`, `client-exchange`,
-//! `enablement`, `support`, `community-insights`, `app-plans`, `growth-hub`.
+//! `enablement`, `support`, `community-insights`, `app-plans`, `growth-hub`,
+//! `alliances`.
 
 pub mod activation;
 pub mod actor;
+pub mod alliances;
 pub mod clients;
 pub mod enablement;
 pub mod fit;
@@ -55,6 +57,9 @@ pub struct Context {
     /// Chat and the other domains, set once at start (they are built after
     /// the domains, which they call).
     pub links: Links,
+    /// Uploaded files' bytes (an alliance CSV import read from an upload);
+    /// `None` where no file store is configured (unit tests).
+    pub files: Option<crate::files::FileStore>,
     /// Most bytes of a panel's data as JSON ([`fit::budget`] of
     /// `max_server_frame_bytes`); larger panels have their longest lists cut.
     pub panel_budget_bytes: usize,
@@ -223,6 +228,7 @@ pub struct Domains {
     enablement: Handle<enablement::Enablement>,
     plans: Handle<plans::Plans>,
     growth: Handle<growth::Growth>,
+    alliances: Handle<alliances::Alliances>,
 }
 
 impl Domains {
@@ -237,6 +243,7 @@ impl Domains {
             support: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             plans: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             enablement: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
+            alliances: Handle::new(ctx.clone(), tasks.clone(), shutdown.clone()),
             growth: Handle::new(ctx, tasks, shutdown),
         }
     }
@@ -253,6 +260,7 @@ impl Domains {
         self.enablement.committed(tenant_id, event);
         self.plans.committed(tenant_id, event);
         self.growth.committed(tenant_id, event);
+        self.alliances.committed(tenant_id, event);
     }
 
     /// Offers `signal` (a fact of `tenant_id` another domain committed) to
@@ -266,6 +274,7 @@ impl Domains {
         self.enablement.signal(tenant_id, &signal).await;
         self.plans.signal(tenant_id, &signal).await;
         self.growth.signal(tenant_id, &signal).await;
+        self.alliances.signal(tenant_id, &signal).await;
     }
 
     /// The revenue domain (deal wins, the ledger, payouts).
@@ -306,6 +315,11 @@ impl Domains {
     /// The growth hub (referrals, landing pages, campaigns).
     pub fn growth(&self) -> &Handle<growth::Growth> {
         &self.growth
+    }
+
+    /// The alliance CRM (alliances, their records, the directory).
+    pub fn alliances(&self) -> &Handle<alliances::Alliances> {
+        &self.alliances
     }
 
     /// Is `kind` a card type some domain posts itself (refused from clients)?
@@ -352,6 +366,9 @@ impl Domains {
             (Some(growth::NAME), Some(kind)) => {
                 growth::actions::run(&self.growth, by, kind, action, params).await
             }
+            (Some(alliances::NAME), Some(kind)) => {
+                alliances::actions::run(&self.alliances, by, kind, action, params).await
+            }
             _ => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("#{} has no panel actions yet", channel.key),
@@ -381,6 +398,7 @@ impl Domains {
             }
             Some(plans::NAME) => self.plans.adopt(tenant_id, projection, panel),
             Some(growth::NAME) => self.growth.adopt(tenant_id, projection, panel),
+            Some(alliances::NAME) => self.alliances.adopt(tenant_id, projection, panel),
             _ => {}
         }
     }
@@ -405,6 +423,7 @@ impl Domains {
             enablement::Enablement::NAME => self.enablement.panel(viewer, kind).await,
             plans::NAME => self.plans.panel(viewer, kind).await,
             growth::NAME => self.growth.panel(viewer, kind).await,
+            alliances::NAME => self.alliances.panel(viewer, kind).await,
             other => Err(ErrorBody::new(
                 ErrorCode::NotFound,
                 format!("the {other} domain has no {kind} panel yet"),

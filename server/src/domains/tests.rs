@@ -108,6 +108,7 @@ fn context(bus: Arc<Recorder>) -> Context {
         ids: Arc::new(arena_protocol::SnowflakeGenerator::new(1)),
         llm: None,
         links: super::Links::default(),
+        files: None,
         panel_budget_bytes: super::fit::budget(256 * 1024),
     }
 }

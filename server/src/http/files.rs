@@ -1,6 +1,7 @@
 //! Uploaded files over REST (issue 9): `POST /api/v1/files?name=` stores
 //! the raw body (size and type limits), `GET /api/v1/files/{id}` serves it
-//! back to its uploader and to staff of the same tenant, as an attachment
+//! back to its uploader, to staff of the same tenant and to the members of
+//! an alliance whose document it is, as an attachment
 //! that the browser neither sniffs nor runs. Domains refer to files by id
 //! (a form's `file` field) and check them with `Store::fetch_file`.
 
@@ -119,8 +120,9 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(row.to_json())).into_response())
 }
 
-/// The file's bytes, to its uploader and to staff of its tenant (404 for
-/// anyone else, and for another tenant's file id): `Content-Disposition:
+/// The file's bytes, to its uploader, to staff of its tenant, and to the
+/// partner members of an alliance it is a document of (404 for anyone
+/// else, and for another tenant's file id): `Content-Disposition:
 /// attachment`, `nosniff` and a sandboxing CSP.
 #[utoipa::path(get, path = "/api/v1/files/{id}", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, description = "the bytes"), (status = 404, description = "no such file for the caller")))]
@@ -132,6 +134,16 @@ pub async fn download(
     let id = id.0 as i64;
     let row = match state.store.fetch_file(actor.tenant_id, id).await {
         Ok(r) if r.owner_id == actor.user_id || actor.role.is_staff() => r,
+        // A document of the caller's alliance (issue 15), uploaded by staff.
+        Ok(r)
+            if actor.bot.is_none()
+                && state
+                    .store
+                    .fetch_alliance_file_shared(actor.tenant_id, id, actor.user_id)
+                    .await? =>
+        {
+            r
+        }
         Ok(_) | Err(StoreError::NotFound) => {
             return Err(ApiError::new(ErrorCode::NotFound, "no such file"))
         }

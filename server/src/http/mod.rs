@@ -3,6 +3,8 @@
 pub mod account;
 pub mod activation;
 pub mod activity;
+pub mod alliance_records;
+pub mod alliances;
 pub mod audit;
 pub mod auth;
 pub mod bots;
@@ -149,6 +151,8 @@ pub fn router(state: AppState) -> Router {
         .merge(mfa::routes())
         .merge(activity::routes())
         .merge(clients::routes())
+        .merge(alliances::routes())
+        .merge(alliance_records::routes())
         .merge(activation::routes())
         .merge(support::routes())
         .merge(enablement::routes())
@@ -161,6 +165,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(256 * 1024))
         // Uploads have their own limit (outside the API's 256 KiB).
         .merge(files::routes(state.cfg.max_upload_bytes))
+        .merge(alliances::import_routes())
         .layer(axum::middleware::from_fn_with_state(
             std::time::Duration::from_millis(state.cfg.request_timeout_ms),
             timeout::request_timeout,

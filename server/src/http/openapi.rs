@@ -54,6 +54,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::activity::Api::openapi(),
         super::files::Api::openapi(),
         super::clients::Api::openapi(),
+        super::alliances::Api::openapi(),
+        super::alliance_records::Api::openapi(),
         super::support::Api::openapi(),
         super::growth::Api::openapi(),
         super::activity::Api::openapi(),

@@ -80,7 +80,7 @@ impl FileKind {
 }
 
 /// Domains a channel may name (seeds/partnership-workspace-architecture.md §3).
-pub const DOMAINS: [&str; 9] = [
+pub const DOMAINS: [&str; 10] = [
     "communications",
     "activation",
     "client-exchange",
@@ -90,6 +90,7 @@ pub const DOMAINS: [&str; 9] = [
     "growth-hub",
     "community-insights",
     "support",
+    "alliances",
 ];
 
 /// Why the registry file was refused; `key` names the offending entry or field.

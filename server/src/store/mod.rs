@@ -12,6 +12,9 @@
 mod activation;
 mod activation_welcomes;
 mod activity;
+mod alliance_import;
+mod alliance_records;
+mod alliances;
 mod audit;
 mod bots;
 mod channels;
@@ -55,6 +58,12 @@ pub use activation::{
 };
 pub use activation_welcomes::WelcomeRow;
 pub use activity::{ActivityRow, NewActivity};
+pub use alliance_import::{ImportOutcome, ImportRow};
+pub use alliance_records::{
+    AllianceActivityRow, AllianceContactRow, AllianceDocumentRow, AllianceOpportunityRow,
+    AllianceTaskRow,
+};
+pub use alliances::{AllianceFields, AllianceFilter, AllianceRow, NewAllianceActivity};
 pub use audit::AuditRow;
 pub use bots::{BotTokenInfo, BotTokenRow, NewBotToken};
 pub use channels::{CategoryRow, ChannelRow, ChannelState};

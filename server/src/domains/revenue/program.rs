@@ -35,6 +35,9 @@ pub struct Program {
     /// `[growth]`: referral targets, click window, rewards, campaign ticks.
     #[serde(default)]
     pub growth: crate::domains::growth::GrowthConfig,
+    /// `[alliances]`: where an alliance going active is announced.
+    #[serde(default)]
+    pub alliances: crate::domains::alliances::AlliancesConfig,
 }
 
 /// `[payouts]`.

@@ -12,6 +12,7 @@ import { ListBlock } from './ListBlock';
 import { PreviewBlock } from './PreviewBlock';
 import { ProgressBlock } from './ProgressBlock';
 import { TableBlock } from './TableBlock';
+import { TabsBlock } from './TabsBlock';
 import type { BlockContext } from './types';
 
 /** A key that changes when the server sends a different form, so stale typing is not kept over new pre-fills. */
@@ -45,6 +46,8 @@ export function BlockView({ block, ctx }: { block: Record<string, unknown>; ctx:
       return <LinksBlock items={block.items} />;
     case 'preview':
       return <PreviewBlock block={block} />;
+    case 'tabs':
+      return <TabsBlock block={block} ctx={ctx} />;
     default:
       console.warn('[arena] unknown panel block type', block.type);
       return null;

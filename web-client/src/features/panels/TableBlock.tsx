@@ -1,11 +1,16 @@
 //! `table`: columns and rows; a "Status" column shows badges, an empty table
 //! a friendly row. `row_actions` (one list of Buttons per row) and the app's
 //! `tableActions` extension share one trailing "Actions" column; `filter: true`
-//! adds a text box that keeps the rows where any cell contains the text.
+//! adds a text box that keeps the rows where any cell contains the text;
+//! `filters` adds a select per listed column ([`ColumnFilters`]),
+//! `highlight` flags rows, and `row_ids` with `bulk` makes rows selectable
+//! for the bulk actions ([`BulkBar`]).
 import { useId, useState, type ReactNode } from 'react';
 import { ActionButton } from './ActionButton';
+import { BulkBar, readBulk } from './BulkBar';
+import { ColumnFilters, columnsMatch, readColumnFilters } from './ColumnFilters';
 import { formatValue, isStatusColumn, numeric, slug } from './format';
-import { asArray, readButton, type BlockContext, type Button, type Cell } from './types';
+import { asArray, asString, readButton, type BlockContext, type Button, type Cell } from './types';
 
 function CellView({ column, cell }: { column: string; cell: Cell }) {
   if (isStatusColumn(column) && cell !== '' && cell !== null && cell !== undefined) {
@@ -41,10 +46,43 @@ export function TableBlock({ block, ctx }: { block: Record<string, unknown>; ctx
   const filterable = block.filter === true;
   const [query, setQuery] = useState('');
   const filterId = useId();
+  const columnFilters = readColumnFilters(block.filters, columns);
+  const [chosen, setChosen] = useState<Record<number, string>>({});
+  const highlight = asArray<unknown>(block.highlight).map((h) => h === true);
+  const ids = asArray<unknown>(block.row_ids).map(asString);
+  const bulk = readBulk(block.bulk);
+  const selectable = bulk !== null && ids.length === rows.length && rows.length > 0;
+  const [picked, setPicked] = useState<Set<string>>(() => new Set());
 
   // Keep each row's index in the block: row_actions and the extension are by index.
-  const shown = rows.map((row, i) => ({ cells: asArray<Cell>(row), i })).filter((r) => !filterable || rowMatches(r.cells, query));
-  const span = Math.max(1, columns.length + (withActions ? 1 : 0));
+  const shown = rows
+    .map((row, i) => ({ cells: asArray<Cell>(row), i }))
+    .filter((r) => (!filterable || rowMatches(r.cells, query)) && columnsMatch(r.cells, chosen));
+  const span = Math.max(1, columns.length + (withActions ? 1 : 0) + (selectable ? 1 : 0));
+  // Only ids the table still has stay selected (a PANEL_UPDATE may drop rows).
+  const selected = selectable ? ids.filter((id) => picked.has(id)) : [];
+  const shownIds = shown.map((r) => ids[r.i]);
+  const allShown = shownIds.length > 0 && shownIds.every((id) => picked.has(id));
+  const toggle = (id: string) =>
+    setPicked((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const toggleAll = () =>
+    setPicked((prev) => {
+      const next = new Set(prev);
+      for (const id of shownIds) {
+        if (allShown) next.delete(id);
+        else next.add(id);
+      }
+      return next;
+    });
+  const labelOf = (id: string) => {
+    const i = ids.indexOf(id);
+    return i >= 0 ? String(asArray<Cell>(rows[i])[0] ?? id) : id;
+  };
 
   const actionsCell = (cells: Cell[], i: number): ReactNode => (
     <td className="actions-cell">
@@ -72,10 +110,17 @@ export function TableBlock({ block, ctx }: { block: Record<string, unknown>; ctx
           )}
         </div>
       )}
+      <ColumnFilters filters={columnFilters} rows={rows.map((r) => asArray<Cell>(r))} chosen={chosen} onChange={setChosen} />
+      {selectable && bulk && <BulkBar bulk={bulk} selected={selected} labelOf={labelOf} ctx={ctx} />}
       <div className="panel-table-wrap">
         <table className="panel-table">
           <thead>
             <tr>
+              {selectable && (
+                <th scope="col" className="select-col">
+                  <input type="checkbox" aria-label="Select all shown rows" checked={allShown} onChange={toggleAll} />
+                </th>
+              )}
               {columns.map((c, i) => (
                 <th key={i} scope="col" className={isStatusColumn(c) ? 'status-col' : undefined}>
                   {c}
@@ -95,7 +140,12 @@ export function TableBlock({ block, ctx }: { block: Record<string, unknown>; ctx
               </tr>
             ) : (
               shown.map(({ cells, i }) => (
-                <tr key={i}>
+                <tr key={i} className={highlight[i] ? 'row-flagged' : undefined} data-flagged={highlight[i] || undefined}>
+                  {selectable && (
+                    <td className="select-cell">
+                      <input type="checkbox" aria-label={`Select ${labelOf(ids[i])}`} checked={picked.has(ids[i])} onChange={() => toggle(ids[i])} />
+                    </td>
+                  )}
                   {cells.map((cell, j) => (
                     <td key={j} className={numeric(cell) ? 'num' : undefined}>
                       <CellView column={columns[j] ?? ''} cell={cell} />
