@@ -93,6 +93,9 @@ pub struct Ctx {
     pub nodes: Arc<Vec<Arc<Target>>>,
     /// One token per session index (empty for the reference server).
     pub tokens: Vec<String>,
+    /// For the reference server: session i is member `i mod K` (its token
+    /// `reference-{i mod K}`); `None`: one member per session.
+    pub reference_users: Option<usize>,
 }
 
 impl Ctx {
@@ -143,13 +146,17 @@ impl Ctx {
             target: nodes[0].clone(),
             nodes: Arc::new(nodes),
             tokens,
+            reference_users: None,
         })
     }
 
     /// The token of session `i`. Errors when the file has fewer lines than sessions.
     pub fn token(&self, i: usize) -> Result<String> {
         match self.args.target {
-            TargetKind::Reference => Ok(format!("reference-{i}")),
+            TargetKind::Reference => Ok(format!(
+                "reference-{}",
+                self.reference_users.map_or(i, |k| i % k.max(1))
+            )),
             TargetKind::Arena => self.tokens.get(i).cloned().with_context(|| {
                 format!(
                     "session {i} needs token line {}, the file has {}",

@@ -1,7 +1,9 @@
 //! `sessions`: N identified idle sessions (each subscribed to one channel,
 //! heartbeating at HELLO's interval). Reports the server's resident memory per
 //! session right after the ramp and again after `--hold-s` of heartbeats, the
-//! connect rate, and how many sessions the server closed.
+//! connect rate, and how many sessions the server closed. `--users K` spreads
+//! the sessions over K members only (`--users 1`: every session is the same
+//! member), to compare N sessions of one member with N members.
 
 use super::common::{probe, ramp, timed_phase, Ctx};
 use crate::gw::Session;
@@ -26,6 +28,31 @@ pub struct SessionsArgs {
     /// Seconds to hold them (heartbeating) before the second measurement.
     #[arg(long, default_value_t = 60.0)]
     pub hold_s: f64,
+    /// Members the sessions belong to: session i uses token line i mod K
+    /// (1 = every session is the first member; 0 = one member per session).
+    /// Arena closes a member's sessions past `ARENA_SESSIONS_PER_USER`
+    /// (4015): raise it to at least sessions / K for this run.
+    #[arg(long, default_value_t = 0)]
+    pub users: usize,
+}
+
+/// `ctx` with its tokens cycled so that session i uses token i mod `users`
+/// (`users` 0: `ctx`'s own tokens, one per session).
+fn for_users(ctx: &Ctx, sessions: usize, users: usize) -> Ctx {
+    let tokens = if users == 0 || ctx.tokens.is_empty() {
+        ctx.tokens.clone()
+    } else {
+        (0..sessions)
+            .map(|i| ctx.tokens[i % users.min(ctx.tokens.len())].clone())
+            .collect()
+    };
+    Ctx {
+        args: ctx.args.clone(),
+        target: ctx.target.clone(),
+        nodes: ctx.nodes.clone(),
+        tokens,
+        reference_users: (users > 0).then_some(users),
+    }
 }
 
 /// Reads and discards frames, heartbeats, until `stop`; counts a server close in `ended`.
@@ -74,8 +101,12 @@ pub async fn run(ctx: &Ctx, a: SessionsArgs) -> Result<Report> {
         a.sessions = a.sessions.min(50);
         a.hold_s = a.hold_s.min(2.0);
     }
-    ctx.need_tokens(a.sessions)?;
-    let params = json!({"sessions": a.sessions, "hold_s": a.hold_s});
+    ctx.need_tokens(
+        a.sessions
+            .min(if a.users == 0 { a.sessions } else { a.users }),
+    )?;
+    let ctx = &for_users(ctx, a.sessions, a.users);
+    let params = json!({"sessions": a.sessions, "hold_s": a.hold_s, "users": a.users});
     let mut rep = Report::new("sessions", ctx.args.target.as_str(), ctx.enc(), params);
     let started = Instant::now();
     let p = probe(ctx, 0).await?;
@@ -95,6 +126,12 @@ pub async fn run(ctx: &Ctx, a: SessionsArgs) -> Result<Report> {
     .await?;
     let n = a.sessions as f64;
     rep.metric("sessions", a.sessions as u64, "sessions");
+    let members = if a.users == 0 {
+        a.sessions
+    } else {
+        a.users.min(a.sessions)
+    };
+    rep.metric("members", members as u64, "members");
     rep.metric(
         "connect + identify rate",
         (n / ramp_time.as_secs_f64()).round(),

@@ -15,7 +15,7 @@ use arena_protocol::event::{Ready, Resumed};
 use arena_protocol::frame::{Identify, Resume};
 use arena_protocol::model::{ReadState, RequestedStatus};
 use arena_protocol::{CloseCode, DispatchPrefix, Encoding, Event, Snowflake};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Longest session id a RESUME may carry, bytes (ours are 32 hex digits).
@@ -61,7 +61,11 @@ fn dispatch(enc: Encoding, e: &Event) -> Result<DispatchPrefix, CloseCode> {
 }
 
 /// IDENTIFY: verifies the token (4004), opens a session subscribed to the
-/// requested readable channels, and prepares READY.
+/// requested readable channels, and prepares READY. Postgres is read in one
+/// transaction ([`crate::store::IdentifyReads`]): the member's row, then,
+/// once subscribed, READY's heads and read states; the channel list comes
+/// from the registry and presences from memory. Nothing here is serialised
+/// per member: any number of one member's IDENTIFYs run side by side.
 pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<Attached, CloseCode> {
     // The member row is read below anyway: role and tier come from it.
     let (mut actor, grant) = crate::auth::principal(&state.tokens, &state.store, &d.token)
@@ -74,11 +78,18 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         .acquire()
         .await
         .map_err(|_| CloseCode::UnknownError)?;
-    let user = state
-        .store
-        .fetch_user(actor.tenant_id, actor.user_id)
+    // Before the transaction: a tenant loaded on first use reads on its own connection.
+    state
+        .registry
+        .ensure_tenant(&state.store, actor.tenant_id)
         .await
         .map_err(store_close)?;
+    let mut reads = state
+        .store
+        .identify_reads(actor.tenant_id)
+        .await
+        .map_err(store_close)?;
+    let (user, welcomed) = reads.user(actor.user_id).await.map_err(store_close)?;
     if let Some(g) = grant {
         crate::auth::admit(&mut actor, g, &user).map_err(auth_close)?;
     }
@@ -86,11 +97,6 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         .chat
         .limiter
         .note_muted(actor.tenant_id, actor.user_id, user.muted_until);
-    state
-        .registry
-        .ensure_tenant(&state.store, actor.tenant_id)
-        .await
-        .map_err(store_close)?;
     let registry = state.registry.tenant(actor.tenant_id);
     let tenant = registry
         .tenant
@@ -122,21 +128,21 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
     session.state().subset = wanted.is_some();
     session.state().grant = grant;
     sessions::evict_oldest(state, &session);
-    let heads = match state
-        .store
-        .fetch_ready_heads(actor.tenant_id, actor.user_id, &subscribed)
-        .await
-    {
+    let heads = match reads.heads(actor.user_id, &subscribed).await {
         Ok(h) => h,
         Err(e) => {
             sessions::terminate(state, &session);
             return Err(store_close(e));
         }
     };
+    // Read only: dropping the transaction ends it off this path (see IdentifyReads).
+    drop(reads);
+    let by_id: HashMap<ChannelId, &crate::store::ReadyHead> =
+        heads.iter().map(|h| (h.id, h)).collect();
     let channels = listed
         .iter()
         .map(|c| {
-            let h = heads.iter().find(|h| h.id == c.id);
+            let h = by_id.get(&c.id);
             c.to_wire(
                 &actor,
                 h.map_or(0, |h| h.last_seq as u64),
@@ -192,8 +198,11 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         sessions::terminate(state, &session);
         return Err(CloseCode::UnknownError);
     }
-    // A partner's first connection ever is welcomed in #welcome (not awaited).
-    crate::domains::activation::on_identified(&state.domains, &actor);
+    // A partner's first connection ever is welcomed in #welcome (not
+    // awaited); members already welcomed cost the activation actor nothing.
+    if !welcomed {
+        crate::domains::activation::on_identified(&state.domains, &actor);
+    }
     Ok(sessions::attach(session, vec![Outbound::Unkept(ready)]))
 }
 

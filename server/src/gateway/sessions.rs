@@ -78,6 +78,10 @@ pub fn evict_oldest(state: &AppState, session: &Arc<Session>) {
         });
         return;
     }
+    // O(1) while under the cap: no per-IDENTIFY walk of the member's sessions.
+    if state.sessions.count_of_user(actor.tenant_id, actor.user_id) <= limit {
+        return;
+    }
     let mut mine: Vec<Arc<Session>> = state
         .sessions
         .of_user(actor.tenant_id, actor.user_id)
@@ -115,13 +119,13 @@ async fn evict_in_cluster(
     limit: usize,
 ) {
     let (tenant_id, user_id) = (actor.tenant_id, actor.user_id);
-    let mine = state.sessions.of_user(tenant_id, user_id);
     let popped = match crate::cluster::sessions::register(cluster, tenant_id, user_id, key, limit)
         .await
     {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(error = %e, "sessions: cannot count the member's sessions in Redis; capping this node's");
+            let mine = state.sessions.of_user(tenant_id, user_id);
             let mut live: Vec<_> = mine.iter().filter(|s| !s.outbox.kill.is_closed()).collect();
             live.sort_by_key(|s| s.outbox.key);
             let excess = live.len().saturating_sub(limit);
@@ -131,6 +135,12 @@ async fn evict_in_cluster(
                 .map(|s| (cluster.node_id(), s.outbox.key))
                 .collect()
         }
+    };
+    // Collected only when something is to be closed (not on every IDENTIFY).
+    let mine = if popped.is_empty() {
+        Vec::new()
+    } else {
+        state.sessions.of_user(tenant_id, user_id)
     };
     for (node, session_key) in popped {
         metrics::counter!("arena_sessions_evicted_total").increment(1);

@@ -163,15 +163,35 @@ fn the_table_finds_a_member_s_sessions_by_its_index() {
         v
     };
     assert_eq!(ids(2), ["a", "b"]);
+    assert_eq!(t.count_of_user(TenantId(1), UserId(2)), 2);
     // The same id again (a RESUME elsewhere) replaces, not duplicates.
     t.insert(session_of("b", 2));
     assert_eq!(ids(2), ["a", "b"]);
+    assert_eq!(t.count_of_user(TenantId(1), UserId(2)), 2);
     t.remove("a");
     t.remove("b");
     assert!(ids(2).is_empty());
+    assert_eq!(t.count_of_user(TenantId(1), UserId(2)), 0);
     assert_eq!(ids(3), ["c"]);
     assert!(
         t.by_user.get(&(TenantId(1), UserId(2))).is_none(),
         "no empty entries"
     );
+}
+
+#[test]
+fn the_index_counts_and_drops_one_of_a_member_s_many_sessions() {
+    let t = SessionTable::default();
+    for i in 0..10_000 {
+        t.insert(session_of(&format!("s{i}"), 2));
+    }
+    t.insert(session_of("other", 3));
+    assert_eq!(t.count_of_user(TenantId(1), UserId(2)), 10_000);
+    assert!(t.remove("s4321").is_some());
+    assert_eq!(t.count_of_user(TenantId(1), UserId(2)), 9_999);
+    let left = t.of_user(TenantId(1), UserId(2));
+    assert_eq!(left.len(), 9_999);
+    assert!(left.iter().all(|s| s.id != "s4321"));
+    assert_eq!(t.count_of_user(TenantId(1), UserId(3)), 1);
+    assert_eq!(t.count_of_user(TenantId(1), UserId(4)), 0);
 }
