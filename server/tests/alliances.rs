@@ -11,6 +11,8 @@
 mod common;
 #[path = "alliances/helpers.rs"]
 mod helpers;
+#[path = "alliances/page.rs"]
+mod page;
 #[path = "alliances/panels.rs"]
 mod panels;
 #[path = "alliances/records.rs"]

@@ -1,8 +1,10 @@
 // End-to-end test of the alliance CRM (issue 15) against a real `arena
 // serve` and Chromium: staff move an alliance's status from #alliance-directory
 // (a row's status button, then the bulk bar over a selected row) and the
-// partner's own #alliance-directory follows live; a CSV imported through the
-// directory's form shows its per-row report.
+// partner's own #alliance-directory follows live; an inline edit of the
+// tier in the row, followed live by the partner; the alliance page opened
+// from a row, an opportunity added there reaching the partner live; a CSV
+// imported through the directory's form shows its per-row report.
 // Run: ARENA_BIN=… ARENA_DATABASE_URL=… node --test e2e/alliances.e2e.test.mjs
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -86,6 +88,30 @@ describe('alliances: directory status moves live, CSV import report', { skip: mi
     await staffPage.getByRole('button', { name: 'Move selected to prospect' }).click();
     await staffPage.locator('.panel-bulk-report', { hasText: 'the alliance is active' }).waitFor();
     await staffPage.screenshot({ path: shotPath('alliance-directory.png') });
+  });
+
+  test('an inline edit of the tier, followed live by the partner', async () => {
+    const row = staffPage.locator('.panel-table tbody tr', { hasText: name }).first();
+    await row.getByRole('button', { name: `Edit Tier of ${name}` }).click();
+    await row.getByLabel(`Tier of ${name}`).fill('platinum');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await row.locator('td', { hasText: 'platinum' }).waitFor();
+    await figure(partnerPage, 'Tier').filter({ hasText: 'platinum' }).waitFor({ timeout: 15_000 });
+  });
+
+  test('the alliance page: opened from its row, an opportunity added there reaches the partner', async () => {
+    const row = staffPage.locator('.panel-table tbody tr', { hasText: name }).first();
+    await row.getByRole('button', { name: 'Open', exact: true }).click();
+    await staffPage.getByText(`Alliance page: ${name}`).waitFor({ timeout: 15_000 });
+    const form = staffPage.locator('form.panel-form', { hasText: `Add an opportunity to ${name}` });
+    await form.getByLabel('Title').fill(`Page deal ${RUN}`);
+    await form.getByLabel('Value').fill('1250');
+    await form.getByRole('button', { name: 'Add opportunity' }).click();
+    await staffPage.locator('.board-card-title', { hasText: `Page deal ${RUN}` }).first().waitFor({ timeout: 15_000 });
+    await partnerPage.getByText(`Page deal ${RUN}`).first().waitFor({ timeout: 15_000 });
+    await staffPage.screenshot({ path: shotPath('alliance-page.png') });
+    await staffPage.getByRole('button', { name: 'Close the alliance page' }).click();
+    await staffPage.getByText(`Alliance page: ${name}`).waitFor({ state: 'detached', timeout: 15_000 });
   });
 
   test('a CSV imported from the directory shows its report', async () => {

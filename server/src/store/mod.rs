@@ -14,6 +14,7 @@ mod activation_welcomes;
 mod activity;
 mod alliance_import;
 mod alliance_records;
+mod alliance_views;
 mod alliances;
 mod audit;
 mod bots;

@@ -11,7 +11,12 @@
 //!   `add_opportunity {alliance_id, title, kind?, value_minor, currency?,
 //!   expected_close?, partner_id?}`, `move_opportunity {id, to}` (the
 //!   board), `log {alliance_id, kind, summary}`, `import {file}` (an
-//!   uploaded CSV's file id) → `{report}`.
+//!   uploaded CSV's file id) → `{report}`, `edit_field {alliance_id, field,
+//!   value}` (an inline edit of `owner_id`, `tier`, `region` or `industry`,
+//!   checked like the PATCH route; `""` clears a text field) → `{alliance}`.
+//!   The alliance page (staff; only the sender's own projection changes):
+//!   `open_alliance {alliance_id}`, `timeline_page {before?}`,
+//!   `close_alliance {}` → `{open, before}`.
 //! - #partner-workspace: `add_task {alliance_id, title, due_on?}`,
 //!   `set_task_status {task_id, status}`, `add_document {alliance_id, title,
 //!   url? | file_id?}`.
@@ -19,6 +24,7 @@
 use super::commands::Command;
 use super::input::{self, AllianceInput};
 use super::opportunities::OpportunityInput;
+use super::page::PageOp;
 use super::work::{ContactInput, DocumentInput, LogInput, TaskInput, TaskPatch};
 use super::{Alliances, DIRECTORY, WORKSPACE};
 use crate::domains::handle::Handle;
@@ -127,6 +133,54 @@ struct TaskStatus {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct FieldEdit {
+    alliance_id: String,
+    field: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenParams {
+    alliance_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageParams {
+    #[serde(default)]
+    before: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+/// The fields a directory cell edits inline.
+pub const INLINE_FIELDS: [&str; 4] = ["owner_id", "tier", "region", "industry"];
+
+/// One inline edit as an update of that field alone.
+fn field_input(e: FieldEdit) -> Result<(i64, AllianceInput), ErrorBody> {
+    let id = input::id("alliance_id", &e.alliance_id)?;
+    let mut f = AllianceFields::default();
+    let v = Some(e.value);
+    match e.field.as_str() {
+        "owner_id" => f.owner_id = v,
+        "tier" => f.tier = v,
+        "region" => f.region = v,
+        "industry" => f.industry = v,
+        other => {
+            return Err(input::bad(format!(
+                "edit_field: {other:?} is not edited inline; one of {}",
+                INLINE_FIELDS.join(", ")
+            )))
+        }
+    }
+    Ok((id, f.input()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ImportParams {
     file: String,
 }
@@ -210,6 +264,30 @@ pub async fn run(
             let v = handle.ask(t, |reply| Command::Import { by, csv, reply }).await?;
             Ok(json!({ "report": v }))
         }
+        (DIRECTORY, "edit_field") => {
+            // Not `params`: an empty value is sent on purpose (it clears the field).
+            let e: FieldEdit = serde_json::from_value(p)
+                .map_err(|e| ErrorBody::new(ErrorCode::BadRequest, format!("{action}: {e}")))?;
+            let (id, input) = field_input(e)?;
+            let v = handle.ask(t, |reply| Command::Update { by, id, input, reply }).await?;
+            Ok(json!({ "alliance": v }))
+        }
+        (DIRECTORY, "open_alliance") => {
+            let o: OpenParams = params(action, p)?;
+            let op = PageOp::Open(input::id("alliance_id", &o.alliance_id)?);
+            handle.ask(t, |reply| Command::Select { by, op, reply }).await
+        }
+        (DIRECTORY, "timeline_page") => {
+            let o: PageParams = params(action, p)?;
+            let before = o.before.as_deref().map(|b| input::id("before", b)).transpose()?;
+            let op = PageOp::Timeline(before);
+            handle.ask(t, |reply| Command::Select { by, op, reply }).await
+        }
+        (DIRECTORY, "close_alliance") => {
+            let _: NoParams = params(action, p)?;
+            let op = PageOp::Close;
+            handle.ask(t, |reply| Command::Select { by, op, reply }).await
+        }
         (WORKSPACE, "add_task") => {
             let x: On<TaskInput> = params(action, p)?;
             let id = input::id("alliance_id", &x.alliance_id)?;
@@ -233,7 +311,8 @@ pub async fn run(
             ErrorCode::BadRequest,
             format!(
                 "no action {action:?} on {kind}; #alliance-directory takes create, edit, set_status, bulk_status, \
-                 add_contact, add_opportunity, move_opportunity, log, import; #partner-workspace takes add_task, \
+                 add_contact, add_opportunity, move_opportunity, log, import, edit_field, open_alliance, \
+                 timeline_page, close_alliance; #partner-workspace takes add_task, \
                  set_task_status, add_document"
             ),
         )),

@@ -118,7 +118,15 @@ pub enum Command {
         input: DocumentInput,
         reply: Reply<DocumentView>,
     },
-    /// Imports a CSV file (its bytes); the import's own viewer sees its report.
+    /// Opens, pages or closes the alliance page in `by`'s own directory
+    /// ([`super::page`]); answers `{open, before}`.
+    Select {
+        by: Actor,
+        op: super::page::PageOp,
+        reply: Reply<serde_json::Value>,
+    },
+    /// Imports a CSV file (its bytes); its report is kept in Postgres and
+    /// shown to staff in the directory.
     Import {
         by: Actor,
         csv: Vec<u8>,
@@ -318,11 +326,21 @@ pub(super) async fn run(al: &mut Alliances, command: Command) -> Changed {
             let r = work::add_document(al, &by, id, input).await;
             reply_with(r, reply, |t| DocumentView::from(t))
         }
+        Command::Select { by, op, reply } => {
+            let r = super::page::select(al, &by, op).await;
+            let changed = if r.is_ok() {
+                Changed::Only(vec![Projection::Partner(by.user_id)])
+            } else {
+                Changed::Nothing
+            };
+            let _ = reply.send(r);
+            changed
+        }
         Command::Import { by, csv, reply } => {
             let r = import::run(al, &by, &csv).await;
             let changed = match &r {
                 Ok(report) => {
-                    al.last_import = Some((by.user_id, report.clone()));
+                    save_report(al, &by, report).await;
                     if report.applied {
                         Changed::All
                     } else {
@@ -334,5 +352,22 @@ pub(super) async fn run(al: &mut Alliances, command: Command) -> Changed {
             let _ = reply.send(r);
             changed
         }
+    }
+}
+
+/// Keeps `report` as the tenant's last import (`alliance_imports`). The
+/// import itself is committed (or refused) already, so a failure here is
+/// logged and the directory keeps showing the previous report.
+async fn save_report(al: &Alliances, by: &Actor, report: &ImportReport) {
+    let saved = match serde_json::to_value(report) {
+        Ok(v) => al
+            .store()
+            .save_alliance_import(al.tenant_id, by.user_id, &v)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = saved {
+        tracing::error!(error = %e, tenant = %al.tenant_id, "alliance import report not saved");
     }
 }

@@ -10,7 +10,12 @@
 //! bulk), [`opportunities`] (stages, the deal win), [`work`] (contacts,
 //! tasks, documents, the timeline), [`import`] (CSV), [`notice`] (config and
 //! the "went active" notice), [`commands`], [`views`], [`actions`]
-//! (`panel.action`), `panels` and `workspace` (panel data).
+//! (`panel.action`), `panels`, [`page`] (the alliance page a staff viewer
+//! opens in their own directory) and `workspace` (panel data).
+//!
+//! Projections: #alliance-directory is per viewer for everyone (a partner's
+//! shows their alliance, each staff member's their open alliance page);
+//! #partner-workspace is per partner, staff share the program's.
 
 pub mod access;
 pub mod actions;
@@ -19,6 +24,7 @@ pub mod import;
 pub mod input;
 pub mod notice;
 pub mod opportunities;
+pub mod page;
 mod panels;
 pub mod records;
 pub mod status;
@@ -32,9 +38,11 @@ pub use notice::AlliancesConfig;
 use super::{Changed, Context, Domain};
 use crate::bus::Projection;
 use crate::ids::{TenantId, UserId};
+use crate::registry::Actor;
 use crate::store::{Store, StoreError};
 use arena_protocol::Event;
 use serde_json::Value;
+use std::time::{Duration, Instant};
 
 /// The domain's name (channels.toml `domain`).
 pub const NAME: &str = "alliances";
@@ -42,18 +50,47 @@ pub const NAME: &str = "alliances";
 pub const DIRECTORY: &str = "alliances.directory";
 pub const WORKSPACE: &str = "alliances.workspace";
 
-/// The alliance domain's state for one tenant: the context and the last
-/// CSV import's report (shown to staff in the directory until the next
-/// import or a restart of the actor).
+/// How long the staff directory's shared part is reused between viewers'
+/// builds (one change rebuilds every staff member's projection at once).
+const STAFF_BASE_TTL: Duration = Duration::from_secs(1);
+
+/// The alliance domain's state for one tenant: the context and the staff
+/// directory's shared part while fresh (each staff member's projection adds
+/// their open alliance page to it). View state (open pages, the last CSV
+/// import's report) lives in Postgres (`alliance_page_views`,
+/// `alliance_imports`).
 pub struct Alliances {
     ctx: Context,
     tenant_id: TenantId,
-    last_import: Option<(UserId, views::ImportReport)>,
+    staff_base: Option<(Instant, Value)>,
 }
 
 impl Alliances {
     fn store(&self) -> &Store {
         &self.ctx.store
+    }
+
+    /// Is `u` a staff member or admin of the tenant? (A bot's id is no
+    /// member: it sees the partner view, with no alliance.)
+    async fn is_staff_member(&self, u: UserId) -> Result<bool, StoreError> {
+        match self.store().fetch_user(self.tenant_id, u).await {
+            Ok(row) => Ok(row.role == "staff" || row.role == "admin"),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The staff directory without a page: reused for [`STAFF_BASE_TTL`]
+    /// after a build, and rebuilt after every command.
+    async fn staff_directory(&mut self) -> Result<Value, StoreError> {
+        if let Some((at, v)) = &self.staff_base {
+            if at.elapsed() < STAFF_BASE_TTL {
+                return Ok(v.clone());
+            }
+        }
+        let v = panels::directory(self, None).await?;
+        self.staff_base = Some((Instant::now(), v.clone()));
+        Ok(v)
     }
 
     /// A fresh snowflake as a record id.
@@ -70,7 +107,7 @@ impl Domain for Alliances {
         Alliances {
             ctx: ctx.clone(),
             tenant_id,
-            last_import: None,
+            staff_base: None,
         }
     }
 
@@ -83,8 +120,41 @@ impl Domain for Alliances {
         Changed::Nothing
     }
 
+    /// A change touching the program's projection also touches every staff
+    /// member's own directory (each node rebuilds them all, so viewers on
+    /// other nodes follow too).
     async fn command(&mut self, command: Command) -> Changed {
-        commands::run(self, command).await
+        self.staff_base = None;
+        match commands::run(self, command).await {
+            Changed::Only(mut ps) if ps.contains(&Projection::Program) => {
+                match self.store().fetch_members(self.tenant_id).await {
+                    Ok(members) => {
+                        ps.extend(
+                            members
+                                .into_iter()
+                                .filter(|u| u.role == "staff" || u.role == "admin")
+                                .map(|u| Projection::Partner(u.id)),
+                        );
+                        Changed::Only(ps)
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "staff list unreadable; rebuilding every built panel");
+                        Changed::All
+                    }
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The directory is per viewer (each staff member's holds their open
+    /// alliance page); the workspace a partner's own or the program's.
+    fn projection(kind: &str, viewer: &Actor) -> Projection {
+        if kind == DIRECTORY {
+            Projection::Partner(viewer.user_id)
+        } else {
+            Projection::of(viewer)
+        }
     }
 
     async fn build_panel(
@@ -97,7 +167,21 @@ impl Domain for Alliances {
             Projection::Program | Projection::Everyone => None,
         };
         Ok(Some(match kind {
-            DIRECTORY => panels::directory(self, partner).await?,
+            DIRECTORY => match partner {
+                Some(u) if self.is_staff_member(u).await? => {
+                    let mut data = self.staff_directory().await?;
+                    let page = page::blocks(self, u).await?;
+                    if let Some(blocks) = data["blocks"].as_array_mut() {
+                        blocks.splice(0..0, page);
+                    }
+                    data
+                }
+                other => panels::directory(self, other).await?,
+            },
+            // Staff share the program's workspace, never a partner's.
+            WORKSPACE if matches!(partner, Some(u) if self.is_staff_member(u).await?) => {
+                return Ok(None)
+            }
             WORKSPACE => workspace::panel(self, partner).await?,
             _ => return Ok(None),
         }))

@@ -4,7 +4,8 @@
 //! table (column `filters`, a text filter, row status buttons, row
 //! selection with bulk status buttons), the opportunity board, every
 //! contact, forms (new, edit, contact, opportunity, log, CSV import) with
-//! the last import's report, and the timeline. A partner: their own alliance's record,
+//! the last import's report (from Postgres), and the timeline; the table's
+//! owner, tier, region and industry cells edit inline (`edit_field`). A partner: their own alliance's record,
 //! contacts and opportunities, read-only.
 
 use super::opportunities::{moves, Stage, OPPORTUNITY_LIMIT, STAGES};
@@ -96,6 +97,19 @@ fn alliance_fields(owners: &[Value], partners: &[Value], required: bool) -> Vec<
     ]
 }
 
+/// The directory table's inline edits (the table's `edit`, docs/protocol.md):
+/// owner, tier, region and industry, each sent as `edit_field {alliance_id,
+/// field, value}` and checked like `PATCH /api/v1/alliances/{id}`.
+fn inline_edits(owners: &[Value]) -> Value {
+    let text = |field: &str| json!({"field": field, "input": "text", "max_length": super::input::MAX_SHORT});
+    json!({"action": "edit_field", "param": "alliance_id", "columns": {
+        "2": text("tier"),
+        "3": {"field": "owner_id", "input": "select", "options": owners},
+        "4": text("region"),
+        "5": text("industry"),
+    }})
+}
+
 /// #alliance-directory for `partner` (their alliance) or staff (`None`).
 pub(super) async fn directory(
     al: &Alliances,
@@ -153,7 +167,8 @@ pub(super) async fn directory(
             money(pipeline(al, &mine), cur)
         ]));
         row_ids.push(json!(a.id.to_string()));
-        let buttons: Vec<Value> = Status::parse(&a.status)
+        let open = json!({"label": "Open", "action": "open_alliance", "params": {"alliance_id": a.id.to_string()}});
+        let buttons: Vec<Value> = std::iter::once(open).chain(Status::parse(&a.status)
             .map_or(&[][..], Status::moves)
             .iter()
             .map(|s| {
@@ -164,7 +179,7 @@ pub(super) async fn directory(
                     b["confirm"] = json!(format!("Close {}? Closed is final.", a.name));
                 }
                 b
-            })
+            }))
             .collect();
         row_actions.push(Value::Array(buttons));
     }
@@ -215,7 +230,7 @@ pub(super) async fn directory(
             "rows": rows, "filter": true, "row_actions": row_actions, "row_ids": row_ids,
             "filters": [{"column": 1, "label": "Status"}, {"column": 2, "label": "Tier"}, {"column": 3, "label": "Owner"},
                         {"column": 4, "label": "Region"}, {"column": 5, "label": "Industry"}],
-            "bulk": {"param": "ids", "items": bulk}}),
+            "bulk": {"param": "ids", "items": bulk}, "edit": inline_edits(&owners)}),
         json!({"type": "text", "text": "Status: prospect → negotiation → active ⇄ paused; any status → closed, which is final. Admins change every alliance, staff the ones they own."}),
         json!({"type": "board", "action": "move_opportunity", "columns": columns}),
         json!({"type": "table", "id": "contacts", "columns": ["Contact", "Alliance", "Role", "Email", "Phone"], "filter": true,
@@ -246,7 +261,19 @@ pub(super) async fn directory(
             {"name": "file", "label": "CSV file (external_id, name, status, owner_email, tier, region, industry, website, notes, contact_name, contact_role, contact_email, contact_phone)", "input": "file", "required": true},
         ]}),
     ];
-    if let Some((who, report)) = &al.last_import {
+    let last_import = al
+        .store()
+        .fetch_alliance_import(t)
+        .await?
+        .and_then(|(who, v)| {
+            serde_json::from_value::<super::views::ImportReport>(v)
+                .inspect_err(
+                    |e| tracing::warn!(error = %e, "stored alliance import report unreadable"),
+                )
+                .ok()
+                .map(|r| (who, r))
+        });
+    if let Some((who, report)) = &last_import {
         let rows: Vec<Value> = report
             .rows
             .iter()

@@ -263,7 +263,7 @@ pub struct BulkRow {
 }
 
 /// One row of a CSV import report (`line` counts the header as line 1).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ImportRowReport {
     pub line: u64,
     pub external_id: String,
@@ -275,7 +275,7 @@ pub struct ImportRowReport {
 }
 
 /// The report of a CSV import: `applied` false means nothing changed.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub applied: bool,
     pub created: usize,

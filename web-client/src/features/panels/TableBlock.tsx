@@ -4,11 +4,13 @@
 //! adds a text box that keeps the rows where any cell contains the text;
 //! `filters` adds a select per listed column ([`ColumnFilters`]),
 //! `highlight` flags rows, and `row_ids` with `bulk` makes rows selectable
-//! for the bulk actions ([`BulkBar`]).
+//! for the bulk actions ([`BulkBar`]); `edit` with `row_ids` makes the listed
+//! columns' cells editable in the row ([`EditableCell`]).
 import { useId, useState, type ReactNode } from 'react';
 import { ActionButton } from './ActionButton';
 import { BulkBar, readBulk } from './BulkBar';
 import { ColumnFilters, columnsMatch, readColumnFilters } from './ColumnFilters';
+import { EditableCell, readEdit } from './EditableCell';
 import { formatValue, isStatusColumn, numeric, slug } from './format';
 import { asArray, asString, readButton, type BlockContext, type Button, type Cell } from './types';
 
@@ -53,6 +55,7 @@ export function TableBlock({ block, ctx }: { block: Record<string, unknown>; ctx
   const bulk = readBulk(block.bulk);
   const selectable = bulk !== null && ids.length === rows.length && rows.length > 0;
   const [picked, setPicked] = useState<Set<string>>(() => new Set());
+  const edit = ids.length === rows.length ? readEdit(block.edit, columns.length) : null;
 
   // Keep each row's index in the block: row_actions and the extension are by index.
   const shown = rows
@@ -146,11 +149,21 @@ export function TableBlock({ block, ctx }: { block: Record<string, unknown>; ctx
                       <input type="checkbox" aria-label={`Select ${labelOf(ids[i])}`} checked={picked.has(ids[i])} onChange={() => toggle(ids[i])} />
                     </td>
                   )}
-                  {cells.map((cell, j) => (
-                    <td key={j} className={numeric(cell) ? 'num' : undefined}>
-                      <CellView column={columns[j] ?? ''} cell={cell} />
-                    </td>
-                  ))}
+                  {cells.map((cell, j) => {
+                    const view = <CellView column={columns[j] ?? ''} cell={cell} />;
+                    const cellEdit = edit?.columns.get(j);
+                    return (
+                      <td key={j} className={numeric(cell) ? 'num' : undefined}>
+                        {edit && cellEdit ? (
+                          <EditableCell edit={cellEdit} table={edit} rowId={ids[i]} rowLabel={labelOf(ids[i])} column={columns[j] ?? ''} cell={cell} ctx={ctx}>
+                            {view}
+                          </EditableCell>
+                        ) : (
+                          view
+                        )}
+                      </td>
+                    );
+                  })}
                   {/* Short rows keep the actions column aligned. */}
                   {withActions && cells.length < columns.length && <td colSpan={columns.length - cells.length} />}
                   {withActions && actionsCell(cells, i)}
