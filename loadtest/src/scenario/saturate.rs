@@ -6,9 +6,9 @@ use super::common::{ramp, Ctx};
 use super::rig::{cpu_metrics, setup, step, StepResult};
 use crate::report::Report;
 use anyhow::Result;
+use arena_protocol::Snowflake;
 use clap::Args;
 use serde_json::json;
-use arena_protocol::Snowflake;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -59,7 +59,13 @@ pub async fn run(ctx: &Ctx, a: SaturateArgs) -> Result<Report> {
     let started = Instant::now();
     let (mut rig, _) = setup(ctx, a.subscribers, a.publishers, 0).await?;
     if a.dropped > 0 {
-        drop_sessions(ctx, a.publishers.max(1) + a.subscribers, a.dropped, rig.channel).await?;
+        drop_sessions(
+            ctx,
+            a.publishers.max(1) + a.subscribers,
+            a.dropped,
+            rig.channel,
+        )
+        .await?;
         rep.metric("dropped sessions", a.dropped as u64, "sessions");
     }
     let mut rate = a.start_rate;
@@ -137,7 +143,10 @@ async fn drop_sessions(ctx: &Ctx, first: usize, n: usize, channel: Snowflake) ->
     for h in handles {
         h.await??;
     }
-    eprintln!("{n} sessions identified and dropped in {:.1} s", took.as_secs_f64());
+    eprintln!(
+        "{n} sessions identified and dropped in {:.1} s",
+        took.as_secs_f64()
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     Ok(())
 }

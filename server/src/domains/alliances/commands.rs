@@ -342,7 +342,7 @@ pub(super) async fn run(al: &mut Alliances, command: Command) -> Changed {
                 Ok(report) => {
                     save_report(al, &by, report).await;
                     if report.applied {
-                        Changed::All
+                        imported(al).await
                     } else {
                         Changed::Only(vec![Projection::Program])
                     }
@@ -351,6 +351,30 @@ pub(super) async fn run(al: &mut Alliances, command: Command) -> Changed {
             };
             let _ = reply.send(r);
             changed
+        }
+    }
+}
+
+/// What an applied import changed: the program's view and every partner's
+/// own (any alliance may have been updated), named one by one so that every
+/// node's viewers follow, not only the panels built on this node (the
+/// staff directories are added by `Alliances::command`). Imports are rare
+/// staff actions; if the member list is unreadable, every panel built here.
+async fn imported(al: &Alliances) -> Changed {
+    match al.store().fetch_members(al.tenant_id).await {
+        Ok(members) => {
+            let mut ps = vec![Projection::Program];
+            ps.extend(
+                members
+                    .into_iter()
+                    .filter(|u| u.role == "partner")
+                    .map(|u| Projection::Partner(u.id)),
+            );
+            Changed::Only(ps)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "member list unreadable after an import; rebuilding the panels built here");
+            Changed::All
         }
     }
 }
