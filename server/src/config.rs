@@ -79,10 +79,8 @@ pub struct Config {
     /// Logged bytes one RESUME replays from the channel log at most; channels
     /// past it are `unrecovered` (the client backfills). Default 4 MiB (issue 12 item 8).
     pub resume_replay_bytes: usize,
-    /// Estimated bytes of recent events each channel's (and tenant's) ring
-    /// keeps for sessions away from this node's fan-out ([`crate::hub::ring`]);
-    /// kept only while a session is away, for at most `resume_window_s`.
-    /// 0 keeps none (RESUME then reads the log). Default 262144 (256 KiB).
+    /// Estimated bytes a channel's or tenant's [`crate::hub::ring`] keeps while a session is
+    /// away, for at most `resume_window_s`; 0 keeps none (RESUME reads the log). Default 256 KiB.
     pub resume_ring_bytes: usize,
     /// Per-session outbound queue limit in frames; overflow closes with 4010. Default 1024.
     pub outbound_queue_frames: usize,
