@@ -1,14 +1,12 @@
 //! Delivery without sockets or Postgres: who gets an event, in which variant.
 
 use super::*;
-use crate::hub::{Outbound, Outbox};
+use crate::hub::{Outbound, Outbox, Receiver};
 use crate::ids::{ChannelId, TenantId, UserId};
 use crate::registry::{Principal, TenantChannels};
 use arena_protocol::event::{ChannelUpdate, TypingStart};
 use arena_protocol::model::{ChannelKind, Role};
 use arena_protocol::{Encoding, Snowflake};
-use std::sync::Arc;
-use tokio::sync::mpsc;
 
 const TENANT: TenantId = TenantId(1);
 const CHANNEL: ChannelId = ChannelId(10);
@@ -50,16 +48,15 @@ fn setup() -> (Delivery, Hub) {
     (Delivery::new(hub.clone(), registry), hub)
 }
 
-fn subscribe(hub: &Hub, key: u64, actor: Actor, enc: Encoding) -> mpsc::Receiver<Outbound> {
+fn subscribe(hub: &Hub, key: u64, actor: Actor, enc: Encoding) -> Receiver {
     let (o, rx) = Outbox::new(key, actor, enc, 16, 1 << 20);
-    let o = Arc::new(o);
     hub.subscribe(CHANNEL, &o);
     hub.join_tenant(&o);
     rx
 }
 
 /// The `d.can_post` of the one queued CHANNEL_UPDATE (JSON).
-fn can_post(rx: &mut mpsc::Receiver<Outbound>) -> bool {
+fn can_post(rx: &mut Receiver) -> bool {
     let Ok(Outbound::Dispatch { prefix, .. }) = rx.try_recv() else {
         panic!("no dispatch queued");
     };

@@ -45,13 +45,7 @@ pub fn open(
         state.cfg.outbound_queue_frames,
         state.cfg.outbound_queue_bytes,
     );
-    let session = Arc::new(Session::new(
-        id,
-        Arc::new(outbox),
-        rx,
-        user,
-        state.cfg.replay_frames,
-    ));
+    let session = Arc::new(Session::new(id, outbox, rx, user, state.cfg.replay_frames));
     state.sessions.insert(Arc::clone(&session));
     for &c in channels {
         state.hub.subscribe(c, &session.outbox);

@@ -229,15 +229,12 @@ where
     sink.flush().await.is_ok()
 }
 
-/// Takes a batch off the queue's books and numbers every dispatch in it now,
+/// Numbers every dispatch of a batch just taken off the queue now,
 /// so each is in the replay buffer even if the write is cut short.
 fn number_batch(session: &Session, items: Vec<Outbound>) -> Vec<Outbound> {
     items
         .into_iter()
-        .filter_map(|item| {
-            session.outbox.taken(&item);
-            session.number(item)
-        })
+        .filter_map(|item| session.number(item))
         .collect()
 }
 

@@ -15,10 +15,11 @@
 
 pub mod close;
 pub mod outbox;
+pub mod queue;
 pub mod ring;
 
 pub use close::CloseLatch;
-pub use outbox::{Outbound, Outbox, Push};
+pub use outbox::{Outbound, Outbox, Push, Receiver};
 pub use ring::{Ring, RingAudience, RingEvent, RingLimits};
 
 use crate::ids::{ChannelId, TenantId};

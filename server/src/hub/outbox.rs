@@ -4,14 +4,14 @@
 //!
 //! [`Outbound`] is the one "frame to write" type: the hub and the gateway
 //! enqueue it, the session numbers its dispatches, the writer writes it.
+//! The queue itself is [`super::queue::Queue`] (allocated on first use).
 
 use super::close::CloseLatch;
+use super::queue::{Offer, Queue};
 use crate::registry::Actor;
 use arena_protocol::{CloseCode, DispatchPrefix, Encoding};
 use bytes::Bytes;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 use crate::ids::ChannelId;
 
@@ -61,11 +61,9 @@ pub struct Outbox {
     actor: arc_swap::ArcSwap<Actor>,
     /// The session's encoding: which of an event's encodings it gets.
     pub encoding: Encoding,
-    tx: mpsc::Sender<Outbound>,
-    /// Bytes queued and not yet taken by the writer.
-    queued_bytes: AtomicUsize,
-    /// Byte budget of the queue (`ARENA_OUTBOUND_QUEUE_BYTES`).
-    max_bytes: usize,
+    /// Frames waiting for the writer, bounded by `ARENA_OUTBOUND_QUEUE_FRAMES`
+    /// and `ARENA_OUTBOUND_QUEUE_BYTES`.
+    queue: Queue,
     /// Closed when the session must end; its code says why.
     pub kill: CloseLatch,
 }
@@ -82,23 +80,24 @@ pub enum Push {
 
 impl Outbox {
     /// A new outbox holding at most `max_frames` items and `max_bytes` bytes,
-    /// and the receiving side for the session's writer.
+    /// and the receiving side for the session's writer (dropping it closes
+    /// the queue: later pushes answer [`Push::Gone`]).
     pub fn new(
         key: u64,
         actor: Actor,
         encoding: Encoding,
         max_frames: usize,
         max_bytes: usize,
-    ) -> (Outbox, mpsc::Receiver<Outbound>) {
-        let (tx, rx) = mpsc::channel(max_frames.max(1));
-        let o = Outbox {
+    ) -> (Arc<Outbox>, Receiver) {
+        let o = Arc::new(Outbox {
             key,
             actor: arc_swap::ArcSwap::from_pointee(actor),
             encoding,
-            tx,
-            queued_bytes: AtomicUsize::new(0),
-            max_bytes,
+            queue: Queue::new(max_frames, max_bytes),
             kill: CloseLatch::default(),
+        });
+        let rx = Receiver {
+            outbox: Arc::clone(&o),
         };
         (o, rx)
     }
@@ -118,21 +117,10 @@ impl Outbox {
         if self.kill.is_closed() {
             return Push::Gone;
         }
-        let n = item.bytes();
-        if self.queued_bytes.fetch_add(n, Ordering::Relaxed) + n > self.max_bytes {
-            self.queued_bytes.fetch_sub(n, Ordering::Relaxed);
-            return self.overflow();
-        }
-        match self.tx.try_send(item) {
-            Ok(()) => Push::Queued,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.queued_bytes.fetch_sub(n, Ordering::Relaxed);
-                self.overflow()
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                self.queued_bytes.fetch_sub(n, Ordering::Relaxed);
-                Push::Gone
-            }
+        match self.queue.offer(item) {
+            Offer::Queued => Push::Queued,
+            Offer::Full => self.overflow(),
+            Offer::Closed => Push::Gone,
         }
     }
 
@@ -142,14 +130,9 @@ impl Outbox {
         Push::Overflow
     }
 
-    /// The writer took an item off the queue.
-    pub fn taken(&self, item: &Outbound) {
-        self.queued_bytes.fetch_sub(item.bytes(), Ordering::Relaxed);
-    }
-
     /// Bytes queued and not yet taken.
     pub fn queued_bytes(&self) -> usize {
-        self.queued_bytes.load(Ordering::Relaxed)
+        self.queue.bytes()
     }
 
     /// Ends the session with `code` (the first code wins).
@@ -163,13 +146,42 @@ impl Outbox {
     }
 }
 
+/// The writer's end of a session's queue (one per session). Dropping it
+/// closes the queue and drops what it held.
+#[derive(Debug)]
+pub struct Receiver {
+    outbox: Arc<Outbox>,
+}
+
+/// [`Receiver::try_recv`] found nothing queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Empty;
+
+impl Receiver {
+    /// Waits for queued frames and moves up to `limit` into `buf`; 0 once closed.
+    pub async fn recv_many(&mut self, buf: &mut Vec<Outbound>, limit: usize) -> usize {
+        self.outbox.queue.recv_many(buf, limit).await
+    }
+
+    /// The oldest queued frame, without waiting.
+    pub fn try_recv(&mut self) -> Result<Outbound, Empty> {
+        self.outbox.queue.pop().ok_or(Empty)
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.outbox.queue.close();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ids::{TenantId, UserId};
     use arena_protocol::model::Role;
 
-    fn outbox(frames: usize, bytes: usize) -> (Outbox, mpsc::Receiver<Outbound>) {
+    fn outbox(frames: usize, bytes: usize) -> (Arc<Outbox>, Receiver) {
         let actor = Actor::member(TenantId(1), UserId(2), Role::Partner, None);
         Outbox::new(7, actor, Encoding::Json, frames, bytes)
     }
@@ -184,8 +196,7 @@ mod tests {
         assert_eq!(o.push(frame(300)), Push::Queued);
         assert_eq!(o.push(frame(200)), Push::Queued);
         assert_eq!(o.queued_bytes(), 500);
-        let item = rx.try_recv().expect("queued");
-        o.taken(&item);
+        rx.try_recv().expect("queued");
         assert_eq!(o.queued_bytes(), 200);
     }
 

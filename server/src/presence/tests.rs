@@ -90,7 +90,7 @@ fn large_tenants_are_not_broadcast_to() {
     let (p, rec, hub) = table(1);
     for key in 0..2 {
         let (o, _rx) = Outbox::new(key, actor(key as i64 + 10), Encoding::Json, 8, 1024);
-        hub.join_tenant(&Arc::new(o));
+        hub.join_tenant(&o);
     }
     p.connect(&actor(2), RequestedStatus::Online);
     assert_eq!(

@@ -11,7 +11,7 @@ pub mod table;
 
 pub use table::SessionTable;
 
-use crate::hub::{CloseLatch, Outbound, Outbox};
+use crate::hub::{CloseLatch, Outbound, Outbox, Receiver};
 use crate::ids::ChannelId;
 use crate::registry::Actor;
 use arena_protocol::model::{RequestedStatus, User};
@@ -19,7 +19,6 @@ use arena_protocol::DispatchPrefix;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
-use tokio::sync::mpsc;
 
 /// Mutable session state, behind a short synchronous lock (never held across `.await`).
 #[derive(Debug, Default)]
@@ -72,7 +71,7 @@ pub struct Session {
     pub user: User,
     /// The queue's receiving side; a writer holds the lock for its socket's lifetime,
     /// so a RESUME's writer waits until the old one has let go.
-    pub rx: tokio::sync::Mutex<mpsc::Receiver<Outbound>>,
+    pub rx: tokio::sync::Mutex<Receiver>,
     state: Mutex<SessionState>,
     /// Dispatches kept for replay (`ARENA_REPLAY_FRAMES`); 0 keeps none.
     replay_cap: usize,
@@ -83,7 +82,7 @@ impl Session {
     pub fn new(
         id: String,
         outbox: Arc<Outbox>,
-        rx: mpsc::Receiver<Outbound>,
+        rx: Receiver,
         user: User,
         replay_cap: usize,
     ) -> Self {
@@ -166,9 +165,8 @@ impl Session {
     /// Numbers every queued dispatch into the replay buffer (dropping queued
     /// non-dispatch frames, which answered the old socket). Called on RESUME
     /// with the queue's lock held, so nothing is written meanwhile.
-    pub fn absorb_queue(&self, rx: &mut mpsc::Receiver<Outbound>) {
+    pub fn absorb_queue(&self, rx: &mut Receiver) {
         while let Ok(item) = rx.try_recv() {
-            self.outbox.taken(&item);
             if matches!(item, Outbound::Dispatch { .. }) {
                 self.number(item);
             }

@@ -15,7 +15,7 @@ fn session(replay_cap: usize) -> Session {
         role: Role::Partner,
         tier: None,
     };
-    Session::new("s1".into(), Arc::new(outbox), rx, user, replay_cap)
+    Session::new("s1".into(), outbox, rx, user, replay_cap)
 }
 
 fn prefix() -> DispatchPrefix {
@@ -144,7 +144,7 @@ fn session_of(id: &str, user: i64) -> Arc<Session> {
         role: Role::Partner,
         tier: None,
     };
-    Arc::new(Session::new(id.into(), Arc::new(outbox), rx, u, 0))
+    Arc::new(Session::new(id.into(), outbox, rx, u, 0))
 }
 
 #[test]
