@@ -225,7 +225,7 @@ pub async fn build(
         cfg.access_ttl_s,
     );
     let node_name = format!("node-{}", cfg.node_id);
-    let pool = cfg.database_pool.max(1);
+    let loader = gateway::loader::Loader::start(store.clone(), &tasks, stop.clone());
     let mail = mail::Mailer::new(&cfg);
     Ok(AppState(Arc::new(Shared {
         cfg,
@@ -262,7 +262,10 @@ pub async fn build(
             std::thread::available_parallelism().map_or(1, |n| n.get()),
         ),
         webhook_limiter: integrations::incoming::WebhookLimiter::default(),
-        identify_permits: tokio::sync::Semaphore::new(pool as usize),
+        identify_permits: tokio::sync::Semaphore::new(
+            gateway::loader::MAX_BATCH * gateway::loader::BATCHES_IN_FLIGHT,
+        ),
+        loader,
         mail,
         metrics,
     })))

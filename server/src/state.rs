@@ -64,8 +64,11 @@ pub struct Shared {
     pub login_work: tokio::sync::Semaphore,
     /// Posts per incoming webhook: 30 a minute, burst 10 (Discord's figure).
     pub webhook_limiter: crate::integrations::incoming::WebhookLimiter,
-    /// IDENTIFYs doing database work at once (the pool size); the rest wait.
+    /// IDENTIFYs past token verification at once; the rest wait (a
+    /// reconnect storm queues here). Enough to fill the loader's batches.
     pub identify_permits: tokio::sync::Semaphore,
+    /// IDENTIFY's batched Postgres reads ([`crate::gateway::loader`]).
+    pub loader: crate::gateway::loader::Loader,
     /// Invite and password-reset mail: a bounded queue to the mail worker.
     pub mail: crate::mail::Mailer,
     /// Prometheus registry handle for /metrics.

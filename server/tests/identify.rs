@@ -1,8 +1,9 @@
-//! Fast IDENTIFY (issue 14): IDENTIFY's one read transaction reports
+//! Fast IDENTIFY (issue 14): IDENTIFY's batched member read reports
 //! whether the member's welcome is settled (so the activation actor is
-//! asked only when it may not be), many sessions of one member identify
-//! side by side, and the cluster-wide session cap registers a session
-//! under the cap without walking the member's other sessions.
+//! asked only when it may not be), concurrent reads of two tenants share
+//! batches and each gets its own answer, many sessions of one member
+//! identify side by side, and the cluster-wide session cap registers a
+//! session under the cap without walking the member's other sessions.
 //!
 //! The cluster test needs `ARENA_TEST_REDIS_URL` (set by `./scripts/test`);
 //! without it that test says so and skips.
@@ -14,7 +15,7 @@ mod common;
 use arena_protocol::Encoding;
 use arena_server::config::Config;
 use arena_server::ids::{TenantId, UserId};
-use arena_server::store::{NewActivity, StoreError};
+use arena_server::store::NewActivity;
 use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,12 +24,13 @@ async fn identify_reads_report_a_settled_welcome() {
     let store = &s.state.store;
     let (tid, ana, ..) = s.member("demo", ANA).await;
     let t = TenantId(tid);
+    let loader = &s.state.loader;
     let welcomed = |id: UserId| async move {
-        let mut reads = store.identify_reads(t).await.unwrap();
-        reads.user(id).await.map(|(row, w)| (row.id, w))
+        let read = loader.member(t, id).await.unwrap();
+        read.map(|r| (r.user.id, r.welcomed))
     };
     // Seeded partners were welcomed before claims existed (NULL message id).
-    assert_eq!(welcomed(UserId(ana)).await.unwrap(), (UserId(ana), true));
+    assert_eq!(welcomed(UserId(ana)).await, Some((UserId(ana), true)));
 
     let nia: UserId = s.state.ids.next_id().into();
     store
@@ -43,7 +45,7 @@ async fn identify_reads_report_a_settled_welcome() {
         )
         .await
         .unwrap();
-    assert_eq!(welcomed(nia).await.unwrap(), (nia, false), "never welcomed");
+    assert_eq!(welcomed(nia).await, Some((nia, false)), "never welcomed");
     let activity = NewActivity {
         id: s.state.ids.next_id().0 as i64,
         partner: nia,
@@ -58,15 +60,86 @@ async fn identify_reads_report_a_settled_welcome() {
         .await
         .unwrap();
     assert_eq!(
-        welcomed(nia).await.unwrap(),
-        (nia, false),
+        welcomed(nia).await,
+        Some((nia, false)),
         "claimed but not posted: the actor must finish it"
     );
     store.update_welcome_posted(t, nia).await.unwrap();
-    assert_eq!(welcomed(nia).await.unwrap(), (nia, true));
+    assert_eq!(welcomed(nia).await, Some((nia, true)));
 
     let nobody: UserId = s.state.ids.next_id().into();
-    assert!(matches!(welcomed(nobody).await, Err(StoreError::NotFound)));
+    assert_eq!(welcomed(nobody).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reads_of_two_tenants_each_get_their_own_answer() {
+    let (_db, s) = setup().await;
+    let loader = &s.state.loader;
+    let (demo, ana, ..) = s.member("demo", ANA).await;
+    let (_, ben, ..) = s.member("demo", BEN).await;
+    let (acme, zoe, ..) = s.member("acme", ZOE).await;
+    let (demo, acme) = (TenantId(demo), TenantId(acme));
+    let reg = s.state.registry.tenant(demo);
+    let id_of = |key: &str| {
+        reg.channels
+            .iter()
+            .find(|c| c.key == key)
+            .map(|c| c.id)
+            .unwrap()
+    };
+    let (general, welcome) = (id_of("general-chat"), id_of("welcome"));
+    // Asked all at once: they share batches, grouped by tenant and kind.
+    let mut asks = Vec::new();
+    for i in 0..60 {
+        asks.push(async move {
+            match i % 4 {
+                0 => loader
+                    .member(demo, UserId(ana))
+                    .await
+                    .map(|m| m.map(|m| m.user.id)),
+                1 => loader
+                    .member(acme, UserId(zoe))
+                    .await
+                    .map(|m| m.map(|m| m.user.id)),
+                // Another tenant's member is not found, whatever the batch holds.
+                2 => loader
+                    .member(acme, UserId(ana))
+                    .await
+                    .map(|m| m.map(|m| m.user.id)),
+                _ => loader
+                    .member(demo, UserId(ben))
+                    .await
+                    .map(|m| m.map(|m| m.user.id)),
+            }
+        });
+    }
+    let got = futures_util::future::join_all(asks).await;
+    for (i, g) in got.into_iter().enumerate() {
+        let want = [
+            Some(UserId(ana)),
+            Some(UserId(zoe)),
+            None,
+            Some(UserId(ben)),
+        ][i % 4];
+        assert_eq!(g.unwrap(), want, "ask {i}");
+    }
+    // Heads per request: the channels that request named, nothing else.
+    let (one, both, none) = futures_util::join!(
+        loader.heads(demo, UserId(ana), vec![general]),
+        loader.heads(demo, UserId(ana), vec![general, welcome]),
+        loader.heads(acme, UserId(zoe), vec![general]),
+    );
+    let ids = |h: Vec<arena_server::store::ReadyHead>| {
+        let mut v: Vec<_> = h.into_iter().map(|h| h.id).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(one.unwrap()), vec![general]);
+    let mut want = vec![general, welcome];
+    want.sort();
+    assert_eq!(ids(both.unwrap()), want);
+    assert!(none.unwrap().is_empty(), "demo's channel is not in acme");
+    s.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

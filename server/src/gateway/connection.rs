@@ -171,6 +171,14 @@ fn encode_response(enc: Encoding, resp: Response, max: usize) -> Option<Vec<u8>>
     }
 }
 
+/// The frame limiter's clock, made once: `QuantaClock::default()` probes
+/// the CPU (`cpuid`) each time, ~1 % of the server's CPU during an IDENTIFY
+/// ramp when every connection made its own (profile in docs/benchmarks.md).
+fn clock() -> governor::clock::QuantaClock {
+    static CLOCK: std::sync::OnceLock<governor::clock::QuantaClock> = std::sync::OnceLock::new();
+    CLOCK.get_or_init(Default::default).clone()
+}
+
 /// Reads frames until the session or socket ends; returns whether the client
 /// closed normally (1000/1001: the session is not resumable, as Discord's).
 async fn read_loop(
@@ -185,7 +193,8 @@ async fn read_loop(
     let timeout = interval + interval / 2;
     let per_minute = NonZeroU32::new(cfg.frames_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
     let burst = NonZeroU32::new((cfg.frames_per_minute / 4).max(1)).unwrap_or(NonZeroU32::MIN);
-    let limiter = RateLimiter::direct(Quota::per_minute(per_minute).allow_burst(burst));
+    let limiter =
+        RateLimiter::direct_with_clock(Quota::per_minute(per_minute).allow_burst(burst), clock());
     let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     let mut last_create: Option<tokio::sync::oneshot::Receiver<()>> = None;
     loop {

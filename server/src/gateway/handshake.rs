@@ -61,11 +61,12 @@ fn dispatch(enc: Encoding, e: &Event) -> Result<DispatchPrefix, CloseCode> {
 }
 
 /// IDENTIFY: verifies the token (4004), opens a session subscribed to the
-/// requested readable channels, and prepares READY. Postgres is read in one
-/// transaction ([`crate::store::IdentifyReads`]): the member's row, then,
-/// once subscribed, READY's heads and read states; the channel list comes
-/// from the registry and presences from memory. Nothing here is serialised
-/// per member: any number of one member's IDENTIFYs run side by side.
+/// requested readable channels, and prepares READY. Postgres is read through
+/// the batching [`super::loader`]: the member's row, then, once subscribed,
+/// READY's heads and read states, each in one statement shared with the
+/// IDENTIFYs arriving at the same time; the channel list comes from the
+/// registry and presences from memory. Nothing here is serialised per
+/// member: any number of one member's IDENTIFYs run side by side.
 pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<Attached, CloseCode> {
     // The member row is read below anyway: role and tier come from it.
     let (mut actor, grant) = crate::auth::principal(&state.tokens, &state.store, &d.token)
@@ -78,18 +79,18 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
         .acquire()
         .await
         .map_err(|_| CloseCode::UnknownError)?;
-    // Before the transaction: a tenant loaded on first use reads on its own connection.
+    // A tenant loaded on first use reads on its own connection.
     state
         .registry
         .ensure_tenant(&state.store, actor.tenant_id)
         .await
         .map_err(store_close)?;
-    let mut reads = state
-        .store
-        .identify_reads(actor.tenant_id)
+    let crate::store::MemberRead { user, welcomed } = state
+        .loader
+        .member(actor.tenant_id, actor.user_id)
         .await
-        .map_err(store_close)?;
-    let (user, welcomed) = reads.user(actor.user_id).await.map_err(store_close)?;
+        .map_err(store_close)?
+        .ok_or(CloseCode::AuthenticationFailed)?;
     if let Some(g) = grant {
         crate::auth::admit(&mut actor, g, &user).map_err(auth_close)?;
     }
@@ -128,15 +129,17 @@ pub async fn identify(state: &AppState, enc: Encoding, d: Identify) -> Result<At
     session.state().subset = wanted.is_some();
     session.state().grant = grant;
     sessions::evict_oldest(state, &session);
-    let heads = match reads.heads(actor.user_id, &subscribed).await {
+    let heads = match state
+        .loader
+        .heads(actor.tenant_id, actor.user_id, subscribed)
+        .await
+    {
         Ok(h) => h,
         Err(e) => {
             sessions::terminate(state, &session);
             return Err(store_close(e));
         }
     };
-    // Read only: dropping the transaction ends it off this path (see IdentifyReads).
-    drop(reads);
     let by_id: HashMap<ChannelId, &crate::store::ReadyHead> =
         heads.iter().map(|h| (h.id, h)).collect();
     let channels = listed

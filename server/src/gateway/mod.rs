@@ -9,6 +9,7 @@
 pub mod connection;
 pub mod handshake;
 pub mod incoming;
+pub mod loader;
 pub mod replay;
 pub mod requests;
 pub mod sessions;
@@ -21,6 +22,14 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
+
+/// tungstenite's read buffer per socket, bytes. It is allocated at the
+/// upgrade and zero-filled up to its capacity before every read, so all of
+/// it is resident for every idle session (issue 14: ≤ 8 KiB per idle
+/// session). Client frames are small (a heartbeat is ~30 bytes, a request a
+/// few hundred); a larger frame grows the buffer to its length
+/// (`max_frame_bytes` caps it), and a burst takes a few more reads.
+pub const READ_BUFFER: usize = 1024;
 
 /// Query of `GET /gateway?v=1&encoding=json|msgpack`.
 #[derive(Debug, Deserialize)]
@@ -75,7 +84,7 @@ pub async fn upgrade(
         Err(e) => return e.into_response(),
     };
     let max_in = state.cfg.max_frame_bytes;
-    ws.read_buffer_size(4096)
+    ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(writer::WRITE_BUFFER)
         // Room for one frame of the largest size the server writes beyond the
         // batching buffer, so every frame it builds is writable (issue 12

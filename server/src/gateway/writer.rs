@@ -194,13 +194,17 @@ where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
     let mut arena = BytesMut::new();
+    // Bytes the batch's dispatches still need: a chunk is never larger, so
+    // one small dispatch costs a small buffer, not a whole chunk.
+    let mut left: usize = frames.iter().map(room).sum();
     for item in frames {
+        left -= room(&item);
         let bytes = match item {
             Outbound::Frame(b) => b,
             Outbound::Numbered(s, prefix) => {
                 let need = prefix.len() + 21;
                 if arena.capacity() - arena.len() < need {
-                    arena = BytesMut::with_capacity(need.max(CHUNK));
+                    arena = BytesMut::with_capacity(need + left.min(CHUNK));
                 }
                 prefix.finish_into_buf(s, &mut arena);
                 arena.split().freeze()
@@ -227,6 +231,15 @@ where
     }
     drop(arena);
     sink.flush().await.is_ok()
+}
+
+/// Arena bytes a frame needs when it is written: a dispatch's prefix plus
+/// its `s` (up to 20 digits) and closing byte; 0 for a complete frame.
+fn room(item: &Outbound) -> usize {
+    match item {
+        Outbound::Numbered(_, prefix) => prefix.len() + 21,
+        _ => 0,
+    }
 }
 
 /// Numbers every dispatch of a batch just taken off the queue now,

@@ -17,9 +17,13 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::Notify;
 
-/// Capacity a drained queue keeps; above it the storage is freed, so a
-/// session that once had a burst does not hold its peak while idle.
+/// Capacity a drained queue keeps; above it the storage is freed once the
+/// traffic is light again (a drain of at most [`LIGHT`] items), so a session
+/// that once had a burst does not hold its peak while idle, and a busy one
+/// does not free and regrow its buffer on every batch.
 const KEEP_CAPACITY: usize = 16;
+/// A drain this small means the burst is over.
+const LIGHT: usize = 4;
 
 /// What [`Queue::offer`] did with an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +98,7 @@ impl Queue {
         let mut bytes = 0;
         buf.extend(q.items.drain(..n).inspect(|i| bytes += i.bytes()));
         q.bytes -= bytes;
-        if q.items.is_empty() && q.items.capacity() > KEEP_CAPACITY {
+        if q.items.is_empty() && q.items.capacity() > KEEP_CAPACITY && n <= LIGHT {
             q.items = VecDeque::new();
         }
         n
@@ -180,7 +184,10 @@ mod tests {
         assert_eq!(q.take(&mut buf, 64), 64);
         assert!(q.lock().items.capacity() >= 36, "still holding the rest");
         assert_eq!(q.take(&mut buf, 64), 36);
-        assert_eq!(q.lock().items.capacity(), 0);
+        assert!(q.lock().items.capacity() >= 36, "busy: the buffer is kept");
+        q.offer(frame(1));
+        assert_eq!(q.take(&mut buf, 64), 1);
+        assert_eq!(q.lock().items.capacity(), 0, "light again: freed");
         assert_eq!(q.bytes(), 0);
     }
 

@@ -100,3 +100,27 @@ fn large_tenants_are_not_broadcast_to() {
     );
     assert_eq!(p.list(TenantId(1), 10).len(), 1);
 }
+
+#[test]
+fn lists_walk_only_visible_members_in_id_order() {
+    let (p, _rec, _hub) = table(100);
+    for user in [9, 3, 7, 5] {
+        p.connect(&actor(user), RequestedStatus::Online);
+    }
+    for user in 100..200 {
+        p.connect(&actor(user), RequestedStatus::Invisible);
+    }
+    // 7 goes invisible, 5 goes idle, 3's last socket leaves.
+    p.update(&actor(7), RequestedStatus::Invisible);
+    p.update(&actor(5), RequestedStatus::Idle);
+    p.disconnect(&actor(3));
+    let ids = |v: Vec<arena_protocol::model::Presence>| -> Vec<u64> {
+        v.into_iter().map(|p| p.user_id.0).collect()
+    };
+    assert_eq!(ids(p.list(TenantId(1), 10)), vec![5, 9]);
+    assert_eq!(ids(p.page(TenantId(1), Some(UserId(5)), 10)), vec![9]);
+    assert_eq!(ids(p.list(TenantId(1), 1)), vec![5]);
+    // Visible again: listed again.
+    p.update(&actor(7), RequestedStatus::Dnd);
+    assert_eq!(ids(p.list(TenantId(1), 10)), vec![5, 7, 9]);
+}

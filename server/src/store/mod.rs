@@ -80,7 +80,7 @@ pub use files::FileRow;
 pub use growth::{CodeRow, LeadMove, LeadRow, NewLead, NewReward, PartnerFiguresRow, RewardRow};
 pub use growth_campaigns::{CampaignRow, DueRunRow, EmitRun, EnrollmentRow, RunRow, StepRow};
 pub use growth_pages::{PageContent, PageRow};
-pub use identify::IdentifyReads;
+pub use identify::{HeadsRequest, MemberRead};
 pub use insights::SnapshotRow;
 pub use insights_experiments::{AssignmentRow, ExperimentRow, NewExperiment, VariantCountRow};
 pub use insights_kpis::{KpiCounts, KpiScope, MoneyRow, SeriesRow, StageRow};
@@ -110,7 +110,7 @@ use sqlx::{Postgres, Transaction};
 use std::time::Duration;
 
 /// A failed store call, mapped by the caller to an error code.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// Postgres is unreachable or timed out: answer `unavailable`, retry later.
     #[error("database unavailable: {0}")]

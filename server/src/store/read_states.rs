@@ -45,50 +45,19 @@ impl Store {
         Ok(())
     }
 
-    /// What READY needs per channel in one round trip.
+    /// What READY needs per channel of `channel_ids` for `user_id` (one
+    /// statement: [`Store::identify_heads`] with one request).
     pub async fn fetch_ready_heads(
         &self,
         tenant_id: TenantId,
         user_id: UserId,
         channel_ids: &[ChannelId],
     ) -> Result<Vec<ReadyHead>, StoreError> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = ready_heads(&mut tx, tenant_id, user_id, channel_ids).await?;
-        tx.commit().await?;
-        Ok(out)
+        let request = super::HeadsRequest {
+            user_id,
+            channels: channel_ids.to_vec(),
+        };
+        let mut heads = self.identify_heads(tenant_id, &[request]).await?;
+        Ok(heads.pop().unwrap_or_default())
     }
 }
-
-/// [`Store::fetch_ready_heads`] within a transaction already scoped to
-/// `tenant_id` (IDENTIFY's, [`super::IdentifyReads`]).
-pub(super) async fn ready_heads(
-    conn: &mut sqlx::PgConnection,
-    tenant_id: TenantId,
-    user_id: UserId,
-    channel_ids: &[ChannelId],
-) -> Result<Vec<ReadyHead>, StoreError> {
-    Ok(sqlx::query_as(READY_HEADS)
-        .bind(tenant_id)
-        .bind(user_id)
-        .bind(channel_ids)
-        .fetch_all(conn)
-        .await?)
-}
-
-/// Per channel of `$3`: its head and the member `$2`'s read marker, unread
-/// and mention counts (each capped at 100) in tenant `$1`.
-const READY_HEADS: &str = "SELECT c.id, c.last_seq, c.last_message_id, rs.last_read_id,
-                    CASE WHEN c.last_message_id IS NULL OR c.last_message_id <= COALESCE(rs.last_read_id, 0) THEN 0
-                    ELSE (SELECT count(*) FROM (SELECT 1 FROM messages m
-                          WHERE m.tenant_id = $1 AND m.channel_id = c.id AND m.deleted_at IS NULL
-                            AND m.author_id <> $2 AND m.id > COALESCE(rs.last_read_id, 0) LIMIT 100) x)
-                    END AS unread,
-                    CASE WHEN c.last_message_id IS NULL OR c.last_message_id <= COALESCE(rs.last_read_id, 0) THEN 0
-                    ELSE (SELECT count(*) FROM (SELECT 1 FROM messages m
-                          WHERE m.tenant_id = $1 AND m.channel_id = c.id AND m.deleted_at IS NULL
-                            AND m.mentions <> '{}' AND m.mentions @> ARRAY[$2::bigint]
-                            AND m.author_id <> $2 AND m.id > COALESCE(rs.last_read_id, 0) LIMIT 100) x)
-                    END AS mentions
-             FROM channels c
-             LEFT JOIN read_states rs ON rs.tenant_id = $1 AND rs.user_id = $2 AND rs.channel_id = c.id
-             WHERE c.tenant_id = $1 AND c.id = ANY($3)";
