@@ -48,9 +48,14 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// The grant a session runs on (`None`: a bot token, which lives until revoked).
+/// The grant an attached session runs on; `None` for a bot token (which
+/// lives until revoked) and for a session without a socket: it sends
+/// nothing while away, and RESUME verifies the token it brings, so checking
+/// it would only cost (10,000 dropped sessions were 10 epoch queries per
+/// pass during the resume window: issue 14's dropped-sessions scenario).
 fn grant_of(s: &Session) -> Option<Grant> {
-    s.state().grant
+    let st = s.state();
+    st.grant.filter(|_| st.detached_at.is_none())
 }
 
 /// Closes with 4004 every session whose token's `exp` is at or before `now`
@@ -179,4 +184,44 @@ pub async fn reauth(state: &AppState, session: &Session, token: &str) -> Result<
     }
     session.state().grant = Some(grant);
     Ok(grant.exp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::Outbox;
+    use crate::registry::Actor;
+    use arena_protocol::model::{Role, User};
+    use arena_protocol::{Encoding, Snowflake};
+
+    fn session(table: &SessionTable, id: &str, exp: u64) -> Arc<Session> {
+        let actor = Actor::member(TenantId(1), UserId(2), Role::Partner, None);
+        let (outbox, rx) = Outbox::new(9, actor, Encoding::Json, 8, 1 << 20);
+        let user = User {
+            id: Snowflake(2),
+            display_name: "Ana".into(),
+            role: Role::Partner,
+            tier: None,
+        };
+        let s = Arc::new(Session::new(id.into(), outbox, rx, user, 0));
+        s.state().grant = Some(Grant { exp, epoch: 1 });
+        table.insert(Arc::clone(&s));
+        s
+    }
+
+    #[test]
+    fn expiry_closes_attached_sessions_and_leaves_away_ones_to_resume() {
+        let table = SessionTable::default();
+        let attached = session(&table, "a", 100);
+        let away = session(&table, "b", 100);
+        away.state().detached_at = Some(std::time::Instant::now());
+        let fresh = session(&table, "c", 500);
+        assert_eq!(close_expired(&table, 200), 1);
+        assert_eq!(
+            attached.outbox.close_code(),
+            Some(CloseCode::AuthenticationFailed)
+        );
+        assert_eq!(away.outbox.close_code(), None, "RESUME checks its token");
+        assert_eq!(fresh.outbox.close_code(), None);
+    }
 }

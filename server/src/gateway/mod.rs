@@ -29,7 +29,7 @@ use std::collections::HashMap;
 /// session). Client frames are small (a heartbeat is ~30 bytes, a request a
 /// few hundred); a larger frame grows the buffer to its length
 /// (`max_frame_bytes` caps it), and a burst takes a few more reads.
-pub const READ_BUFFER: usize = 1024;
+pub const READ_BUFFER: usize = 256;
 
 /// Query of `GET /gateway?v=1&encoding=json|msgpack`.
 #[derive(Debug, Deserialize)]

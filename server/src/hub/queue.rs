@@ -17,12 +17,11 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::Notify;
 
-/// Capacity a drained queue keeps; above it the storage is freed once the
-/// traffic is light again (a drain of at most [`LIGHT`] items), so a session
-/// that once had a burst does not hold its peak while idle, and a busy one
-/// does not free and regrow its buffer on every batch.
-const KEEP_CAPACITY: usize = 16;
-/// A drain this small means the burst is over.
+/// A drain of at most this many items that empties the queue frees its
+/// storage: a session with light traffic (a heartbeat ACK every 41 s, a few
+/// messages a minute) holds no queue between frames, and one that had a
+/// burst does not keep its peak while idle; a busy one (larger drains) keeps
+/// its buffer instead of freeing and regrowing it on every batch.
 const LIGHT: usize = 4;
 
 /// What [`Queue::offer`] did with an item.
@@ -98,7 +97,7 @@ impl Queue {
         let mut bytes = 0;
         buf.extend(q.items.drain(..n).inspect(|i| bytes += i.bytes()));
         q.bytes -= bytes;
-        if q.items.is_empty() && q.items.capacity() > KEEP_CAPACITY && n <= LIGHT {
+        if q.items.is_empty() && q.items.capacity() > 0 && n <= LIGHT {
             q.items = VecDeque::new();
         }
         n
