@@ -61,6 +61,8 @@ async fn away_then_resume(cfg: arena_server::config::Config, n: usize) -> Resume
     assert_eq!(st, 200, "{body}");
     let expected = log_after(&mut ana, general, m0.channel_seq).await;
     assert_eq!(expected.len(), n);
+    // What the rings hold for him (the /metrics gauge arena_resume_ring_bytes).
+    let ring_held = s.state.hub.ring_bytes();
 
     let token = s.demo_token(BEN).await;
     let mut ben = s.connect(Encoding::MsgPack).await;
@@ -81,6 +83,7 @@ async fn away_then_resume(cfg: arena_server::config::Config, n: usize) -> Resume
         resumed,
         replayed,
         expected,
+        ring_held,
         _ben: ben,
         _s: s,
     }
@@ -92,6 +95,8 @@ struct Resumed {
     resumed: arena_protocol::event::Resumed,
     replayed: Vec<(u64, Event)>,
     expected: Vec<String>,
+    /// Bytes the node's rings held while ben was away.
+    ring_held: usize,
     _ben: GatewayClient,
     _s: TestServer,
 }
@@ -109,8 +114,10 @@ async fn an_away_session_resumes_from_the_ring() {
         resumed,
         replayed,
         expected,
+        ring_held,
         ..
     } = away_then_resume(test_config(&db.url), 5).await;
+    assert!(ring_held > 0, "the rings kept what ben missed");
     assert_eq!(
         log_sigs(&replayed),
         expected,
@@ -133,8 +140,10 @@ async fn without_a_ring_the_log_fills_the_gap_from_where_the_session_left() {
         resumed,
         replayed,
         expected,
+        ring_held,
         ..
     } = away_then_resume(cfg, 4).await;
+    assert_eq!(ring_held, 0, "no ring kept");
     assert_eq!(
         log_sigs(&replayed),
         expected,

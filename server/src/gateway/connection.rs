@@ -198,11 +198,16 @@ async fn read_loop(
     let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     let mut last_create: Option<tokio::sync::oneshot::Receiver<()>> = None;
     loop {
+        // Ended meanwhile: one atomic load each. Their futures are polled
+        // only while no frame is waiting (each poll takes the token's lock).
+        if socket.is_closed() || session.outbox.kill.is_closed() {
+            return false;
+        }
         let next = tokio::select! {
             biased;
+            n = tokio::time::timeout(timeout, stream.next()) => n,
             _ = socket.closed() => return false,
             _ = session.outbox.kill.closed() => return false,
-            n = tokio::time::timeout(timeout, stream.next()) => n,
         };
         let incoming = match next {
             Err(_) => {

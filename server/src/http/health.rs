@@ -76,6 +76,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
 /// so only on the separate `metrics_addr` listener.
 pub async fn metrics_open(State(state): State<AppState>) -> impl IntoResponse {
     metrics::gauge!("arena_sessions").set(state.sessions.len() as f64);
+    metrics::gauge!("arena_resume_ring_bytes").set(state.hub.ring_bytes() as f64);
     let body = state
         .metrics
         .as_ref()

@@ -3,13 +3,17 @@
 //! 1000 of a later shutdown); the token wakes whoever waits on the end.
 
 use arena_protocol::CloseCode;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use tokio_util::sync::CancellationToken;
 
 /// A one-way switch from open to closed, remembering the first close code.
 #[derive(Debug, Default)]
 pub struct CloseLatch {
     token: CancellationToken,
+    /// Set before the token is cancelled: [`CloseLatch::is_closed`] is one
+    /// atomic load, not the token's mutex (the fan-out asks once per
+    /// delivery; it was ~5 % of the server's CPU at 10 msgs/s into 1,000).
+    closed: AtomicBool,
     /// The first close code given, 0 while none.
     code: AtomicU16,
 }
@@ -20,18 +24,20 @@ impl CloseLatch {
         let _ = self
             .code
             .compare_exchange(0, code.code(), Ordering::AcqRel, Ordering::Acquire);
+        self.closed.store(true, Ordering::Release);
         self.token.cancel();
     }
 
     /// Closes without a code: no close frame of ours is sent (the peer went
     /// away, or another socket took the session over).
     pub fn close_silently(&self) {
+        self.closed.store(true, Ordering::Release);
         self.token.cancel();
     }
 
     /// True once closed, with or without a code.
     pub fn is_closed(&self) -> bool {
-        self.token.is_cancelled()
+        self.closed.load(Ordering::Acquire)
     }
 
     /// Resolves when closed.

@@ -111,16 +111,35 @@ impl Session {
     /// already has it); READY gets the next one without being kept; a
     /// numbered dispatch and a plain frame pass unchanged.
     pub fn number(&self, item: Outbound) -> Option<Outbound> {
+        self.number_in(&mut self.state(), item)
+    }
+
+    /// [`Session::number`] for a whole batch, under one lock (the writer's
+    /// batches: one lock per batch, not per frame).
+    pub fn number_many(&self, items: Vec<Outbound>) -> Vec<Outbound> {
+        let mut st = self.state();
+        items
+            .into_iter()
+            .filter_map(|item| self.number_in(&mut st, item))
+            .collect()
+    }
+
+    fn number_in(&self, st: &mut SessionState, item: Outbound) -> Option<Outbound> {
         match item {
             Outbound::Dispatch {
                 prefix,
                 channel_id,
                 channel_seq,
             } => {
-                let s = self.sequence(&prefix, channel_id, channel_seq)?;
+                let s = self.sequence(st, &prefix, channel_id, channel_seq)?;
                 Some(Outbound::Numbered(s, prefix))
             }
-            Outbound::Unkept(prefix) => Some(Outbound::Numbered(self.next_seq(), prefix)),
+            Outbound::Unkept(prefix) => {
+                st.seq += 1;
+                // The buffer no longer covers everything after its oldest entry.
+                st.replay.clear();
+                Some(Outbound::Numbered(st.seq, prefix))
+            }
             other => Some(other),
         }
     }
@@ -129,11 +148,11 @@ impl Session {
     /// `None` when the floor says the client already has this channel event.
     fn sequence(
         &self,
+        st: &mut SessionState,
         prefix: &DispatchPrefix,
         channel_id: ChannelId,
         channel_seq: u64,
     ) -> Option<u64> {
-        let mut st = self.state();
         if channel_seq > 0 {
             if let Some(i) = st.floor.iter().position(|(c, _)| *c == channel_id) {
                 if channel_seq <= st.floor[i].1 {
@@ -151,15 +170,6 @@ impl Session {
             st.replay.push_back((s, prefix.clone()));
         }
         Some(s)
-    }
-
-    /// Assigns the next `s` without keeping the frame for replay.
-    fn next_seq(&self) -> u64 {
-        let mut st = self.state();
-        st.seq += 1;
-        // The buffer no longer covers everything after its oldest entry.
-        st.replay.clear();
-        st.seq
     }
 
     /// Numbers every queued dispatch into the replay buffer (dropping queued
