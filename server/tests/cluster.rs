@@ -20,17 +20,6 @@ use common::*;
 use serde_json::json;
 use std::time::Duration;
 
-/// A private redis-server for this test's cluster, or `None` (the test
-/// skips): test databases share tenant and channel ids, so two tests' nodes
-/// on one Redis would hear each other.
-async fn private_redis() -> Option<RedisProcess> {
-    if std::env::var("ARENA_TEST_REDIS_URL").is_err() {
-        eprintln!("SKIPPED: ARENA_TEST_REDIS_URL is not set (./scripts/test starts a redis-server and sets it)");
-        return None;
-    }
-    Some(RedisProcess::start().await)
-}
-
 /// A node of the cluster: the test config with the Redis bus and its own node id.
 async fn node(db_url: &str, redis: &str, node_id: u16) -> TestServer {
     TestServer::start_with(Config {

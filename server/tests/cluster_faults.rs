@@ -155,9 +155,20 @@ async fn redis_killed_and_restarted_loses_no_committed_event() {
 }
 
 /// Posts until the connection fails or `max` are acknowledged.
-async fn post_until_dead(c: &mut GatewayClient, channel: Snowflake, max: usize) -> Vec<Message> {
+/// `loaded` fires once [`LOADED`] messages are acknowledged.
+async fn post_until_dead(
+    c: &mut GatewayClient,
+    channel: Snowflake,
+    max: usize,
+    mut loaded: Option<tokio::sync::oneshot::Sender<()>>,
+) -> Vec<Message> {
     let mut acked = Vec::new();
     for i in 0..max {
+        if acked.len() >= LOADED {
+            if let Some(tx) = loaded.take() {
+                let _ = tx.send(());
+            }
+        }
         match c
             .request(
                 "message.create",
@@ -172,6 +183,10 @@ async fn post_until_dead(c: &mut GatewayClient, channel: Snowflake, max: usize) 
     }
     acked
 }
+
+/// Acknowledged messages before a node under load is stopped: the stop waits
+/// for them, not for a time, so a slow machine still stops a loaded node.
+const LOADED: usize = 20;
 
 /// The channel's cursors from READY with `channel` at `seq`.
 fn cursors_at(ready: &arena_protocol::event::Ready, channel: Snowflake, seq: u64) -> Cursors {
@@ -220,19 +235,22 @@ async fn stopped_under_load_loses_nothing(how: Stop) {
     let start_seq = channel(&ready, "general-chat").last_seq;
     let session = ana_a.session_id().unwrap().to_owned();
 
+    let (loaded, is_loaded) = tokio::sync::oneshot::channel();
     let stopper = tokio::spawn(async move {
         let mut a = a;
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        // After LOADED acknowledgements (or the poster's end), and a little more load.
+        let _ = is_loaded.await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
         match how {
             Stop::Kill9 => a.kill9(),
             Stop::Sigterm => a.sigterm(),
         }
         a
     });
-    let acked = post_until_dead(&mut ana_a, general, 100_000).await;
+    let acked = post_until_dead(&mut ana_a, general, 100_000, Some(loaded)).await;
     let mut a = stopper.await.unwrap();
     assert!(
-        acked.len() > 5,
+        acked.len() >= LOADED,
         "some load before the stop ({})",
         acked.len()
     );

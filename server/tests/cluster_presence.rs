@@ -7,8 +7,8 @@
 //! with the same id clears what its previous life left.
 //!
 //! Test databases are copies of one template (same tenant and user ids) and
-//! Redis pub/sub is not per database, so these tests run one at a time
-//! ([`SERIAL`]), each on its own Redis database, flushed first.
+//! Redis pub/sub is not per database, so each test starts its own
+//! redis-server ([`private_redis`]).
 //!
 //! Needs `ARENA_TEST_REDIS_URL` (set by `./scripts/test`); without it each
 //! test says so and skips.
@@ -26,24 +26,6 @@ use arena_server::config::Config;
 use common::*;
 use serde_json::json;
 use std::time::Duration;
-
-/// One test at a time (see the module documentation).
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// The test's own Redis database `db` of `ARENA_TEST_REDIS_URL`, flushed;
-/// `None` (the test skips) without that variable.
-async fn redis_db(db: u8) -> Option<String> {
-    let Ok(base) = std::env::var("ARENA_TEST_REDIS_URL") else {
-        eprintln!("SKIPPED: ARENA_TEST_REDIS_URL is not set (./scripts/test starts a redis-server and sets it)");
-        return None;
-    };
-    let mut url = url::Url::parse(&base).unwrap();
-    url.set_path(&format!("/{db}"));
-    let url = url.to_string();
-    let mut conn = redis_conn(&url).await;
-    let _: () = redis::cmd("FLUSHDB").query_async(&mut conn).await.unwrap();
-    Some(url)
-}
 
 async fn redis_conn(url: &str) -> redis::aio::MultiplexedConnection {
     redis::Client::open(url)
@@ -118,10 +100,10 @@ async fn set_status(c: &mut GatewayClient, status: RequestedStatus) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presence_is_one_view_across_nodes() {
-    let _serial = SERIAL.lock().await;
-    let Some(redis) = redis_db(11).await else {
+    let Some(redis_server) = private_redis().await else {
         return;
     };
+    let redis = redis_server.url();
     let db = TestDb::create().await;
     let a = TestServer::start_with(node_config(&db.url, &redis, 21)).await;
     let b = TestServer::start_with(node_config(&db.url, &redis, 22)).await;
@@ -179,10 +161,10 @@ async fn presence_is_one_view_across_nodes() {
 /// A then shows idle, not offline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_change_announces_the_merged_cluster_status() {
-    let _serial = SERIAL.lock().await;
-    let Some(redis) = redis_db(15).await else {
+    let Some(redis_server) = private_redis().await else {
         return;
     };
+    let redis = redis_server.url();
     let db = TestDb::create().await;
     let a = TestServer::start_with(node_config(&db.url, &redis, 23)).await;
     let b = TestServer::start_with(node_config(&db.url, &redis, 24)).await;
@@ -215,10 +197,10 @@ async fn a_status_change_announces_the_merged_cluster_status() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_id_held_by_a_live_node_cannot_start_twice() {
-    let _serial = SERIAL.lock().await;
-    let Some(redis) = redis_db(12).await else {
+    let Some(redis_server) = private_redis().await else {
         return;
     };
+    let redis = redis_server.url();
     let db = TestDb::create().await;
     let quick = |id| Config {
         node_heartbeat_ms: 200,
@@ -342,10 +324,10 @@ async fn demo_ana(server: &TestServer) -> (i64, Snowflake) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_node_s_users_go_offline_on_the_others_within_15_s() {
-    let _serial = SERIAL.lock().await;
-    let Some(redis) = redis_db(13).await else {
+    let Some(redis_server) = private_redis().await else {
         return;
     };
+    let redis = redis_server.url();
     let db = TestDb::create().await;
     // Default node timing: heartbeat 3 s, TTL 10 s.
     let b = TestServer::start_with(node_config(&db.url, &redis, 24)).await;
@@ -383,10 +365,10 @@ async fn a_killed_node_s_users_go_offline_on_the_others_within_15_s() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_restarted_with_its_id_clears_its_previous_life() {
-    let _serial = SERIAL.lock().await;
-    let Some(redis) = redis_db(14).await else {
+    let Some(redis_server) = private_redis().await else {
         return;
     };
+    let redis = redis_server.url();
     let db = TestDb::create().await;
     // B polls rarely: what clears node 27's leftovers is its own restart.
     let b = TestServer::start_with(Config {
@@ -435,7 +417,6 @@ async fn a_node_restarted_with_its_id_clears_its_previous_life() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_redis_presence_stays_on_the_node() {
-    let _serial = SERIAL.lock().await;
     let db = TestDb::create().await;
     let a = TestServer::start(&db.url).await;
     let (_, ana) = demo_ana(&a).await;

@@ -26,34 +26,36 @@ async fn attempt(s: &TestServer, from: &str, tenant: &str, email: &str, pw: &str
 async fn one_address_guessing_across_accounts_is_throttled() {
     let (_db, s) = setup().await;
     let guesser = "198.51.100.7";
-    let mut limited_at = None;
-    for i in 0..80 {
-        // A different account each time: the per-account limit never trips.
-        let (status, body) = attempt(
-            &s,
-            guesser,
-            "demo",
-            &format!("nobody{i}@demo.test"),
-            "guess",
-        )
-        .await;
-        if status == 429 {
-            assert_eq!(body["error"]["code"], "rate_limited", "{body}");
-            assert!(
-                body["error"]["retry_after_ms"]
-                    .as_u64()
-                    .is_some_and(|ms| ms > 0),
-                "{body}"
-            );
-            limited_at = Some(i);
-            break;
+    // All at once, a different account each time (the per-account limit
+    // never trips): the address's burst is spent before the refill (2/s)
+    // counts, however slow argon2 is on a loaded machine.
+    let answers = futures_util::future::join_all((0..80).map(|i| {
+        let email = format!("nobody{i}@demo.test");
+        let s = &s;
+        async move { attempt(s, guesser, "demo", &email, "guess").await }
+    }))
+    .await;
+    let mut refused = 0;
+    for (status, body) in &answers {
+        match status {
+            401 => {}
+            429 => {
+                refused += 1;
+                assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+                assert!(
+                    body["error"]["retry_after_ms"]
+                        .as_u64()
+                        .is_some_and(|ms| ms > 0),
+                    "{body}"
+                );
+            }
+            other => panic!("answered {other}: {body}"),
         }
-        assert_eq!(status, 401, "attempt {i}: {body}");
     }
-    let at = limited_at.expect("80 guesses from one address must be throttled");
+    assert!(refused > 0, "80 guesses from one address must be throttled");
     assert!(
-        at >= 50,
-        "the burst allows ordinary use first (limited at {at})"
+        refused <= 30,
+        "the burst (60) allows ordinary use first ({refused} of 80 refused)"
     );
     // Another address is not affected, and a right password still works.
     let (status, body) = attempt(&s, "198.51.100.8", "demo", ANA, "arena-demo").await;

@@ -151,6 +151,18 @@ impl Drop for NodeProcess {
     }
 }
 
+/// A private redis-server for one test's cluster, or `None` (the test skips,
+/// saying so) without `ARENA_TEST_REDIS_URL`: test databases share tenant and
+/// channel ids and Redis pub/sub ignores the database number, so two tests'
+/// nodes on one redis-server would hear each other.
+pub async fn private_redis() -> Option<RedisProcess> {
+    if std::env::var("ARENA_TEST_REDIS_URL").is_err() {
+        eprintln!("SKIPPED: ARENA_TEST_REDIS_URL is not set (./scripts/test starts a redis-server and sets it)");
+        return None;
+    }
+    Some(RedisProcess::start().await)
+}
+
 /// A private redis-server on a loopback port; stopped when dropped.
 pub struct RedisProcess {
     child: Option<Child>,
