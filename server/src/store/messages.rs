@@ -82,164 +82,49 @@ pub(super) const MESSAGE_SELECT: &str = "SELECT m.id, m.channel_id, m.channel_se
 impl Store {
     /// Group commit: inserts every message of `batch` in one transaction,
     /// assigning each its channel's next seqs in batch order, and logs
-    /// `MESSAGE_CREATE` for each. Returns the messages with `channel_seq` set,
-    /// in batch order. Nothing is visible before the commit returns. A batch
-    /// may hold several tenants: the transaction is scoped to each in turn
-    /// (row-level security), usually just one.
+    /// `MESSAGE_CREATE` for each (and queues `message.created` for the
+    /// outgoing webhooks subscribed to its channel). Returns the messages with
+    /// `channel_seq` set, in batch order. One statement and one round trip:
+    /// `arena_insert_messages` (migration 0029) runs on its own, so it returns
+    /// only once the commit is durable, and nothing is visible before. A batch
+    /// may hold several tenants: the function scopes each in turn (row-level
+    /// security). A missing or archived channel: `NotFound`, nothing written.
     pub async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Message>, StoreError> {
-        let mut tenants: Vec<TenantId> = batch.iter().map(|m| m.tenant_id).collect();
-        tenants.sort_unstable();
-        tenants.dedup();
-        let Some(&first) = tenants.first() else {
+        if batch.is_empty() {
             return Ok(Vec::new());
-        };
-        let mut tx = self.tenant_tx(first).await?;
-        let mut out: Vec<Option<Message>> = vec![None; batch.len()];
-        for (i, &tenant) in tenants.iter().enumerate() {
-            if i > 0 {
-                Self::scope_tx(&mut tx, tenant).await?;
-            }
-            let (slots, group): (Vec<usize>, Vec<&NewMessage>) = batch
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| m.tenant_id == tenant)
-                .unzip();
-            let committed = Self::insert_messages_tx(&mut tx, &group).await?;
-            for (slot, m) in slots.into_iter().zip(committed) {
-                out[slot] = Some(m);
-            }
         }
-        tx.commit().await?;
-        out.into_iter()
-            .map(|m| m.ok_or(StoreError::NotFound))
-            .collect()
-    }
-
-    /// The messages of one tenant, in a transaction scoped to it.
-    async fn insert_messages_tx(
-        tx: &mut Transaction<'_, Postgres>,
-        batch: &[&NewMessage],
-    ) -> Result<Vec<Message>, StoreError> {
-        // Count per (tenant, channel), in key order.
-        let mut counts: std::collections::BTreeMap<(i64, i64), (i64, i64)> = Default::default();
-        for m in batch {
-            let e = counts
-                .entry((m.tenant_id.0, m.message.channel_id.0 as i64))
-                .or_insert((0, 0));
-            e.0 += 1;
-            e.1 = e.1.max(m.message.id.0 as i64);
-        }
-        let heads: Vec<(i64, i64, i64, i64)> = counts
-            .iter()
-            .map(|(&(t, c), &(n, max))| (t, c, n, max))
-            .collect();
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-            "UPDATE channels c SET last_seq = c.last_seq + v.n,
-                    last_message_id = GREATEST(COALESCE(c.last_message_id, 0), v.max_id)
-             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(tenant_id, channel_id, n, max_id)
-             WHERE c.tenant_id = v.tenant_id AND c.id = v.channel_id AND NOT c.archived
-             RETURNING c.tenant_id, c.id, c.last_seq",
-        )
-        .bind(heads.iter().map(|h| h.0).collect::<Vec<_>>())
-        .bind(heads.iter().map(|h| h.1).collect::<Vec<_>>())
-        .bind(heads.iter().map(|h| h.2).collect::<Vec<_>>())
-        .bind(heads.iter().map(|h| h.3).collect::<Vec<_>>())
-        .fetch_all(&mut **tx)
-        .await?;
-        if rows.len() != heads.len() {
-            return Err(StoreError::NotFound);
-        }
-        // next seq per channel = last_seq - n + 1
-        let mut next: std::collections::HashMap<(i64, i64), i64> = rows
-            .iter()
-            .map(|&(t, c, last)| ((t, c), last - counts.get(&(t, c)).map_or(1, |x| x.0) + 1))
-            .collect();
-        let mut out = Vec::with_capacity(batch.len());
         let n = batch.len();
-        let (
-            mut tenant,
-            mut id,
-            mut channel,
-            mut author,
-            mut content,
-            mut card,
-            mut reply,
-            mut nonce,
-            mut seq,
-            mut at,
-            mut d,
-            mut mentions,
-        ) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
+        let mut cols = MessageColumns::with_capacity(n);
         for nm in batch {
-            let mut m = nm.message.clone();
-            let ch = m.channel_id.0 as i64;
-            let slot = next
-                .get_mut(&(nm.tenant_id.0, ch))
-                .ok_or(StoreError::NotFound)?;
-            m.channel_seq = *slot as u64;
-            *slot += 1;
-            tenant.push(nm.tenant_id.0);
-            id.push(m.id.0 as i64);
-            channel.push(ch);
-            author.push(m.author.id.0 as i64);
-            content.push(m.content.clone());
-            card.push(m.card.as_ref().and_then(|c| serde_json::to_string(c).ok()));
-            reply.push(m.reply_to.map(|r| r.0 as i64));
-            nonce.push(m.nonce.clone());
-            seq.push(m.channel_seq as i64);
-            at.push(nm.created_at);
-            mentions.push(array_literal(&m.mentions));
-            d.push(serde_json::to_string(&m).map_err(|e| StoreError::Other(e.to_string()))?);
-            out.push(m);
+            cols.push(nm)?;
         }
-        sqlx::query(
-            "INSERT INTO messages (tenant_id, id, channel_id, author_id, content, card, reply_to, nonce, channel_seq, created_at, mentions)
-             SELECT t, i, c, a, body, card::jsonb, r, n, s, at, mm::bigint[]
-             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
-                         $7::bigint[], $8::text[], $9::bigint[], $10::timestamptz[], $11::text[])
-               AS v(t, i, c, a, body, card, r, n, s, at, mm)",
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT o_id, o_seq FROM arena_insert_messages($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
-        .bind(&tenant)
-        .bind(&id)
-        .bind(&channel)
-        .bind(&author)
-        .bind(&content)
-        .bind(&card)
-        .bind(&reply)
-        .bind(&nonce)
-        .bind(&seq)
-        .bind(&at)
-        .bind(&mentions)
-        .execute(&mut **tx)
+        .bind(&cols.tenant)
+        .bind(&cols.id)
+        .bind(&cols.channel)
+        .bind(&cols.author)
+        .bind(&cols.content)
+        .bind(&cols.card)
+        .bind(&cols.reply)
+        .bind(&cols.nonce)
+        .bind(&cols.at)
+        .bind(&cols.mentions)
+        .bind(&cols.d_head)
+        .bind(&cols.d_tail)
+        .fetch_all(&self.pool)
         .await?;
-        sqlx::query(
-            "INSERT INTO channel_events (tenant_id, channel_id, seq, t, d, message_id)
-             SELECT t, c, s, 'MESSAGE_CREATE', d, i
-             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[]) AS v(t, c, s, d, i)",
-        )
-        .bind(&tenant)
-        .bind(&channel)
-        .bind(&seq)
-        .bind(&d)
-        .bind(&id)
-        .execute(&mut **tx)
-        .await?;
-        // Outgoing webhooks subscribed to these channels, in the same transaction.
-        Self::insert_message_outbox_tx(tx, &tenant, &id, &channel, &d).await?;
-        Ok(out)
+        let seqs: std::collections::HashMap<i64, i64> = rows.into_iter().collect();
+        batch
+            .iter()
+            .map(|nm| {
+                let mut m = nm.message.clone();
+                let seq = seqs.get(&(m.id.0 as i64)).ok_or(StoreError::NotFound)?;
+                m.channel_seq = *seq as u64;
+                Ok(m)
+            })
+            .collect()
     }
 
     /// One live (not deleted) message, or `NotFound`.
@@ -468,4 +353,117 @@ impl Store {
 fn array_literal(ids: &[Snowflake]) -> String {
     let inner: Vec<String> = ids.iter().map(|u| u.0.to_string()).collect();
     format!("{{{}}}", inner.join(","))
+}
+
+/// A batch of messages as the parallel arrays `arena_insert_messages` takes
+/// (migration 0029), one element per message in batch order.
+struct MessageColumns {
+    tenant: Vec<i64>,
+    id: Vec<i64>,
+    channel: Vec<i64>,
+    author: Vec<i64>,
+    content: Vec<String>,
+    card: Vec<Option<String>>,
+    reply: Vec<Option<i64>>,
+    nonce: Vec<Option<String>>,
+    at: Vec<OffsetDateTime>,
+    mentions: Vec<String>,
+    /// The wire JSON up to the value of `channel_seq`, and after it: the
+    /// function puts the seq it assigns between the two.
+    d_head: Vec<String>,
+    d_tail: Vec<String>,
+}
+
+impl MessageColumns {
+    fn with_capacity(n: usize) -> Self {
+        MessageColumns {
+            tenant: Vec::with_capacity(n),
+            id: Vec::with_capacity(n),
+            channel: Vec::with_capacity(n),
+            author: Vec::with_capacity(n),
+            content: Vec::with_capacity(n),
+            card: Vec::with_capacity(n),
+            reply: Vec::with_capacity(n),
+            nonce: Vec::with_capacity(n),
+            at: Vec::with_capacity(n),
+            mentions: Vec::with_capacity(n),
+            d_head: Vec::with_capacity(n),
+            d_tail: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, nm: &NewMessage) -> Result<(), StoreError> {
+        let m = &nm.message;
+        self.tenant.push(nm.tenant_id.0);
+        self.id.push(m.id.0 as i64);
+        self.channel.push(m.channel_id.0 as i64);
+        self.author.push(m.author.id.0 as i64);
+        self.content.push(m.content.clone());
+        self.card
+            .push(m.card.as_ref().and_then(|c| serde_json::to_string(c).ok()));
+        self.reply.push(m.reply_to.map(|r| r.0 as i64));
+        self.nonce.push(m.nonce.clone());
+        self.at.push(nm.created_at);
+        self.mentions.push(array_literal(&m.mentions));
+        let (head, tail) = split_at_seq(m)?;
+        self.d_head.push(head);
+        self.d_tail.push(tail);
+        Ok(())
+    }
+}
+
+/// `m`'s wire JSON split around the value of its `channel_seq`: serde writes
+/// a struct's fields in declaration order, so the top-level key comes right
+/// after `id` and `channel_id` (two ids, never that text), before any content.
+fn split_at_seq(m: &Message) -> Result<(String, String), StoreError> {
+    const KEY: &str = "\"channel_seq\":";
+    let json = serde_json::to_string(m).map_err(|e| StoreError::Other(e.to_string()))?;
+    let seq = m.channel_seq.to_string();
+    let at = json
+        .find(KEY)
+        .map(|i| i + KEY.len())
+        .filter(|&i| json[i..].starts_with(&seq))
+        .ok_or_else(|| StoreError::Other("message JSON without channel_seq".into()))?;
+    Ok((json[..at].to_owned(), json[at + seq.len()..].to_owned()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_json_splits_around_the_seq_and_joins_back() {
+        let m = Message {
+            id: Snowflake(7),
+            channel_id: Snowflake(8),
+            channel_seq: 41,
+            author: User {
+                id: Snowflake(9),
+                display_name: "\"channel_seq\":1".into(),
+                role: Role::Partner,
+                tier: None,
+            },
+            content: "\"channel_seq\":41".into(),
+            card: None,
+            reply_to: None,
+            nonce: None,
+            created_at: "2026-11-26T00:00:00Z".into(),
+            edited_at: None,
+            pinned: false,
+            reactions: Vec::new(),
+            mentions: Vec::new(),
+        };
+        let (head, tail) = split_at_seq(&m).unwrap();
+        assert!(head.ends_with("\"channel_seq\":"), "{head}");
+        let joined: Message = serde_json::from_str(&format!("{head}42{tail}")).unwrap();
+        assert_eq!(joined.channel_seq, 42);
+        assert_eq!(
+            Message {
+                channel_seq: 41,
+                ..joined
+            },
+            m
+        );
+    }
 }

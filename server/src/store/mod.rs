@@ -137,6 +137,10 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) => {
                 if db.is_unique_violation() {
                     StoreError::Conflict(db.constraint().unwrap_or("unique").to_owned())
+                } else if db.code().as_deref() == Some("P0002") {
+                    // no_data_found, raised by the store's own functions
+                    // (e.g. arena_insert_messages, migration 0029).
+                    StoreError::NotFound
                 } else if db
                     .code()
                     .is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))

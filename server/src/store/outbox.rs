@@ -68,32 +68,6 @@ impl Store {
         Ok(())
     }
 
-    /// Queues `message.created` for a committed batch: one row per message
-    /// and subscription whose channels include the message's channel.
-    pub(super) async fn insert_message_outbox_tx(
-        tx: &mut Transaction<'_, Postgres>,
-        tenants: &[i64],
-        ids: &[i64],
-        channels: &[i64],
-        payloads: &[String],
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO webhook_outbox (tenant_id, event_id, subscription_id, event_type, payload)
-             SELECT v.t, v.i, s.id, 'message.created', v.d
-             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) AS v(t, i, c, d)
-             JOIN webhook_subscriptions s ON s.tenant_id = v.t AND s.disabled_at IS NULL
-                  AND 'message.created' = ANY(s.event_types)
-             JOIN channels ch ON ch.tenant_id = v.t AND ch.id = v.c AND ch.key = ANY(s.channels)",
-        )
-        .bind(tenants)
-        .bind(ids)
-        .bind(channels)
-        .bind(payloads)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
-    }
-
     /// Stores a subscription.
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_webhook_subscription(
