@@ -52,7 +52,8 @@ pub struct SaturateArgs {
     /// After the first failed step, this many more steps bisect (geometric
     /// midpoint) between the highest passing rate and the lowest failing
     /// one, so the figure's resolution is finer than `factor`: with 1.25
-    /// and 2, a server is placed within ~6 % instead of 25 %.
+    /// and 2, a server is placed within ~6 % instead of 25 %. A step that
+    /// lost frames or sessions ends the search (its subscribers may be gone).
     #[arg(long, default_value_t = 0)]
     pub refine: usize,
 }
@@ -91,16 +92,21 @@ pub async fn run(ctx: &Ctx, a: SaturateArgs) -> Result<Report> {
     let (mut passed, mut refined) = (0, 0);
     loop {
         let mut tries = 0;
-        let (ok, r) = loop {
+        let (ok, sound, r) = loop {
             let r = step(ctx, &mut rig, rate, a.step_s, a.settle_s).await?;
             let (ok, sound) = judge(&a, rate, &r);
             note_step(&mut rep, rate, &r, ok);
             steps.push(r.clone());
             if ok || !sound || tries >= a.retries {
-                break (ok, r);
+                break (ok, sound, r);
             }
             tries += 1;
         };
+        if !sound {
+            // Lost frames or closed sessions: the rig's subscribers may be
+            // gone, so a lower rate would measure a broken rig. Stop here.
+            break;
+        }
         if ok {
             passed += 1;
             best = Some(r);
