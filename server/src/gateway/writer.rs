@@ -14,6 +14,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use bytes::{Bytes, BytesMut};
 use futures_util::{Sink, SinkExt};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -81,6 +82,7 @@ where
         max_frame,
     } = lead;
     let mut rx = session.rx.lock().await;
+    socket.also_wake(&session.outbox);
     // Created once: re-polling them is a cheap flag check.
     let killed = session.outbox.kill.closed();
     let closed = socket.closed();
@@ -118,33 +120,40 @@ where
     }
     while ok {
         // A kill or a socket close is seen at the top of each round (one
-        // atomic load each) or, while the queue is empty, through the
-        // latches' writer slots; a writer with frames to send polls neither.
-        let mut buf = Vec::new();
-        let end = if session.outbox.kill.is_closed() {
-            End::Killed
-        } else if socket.is_closed() {
-            End::Closed
-        } else {
-            // While the queue is empty the two latches' writer slots stand in
-            // for their futures (no lock per wake-up).
-            let ended = std::future::poll_fn(|cx| {
-                let killed = session.outbox.kill.poll_writer(cx);
-                let closed = socket.poll_writer(cx);
-                if killed.is_ready() || closed.is_ready() {
-                    std::task::Poll::Ready(())
+        // atomic load each). Only a writer whose queue is empty registers
+        // its waker, in one slot: the kill latch's, which a frame landing in
+        // the empty queue and a close of this socket also wake.
+        let mut rest = Vec::new();
+        let round = std::future::poll_fn(|cx| {
+            let ended = || {
+                if session.outbox.kill.is_closed() {
+                    Some(Round::Killed)
+                } else if socket.is_closed() {
+                    Some(Round::Closed)
                 } else {
-                    std::task::Poll::Pending
+                    None
                 }
-            });
-            tokio::select! {
-                biased;
-                n = rx.recv_many(&mut buf, BATCH) => if n == 0 { End::Closed } else { End::Open },
-                _ = ended => if session.outbox.kill.is_closed() { End::Killed } else { End::Closed },
+            };
+            if let Some(end) = ended() {
+                return Poll::Ready(end);
             }
-        };
-        match end {
-            End::Killed => {
+            if let Some(first) = rx.take(&mut rest, BATCH) {
+                return Poll::Ready(Round::Frames(first));
+            }
+            // One slot for frames, a kill and (linked below) a socket close.
+            rx.register(cx);
+            // Registered before these checks: what happens after them wakes `cx`.
+            if let Some(end) = ended() {
+                return Poll::Ready(end);
+            }
+            match rx.take(&mut rest, BATCH) {
+                Some(first) => Poll::Ready(Round::Frames(first)),
+                None => Poll::Pending,
+            }
+        })
+        .await;
+        match round {
+            Round::Killed => {
                 let code = session
                     .outbox
                     .close_code()
@@ -167,7 +176,7 @@ where
                             if queued.is_empty() {
                                 break;
                             }
-                            let frames = number_batch(&session, queued);
+                            let frames = session.number_many(queued);
                             if !write_all(&mut sink, enc, frames, max_frame).await {
                                 break;
                             }
@@ -178,16 +187,22 @@ where
                 let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close_frame(code))).await;
                 break;
             }
-            End::Closed => {
+            Round::Closed => {
                 if let Some(code) = socket.code() {
                     let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close_frame(code))).await;
                 }
                 break;
             }
-            End::Open => {
-                // Number the whole batch first: every dispatch taken off the queue is
-                // in the replay buffer even if the write below is cut short.
-                let frames = number_batch(&session, buf);
+            Round::Frames(first) => {
+                // Number the whole round first: every dispatch taken off the queue is
+                // in the replay buffer even if the write below is cut short. A
+                // one-frame round (the common case) allocates no batch.
+                let frames: Frames = if rest.is_empty() {
+                    Frames::One(session.number(first))
+                } else {
+                    rest.insert(0, first);
+                    Frames::from(session.number_many(rest))
+                };
                 // A stalled peer must not pin this task: a kill or a socket close
                 // interrupts the write (their futures are polled only while it
                 // waits), and the next round sends the close.
@@ -204,11 +219,44 @@ where
     socket.close_silently();
 }
 
-/// What a writer's round found: frames to write, or why it ends.
-enum End {
-    Open,
+/// What a writer's round found: frames to write (the oldest here, the
+/// rest beside it), or why it ends.
+enum Round {
+    Frames(Outbound),
     Killed,
     Closed,
+}
+
+/// Numbered frames to write: a one-frame round carries no `Vec`.
+enum Frames {
+    One(Option<Outbound>),
+    Many(std::vec::IntoIter<Outbound>),
+}
+
+impl Frames {
+    /// Arena bytes the frames still to come need ([`room`]).
+    fn room(&self) -> usize {
+        match self {
+            Frames::One(f) => f.as_ref().map_or(0, room),
+            Frames::Many(v) => v.as_slice().iter().map(room).sum(),
+        }
+    }
+}
+
+impl From<Vec<Outbound>> for Frames {
+    fn from(v: Vec<Outbound>) -> Self {
+        Frames::Many(v.into_iter())
+    }
+}
+
+impl Iterator for Frames {
+    type Item = Outbound;
+    fn next(&mut self) -> Option<Outbound> {
+        match self {
+            Frames::One(f) => f.take(),
+            Frames::Many(v) => v.next(),
+        }
+    }
 }
 
 /// Bytes per buffer that frames are built in (one allocation per chunk, not per delivery).
@@ -219,14 +267,20 @@ const CHUNK: usize = 16 * 1024;
 /// holds one chunk of copies, not a whole batch. A frame over `max_frame`
 /// is a server bug: logged, counted and dropped, never fed (it would fail the
 /// socket). False if the socket failed.
-async fn write_all<S>(sink: &mut S, enc: Encoding, frames: Vec<Outbound>, max_frame: usize) -> bool
+async fn write_all<S>(
+    sink: &mut S,
+    enc: Encoding,
+    frames: impl Into<Frames>,
+    max_frame: usize,
+) -> bool
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
+    let frames = frames.into();
     let mut arena = BytesMut::new();
     // Bytes the batch's dispatches still need: a chunk is never larger, so
     // one small dispatch costs a small buffer, not a whole chunk.
-    let mut left: usize = frames.iter().map(room).sum();
+    let mut left: usize = frames.room();
     for item in frames {
         left -= room(&item);
         let bytes = match item {
@@ -270,12 +324,6 @@ fn room(item: &Outbound) -> usize {
         Outbound::Numbered(_, prefix) => prefix.len() + 21,
         _ => 0,
     }
-}
-
-/// Numbers every dispatch of a batch just taken off the queue now,
-/// so each is in the replay buffer even if the write is cut short.
-fn number_batch(session: &Session, items: Vec<Outbound>) -> Vec<Outbound> {
-    session.number_many(items)
 }
 
 #[cfg(test)]

@@ -2,10 +2,16 @@
 //! code. The first code wins (a slow-consumer 4010 is not overwritten by the
 //! 1000 of a later shutdown); the token wakes whoever waits on the end, and
 //! one lock-free waker slot wakes the socket's writer.
+//!
+//! A session's writer waits on one slot only, its session's kill latch's
+//! (which an outbox also wakes when a frame lands in the empty queue): a
+//! socket's latch is told that outbox ([`CloseLatch::also_wake`]) and wakes
+//! its slot on close too, so an idle writer registers one waker, not two.
 
 use arena_protocol::CloseCode;
 use futures_util::task::AtomicWaker;
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use tokio_util::sync::CancellationToken;
 
@@ -21,6 +27,8 @@ pub struct CloseLatch {
     code: AtomicU16,
     /// The writer waiting on this latch ([`CloseLatch::poll_writer`]).
     writer: AtomicWaker,
+    /// A socket's latch: the outbox whose writer slot a close also wakes.
+    also: OnceLock<Arc<super::Outbox>>,
 }
 
 impl CloseLatch {
@@ -31,7 +39,7 @@ impl CloseLatch {
             .compare_exchange(0, code.code(), Ordering::AcqRel, Ordering::Acquire);
         self.closed.store(true, Ordering::Release);
         self.token.cancel();
-        self.writer.wake();
+        self.wake_writers();
     }
 
     /// Closes without a code: no close frame of ours is sent (the peer went
@@ -39,7 +47,21 @@ impl CloseLatch {
     pub fn close_silently(&self) {
         self.closed.store(true, Ordering::Release);
         self.token.cancel();
+        self.wake_writers();
+    }
+
+    fn wake_writers(&self) {
         self.writer.wake();
+        if let Some(outbox) = self.also.get() {
+            outbox.kill.wake_writer();
+        }
+    }
+
+    /// Has a close of this (socket's) latch also wake the writer slot of
+    /// `outbox`'s kill latch, where the session's writer waits; the first
+    /// outbox given is kept (a socket serves one session).
+    pub fn also_wake(&self, outbox: &Arc<super::Outbox>) {
+        let _ = self.also.set(Arc::clone(outbox));
     }
 
     /// True once closed, with or without a code.
@@ -66,6 +88,19 @@ impl CloseLatch {
         } else {
             Poll::Pending
         }
+    }
+
+    /// Registers `cx`'s task in the writer slot without checking the latch
+    /// (the outbox shares the slot: [`CloseLatch::wake_writer`]).
+    pub fn register_writer(&self, cx: &mut Context<'_>) {
+        self.writer.register(cx.waker());
+    }
+
+    /// Wakes the task in the writer slot, if one waits, without closing.
+    /// The outbox calls it when a frame lands in the session's empty queue,
+    /// so the session's writer waits on one slot for frames and for a kill.
+    pub fn wake_writer(&self) {
+        self.writer.wake();
     }
 
     /// The first close code given, if any.
@@ -102,6 +137,42 @@ mod tests {
         tokio::time::timeout(std::time::Duration::from_secs(5), writer)
             .await
             .expect("woken by the close")
+            .expect("writer task");
+    }
+
+    #[tokio::test]
+    async fn a_socket_close_wakes_the_writer_waiting_on_its_session() {
+        use crate::hub::Outbox;
+        use crate::ids::{TenantId, UserId};
+        use crate::registry::Actor;
+        let actor = Actor::member(
+            TenantId(1),
+            UserId(2),
+            arena_protocol::model::Role::Partner,
+            None,
+        );
+        let (outbox, rx) = Outbox::new(1, actor, arena_protocol::Encoding::Json, 8, 1000);
+        let socket = std::sync::Arc::new(CloseLatch::default());
+        socket.also_wake(&outbox);
+        let waiting = std::sync::Arc::clone(&socket);
+        let writer = tokio::spawn(async move {
+            // Waits as the writer does: registered on the session's slot only.
+            std::future::poll_fn(|cx| {
+                rx.register(cx);
+                if waiting.is_closed() {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+        });
+        tokio::task::yield_now().await;
+        assert!(!writer.is_finished());
+        socket.close_silently();
+        tokio::time::timeout(std::time::Duration::from_secs(5), writer)
+            .await
+            .expect("woken by the socket's close")
             .expect("writer task");
     }
 

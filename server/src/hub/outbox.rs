@@ -64,7 +64,8 @@ pub struct Outbox {
     /// Frames waiting for the writer, bounded by `ARENA_OUTBOUND_QUEUE_FRAMES`
     /// and `ARENA_OUTBOUND_QUEUE_BYTES`.
     queue: Queue,
-    /// Closed when the session must end; its code says why.
+    /// Closed when the session must end; its code says why. Its writer slot
+    /// is also woken when a frame lands in the empty queue ([`Receiver::register`]).
     pub kill: CloseLatch,
 }
 
@@ -118,6 +119,10 @@ impl Outbox {
             return Push::Gone;
         }
         match self.queue.offer(item) {
+            Offer::First => {
+                self.kill.wake_writer();
+                Push::Queued
+            }
             Offer::Queued => Push::Queued,
             Offer::Full => self.overflow(),
             Offer::Closed => Push::Gone,
@@ -158,9 +163,17 @@ pub struct Receiver {
 pub struct Empty;
 
 impl Receiver {
-    /// Waits for queued frames and moves up to `limit` into `buf`; 0 once closed.
-    pub async fn recv_many(&mut self, buf: &mut Vec<Outbound>, limit: usize) -> usize {
-        self.outbox.queue.recv_many(buf, limit).await
+    /// Takes up to `limit` queued frames without waiting: the oldest is
+    /// returned, the others appended to `rest`; `None` when nothing is queued.
+    pub fn take(&mut self, rest: &mut Vec<Outbound>, limit: usize) -> Option<Outbound> {
+        self.outbox.queue.take(rest, limit)
+    }
+
+    /// Has `cx`'s task woken when a frame lands in the empty queue or the
+    /// session is killed (one slot for both: the kill latch's). The caller
+    /// registers, then takes again, so a frame queued in between is not missed.
+    pub fn register(&self, cx: &mut std::task::Context<'_>) {
+        self.outbox.kill.register_writer(cx);
     }
 
     /// The oldest queued frame, without waiting.
