@@ -30,7 +30,8 @@ pub struct Config {
     /// Postgres URL migrations run with: the tables' owner
     /// (`ARENA_MIGRATE_DATABASE_URL`). Default none: `database_url`.
     pub migrate_database_url: Option<String>,
-    /// Postgres pool size. Default 16.
+    /// Postgres pool size. Default 16. The four group-commit shards each
+    /// hold one more connection of their own (`Store::dedicated`).
     pub database_pool: u32,
     /// Path of the channel registry. Default `channels.toml`.
     pub channels: PathBuf,

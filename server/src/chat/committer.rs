@@ -45,6 +45,7 @@ impl Committer {
                 let (tx, rx) = mpsc::channel(MAILBOX);
                 let shard = Shard {
                     store: store.clone(),
+                    conn: None,
                     publisher: publisher.clone(),
                     batch: batch.max(1),
                 };
@@ -83,12 +84,19 @@ impl Committer {
 /// One committer shard's task state.
 struct Shard {
     store: Store,
+    /// The shard's own connection ([`Store::dedicated`]), taken on first
+    /// use and dropped after an error that may have broken it.
+    conn: Option<sqlx::PgConnection>,
     publisher: Publisher,
     batch: usize,
 }
 
 impl Shard {
-    async fn run(self, mut rx: mpsc::Receiver<(NewMessage, Reply)>, shutdown: CancellationToken) {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<(NewMessage, Reply)>,
+        shutdown: CancellationToken,
+    ) {
         let mut pending = Vec::with_capacity(self.batch);
         loop {
             let n = tokio::select! {
@@ -105,22 +113,42 @@ impl Shard {
         while rx.recv_many(&mut pending, self.batch).await > 0 {
             self.commit(std::mem::take(&mut pending)).await;
         }
+        if let Some(conn) = self.conn.take() {
+            let _ = sqlx::Connection::close(conn).await;
+        }
     }
 
-    async fn commit(&self, pending: Vec<(NewMessage, Reply)>) {
+    /// Inserts `msgs` on the shard's connection (taking one if it has none).
+    async fn insert(&mut self, msgs: &[NewMessage]) -> Result<Vec<Message>, StoreError> {
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => self.conn.insert(self.store.dedicated().await?),
+        };
+        let result = Store::insert_messages_on(conn, msgs).await;
+        // Postgres refused a row (NotFound, Conflict): the connection is fine.
+        // Anything else may have left it broken or mid-protocol.
+        if matches!(
+            result,
+            Err(StoreError::Unavailable(_) | StoreError::Other(_))
+        ) {
+            self.conn = None;
+        }
+        result
+    }
+
+    async fn commit(&mut self, pending: Vec<(NewMessage, Reply)>) {
         let (msgs, replies): (Vec<NewMessage>, Vec<_>) = pending.into_iter().unzip();
         let tenants: Vec<_> = msgs.iter().map(|m| m.tenant_id).collect();
         let n = msgs.len();
         let started = std::time::Instant::now();
-        let result = match self.store.insert_messages(&msgs).await {
+        let result = match self.insert(&msgs).await {
             // A bad row (rare: e.g. a deleted author) must not fail its neighbours:
             // retry one by one so each sender gets its own answer.
             Err(StoreError::Other(_) | StoreError::NotFound | StoreError::Conflict(_)) if n > 1 => {
                 let mut each = Vec::with_capacity(n);
                 for m in msgs {
                     each.push(
-                        self.store
-                            .insert_messages(std::slice::from_ref(&m))
+                        self.insert(std::slice::from_ref(&m))
                             .await
                             .and_then(|v| v.into_iter().next().ok_or(StoreError::NotFound))
                             .map_err(store_error),

@@ -90,43 +90,66 @@ impl Store {
     /// may hold several tenants: the function scopes each in turn (row-level
     /// security). A missing or archived channel: `NotFound`, nothing written.
     pub async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Message>, StoreError> {
-        if batch.is_empty() {
-            return Ok(Vec::new());
-        }
-        let n = batch.len();
-        let mut cols = MessageColumns::with_capacity(n);
-        for nm in batch {
-            cols.push(nm)?;
-        }
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT o_id, o_seq FROM arena_insert_messages($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(&cols.tenant)
-        .bind(&cols.id)
-        .bind(&cols.channel)
-        .bind(&cols.author)
-        .bind(&cols.content)
-        .bind(&cols.card)
-        .bind(&cols.reply)
-        .bind(&cols.nonce)
-        .bind(&cols.at)
-        .bind(&cols.mentions)
-        .bind(&cols.d_head)
-        .bind(&cols.d_tail)
-        .fetch_all(&self.pool)
-        .await?;
-        let seqs: std::collections::HashMap<i64, i64> = rows.into_iter().collect();
-        batch
-            .iter()
-            .map(|nm| {
-                let mut m = nm.message.clone();
-                let seq = seqs.get(&(m.id.0 as i64)).ok_or(StoreError::NotFound)?;
-                m.channel_seq = *seq as u64;
-                Ok(m)
-            })
-            .collect()
+        insert_messages(&self.pool, batch).await
     }
 
+    /// [`Store::insert_messages`] on a connection the caller owns (a
+    /// committer shard's, [`Store::dedicated`]): no pool acquire or release
+    /// ping, so one round trip per batch.
+    pub async fn insert_messages_on(
+        conn: &mut sqlx::PgConnection,
+        batch: &[NewMessage],
+    ) -> Result<Vec<Message>, StoreError> {
+        insert_messages(conn, batch).await
+    }
+}
+
+/// The group commit's one statement, on any executor (see [`Store::insert_messages`]).
+async fn insert_messages<'e, E>(
+    executor: E,
+    batch: &[NewMessage],
+) -> Result<Vec<Message>, StoreError>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = batch.len();
+    let mut cols = MessageColumns::with_capacity(n);
+    for nm in batch {
+        cols.push(nm)?;
+    }
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT o_id, o_seq FROM arena_insert_messages($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&cols.tenant)
+    .bind(&cols.id)
+    .bind(&cols.channel)
+    .bind(&cols.author)
+    .bind(&cols.content)
+    .bind(&cols.card)
+    .bind(&cols.reply)
+    .bind(&cols.nonce)
+    .bind(&cols.at)
+    .bind(&cols.mentions)
+    .bind(&cols.d_head)
+    .bind(&cols.d_tail)
+    .fetch_all(executor)
+    .await?;
+    let seqs: std::collections::HashMap<i64, i64> = rows.into_iter().collect();
+    batch
+        .iter()
+        .map(|nm| {
+            let mut m = nm.message.clone();
+            let seq = seqs.get(&(m.id.0 as i64)).ok_or(StoreError::NotFound)?;
+            m.channel_seq = *seq as u64;
+            Ok(m)
+        })
+        .collect()
+}
+
+impl Store {
     /// One live (not deleted) message, or `NotFound`.
     pub async fn fetch_message(
         &self,
