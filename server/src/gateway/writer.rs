@@ -11,7 +11,7 @@ use crate::hub::{CloseLatch, Outbound};
 use crate::session::Session;
 use arena_protocol::{CloseCode, Encoding};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_util::{Sink, SinkExt};
 use std::sync::Arc;
 use std::task::Poll;
@@ -91,7 +91,7 @@ where
     let first = session.number_many(first);
     let mut ok = true;
     tokio::select! {
-        w = write_all(&mut sink, enc, first, max_frame) => ok = w,
+        w = write_rounds(&mut sink, enc, &session, first, max_frame) => ok = w,
         _ = &mut killed => {}
         _ = &mut closed => {}
     }
@@ -110,7 +110,7 @@ where
                     }
                     let frames = session.number_many(buf);
                     tokio::select! {
-                        w = write_all(&mut sink, enc, frames, max_frame) => ok = w,
+                        w = write_rounds(&mut sink, enc, &session, frames, max_frame) => ok = w,
                         _ = &mut killed => {}
                         _ = &mut closed => {}
                     }
@@ -137,7 +137,7 @@ where
             if let Some(end) = ended() {
                 return Poll::Ready(end);
             }
-            if let Some(first) = rx.take(&mut rest, BATCH) {
+            if let Some(first) = rx.take(&mut rest, BATCH, ROUND_BYTES) {
                 return Poll::Ready(Round::Frames(first));
             }
             // One slot for frames, a kill and (linked below) a socket close.
@@ -146,7 +146,7 @@ where
             if let Some(end) = ended() {
                 return Poll::Ready(end);
             }
-            match rx.take(&mut rest, BATCH) {
+            match rx.take(&mut rest, BATCH, ROUND_BYTES) {
                 Some(first) => Poll::Ready(Round::Frames(first)),
                 None => Poll::Pending,
             }
@@ -177,7 +177,7 @@ where
                                 break;
                             }
                             let frames = session.number_many(queued);
-                            if !write_all(&mut sink, enc, frames, max_frame).await {
+                            if !write_rounds(&mut sink, enc, &session, frames, max_frame).await {
                                 break;
                             }
                         }
@@ -194,14 +194,14 @@ where
                 break;
             }
             Round::Frames(first) => {
-                // Number the whole round first: every dispatch taken off the queue is
-                // in the replay buffer even if the write below is cut short. A
-                // one-frame round (the common case) allocates no batch.
+                // Number and build the whole round first: every dispatch taken off
+                // the queue is in the replay buffer even if the write below is cut
+                // short. A one-frame round (the common case) allocates no batch.
                 let frames: Frames = if rest.is_empty() {
-                    Frames::One(session.number(first))
+                    Frames::One(session.build_one(first))
                 } else {
                     rest.insert(0, first);
-                    Frames::from(session.number_many(rest))
+                    Frames::from(session.build(rest))
                 };
                 // A stalled peer must not pin this task: a kill or a socket close
                 // interrupts the write (their futures are polled only while it
@@ -227,31 +227,21 @@ enum Round {
     Closed,
 }
 
-/// Numbered frames to write: a one-frame round carries no `Vec`.
+/// Built frames to write: a one-frame round carries no `Vec`.
 enum Frames {
-    One(Option<Outbound>),
-    Many(std::vec::IntoIter<Outbound>),
+    One(Option<Bytes>),
+    Many(std::vec::IntoIter<Bytes>),
 }
 
-impl Frames {
-    /// Arena bytes the frames still to come need ([`room`]).
-    fn room(&self) -> usize {
-        match self {
-            Frames::One(f) => f.as_ref().map_or(0, room),
-            Frames::Many(v) => v.as_slice().iter().map(room).sum(),
-        }
-    }
-}
-
-impl From<Vec<Outbound>> for Frames {
-    fn from(v: Vec<Outbound>) -> Self {
+impl From<Vec<Bytes>> for Frames {
+    fn from(v: Vec<Bytes>) -> Self {
         Frames::Many(v.into_iter())
     }
 }
 
 impl Iterator for Frames {
-    type Item = Outbound;
-    fn next(&mut self) -> Option<Outbound> {
+    type Item = Bytes;
+    fn next(&mut self) -> Option<Bytes> {
         match self {
             Frames::One(f) => f.take(),
             Frames::Many(v) => v.next(),
@@ -259,14 +249,43 @@ impl Iterator for Frames {
     }
 }
 
-/// Bytes per buffer that frames are built in (one allocation per chunk, not per delivery).
-const CHUNK: usize = 16 * 1024;
+/// Frame bytes a writer builds per round: a round takes frames off the
+/// queue up to this much ([`crate::hub::Receiver::take`], at least one), so
+/// a stalled socket's writer holds one round of copies at most.
+pub const ROUND_BYTES: usize = 16 * 1024;
+
+/// Writes numbered frames (READY, a replay, what a killed session had
+/// queued), built a round's worth of bytes at a time.
+async fn write_rounds<S>(
+    sink: &mut S,
+    enc: Encoding,
+    session: &Session,
+    frames: Vec<Outbound>,
+    max_frame: usize,
+) -> bool
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    let mut frames = frames.into_iter().peekable();
+    loop {
+        let (mut round, mut bytes) = (Vec::new(), 0);
+        while let Some(f) = frames.next_if(|f| round.is_empty() || bytes + f.room() <= ROUND_BYTES)
+        {
+            bytes += f.room();
+            round.push(f);
+        }
+        if round.is_empty() {
+            return true;
+        }
+        if !write_all(sink, enc, session.build(round), max_frame).await {
+            return false;
+        }
+    }
+}
 
 /// Feeds every frame, then flushes once (one write syscall for a batch). A
-/// dispatch's bytes are built only when it is written, so a stalled socket
-/// holds one chunk of copies, not a whole batch. A frame over `max_frame`
-/// is a server bug: logged, counted and dropped, never fed (it would fail the
-/// socket). False if the socket failed.
+/// frame over `max_frame` is a server bug: logged, counted and dropped,
+/// never fed (it would fail the socket). False if the socket failed.
 async fn write_all<S>(
     sink: &mut S,
     enc: Encoding,
@@ -276,29 +295,7 @@ async fn write_all<S>(
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
-    let frames = frames.into();
-    let mut arena = BytesMut::new();
-    // Bytes the batch's dispatches still need: a chunk is never larger, so
-    // one small dispatch costs a small buffer, not a whole chunk.
-    let mut left: usize = frames.room();
-    for item in frames {
-        left -= room(&item);
-        let bytes = match item {
-            Outbound::Frame(b) => b,
-            Outbound::Numbered(s, prefix) => {
-                let need = prefix.len() + 21;
-                if arena.capacity() - arena.len() < need {
-                    arena = BytesMut::with_capacity(need + left.min(CHUNK));
-                }
-                prefix.finish_into_buf(s, &mut arena);
-                arena.split().freeze()
-            }
-            // The session numbers every dispatch before it gets here.
-            Outbound::Dispatch { .. } | Outbound::Unkept(_) => {
-                tracing::error!("unnumbered dispatch reached the writer; dropped");
-                continue;
-            }
-        };
+    for bytes in frames.into() {
         if bytes.len() > max_frame {
             tracing::error!(
                 bytes = bytes.len(),
@@ -313,17 +310,7 @@ where
             return false;
         }
     }
-    drop(arena);
     sink.flush().await.is_ok()
-}
-
-/// Arena bytes a frame needs when it is written: a dispatch's prefix plus
-/// its `s` (up to 20 digits) and closing byte; 0 for a complete frame.
-fn room(item: &Outbound) -> usize {
-    match item {
-        Outbound::Numbered(_, prefix) => prefix.len() + 21,
-        _ => 0,
-    }
 }
 
 #[cfg(test)]
@@ -395,9 +382,9 @@ mod tests {
         });
         let mut sink = Box::pin(sink);
         let frames = vec![
-            Outbound::Frame(Bytes::from(vec![b'a'; 10])),
-            Outbound::Frame(Bytes::from(vec![b'b'; 5000])),
-            Outbound::Frame(Bytes::from(vec![b'c'; 20])),
+            Bytes::from(vec![b'a'; 10]),
+            Bytes::from(vec![b'b'; 5000]),
+            Bytes::from(vec![b'c'; 20]),
         ];
         assert!(write_all(&mut sink, Encoding::MsgPack, frames, 1000).await);
         assert_eq!(*written.lock().unwrap(), vec![10, 20]);

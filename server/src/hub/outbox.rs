@@ -38,7 +38,22 @@ pub enum Outbound {
     Frame(Bytes),
 }
 
+/// Bytes a dispatch's frame adds to its prefix: `s` (up to 20 digits) and
+/// the closing byte.
+pub const DISPATCH_TAIL: usize = 21;
+
 impl Outbound {
+    /// Bytes its frame is built in when written ([`crate::session::Session::build`]):
+    /// a dispatch's prefix plus [`DISPATCH_TAIL`]; 0 for a complete frame.
+    pub fn room(&self) -> usize {
+        match self {
+            Outbound::Dispatch { prefix, .. }
+            | Outbound::Unkept(prefix)
+            | Outbound::Numbered(_, prefix) => prefix.len() + DISPATCH_TAIL,
+            Outbound::Frame(_) => 0,
+        }
+    }
+
     /// What the item counts against the queue's byte budget: a dispatch's
     /// shared prefix plus room for its `s` (up to 20 digits) and the closing brace.
     pub fn bytes(&self) -> usize {
@@ -163,10 +178,16 @@ pub struct Receiver {
 pub struct Empty;
 
 impl Receiver {
-    /// Takes up to `limit` queued frames without waiting: the oldest is
-    /// returned, the others appended to `rest`; `None` when nothing is queued.
-    pub fn take(&mut self, rest: &mut Vec<Outbound>, limit: usize) -> Option<Outbound> {
-        self.outbox.queue.take(rest, limit)
+    /// Takes up to `limit` queued frames needing at most `budget` bytes to
+    /// build (at least one) without waiting: the oldest is returned, the
+    /// others appended to `rest`; `None` when nothing is queued.
+    pub fn take(
+        &mut self,
+        rest: &mut Vec<Outbound>,
+        limit: usize,
+        budget: usize,
+    ) -> Option<Outbound> {
+        self.outbox.queue.take(rest, limit, budget)
     }
 
     /// Has `cx`'s task woken when a frame lands in the empty queue or the

@@ -91,13 +91,22 @@ impl Queue {
         }
     }
 
-    /// Takes up to `limit` items without waiting: the oldest is returned and
-    /// the others are appended to `rest` (so a one-frame round, the common
-    /// case, allocates nothing); `None` when the queue is empty.
-    pub fn take(&self, rest: &mut Vec<Outbound>, limit: usize) -> Option<Outbound> {
+    /// Takes up to `limit` items, and while they need at most `budget` bytes
+    /// to build ([`Outbound::room`]; the first is always taken), without
+    /// waiting: the oldest is returned and the others are appended to `rest`
+    /// (so a one-frame round, the common case, allocates nothing); `None`
+    /// when the queue is empty.
+    pub fn take(&self, rest: &mut Vec<Outbound>, limit: usize, budget: usize) -> Option<Outbound> {
         let mut q = self.lock();
         let first = q.items.pop_front()?;
-        let more = q.items.len().min(limit.saturating_sub(1));
+        let (mut room, mut more) = (first.room(), 0);
+        for item in q.items.iter().take(limit.saturating_sub(1)) {
+            room += item.room();
+            if room > budget {
+                break;
+            }
+            more += 1;
+        }
         let mut bytes = first.bytes();
         rest.extend(q.items.drain(..more).inspect(|i| bytes += i.bytes()));
         q.bytes -= bytes;
@@ -170,7 +179,8 @@ mod tests {
     /// Items a take moved: the first plus what went into `rest`.
     fn taken(q: &Queue, limit: usize) -> usize {
         let mut rest = Vec::new();
-        q.take(&mut rest, limit).map_or(0, |_| 1 + rest.len())
+        q.take(&mut rest, limit, usize::MAX)
+            .map_or(0, |_| 1 + rest.len())
     }
 
     #[test]
@@ -188,6 +198,37 @@ mod tests {
         assert_eq!(q.lock().items.capacity(), 0, "light again: freed");
         assert_eq!(q.bytes(), 0);
         assert_eq!(taken(&q, 64), 0, "empty");
+    }
+
+    #[test]
+    fn a_take_stops_at_its_byte_budget_but_takes_at_least_one() {
+        use arena_protocol::{DispatchPrefix, Encoding, Event};
+        let e = Event::TypingStart(arena_protocol::event::TypingStart {
+            channel_id: arena_protocol::Snowflake(5),
+            user_id: arena_protocol::Snowflake(2),
+            at: "2026-01-01T00:00:00.000Z".into(),
+        });
+        let prefix = DispatchPrefix::encode(Encoding::Json, &e).expect("encodes");
+        let item = || Outbound::Dispatch {
+            prefix: prefix.clone(),
+            channel_id: crate::ids::ChannelId(5),
+            channel_seq: 1,
+        };
+        let room = item().room();
+        let q = Queue::new(64, 1 << 20);
+        for _ in 0..10 {
+            q.offer(item());
+        }
+        let mut rest = Vec::new();
+        assert!(q.take(&mut rest, 64, 3 * room).is_some());
+        assert_eq!(rest.len(), 2, "three fit the budget");
+        rest.clear();
+        assert!(
+            q.take(&mut rest, 64, 1).is_some(),
+            "one over the budget still goes"
+        );
+        assert!(rest.is_empty());
+        assert_eq!(q.len(), 6);
     }
 
     #[test]

@@ -195,3 +195,32 @@ fn the_index_counts_and_drops_one_of_a_member_s_many_sessions() {
     assert_eq!(t.count_of_user(TenantId(1), UserId(3)), 1);
     assert_eq!(t.count_of_user(TenantId(1), UserId(4)), 0);
 }
+
+#[test]
+fn a_built_round_is_numbered_kept_for_replay_and_framed() {
+    let s = session(10);
+    s.state().floor = vec![(ChannelId(6), 3)];
+    let frames = s.build(vec![
+        live(5, 1),
+        Outbound::Frame(bytes::Bytes::from_static(b"{\"op\":12}")),
+        live(6, 3),
+        live(6, 4),
+    ]);
+    // The floor dropped (6, 3); the others are framed in order.
+    assert_eq!(frames.len(), 3);
+    let mut want = Vec::new();
+    prefix().finish_into(1, &mut want);
+    assert_eq!(frames[0], want);
+    assert_eq!(&frames[1][..], b"{\"op\":12}");
+    want.clear();
+    prefix().finish_into(2, &mut want);
+    assert_eq!(frames[2], want);
+    // Both dispatches went into the replay buffer with their `s`.
+    assert_eq!(seqs(s.replay_after(0).expect("covered")), vec![1, 2]);
+    // A one-item round does the same.
+    let one = s.build_one(live(5, 2)).expect("framed");
+    want.clear();
+    prefix().finish_into(3, &mut want);
+    assert_eq!(one, want);
+    assert_eq!(seqs(s.replay_after(2).expect("covered")), vec![3]);
+}
