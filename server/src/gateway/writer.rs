@@ -13,6 +13,7 @@ use arena_protocol::{CloseCode, Encoding};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt};
+use std::future::Future;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -83,17 +84,14 @@ where
     } = lead;
     let mut rx = session.rx.lock().await;
     socket.also_wake(&session.outbox);
-    // Created once: re-polling them is a cheap flag check.
-    let killed = session.outbox.kill.closed();
-    let closed = socket.closed();
-    tokio::pin!(killed, closed);
     let enc = session.outbox.encoding;
     let first = session.number_many(first);
     let mut ok = true;
     tokio::select! {
-        w = write_rounds(&mut sink, enc, &session, first, max_frame) => ok = w,
-        _ = &mut killed => {}
-        _ = &mut closed => {}
+        // Boxed, as the other cold paths' writes: inline, their state would
+        // grow every idle session's task (issue 14: ≤ 8 KiB per session).
+        w = Box::pin(write_rounds(&mut sink, enc, &session, first, max_frame)) => ok = w,
+        _ = ended(&session, &socket) => {}
     }
     if let Some(mut replay) = replay {
         // The replay's producer waits while this channel is full: the log is
@@ -102,17 +100,15 @@ where
             let mut buf = Vec::new();
             tokio::select! {
                 biased;
-                _ = &mut killed => break,
-                _ = &mut closed => break,
+                _ = ended(&session, &socket) => break,
                 n = replay.recv_many(&mut buf, BATCH) => {
                     if n == 0 {
                         break;
                     }
                     let frames = session.number_many(buf);
                     tokio::select! {
-                        w = write_rounds(&mut sink, enc, &session, frames, max_frame) => ok = w,
-                        _ = &mut killed => {}
-                        _ = &mut closed => {}
+                        w = Box::pin(write_rounds(&mut sink, enc, &session, frames, max_frame)) => ok = w,
+                        _ = ended(&session, &socket) => {}
                     }
                 }
             }
@@ -177,7 +173,9 @@ where
                                 break;
                             }
                             let frames = session.number_many(queued);
-                            if !write_rounds(&mut sink, enc, &session, frames, max_frame).await {
+                            if !Box::pin(write_rounds(&mut sink, enc, &session, frames, max_frame))
+                                .await
+                            {
                                 break;
                             }
                         }
@@ -209,14 +207,34 @@ where
                 tokio::select! {
                     biased;
                     w = write_all(&mut sink, enc, frames, max_frame) => ok = w,
-                    _ = &mut killed => {}
-                    _ = &mut closed => {}
+                    _ = ended(&session, &socket) => {}
                 }
             }
         }
     }
     // Let the reader know the socket is done if the write side failed first.
     socket.close_silently();
+}
+
+/// Resolves once the session is killed or the socket closed: what cuts a
+/// stalled write short. It waits in the session's writer slot, which a kill
+/// and a close of the socket (linked by [`CloseLatch::also_wake`]) both wake
+/// (a frame queued meanwhile wakes it too: it checks and waits again). No
+/// state of its own, unlike the latches' token futures (~80 bytes each in
+/// every writer's task, issue 14: ≤ 8 KiB per session).
+fn ended<'a>(session: &'a Session, socket: &'a CloseLatch) -> impl Future<Output = ()> + 'a {
+    let done = move || session.outbox.kill.is_closed() || socket.is_closed();
+    std::future::poll_fn(move |cx| {
+        if done() {
+            return Poll::Ready(());
+        }
+        session.outbox.kill.register_writer(cx);
+        if done() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
 }
 
 /// What a writer's round found: frames to write (the oldest here, the
