@@ -55,6 +55,18 @@ pub struct SessionState {
     pub grant: Option<crate::auth::Grant>,
 }
 
+/// An item with its `s` decided ([`Session::sequence`]).
+enum Sequenced {
+    /// A dispatch going out as `s`; `keep`: a live one, kept for replay.
+    Dispatch {
+        s: u64,
+        prefix: DispatchPrefix,
+        keep: bool,
+    },
+    /// A plain frame (no `s`).
+    Frame(Bytes),
+}
+
 /// Where an away session left the hub: per channel of its view and for its
 /// tenant's audience, the ring head it had reached (`None`: no event yet).
 #[derive(Debug, Default)]
@@ -149,51 +161,63 @@ impl Session {
     }
 
     fn build_in(&self, st: &mut SessionState, item: Outbound, buf: &mut BytesMut) -> Option<Bytes> {
-        let finish = |prefix: &DispatchPrefix, s: u64, buf: &mut BytesMut| {
-            buf.reserve(prefix.len() + DISPATCH_TAIL);
-            prefix.finish_into_buf(s, buf);
-            buf.split().freeze()
-        };
-        match item {
-            Outbound::Dispatch {
-                prefix,
-                channel_id,
-                channel_seq,
-            } => {
-                let s = self.assign(st, channel_id, channel_seq)?;
-                let bytes = finish(&prefix, s, buf);
-                self.keep(st, s, prefix);
+        match self.sequence(st, item)? {
+            Sequenced::Dispatch { s, prefix, keep } => {
+                buf.reserve(prefix.len() + DISPATCH_TAIL);
+                prefix.finish_into_buf(s, buf);
+                let bytes = buf.split().freeze();
+                if keep {
+                    self.keep(st, s, prefix);
+                }
                 Some(bytes)
             }
-            Outbound::Unkept(prefix) => {
-                st.seq += 1;
-                st.replay.clear();
-                Some(finish(&prefix, st.seq, buf))
-            }
-            Outbound::Numbered(s, prefix) => Some(finish(&prefix, s, buf)),
-            Outbound::Frame(bytes) => Some(bytes),
+            Sequenced::Frame(bytes) => Some(bytes),
         }
     }
 
     fn number_in(&self, st: &mut SessionState, item: Outbound) -> Option<Outbound> {
-        match item {
+        match self.sequence(st, item)? {
+            Sequenced::Dispatch { s, prefix, keep } => {
+                if keep {
+                    self.keep(st, s, prefix.clone());
+                }
+                Some(Outbound::Numbered(s, prefix))
+            }
+            Sequenced::Frame(bytes) => Some(Outbound::Frame(bytes)),
+        }
+    }
+
+    /// The `s` an item goes out with: a live dispatch gets the next one (and
+    /// is to be kept for replay) unless the floor drops it (`None`); READY
+    /// gets the next one and empties the replay buffer, which no longer
+    /// covers everything after its oldest entry; a numbered dispatch keeps its own.
+    fn sequence(&self, st: &mut SessionState, item: Outbound) -> Option<Sequenced> {
+        Some(match item {
             Outbound::Dispatch {
                 prefix,
                 channel_id,
                 channel_seq,
-            } => {
-                let s = self.assign(st, channel_id, channel_seq)?;
-                self.keep(st, s, prefix.clone());
-                Some(Outbound::Numbered(s, prefix))
-            }
+            } => Sequenced::Dispatch {
+                s: self.assign(st, channel_id, channel_seq)?,
+                prefix,
+                keep: true,
+            },
             Outbound::Unkept(prefix) => {
                 st.seq += 1;
-                // The buffer no longer covers everything after its oldest entry.
                 st.replay.clear();
-                Some(Outbound::Numbered(st.seq, prefix))
+                Sequenced::Dispatch {
+                    s: st.seq,
+                    prefix,
+                    keep: false,
+                }
             }
-            other => Some(other),
-        }
+            Outbound::Numbered(s, prefix) => Sequenced::Dispatch {
+                s,
+                prefix,
+                keep: false,
+            },
+            Outbound::Frame(bytes) => Sequenced::Frame(bytes),
+        })
     }
 
     /// Assigns the next `s` to a dispatch and returns it; `None` when the
