@@ -12,7 +12,7 @@ use arena_protocol::CloseCode;
 use futures_util::task::AtomicWaker;
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
+use std::task::Context;
 use tokio_util::sync::CancellationToken;
 
 /// A one-way switch from open to closed, remembering the first close code.
@@ -25,7 +25,11 @@ pub struct CloseLatch {
     closed: AtomicBool,
     /// The first close code given, 0 while none.
     code: AtomicU16,
-    /// The writer waiting on this latch ([`CloseLatch::poll_writer`]).
+    /// The session's writer, waiting on this (kill) latch
+    /// ([`CloseLatch::register_writer`]): one compare-and-swap per wait,
+    /// where [`CloseLatch::closed`]'s future takes the token's lock and its
+    /// notifier's on every poll (2.4 % of the server's CPU at 10 msgs/s into
+    /// 10,000, docs/benchmarks.md).
     writer: AtomicWaker,
     /// A socket's latch: the outbox whose writer slot a close also wakes.
     also: OnceLock<Arc<super::Outbox>>,
@@ -74,22 +78,6 @@ impl CloseLatch {
         self.token.cancelled()
     }
 
-    /// Ready once closed; while open, `cx`'s task is woken by the close.
-    /// For one waiter only, the socket's writer (a later registration
-    /// replaces an earlier one): it re-polls on every wake-up, and this is a
-    /// compare-and-swap and a load, where [`CloseLatch::closed`]'s future
-    /// takes the token's lock and its notifier's on every poll (2.4 % of the
-    /// server's CPU at 10 msgs/s into 10,000, docs/benchmarks.md).
-    pub fn poll_writer(&self, cx: &mut Context<'_>) -> Poll<()> {
-        self.writer.register(cx.waker());
-        // Registered before the check: a close after this load wakes `cx`.
-        if self.is_closed() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    }
-
     /// Registers `cx`'s task in the writer slot without checking the latch
     /// (the outbox shares the slot: [`CloseLatch::wake_writer`]).
     pub fn register_writer(&self, cx: &mut Context<'_>) {
@@ -112,6 +100,7 @@ impl CloseLatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::task::Poll;
 
     #[test]
     fn first_code_wins() {
@@ -124,20 +113,44 @@ mod tests {
         assert_eq!(l.code(), Some(CloseCode::SlowConsumer));
     }
 
-    #[tokio::test]
-    async fn the_writer_slot_wakes_on_close_from_another_task() {
-        let l = std::sync::Arc::new(CloseLatch::default());
-        let waiting = std::sync::Arc::clone(&l);
+    /// Spawns a task that waits as the writer does (`register` puts it in a
+    /// writer slot, then it checks `latch`), asserts it waits, runs `close`
+    /// and asserts the task is woken.
+    async fn assert_close_wakes(
+        register: impl Fn(&mut Context<'_>) + Send + Sync + 'static,
+        latch: Arc<CloseLatch>,
+        close: impl FnOnce(),
+    ) {
         let writer = tokio::spawn(async move {
-            std::future::poll_fn(|cx| waiting.poll_writer(cx)).await;
+            std::future::poll_fn(|cx| {
+                register(cx);
+                if latch.is_closed() {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
         });
         tokio::task::yield_now().await;
         assert!(!writer.is_finished());
-        l.close_silently();
+        close();
         tokio::time::timeout(std::time::Duration::from_secs(5), writer)
             .await
             .expect("woken by the close")
             .expect("writer task");
+    }
+
+    #[tokio::test]
+    async fn the_writer_slot_wakes_on_close_from_another_task() {
+        let l = Arc::new(CloseLatch::default());
+        let slot = Arc::clone(&l);
+        assert_close_wakes(
+            move |cx| slot.register_writer(cx),
+            Arc::clone(&l),
+            || l.close_silently(),
+        )
+        .await;
     }
 
     #[tokio::test]
@@ -152,28 +165,15 @@ mod tests {
             None,
         );
         let (outbox, rx) = Outbox::new(1, actor, arena_protocol::Encoding::Json, 8, 1000);
-        let socket = std::sync::Arc::new(CloseLatch::default());
+        let socket = Arc::new(CloseLatch::default());
         socket.also_wake(&outbox);
-        let waiting = std::sync::Arc::clone(&socket);
-        let writer = tokio::spawn(async move {
-            // Waits as the writer does: registered on the session's slot only.
-            std::future::poll_fn(|cx| {
-                rx.register(cx);
-                if waiting.is_closed() {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                }
-            })
-            .await;
-        });
-        tokio::task::yield_now().await;
-        assert!(!writer.is_finished());
-        socket.close_silently();
-        tokio::time::timeout(std::time::Duration::from_secs(5), writer)
-            .await
-            .expect("woken by the socket's close")
-            .expect("writer task");
+        // Registered on the session's slot only, as the writer is.
+        assert_close_wakes(
+            move |cx| rx.register(cx),
+            Arc::clone(&socket),
+            || socket.close_silently(),
+        )
+        .await;
     }
 
     #[test]

@@ -116,11 +116,6 @@ impl Queue {
         Some(first)
     }
 
-    /// Whether the queue was closed (see [`Queue::close`]).
-    pub fn is_closed(&self) -> bool {
-        self.lock().closed
-    }
-
     /// The oldest queued item, without waiting.
     pub fn pop(&self) -> Option<Outbound> {
         let mut q = self.lock();
