@@ -341,3 +341,73 @@ async fn build_refuses_a_short_secret_unless_in_development() {
     let dev = arena_server::config::Config { dev: true, ..short };
     assert!(arena_server::build(dev, shutdown, None).await.is_ok());
 }
+
+/// The token watch reads 1,000 members' epochs through the primary key
+/// however many members the database holds: joined directly, Postgres had
+/// planned a hash join over a sequential scan of every tenant's members
+/// (issue 14, seventh pass). The answer is still exact: present members with
+/// their epoch, a missing one left out.
+#[tokio::test]
+async fn the_token_watch_reads_epochs_by_key_among_many_members() {
+    use arena_server::ids::{TenantId, UserId};
+    use sqlx::Connection;
+    let db = TestDb::create().await;
+    let mut owner = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let tenant: i64 = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'demo'")
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    // 40,000 members, every tenth with a moved-on epoch; then fresh statistics.
+    sqlx::query(
+        "INSERT INTO users (tenant_id, id, email, display_name, role, token_epoch)
+         SELECT $1, 8000000000 + g, 'watch' || g || '@load.test', 'Member ' || g, 'partner',
+                (g % 10 = 0)::int
+           FROM generate_series(1, 40000) g",
+    )
+    .bind(tenant)
+    .execute(&mut owner)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE users")
+        .execute(&mut owner)
+        .await
+        .unwrap();
+
+    let ids: Vec<i64> = (1..=999).map(|g| 8_000_000_000 + g * 37).collect();
+    let mut keys: Vec<(TenantId, UserId)> =
+        ids.iter().map(|&u| (TenantId(tenant), UserId(u))).collect();
+    keys.push((TenantId(tenant), UserId(7_999_999_999))); // no such member
+    let array = |v: Vec<i64>| {
+        format!(
+            "'{{{}}}'",
+            v.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        )
+    };
+    let sql = arena_server::store::TOKEN_EPOCHS_SQL
+        .replace("$1", &array(keys.iter().map(|k| k.0 .0).collect()))
+        .replace("$2", &array(keys.iter().map(|k| k.1 .0).collect()));
+    let plan: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN {sql}"))
+        .fetch_all(&mut owner)
+        .await
+        .unwrap();
+    let plan = plan.join("\n");
+    assert!(plan.contains("users_pkey"), "looked up by key:\n{plan}");
+    assert!(
+        !plan.contains("Seq Scan"),
+        "no scan of every member:\n{plan}"
+    );
+
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&app_url(&db.url))
+        .await
+        .unwrap();
+    let store = arena_server::store::Store::from_pool(pool);
+    let got = store.fetch_token_epochs(&keys).await.unwrap();
+    assert_eq!(got.len(), 999, "the missing member is left out");
+    for (t, u, epoch) in got {
+        assert_eq!(t.0, tenant);
+        let g = u.0 - 8_000_000_000;
+        assert_eq!(epoch, i64::from(g % 10 == 0), "member {g}");
+    }
+}

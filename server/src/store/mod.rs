@@ -101,7 +101,7 @@ pub use rows::{rfc3339, TenantRow, UserRow};
 pub use search::SearchQuery;
 pub use support::{CaseCountRow, CaseEntryRow, CaseRow, EvidenceRow, NewCase, NewCaseEntry};
 pub use tiers::TierChange;
-pub use tokens::{RefreshUse, PURGE_BATCH};
+pub use tokens::{RefreshUse, PURGE_BATCH, TOKEN_EPOCHS_SQL};
 pub use webhooks::{NewWebhook, WebhookRow};
 
 use crate::ids::TenantId;
