@@ -411,3 +411,87 @@ async fn the_token_watch_reads_epochs_by_key_among_many_members() {
         assert_eq!(epoch, i64::from(g % 10 == 0), "member {g}");
     }
 }
+
+/// The token watch's read of changes (migration 0030): a member whose epoch
+/// moved after the given time, and only such a member (a change of another
+/// column is not one); the answer's time is the next read's starting point.
+#[tokio::test]
+async fn the_token_watch_reads_only_epochs_changed_since_its_last_read() {
+    use sqlx::Connection;
+    let db = TestDb::create().await;
+    let mut owner = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let (tenant, a, b): (i64, i64, i64) = sqlx::query_as(
+        "SELECT t.id, min(u.id), max(u.id) FROM tenants t JOIN users u ON u.tenant_id = t.id
+          WHERE t.slug = 'demo' GROUP BY t.id",
+    )
+    .fetch_one(&mut owner)
+    .await
+    .unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&app_url(&db.url))
+        .await
+        .unwrap();
+    let store = arena_server::store::Store::from_pool(pool);
+
+    let (t0, none) = store.fetch_token_epoch_changes(None).await.unwrap();
+    assert!(none.is_empty(), "the time only");
+    let (_, since_t0) = store.fetch_token_epoch_changes(Some(t0)).await.unwrap();
+    assert!(since_t0.is_empty(), "nothing changed since: {since_t0:?}");
+
+    sqlx::query("UPDATE users SET display_name = 'Renamed' WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(b)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    let epoch: i64 = sqlx::query_scalar(
+        "UPDATE users SET token_epoch = token_epoch + 1
+          WHERE tenant_id = $1 AND id = $2 RETURNING token_epoch",
+    )
+    .bind(tenant)
+    .bind(a)
+    .fetch_one(&mut owner)
+    .await
+    .unwrap();
+
+    let (t1, changed) = store.fetch_token_epoch_changes(Some(t0)).await.unwrap();
+    let changed: Vec<(i64, i64, i64)> =
+        changed.into_iter().map(|(t, u, e)| (t.0, u.0, e)).collect();
+    assert_eq!(changed, vec![(tenant, a, epoch)], "only the epoch change");
+    assert!(t1 > t0);
+    let (_, after) = store.fetch_token_epoch_changes(Some(t1)).await.unwrap();
+    assert!(after.is_empty(), "read once past its time: {after:?}");
+}
+
+/// A revocation committed elsewhere (another node, or an operator in
+/// Postgres) closes the member's open session on this node with 4004 on a
+/// later pass of the watch, and leaves another member's session open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_epoch_moved_in_postgres_closes_the_members_session_here() {
+    use sqlx::Connection;
+    let db = TestDb::create().await;
+    let s = TestServer::start_with(watched(&db)).await;
+    let (ben_access, _) = login_pair(&s, BEN).await;
+    let mut ben = s.connect(Encoding::Json).await;
+    ben.identify(identify(&ben_access)).await.expect("READY");
+    let (mut staff, _) = s.login_ws(STAFF, Encoding::Json).await;
+    let (tenant, ben_id, _, _) = s.member("demo", BEN).await;
+    // Let the watch make its first (full) read before the change.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let mut owner = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query("UPDATE users SET token_epoch = token_epoch + 1 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(ben_id)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+
+    assert_eq!(ben.closed(WAIT).await.unwrap(), Some(4004));
+    let still = staff.request("presence.list", json!({})).await.unwrap();
+    assert!(
+        still.is_ok(),
+        "another member's session stays open: {still:?}"
+    );
+}

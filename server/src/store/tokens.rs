@@ -229,6 +229,35 @@ impl Store {
         Ok(out)
     }
 
+    /// The database's time (`now()`, the read's start) and, when `since` is
+    /// given, every member whose token epoch changed after it
+    /// (`users.epoch_changed_at`, stamped by a trigger, migration 0030) as
+    /// `(tenant, user, current epoch)`. The token watch passes its previous
+    /// read's time minus a lookback, so a change committed after that read
+    /// began is still seen. `None` reads the time only.
+    pub async fn fetch_token_epoch_changes(
+        &self,
+        since: Option<OffsetDateTime>,
+    ) -> Result<(OffsetDateTime, Vec<(TenantId, UserId, i64)>), StoreError> {
+        let mut tx = self.system_tx().await?;
+        let now: OffsetDateTime = sqlx::query_scalar("SELECT now()")
+            .fetch_one(&mut *tx)
+            .await?;
+        let changed = match since {
+            Some(since) => {
+                sqlx::query_as(
+                    "SELECT tenant_id, id, token_epoch FROM users WHERE epoch_changed_at > $1",
+                )
+                .bind(since)
+                .fetch_all(&mut *tx)
+                .await?
+            }
+            None => Vec::new(),
+        };
+        tx.commit().await?;
+        Ok((now, changed))
+    }
+
     /// The current token epochs of these members, `(tenant, user, epoch)`;
     /// a member who no longer exists is missing from the answer. One
     /// statement ([`TOKEN_EPOCHS_SQL`]) for the whole slice.
