@@ -11,7 +11,7 @@ mod common;
 use arena_protocol::model::{Message, Role, User};
 use arena_protocol::Snowflake;
 use arena_server::ids::TenantId;
-use arena_server::store::{NewMessage, Store, StoreError};
+use arena_server::store::{NewMessage, StoreError};
 use common::*;
 use sqlx::{Connection, PgConnection};
 
@@ -64,16 +64,6 @@ fn new_message(id: u64, (tenant, channel, author): (i64, i64, i64), content: &st
     }
 }
 
-/// The store as the server runs it: the application role's pool.
-async fn app_store(db: &TestDb) -> Store {
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&app_url(&db.url))
-        .await
-        .unwrap();
-    Store::from_pool(pool)
-}
-
 #[tokio::test]
 async fn a_batch_of_two_tenants_gets_each_channel_s_next_seqs_in_order() {
     let db = TestDb::create().await;
@@ -84,7 +74,7 @@ async fn a_batch_of_two_tenants_gets_each_channel_s_next_seqs_in_order() {
         last_seq(&mut owner, demo.1).await,
         last_seq(&mut owner, acme.1).await,
     );
-    let store = app_store(&db).await;
+    let store = db.app_store().await;
     let base = 9_000_000_000_000_000_000u64;
     let batch = [
         new_message(base + 1, demo, "first in demo"),
@@ -142,7 +132,7 @@ async fn a_batch_naming_an_archived_channel_writes_nothing() {
         .await
         .unwrap();
     let before = last_seq(&mut owner, open.1).await;
-    let store = app_store(&db).await;
+    let store = db.app_store().await;
     let base = 9_100_000_000_000_000_000u64;
     let batch = [
         new_message(base + 1, open, "would be fine"),

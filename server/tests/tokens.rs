@@ -55,6 +55,14 @@ async fn login_pair(s: &TestServer, email: &str) -> (String, String) {
     )
 }
 
+/// Ben logged in (access and refresh token) with an identified gateway session.
+async fn ben_online(s: &TestServer) -> (String, String, arena_protocol::client::GatewayClient) {
+    let (access, refresh) = login_pair(s, BEN).await;
+    let mut ben = s.connect(Encoding::Json).await;
+    ben.identify(identify(&access)).await.expect("READY");
+    (access, refresh, ben)
+}
+
 /// IDENTIFY with `token` on a new socket: the close code when refused.
 async fn identify_refused(s: &TestServer, token: &str) -> Option<u16> {
     let mut c = s.connect(Encoding::Json).await;
@@ -101,9 +109,7 @@ async fn logout_ends_the_access_token_everywhere() {
 async fn a_kicked_member_cannot_identify_or_resume_with_the_old_token() {
     let db = TestDb::create().await;
     let s = TestServer::start_with(watched(&db)).await;
-    let (ben_access, ben_refresh) = login_pair(&s, BEN).await;
-    let mut ben = s.connect(Encoding::Json).await;
-    ben.identify(identify(&ben_access)).await.expect("READY");
+    let (ben_access, ben_refresh, mut ben) = ben_online(&s).await;
     let session_id = ben.session_id().unwrap().to_owned();
     let seq = ben.last_seq();
     let (_, ben_id, _, _) = s.member("demo", BEN).await;
@@ -397,12 +403,7 @@ async fn the_token_watch_reads_epochs_by_key_among_many_members() {
         "no scan of every member:\n{plan}"
     );
 
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&app_url(&db.url))
-        .await
-        .unwrap();
-    let store = arena_server::store::Store::from_pool(pool);
+    let store = db.app_store().await;
     let got = store.fetch_token_epochs(&keys).await.unwrap();
     assert_eq!(got.len(), 999, "the missing member is left out");
     for (t, u, epoch) in got {
@@ -427,12 +428,7 @@ async fn the_token_watch_reads_only_epochs_changed_since_its_last_read() {
     .fetch_one(&mut owner)
     .await
     .unwrap();
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&app_url(&db.url))
-        .await
-        .unwrap();
-    let store = arena_server::store::Store::from_pool(pool);
+    let store = db.app_store().await;
 
     let (t0, none) = store.fetch_token_epoch_changes(None).await.unwrap();
     assert!(none.is_empty(), "the time only");
@@ -472,9 +468,7 @@ async fn an_epoch_moved_in_postgres_closes_the_members_session_here() {
     use sqlx::Connection;
     let db = TestDb::create().await;
     let s = TestServer::start_with(watched(&db)).await;
-    let (ben_access, _) = login_pair(&s, BEN).await;
-    let mut ben = s.connect(Encoding::Json).await;
-    ben.identify(identify(&ben_access)).await.expect("READY");
+    let (_, _, mut ben) = ben_online(&s).await;
     let (mut staff, _) = s.login_ws(STAFF, Encoding::Json).await;
     let (tenant, ben_id, _, _) = s.member("demo", BEN).await;
     // Let the watch make its first (full) read before the change.

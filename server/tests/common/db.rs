@@ -74,6 +74,19 @@ pub fn app_url(url: &str) -> String {
     format!("{scheme}{APP_ROLE}:{APP_PASSWORD}@{hp}/{db}{q}")
 }
 
+impl TestDb {
+    /// The store as the server runs it: a small pool of the application
+    /// role (row-level security applies), on this database.
+    pub async fn app_store(&self) -> arena_server::store::Store {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect(&app_url(&self.url))
+            .await
+            .expect("connect as the application role");
+        arena_server::store::Store::from_pool(pool)
+    }
+}
+
 /// Creates the roles of migration 0019 and [`APP_ROLE`] when missing (roles
 /// are the cluster's, not a database's). Called under the advisory lock.
 async fn ensure_roles(conn: &mut sqlx::PgConnection) {
