@@ -415,7 +415,8 @@ async fn the_token_watch_reads_epochs_by_key_among_many_members() {
 
 /// The token watch's read of changes (migration 0030): a member whose epoch
 /// moved after the given time, and only such a member (a change of another
-/// column is not one); the answer's time is the next read's starting point.
+/// column is not one); the answer's time is the next read's starting point,
+/// and the database's clock is the one the changes are stamped with.
 #[tokio::test]
 async fn the_token_watch_reads_only_epochs_changed_since_its_last_read() {
     use sqlx::Connection;
@@ -430,9 +431,8 @@ async fn the_token_watch_reads_only_epochs_changed_since_its_last_read() {
     .unwrap();
     let store = db.app_store().await;
 
-    let (t0, none) = store.fetch_token_epoch_changes(None).await.unwrap();
-    assert!(none.is_empty(), "the time only");
-    let (_, since_t0) = store.fetch_token_epoch_changes(Some(t0)).await.unwrap();
+    let t0 = store.database_now().await.unwrap();
+    let (_, since_t0) = store.fetch_token_epoch_changes(t0).await.unwrap();
     assert!(since_t0.is_empty(), "nothing changed since: {since_t0:?}");
 
     sqlx::query("UPDATE users SET display_name = 'Renamed' WHERE tenant_id = $1 AND id = $2")
@@ -451,12 +451,12 @@ async fn the_token_watch_reads_only_epochs_changed_since_its_last_read() {
     .await
     .unwrap();
 
-    let (t1, changed) = store.fetch_token_epoch_changes(Some(t0)).await.unwrap();
+    let (t1, changed) = store.fetch_token_epoch_changes(t0).await.unwrap();
     let changed: Vec<(i64, i64, i64)> =
         changed.into_iter().map(|(t, u, e)| (t.0, u.0, e)).collect();
     assert_eq!(changed, vec![(tenant, a, epoch)], "only the epoch change");
     assert!(t1 > t0);
-    let (_, after) = store.fetch_token_epoch_changes(Some(t1)).await.unwrap();
+    let (_, after) = store.fetch_token_epoch_changes(t1).await.unwrap();
     assert!(after.is_empty(), "read once past its time: {after:?}");
 }
 

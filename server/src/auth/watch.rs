@@ -107,12 +107,12 @@ async fn revocations(
 ) -> Result<u64, StoreError> {
     match *read_at {
         Some(at) if !full => {
-            let (now, changed) = store.fetch_token_epoch_changes(Some(at - LOOKBACK)).await?;
+            let (now, changed) = store.fetch_token_epoch_changes(at - LOOKBACK).await?;
             *read_at = Some(now);
             Ok(close_changed(sessions, &changed))
         }
         _ => {
-            let (now, _) = store.fetch_token_epoch_changes(None).await?;
+            let now = store.database_now().await?;
             let n = close_revoked(store, sessions).await?;
             *read_at = Some(now);
             Ok(n)

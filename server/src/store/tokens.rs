@@ -229,31 +229,34 @@ impl Store {
         Ok(out)
     }
 
-    /// The database's time (`now()`, the read's start) and, when `since` is
-    /// given, every member whose token epoch changed after it
+    /// The database's clock (`now()`), the clock `users.epoch_changed_at`
+    /// is stamped with: where the token watch's first read of changes starts.
+    pub async fn database_now(&self) -> Result<OffsetDateTime, StoreError> {
+        Ok(sqlx::query_scalar("SELECT now()")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The database's time at the start of this read (`now()`) and every
+    /// member whose token epoch changed after `since`
     /// (`users.epoch_changed_at`, stamped by a trigger, migration 0030) as
     /// `(tenant, user, current epoch)`. The token watch passes its previous
     /// read's time minus a lookback, so a change committed after that read
-    /// began is still seen. `None` reads the time only.
+    /// began is still seen.
     pub async fn fetch_token_epoch_changes(
         &self,
-        since: Option<OffsetDateTime>,
+        since: OffsetDateTime,
     ) -> Result<(OffsetDateTime, Vec<(TenantId, UserId, i64)>), StoreError> {
         let mut tx = self.system_tx().await?;
         let now: OffsetDateTime = sqlx::query_scalar("SELECT now()")
             .fetch_one(&mut *tx)
             .await?;
-        let changed = match since {
-            Some(since) => {
-                sqlx::query_as(
-                    "SELECT tenant_id, id, token_epoch FROM users WHERE epoch_changed_at > $1",
-                )
-                .bind(since)
-                .fetch_all(&mut *tx)
-                .await?
-            }
-            None => Vec::new(),
-        };
+        let changed = sqlx::query_as(
+            "SELECT tenant_id, id, token_epoch FROM users WHERE epoch_changed_at > $1",
+        )
+        .bind(since)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok((now, changed))
     }
