@@ -2,7 +2,8 @@
 //! issue 14): a batch spanning two tenants and two channels gets each
 //! channel's next seqs in batch order, logs every message with that seq in
 //! its event, and is written under each tenant's row-level security as the
-//! application role; a batch naming an archived channel writes nothing.
+//! application role; a batch naming an archived channel writes nothing; a
+//! new tenant's author check reads one member (migration 0031).
 
 #![allow(clippy::unwrap_used)]
 
@@ -151,4 +152,62 @@ async fn a_batch_naming_an_archived_channel_writes_nothing() {
         .await
         .unwrap();
     assert_eq!(stored, 0);
+}
+
+/// A message's author check finds the member by key even in a tenant the
+/// planner's statistics do not cover yet (migration 0031). Postgres checks
+/// the author foreign key with `SELECT 1 FROM ONLY users x WHERE tenant_id =
+/// $1 AND id = $2 FOR KEY SHARE OF x`; with the email index led by
+/// tenant_id, a new tenant's check read every member and filtered on id.
+#[tokio::test]
+async fn the_author_check_of_a_new_tenant_s_message_reads_one_member() {
+    let db = TestDb::create().await;
+    let mut owner = PgConnection::connect(&db.url).await.unwrap();
+    let demo = place(&mut owner, "demo", "general-chat").await;
+    let members = |tenant: i64, base: i64, n: i64| {
+        sqlx::query(
+            "INSERT INTO users (tenant_id, id, email, display_name, role)
+             SELECT $1, $2 + g, 'm' || ($2 + g) || '@load.test', 'Member ' || g, 'partner'
+               FROM generate_series(1, $3) g",
+        )
+        .bind(tenant)
+        .bind(base)
+        .bind(n)
+    };
+    // The statistics know the demo tenant with 20,000 members ...
+    members(demo.0, 8_100_000_000, 20_000)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    sqlx::query("ANALYZE users")
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    // ... and nothing of a tenant created since, with 3,000.
+    let fresh: i64 = 8_200_000_000;
+    sqlx::query("INSERT INTO tenants (id, slug, name) VALUES ($1, 'fresh', 'Fresh')")
+        .bind(fresh)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    members(fresh, 8_300_000_000, 3_000)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+
+    for (tenant, member) in [(fresh, 8_300_002_500i64), (demo.0, 8_100_012_345)] {
+        let plan: Vec<String> = sqlx::query_scalar(&format!(
+            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT 1 FROM ONLY users x
+              WHERE tenant_id = {tenant} AND id = {member} FOR KEY SHARE OF x"
+        ))
+        .fetch_all(&mut owner)
+        .await
+        .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("users_pkey"), "by key:\n{plan}");
+        assert!(
+            !plan.contains("Rows Removed by Filter"),
+            "no other member read:\n{plan}"
+        );
+    }
 }
