@@ -164,21 +164,8 @@ async fn the_author_check_of_a_new_tenant_s_message_reads_one_member() {
     let db = TestDb::create().await;
     let mut owner = PgConnection::connect(&db.url).await.unwrap();
     let demo = place(&mut owner, "demo", "general-chat").await;
-    let members = |tenant: i64, base: i64, n: i64| {
-        sqlx::query(
-            "INSERT INTO users (tenant_id, id, email, display_name, role)
-             SELECT $1, $2 + g, 'm' || ($2 + g) || '@load.test', 'Member ' || g, 'partner'
-               FROM generate_series(1, $3) g",
-        )
-        .bind(tenant)
-        .bind(base)
-        .bind(n)
-    };
     // The statistics know the demo tenant with 20,000 members ...
-    members(demo.0, 8_100_000_000, 20_000)
-        .execute(&mut owner)
-        .await
-        .unwrap();
+    add_members(&mut owner, demo.0, 8_100_000_000, 20_000).await;
     sqlx::query("ANALYZE users")
         .execute(&mut owner)
         .await
@@ -190,20 +177,17 @@ async fn the_author_check_of_a_new_tenant_s_message_reads_one_member() {
         .execute(&mut owner)
         .await
         .unwrap();
-    members(fresh, 8_300_000_000, 3_000)
-        .execute(&mut owner)
-        .await
-        .unwrap();
+    add_members(&mut owner, fresh, 8_300_000_000, 3_000).await;
 
     for (tenant, member) in [(fresh, 8_300_002_500i64), (demo.0, 8_100_012_345)] {
-        let plan: Vec<String> = sqlx::query_scalar(&format!(
-            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT 1 FROM ONLY users x
-              WHERE tenant_id = {tenant} AND id = {member} FOR KEY SHARE OF x"
-        ))
-        .fetch_all(&mut owner)
-        .await
-        .unwrap();
-        let plan = plan.join("\n");
+        let plan = plan_of(
+            &mut owner,
+            &format!(
+                "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT 1 FROM ONLY users x
+                  WHERE tenant_id = {tenant} AND id = {member} FOR KEY SHARE OF x"
+            ),
+        )
+        .await;
         assert!(plan.contains("users_pkey"), "by key:\n{plan}");
         assert!(
             !plan.contains("Rows Removed by Filter"),

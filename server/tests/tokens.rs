@@ -364,11 +364,10 @@ async fn the_token_watch_reads_epochs_by_key_among_many_members() {
         .await
         .unwrap();
     // 40,000 members, every tenth with a moved-on epoch; then fresh statistics.
+    add_members(&mut owner, tenant, 8_000_000_000, 40_000).await;
     sqlx::query(
-        "INSERT INTO users (tenant_id, id, email, display_name, role, token_epoch)
-         SELECT $1, 8000000000 + g, 'watch' || g || '@load.test', 'Member ' || g, 'partner',
-                (g % 10 = 0)::int
-           FROM generate_series(1, 40000) g",
+        "UPDATE users SET token_epoch = 1
+          WHERE tenant_id = $1 AND id > 8000000000 AND id % 10 = 0",
     )
     .bind(tenant)
     .execute(&mut owner)
@@ -392,11 +391,7 @@ async fn the_token_watch_reads_epochs_by_key_among_many_members() {
     let sql = arena_server::store::TOKEN_EPOCHS_SQL
         .replace("$1", &array(keys.iter().map(|k| k.0 .0).collect()))
         .replace("$2", &array(keys.iter().map(|k| k.1 .0).collect()));
-    let plan: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN {sql}"))
-        .fetch_all(&mut owner)
-        .await
-        .unwrap();
-    let plan = plan.join("\n");
+    let plan = plan_of(&mut owner, &format!("EXPLAIN {sql}")).await;
     assert!(plan.contains("users_pkey"), "looked up by key:\n{plan}");
     assert!(
         !plan.contains("Seq Scan"),

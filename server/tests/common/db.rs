@@ -285,6 +285,32 @@ impl Drop for TestDb {
     }
 }
 
+/// The lines of `explain` (an `EXPLAIN …` statement) joined: for tests of
+/// which index a query is planned on.
+pub async fn plan_of(conn: &mut sqlx::PgConnection, explain: &str) -> String {
+    let lines: Vec<String> = sqlx::query_scalar(explain)
+        .fetch_all(conn)
+        .await
+        .expect("EXPLAIN");
+    lines.join("\n")
+}
+
+/// Adds `n` partners to `tenant`, ids `first + 1 ..= first + n`, each with
+/// the email `m{id}@load.test` (as the table's owner).
+pub async fn add_members(conn: &mut sqlx::PgConnection, tenant: i64, first: i64, n: i64) {
+    sqlx::query(
+        "INSERT INTO users (tenant_id, id, email, display_name, role)
+         SELECT $1, $2 + g, 'm' || ($2 + g) || '@load.test', 'Member ' || g, 'partner'
+           FROM generate_series(1, $3) g",
+    )
+    .bind(tenant)
+    .bind(first)
+    .bind(n)
+    .execute(conn)
+    .await
+    .expect("add members");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
