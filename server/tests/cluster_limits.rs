@@ -4,8 +4,11 @@
 //! the rate. Without Redis answering, each node counts alone (unit test
 //! `chat::limits::tests::while_redis_does_not_answer_the_node_counts_alone`).
 //!
-//! Needs `ARENA_TEST_REDIS_URL` (set by `./scripts/test`, which starts a
-//! private redis-server); without it the test says so and skips.
+//! Each test starts its own redis-server ([`private_redis`]): the budgets
+//! and slow-mode windows are keyed by member and channel ids, which every
+//! test database shares, and they outlive the test (a second run within a
+//! slow-mode window on a shared Redis was refused its first post). Without
+//! `ARENA_TEST_REDIS_URL` (set by `./scripts/test`) the test says so and skips.
 
 #![allow(clippy::unwrap_used)]
 
@@ -16,15 +19,6 @@ use arena_protocol::{Encoding, ErrorBody, ErrorCode, Snowflake};
 use arena_server::config::Config;
 use common::*;
 use serde_json::json;
-
-/// The Redis of the cluster tests, or `None` (the test skips).
-fn redis_url() -> Option<String> {
-    let url = std::env::var("ARENA_TEST_REDIS_URL").ok();
-    if url.is_none() {
-        eprintln!("SKIPPED: ARENA_TEST_REDIS_URL is not set (./scripts/test starts a redis-server and sets it)");
-    }
-    url
-}
 
 /// A node of the cluster with `cfg`'s limits, the Redis bus and its own node id.
 async fn node(cfg: Config, redis: &str, node_id: u16) -> TestServer {
@@ -49,7 +43,10 @@ async fn try_post(c: &mut GatewayClient, channel: Snowflake, content: &str) -> O
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_on_two_nodes_gets_one_message_budget() {
-    let Some(redis) = redis_url() else { return };
+    let Some(redis_server) = private_redis().await else {
+        return;
+    };
+    let redis = redis_server.url();
     let db = TestDb::create().await;
     // 1 a second, burst 3: one node alone allows 3 at once (plus what a
     // slow run earns back, one a second).
@@ -89,7 +86,10 @@ async fn a_member_on_two_nodes_gets_one_message_budget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_write_budget_is_shared_by_the_nodes() {
-    let Some(redis) = redis_url() else { return };
+    let Some(redis_server) = private_redis().await else {
+        return;
+    };
+    let redis = redis_server.url();
     let db = TestDb::create().await;
     // Burst 1, one more every 15 s.
     let cfg = Config {
@@ -117,7 +117,10 @@ async fn every_write_budget_is_shared_by_the_nodes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_mode_holds_across_nodes() {
-    let Some(redis) = redis_url() else { return };
+    let Some(redis_server) = private_redis().await else {
+        return;
+    };
+    let redis = redis_server.url();
     let db = TestDb::create().await;
     let cfg = test_config(&db.url);
     let a = node(cfg.clone(), &redis, 35).await;
@@ -178,12 +181,9 @@ async fn slow_mode_holds_across_nodes() {
 /// (its periodic re-read would not come for another 5 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_channel_update_from_another_node_applies_at_once() {
-    if redis_url().is_none() {
+    let Some(redis_server) = private_redis().await else {
         return;
-    }
-    // Its own redis-server: slow mode windows of the other tests (same
-    // channel and member ids in every test database) must not meet it.
-    let redis_server = RedisProcess::start().await;
+    };
     let redis = redis_server.url();
     let db = TestDb::create().await;
     let cfg = test_config(&db.url);

@@ -190,11 +190,9 @@ async fn many_sessions_of_one_member_identify_side_by_side() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cluster_cap_prunes_dead_nodes_only_past_the_cap() {
-    if std::env::var("ARENA_TEST_REDIS_URL").is_err() {
-        eprintln!("SKIPPED: ARENA_TEST_REDIS_URL is not set (./scripts/test starts a redis-server and sets it)");
+    let Some(redis_server) = private_redis().await else {
         return;
-    }
-    let redis_server = RedisProcess::start().await;
+    };
     let db = TestDb::create().await;
     let s = TestServer::start_with(Config {
         redis_url: Some(redis_server.url()),
