@@ -5,9 +5,9 @@
 use super::common::{probe, ramp_on, timed_phase, Ctx};
 use super::nodes::Placement;
 use super::publisher::{publisher, PubStats};
-use super::subscriber::{subscriber, SubStats};
+use super::subscriber::{subscriber, Latencies, SubStats};
 use crate::gw::Session;
-use crate::report::{histogram, Latency, Report};
+use crate::report::{Latency, Report};
 use crate::sys::unix_nanos;
 use anyhow::Result;
 use arena_protocol::Snowflake;
@@ -54,6 +54,8 @@ pub struct StepResult {
 /// Connected subscribers and publishers, reusable across steps.
 pub(crate) struct Rig {
     pub(crate) subs: Vec<Arc<SubStats>>,
+    /// Every subscriber's send → delivery latencies.
+    pub(crate) latencies: Arc<Latencies>,
     pub(crate) pubs: Vec<Option<Session>>,
     pub(crate) next_n: Vec<u64>,
     pub(crate) channel: Snowflake,
@@ -95,8 +97,9 @@ pub(crate) async fn setup_on(
     ctx.need_tokens(publishers + subscribers + stalled)?;
     let p = probe(ctx, 0).await?;
     let (stop, stop_rx) = watch::channel(false);
+    let latencies = Arc::new(Latencies::new());
     let stats: Vec<Arc<SubStats>> = (0..subscribers)
-        .map(|_| Arc::new(SubStats::new()))
+        .map(|i| Arc::new(SubStats::new(latencies.clone(), i)))
         .collect();
     let stats_for_run = Arc::new(stats.clone());
     let np = publishers as u64;
@@ -149,6 +152,7 @@ pub(crate) async fn setup_on(
     Ok((
         Rig {
             subs: stats,
+            latencies,
             pubs: sessions,
             next_n: vec![0; publishers],
             channel: p.channel_id,
@@ -176,9 +180,7 @@ pub(crate) async fn step(
         .iter()
         .map(|s| s.dups.load(Ordering::Relaxed))
         .sum();
-    for s in &rig.subs {
-        s.take_hist();
-    }
+    rig.latencies.take();
     let st = Arc::new(PubStats::new());
     let cpu0 = (
         ctx.args.server_pid.and_then(crate::sys::cpu_seconds),
@@ -261,10 +263,7 @@ pub(crate) async fn step(
         .map(|s| s.last_ns.load(Ordering::Relaxed))
         .max()
         .unwrap_or(start_ns);
-    let mut h = histogram();
-    for s in &rig.subs {
-        let _ = h.add(s.take_hist());
-    }
+    let h = rig.latencies.take();
     let server_cpu_s = cpu0
         .0
         .zip(ctx.args.server_pid.and_then(crate::sys::cpu_seconds))

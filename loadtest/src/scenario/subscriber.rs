@@ -15,6 +15,51 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 
+/// Send → delivery latencies of every subscriber of a rig, in a few shared
+/// histograms (µs, [`histogram`]). One histogram per subscriber (147 KiB of
+/// counts each at 3 significant figures, 1.4 GiB at 10,000 subscribers) cost
+/// the load client a cache miss and often a page fault per delivery: 6 % of
+/// its CPU at 10 msgs/s into 10,000 (`perf record`, docs/benchmarks.md, ninth
+/// pass), CPU the server under test then did not have.
+#[derive(Debug)]
+pub(crate) struct Latencies {
+    shards: Box<[Mutex<Histogram<u64>>]>,
+}
+
+/// Shared histograms per rig: few enough to stay in cache, enough that the
+/// client's workers rarely wait on one another.
+const LATENCY_SHARDS: usize = 16;
+
+impl Latencies {
+    pub(crate) fn new() -> Self {
+        Latencies {
+            shards: (0..LATENCY_SHARDS)
+                .map(|_| Mutex::new(histogram()))
+                .collect(),
+        }
+    }
+
+    /// Records latencies in ns into the shard of subscriber `i`.
+    fn record(&self, i: usize, ns: impl Iterator<Item = u64>) {
+        let shard = &self.shards[i % self.shards.len()];
+        let mut h = shard.lock().unwrap_or_else(|e| e.into_inner());
+        for ns in ns {
+            record_ns(&mut h, ns);
+        }
+    }
+
+    /// Everything recorded since the last take, merged; the shards start over.
+    pub(crate) fn take(&self) -> Histogram<u64> {
+        let mut all = histogram();
+        for shard in self.shards.iter() {
+            let mut h = shard.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = all.add(&*h);
+            h.reset();
+        }
+        all
+    }
+}
+
 /// Counters of one subscriber, read by the coordinator.
 #[derive(Debug)]
 pub(crate) struct SubStats {
@@ -24,32 +69,28 @@ pub(crate) struct SubStats {
     pub(crate) dups: AtomicU64,
     /// Unix ns of the latest delivery.
     pub(crate) last_ns: AtomicU64,
-    /// Delivery latency (µs) since the coordinator last took it.
-    pub(crate) hist: Mutex<Histogram<u64>>,
+    /// Where its delivery latencies go, and its index there.
+    latencies: Arc<Latencies>,
+    index: usize,
     /// Why the session ended early, if it did.
     pub(crate) ended: Mutex<Option<String>>,
 }
 
 impl SubStats {
-    pub(crate) fn new() -> Self {
+    /// Subscriber `index` of a rig, recording into `latencies`.
+    pub(crate) fn new(latencies: Arc<Latencies>, index: usize) -> Self {
         SubStats {
             unique: AtomicU64::new(0),
             dups: AtomicU64::new(0),
             last_ns: AtomicU64::new(0),
-            hist: Mutex::new(histogram()),
+            latencies,
+            index,
             ended: Mutex::new(None),
         }
     }
 
     pub(crate) fn end(&self, why: String) {
         *self.ended.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
-    }
-
-    pub(crate) fn take_hist(&self) -> Histogram<u64> {
-        std::mem::replace(
-            &mut *self.hist.lock().unwrap_or_else(|e| e.into_inner()),
-            histogram(),
-        )
     }
 }
 
@@ -92,6 +133,10 @@ pub(crate) async fn subscriber(
     let mut lat: Vec<u64> = Vec::with_capacity(256);
     let mut hb = tokio::time::interval_at(Instant::now() + s.heartbeat, s.heartbeat);
     hb.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // Made once: a fresh `changed()` per wake-up registered and removed a
+    // waiter under the watch's lock for every delivery.
+    let stopped = stop.changed();
+    tokio::pin!(stopped);
     loop {
         tokio::select! {
             r = s.rd.fill() => match r {
@@ -105,7 +150,7 @@ pub(crate) async fn subscriber(
                 }
                 continue;
             }
-            _ = stop.changed() => {
+            _ = &mut stopped => {
                 s.wr.close(1000).await;
                 return;
             }
@@ -141,13 +186,31 @@ pub(crate) async fn subscriber(
         if fresh > 0 {
             st.unique.fetch_add(fresh, Ordering::Relaxed);
             st.last_ns.store(now, Ordering::Relaxed);
-            let mut h = st.hist.lock().unwrap_or_else(|e| e.into_inner());
-            for ns in lat.drain(..) {
-                record_ns(&mut h, ns);
-            }
+            st.latencies.record(st.index, lat.drain(..));
         }
         if dup > 0 {
             st.dups.fetch_add(dup, Ordering::Relaxed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_merge_every_subscriber_and_start_over_after_a_take() {
+        let l = Latencies::new();
+        // Subscribers 0 and 16 share a shard; 5 has its own.
+        l.record(0, [1_000_000u64, 2_000_000].into_iter());
+        l.record(16, [3_000_000u64].into_iter());
+        l.record(5, [40_000_000u64].into_iter());
+        let h = l.take();
+        assert_eq!(h.len(), 4);
+        assert_eq!(h.min(), 1_000);
+        assert!(h.max() >= 40_000 && h.max() < 40_100, "max {}", h.max());
+        assert_eq!(l.take().len(), 0, "a take leaves the shards empty");
+        l.record(7, [5_000u64].into_iter());
+        assert_eq!(l.take().len(), 1);
     }
 }
